@@ -1,4 +1,11 @@
+using Datacake.Streams.Api.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddStreamsHost();
+
 var app = builder.Build();
-app.MapGet("/healthz", () => TypedResults.Ok(new { status = "up" }));
+app.MapHealthApi();
 app.Run();
+
+/// <summary>Entry point; public so integration tests can start the real host.</summary>
+public partial class Program;

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+
+namespace Datacake.Streams.Api.Hosting;
+
+public static class StreamsHostBuilder
+{
+    /// <summary>Configuration, options checked at start-up, listeners, logging and the services of the configured roles.</summary>
+    public static WebApplicationBuilder AddStreamsHost(this WebApplicationBuilder builder)
+    {
+        // Short DCS_* variables first, so that Section__Key variables and the command line override them.
+        builder.Configuration.Sources.Insert(
+            Math.Max(0, builder.Configuration.Sources.Count - 2),
+            new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = EnvironmentAliases.FromEnvironment() });
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+
+        builder.Services.AddSingleton<IValidateOptions<StreamsOptions>, StreamsOptionsValidator>();
+        builder.Services.AddOptions<StreamsOptions>().BindConfiguration(StreamsOptions.Section).ValidateOnStart();
+
+        var streams = builder.Configuration.GetSection(StreamsOptions.Section).Get<StreamsOptions>() ?? new StreamsOptions();
+        builder.WebHost.UseKestrel(kestrel => ListenerSetup.Configure(kestrel, streams));
+
+        builder.Services.AddHealthChecks();
+        builder.Services.AddProblemDetails();
+        return builder;
+    }
+}
