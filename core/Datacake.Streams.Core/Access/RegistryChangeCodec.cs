@@ -193,6 +193,7 @@ public sealed class RegistryChangeCodec
             Kind = webhook.Kind,
             TokenHash = webhook.TokenHash.ToHex(),
             Devices = [.. webhook.Devices.Select(d => d.ToString()).Order(StringComparer.Ordinal)],
+            DisabledAt = webhook.DisabledAt,
             SealedSecret = sealedSecret,
         };
     }
@@ -236,6 +237,7 @@ public sealed class RegistryChangeCodec
             Kind = document.Kind,
             TokenHash = hash,
             Devices = devices,
+            DisabledAt = document.DisabledAt,
             SigningSecret = secret,
         });
     }

@@ -54,6 +54,8 @@ internal sealed class WebhookDocument
 
     public List<string>? Devices { get; set; }
 
+    public DateTimeOffset? DisabledAt { get; set; }
+
     /// <summary>AES-GCM sealed signing key (<see cref="RegistrySecretSealer"/>), base64 in JSON.</summary>
     public byte[]? SealedSecret { get; set; }
 }

@@ -9,6 +9,7 @@ namespace Datacake.Streams.Access;
 public sealed class WebhookGrant
 {
     private readonly FrozenSet<DeviceId> _devices = FrozenSet<DeviceId>.Empty;
+    private readonly long _disabledAt;
 
     public required string WebhookId { get; init; }
 
@@ -35,6 +36,15 @@ public sealed class WebhookGrant
     /// logged, exported in metrics or returned by the API after creation.
     /// </remarks>
     public ReadOnlyMemory<byte>? SigningSecret { get; init; }
+
+    /// <summary>When the webhook was paused; its token is refused for requests received from then on.</summary>
+    public DateTimeOffset? DisabledAt
+    {
+        get => RegistryTime.FromTicks(_disabledAt);
+        init => _disabledAt = RegistryTime.ToTicks(value);
+    }
+
+    public bool IsDisabledAt(DateTimeOffset at) => RegistryTime.ReachedBy(_disabledAt, at);
 
     public bool IsBound(DeviceId device) => _devices.Contains(device);
 }
