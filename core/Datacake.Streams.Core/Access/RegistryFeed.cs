@@ -1,0 +1,232 @@
+using System.Text;
+using Datacake.Streams.RecordLog;
+
+namespace Datacake.Streams.Access;
+
+/// <summary>
+/// Keeps a <see cref="RegistryView"/> current: reads <c>dcs.registry</c> from the beginning in a consumer group of
+/// its own (no commits: every start replays the compacted topic) and applies each change on a background thread.
+/// </summary>
+/// <remarks>
+/// "Caught up" (for /readyz) means every change that was in the log when the feed started has been applied. The
+/// log contract has no end-offset query, so at start the feed appends one tombstone per partition under a
+/// <c>barrier:</c> key (keys are hashed to partitions: it tries keys until each partition got one) and is caught up
+/// once it has read past all of them. Tombstones of unknown keys cost nothing after compaction.
+/// </remarks>
+public sealed class RegistryFeed : IAsyncDisposable
+{
+    private readonly IRecordLog _log;
+    private readonly RegistryView _view;
+    private readonly RegistryFeedOptions _options;
+    private readonly RegistryChangeCodec _codec;
+    private readonly TimeProvider _timeProvider;
+    private readonly CancellationTokenSource _stopping = new();
+
+    private IRecordLogConsumer? _consumer;
+    private Task? _loop;
+    private long[] _applied = [];
+    private long[] _barrier = [];
+    private volatile bool _caughtUp;
+    private volatile Exception? _lastError;
+    private long _records;
+    private long _corrupt;
+    private TaskCompletionSource? _progress;
+
+    public RegistryFeed(IRecordLog log, RegistryView view, RegistryFeedOptions? options = null, RegistryChangeCodec? codec = null, TimeProvider? timeProvider = null)
+    {
+        _log = log ?? throw new ArgumentNullException(nameof(log));
+        _view = view ?? throw new ArgumentNullException(nameof(view));
+        _options = options ?? new RegistryFeedOptions();
+        _options.Validate();
+        _codec = codec ?? new RegistryChangeCodec();
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        ConsumerGroup = _options.ConsumerGroupPrefix + Guid.NewGuid().ToString("N");
+    }
+
+    public string ConsumerGroup { get; }
+
+    public RegistryView View => _view;
+
+    /// <summary>Every change present in the log when the feed started has been applied.</summary>
+    public bool IsCaughtUp => _caughtUp;
+
+    /// <summary>Records read from the log so far, entities and barriers alike.</summary>
+    public long RecordsRead => Interlocked.Read(ref _records);
+
+    /// <summary>Records whose value could not be read; each removed its entity from the view (fail closed).</summary>
+    public long CorruptRecords => Interlocked.Read(ref _corrupt);
+
+    /// <summary>The last failure to read the log; the feed keeps retrying.</summary>
+    public Exception? LastError => _lastError;
+
+    /// <summary>Places the barriers, joins the group and starts applying changes. Returns before the feed is caught up.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_loop is not null)
+        {
+            throw new InvalidOperationException("the feed is already started");
+        }
+
+        var partitions = _log.PartitionCount(LogTopics.Registry);
+        _applied = new long[partitions];
+        _applied.AsSpan().Fill(-1);
+        _consumer = _log.Subscribe(LogTopics.Registry, ConsumerGroup, StartPosition.Earliest);
+        _barrier = await PlaceBarriersAsync(partitions, cancellationToken).ConfigureAwait(false);
+        _loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    public Task WaitUntilCaughtUpAsync(CancellationToken cancellationToken = default) => WaitUntilAsync(_ => _caughtUp, cancellationToken);
+
+    /// <summary>Completes once the record at <paramref name="position"/> (from <see cref="RegistryPublisher.PublishAsync"/>) has been applied.</summary>
+    public Task WaitForAsync(LogPosition position, CancellationToken cancellationToken = default) =>
+        WaitUntilAsync(_ => HasApplied(position), cancellationToken);
+
+    public bool HasApplied(LogPosition position) =>
+        position.Partition >= 0 && position.Partition < _applied.Length && Volatile.Read(ref _applied[position.Partition]) >= position.Offset;
+
+    /// <summary>Completes once <paramref name="condition"/> holds for the view; re-checked after every applied record.</summary>
+    public async Task WaitUntilAsync(Func<RegistryView, bool> condition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        while (true)
+        {
+            // Install the signal before checking: a record applied after the check then completes it.
+            var signal = Volatile.Read(ref _progress);
+            if (signal is null)
+            {
+                var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                signal = Interlocked.CompareExchange(ref _progress, fresh, null) ?? fresh;
+            }
+
+            if (condition(_view))
+            {
+                return;
+            }
+
+            await signal.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        _consumer?.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task<long[]> PlaceBarriersAsync(int partitions, CancellationToken cancellationToken)
+    {
+        var barrier = new long[partitions];
+        barrier.AsSpan().Fill(-1);
+        var covered = 0;
+        for (var attempt = 0; covered < partitions && attempt < partitions * _options.BarrierAttemptsPerPartition; attempt++)
+        {
+            var key = Encoding.UTF8.GetBytes($"{RegistryKeys.Barrier}{ConsumerGroup}:{attempt}");
+            var position = await _log.AppendAsync(LogTopics.Registry, key, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            if (position.Partition < 0 || position.Partition >= partitions)
+            {
+                continue;
+            }
+
+            if (barrier[position.Partition] < 0)
+            {
+                covered++;
+            }
+
+            barrier[position.Partition] = Math.Max(barrier[position.Partition], position.Offset);
+        }
+
+        if (covered < partitions)
+        {
+            throw new InvalidOperationException($"registry barriers reached {covered} of {partitions} partitions of {LogTopics.Registry}");
+        }
+
+        return barrier;
+    }
+
+    private void Run()
+    {
+        var consumer = _consumer!;
+        while (!_stopping.IsCancellationRequested)
+        {
+            LogRecord? record;
+            try
+            {
+                record = consumer.Consume(_options.PollTimeout);
+            }
+            catch (Exception error) when (error is not OperationCanceledException && !_stopping.IsCancellationRequested)
+            {
+                _lastError = error;
+                PauseBeforeRetry();
+                continue;
+            }
+            catch (Exception) when (_stopping.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (record is not null)
+            {
+                Apply(record);
+            }
+        }
+    }
+
+    private void Apply(LogRecord record)
+    {
+        var status = _codec.TryDecode(record.Key.Span, record.Value.Span, out var change);
+        if (status == RegistryDecodeStatus.Corrupt)
+        {
+            Interlocked.Increment(ref _corrupt);
+        }
+
+        if (change is not null)
+        {
+            _view.Apply(change);
+        }
+
+        var partition = record.Position.Partition;
+        if (partition >= 0 && partition < _applied.Length)
+        {
+            Volatile.Write(ref _applied[partition], Math.Max(_applied[partition], record.Position.Offset));
+        }
+
+        Interlocked.Increment(ref _records);
+        if (!_caughtUp && ReachedBarriers())
+        {
+            _caughtUp = true;
+        }
+
+        Interlocked.Exchange(ref _progress, null)?.TrySetResult();
+    }
+
+    private bool ReachedBarriers()
+    {
+        for (var partition = 0; partition < _barrier.Length; partition++)
+        {
+            if (Volatile.Read(ref _applied[partition]) < _barrier[partition])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void PauseBeforeRetry()
+    {
+        try
+        {
+            Task.Delay(_options.RetryDelay, _timeProvider, _stopping.Token).Wait();
+        }
+        catch (AggregateException)
+        {
+            // Stopping: the loop condition ends the feed.
+        }
+    }
+}

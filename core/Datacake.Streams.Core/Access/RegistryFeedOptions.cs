@@ -1,0 +1,46 @@
+namespace Datacake.Streams.Access;
+
+/// <summary>How a node follows <c>dcs.registry</c>.</summary>
+public sealed record RegistryFeedOptions
+{
+    /// <summary>Each feed joins its own group, prefix + a fresh GUID, so that every node reads every partition.</summary>
+    public string ConsumerGroupPrefix { get; init; } = "dcs-registry-view-";
+
+    /// <summary>
+    /// How long one poll waits for a record. A revocation must reach every node within 2 s; the poll only bounds
+    /// how fast the loop notices a stop, records are applied as soon as they arrive.
+    /// </summary>
+    public TimeSpan PollTimeout { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Pause after the log failed to deliver before trying again.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Barrier appends tried per partition to reach every partition at start (keys are hashed to partitions).
+    /// With 4 partitions, 64 tries each leave a chance of about 4·(3/4)^256 of missing one: never in practice.
+    /// </summary>
+    public int BarrierAttemptsPerPartition { get; init; } = 64;
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ConsumerGroupPrefix))
+        {
+            throw new ArgumentException("ConsumerGroupPrefix must not be empty", nameof(ConsumerGroupPrefix));
+        }
+
+        if (PollTimeout <= TimeSpan.Zero || PollTimeout > TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PollTimeout), PollTimeout, "between 0 and 1 s: changes must reach nodes within 2 s");
+        }
+
+        if (RetryDelay <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RetryDelay), RetryDelay, "must be positive");
+        }
+
+        if (BarrierAttemptsPerPartition < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BarrierAttemptsPerPartition), BarrierAttemptsPerPartition, "at least 1");
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using Datacake.Streams.RecordLog;
+
+namespace Datacake.Streams.Access;
+
+/// <summary>Appends registry changes to <c>dcs.registry</c>, where every node's <see cref="RegistryFeed"/> picks them up.</summary>
+public sealed class RegistryPublisher
+{
+    private readonly IRecordLog _log;
+    private readonly RegistryChangeCodec _codec;
+
+    public RegistryPublisher(IRecordLog log, RegistryChangeCodec? codec = null)
+    {
+        _log = log ?? throw new ArgumentNullException(nameof(log));
+        _codec = codec ?? new RegistryChangeCodec();
+    }
+
+    /// <summary>
+    /// Completes once the change is durable in the log. The position it returns can be handed to
+    /// <see cref="RegistryFeed.WaitForAsync"/> to wait until a node's view has applied it (read-your-writes).
+    /// </summary>
+    public ValueTask<LogPosition> PublishAsync(RegistryChange change, CancellationToken cancellationToken = default) =>
+        _log.AppendAsync(LogTopics.Registry, RegistryChangeCodec.EncodeKey(change), _codec.EncodeValue(change), cancellationToken);
+}

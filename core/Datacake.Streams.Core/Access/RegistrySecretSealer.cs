@@ -1,0 +1,63 @@
+using System.Security.Cryptography;
+
+namespace Datacake.Streams.Access;
+
+/// <summary>
+/// Seals the few secrets the registry must carry in a recoverable form (Standard Webhooks signing keys) with AES-256-GCM
+/// under a key shared by the nodes of one deployment, so that <c>dcs.registry</c> (and anyone who can read the log)
+/// never holds them in clear. The entity key is bound in as associated data: a sealed secret copied to another
+/// webhook does not open.
+/// </summary>
+public sealed class RegistrySecretSealer : IDisposable
+{
+    public const int KeyLength = 32;
+    private const int NonceLength = 12;
+    private const int TagLength = 16;
+
+    private readonly AesGcm _aes;
+
+    public RegistrySecretSealer(ReadOnlySpan<byte> key)
+    {
+        if (key.Length != KeyLength)
+        {
+            throw new ArgumentException($"the registry key is {KeyLength} bytes, got {key.Length}", nameof(key));
+        }
+
+        _aes = new AesGcm(key, TagLength);
+    }
+
+    /// <summary>nonce (12) + ciphertext + tag (16).</summary>
+    public byte[] Seal(ReadOnlySpan<byte> secret, ReadOnlySpan<byte> associatedData)
+    {
+        var sealedBytes = new byte[NonceLength + secret.Length + TagLength];
+        var nonce = sealedBytes.AsSpan(0, NonceLength);
+        RandomNumberGenerator.Fill(nonce);
+        _aes.Encrypt(nonce, secret, sealedBytes.AsSpan(NonceLength, secret.Length), sealedBytes.AsSpan(NonceLength + secret.Length), associatedData);
+        return sealedBytes;
+    }
+
+    /// <summary>False when the bytes were not sealed with this key for this entity, or were altered.</summary>
+    public bool TryUnseal(ReadOnlySpan<byte> sealedBytes, ReadOnlySpan<byte> associatedData, out byte[] secret)
+    {
+        secret = [];
+        if (sealedBytes.Length < NonceLength + TagLength)
+        {
+            return false;
+        }
+
+        var plain = new byte[sealedBytes.Length - NonceLength - TagLength];
+        try
+        {
+            _aes.Decrypt(sealedBytes[..NonceLength], sealedBytes.Slice(NonceLength, plain.Length), sealedBytes[^TagLength..], plain, associatedData);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return false;
+        }
+
+        secret = plain;
+        return true;
+    }
+
+    public void Dispose() => _aes.Dispose();
+}

@@ -1,0 +1,50 @@
+using System.Collections.Frozen;
+using Datacake.Streams.Ids;
+
+namespace Datacake.Streams.Access;
+
+/// <summary>
+/// A webhook's credentials and scope: its token (hash only) writes to its bound devices and nowhere else.
+/// </summary>
+public sealed class WebhookGrant
+{
+    private readonly FrozenSet<DeviceId> _devices = FrozenSet<DeviceId>.Empty;
+    private readonly long _disabledAt;
+
+    public required string WebhookId { get; init; }
+
+    public required string WorkspaceId { get; init; }
+
+    public required WebhookKind Kind { get; init; }
+
+    /// <summary>SHA-256 of the webhook's token (header <c>X-Webhook-Token</c>).</summary>
+    public required TokenHash TokenHash { get; init; }
+
+    public IReadOnlySet<DeviceId> Devices
+    {
+        get => _devices;
+        init => _devices = value.ToFrozenSet();
+    }
+
+    /// <summary>
+    /// The raw Standard Webhooks signing key (the bytes behind <c>whsec_…</c>), or null when the sender cannot sign.
+    /// </summary>
+    /// <remarks>
+    /// Unlike a token this cannot be kept as a hash: verifying an HMAC signature needs the key itself, so every ingest
+    /// node holds it in memory. It must be protected wherever it rests or travels: encrypted at rest in the metadata
+    /// store, sealed with the registry key (<see cref="RegistrySecretSealer"/>) inside <c>dcs.registry</c>, and never
+    /// logged, exported in metrics or returned by the API after creation.
+    /// </remarks>
+    public ReadOnlyMemory<byte>? SigningSecret { get; init; }
+
+    /// <summary>When the webhook was paused; its token is refused for requests received from then on.</summary>
+    public DateTimeOffset? DisabledAt
+    {
+        get => RegistryTime.FromTicks(_disabledAt);
+        init => _disabledAt = RegistryTime.ToTicks(value);
+    }
+
+    public bool IsDisabledAt(DateTimeOffset at) => RegistryTime.ReachedBy(_disabledAt, at);
+
+    public bool IsBound(DeviceId device) => _devices.Contains(device);
+}
