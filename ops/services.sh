@@ -266,8 +266,14 @@ write_mqtt_files() {
     chmod 644 "$mqtt_cert"
   fi
   chmod 600 "$mqtt_key"
-  if [[ ! -s $mqtt_passwd ]]; then
+  # Remade when the secret is newer (someone deleted it and a new one was drawn); a running broker is told
+  # to re-read it with SIGHUP.
+  if [[ ! -s $mqtt_passwd || $secrets_dir/mqtt_password -nt $mqtt_passwd ]]; then
     (umask 077 && mosquitto_passwd -c -b "$mqtt_passwd" "$mqtt_user" "$password")
+    local pid
+    if pid=$(owned_pid "$mqtt_pid" mosquitto "$mqtt_conf"); then
+      kill -HUP "$pid"
+    fi
   fi
   chmod 600 "$mqtt_passwd"
   # Mosquitto reads a trailing "# ..." as part of a value: comments stay on lines of their own.
