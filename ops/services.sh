@@ -70,11 +70,11 @@ install_packages() {
   local -a apt_env=(env DEBIAN_FRONTEND=noninteractive)
   local status=0
   if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
-    "${apt_env[@]}" apt-get update -q || status=$?
+    "${apt_env[@]}" apt-get update -q >&2 || status=$?
   fi
-  if ((status == 0)) && ! "${apt_env[@]}" apt-get install -y -q "${missing[@]}"; then
+  if ((status == 0)) && ! "${apt_env[@]}" apt-get install -y -q "${missing[@]}" >&2; then
     # A stale package list is the usual cause: refresh it once and try again.
-    "${apt_env[@]}" apt-get update -q && "${apt_env[@]}" apt-get install -y -q "${missing[@]}" || status=$?
+    "${apt_env[@]}" apt-get update -q >&2 && "${apt_env[@]}" apt-get install -y -q "${missing[@]}" >&2 || status=$?
   fi
   ((own_policy)) && rm -f "$policy"
   ((status == 0)) || die "apt-get could not install ${missing[*]}"
