@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 
@@ -106,18 +108,33 @@ public sealed class ServicesTests : IDisposable
     [Fact]
     public async Task Mosquitto_tls_is_validated_against_the_ca_file()
     {
-        // The same connection with the system CA bundle instead of the broker's certificate must fail:
+        // The same connection trusting an unrelated self-signed certificate instead of the broker's must fail:
         // proof that the successful runs above really checked the certificate.
-        string[] arguments =
-        [
-            "-h", _endpoints.MqttHost, "-p", _endpoints.MqttTlsPort.ToString(CultureInfo.InvariantCulture),
-            "--cafile", "/etc/ssl/certs/ca-certificates.crt",
-            "-u", _endpoints.MqttUser, "-P", _endpoints.MqttPassword, "-t", "dcs/test/untrusted", "-m", "x",
-        ];
-        var untrusted = await ExternalCommand.RunAsync("mosquitto_pub", Deadline, arguments);
+        var otherCa = Path.Combine(Path.GetTempPath(), $"dcs-other-ca-{Guid.NewGuid():N}.pem");
+        using (var key = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            await File.WriteAllTextAsync(otherCa, certificate.ExportCertificatePem());
+        }
 
-        Assert.NotEqual(0, untrusted.ExitCode);
-        Assert.Contains("TLS", untrusted.Error, StringComparison.Ordinal);
+        try
+        {
+            string[] arguments =
+            [
+                "-h", _endpoints.MqttHost, "-p", _endpoints.MqttTlsPort.ToString(CultureInfo.InvariantCulture),
+                "--cafile", otherCa, "-u", _endpoints.MqttUser, "-P", _endpoints.MqttPassword,
+                "-t", "dcs/test/untrusted", "-m", "x",
+            ];
+            var untrusted = await ExternalCommand.RunAsync("mosquitto_pub", Deadline, arguments);
+
+            Assert.NotEqual(0, untrusted.ExitCode);
+            Assert.Contains("TLS error", untrusted.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(otherCa);
+        }
     }
 
     private string[] TlsArguments(string password) =>
