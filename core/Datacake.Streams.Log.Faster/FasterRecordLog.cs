@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Datacake.Streams.RecordLog.Faster.Groups;
 using Datacake.Streams.RecordLog.Faster.Storage;
 using Microsoft.Extensions.Options;
@@ -73,9 +72,7 @@ public sealed class FasterRecordLog : IRecordLog
         }
 
         var partition = KeyPartitioner.PartitionOf(key.Span, log.Partitions.Count);
-        var durable = log.Partitions[partition].Append(key, value, out var address);
-        var position = new LogPosition(partition, address);
-        return durable.IsCompletedSuccessfully ? new ValueTask<LogPosition>(position) : AwaitDurableAsync(durable, position);
+        return log.Partitions[partition].AppendAsync(key, value);
     }
 
     public IRecordLogConsumer Subscribe(string topic, string group, StartPosition start = StartPosition.Earliest)
@@ -95,14 +92,6 @@ public sealed class FasterRecordLog : IRecordLog
         {
             await _directory.ReleaseAsync().ConfigureAwait(false);
         }
-    }
-
-    // Pooled: at a million appends per second an unpooled box per awaiting append would be ~100 MB/s of garbage.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<LogPosition> AwaitDurableAsync(Task durable, LogPosition position)
-    {
-        await durable.ConfigureAwait(false);
-        return position;
     }
 
     private void ThrowIfDisposed()

@@ -41,27 +41,29 @@ internal sealed class LogDirectory
         var path = System.IO.Path.GetFullPath(options.DataDirectory);
         while (true)
         {
-            Task closing;
+            Task pending;
             lock (_registryGate)
             {
-                if (!_opened.TryGetValue(path, out var entry))
+                if (_opened.TryGetValue(path, out var entry))
                 {
-                    var directory = Create(path, options, time);
-                    _opened[path] = new Entry(directory, 1, Task.CompletedTask);
-                    return directory;
-                }
+                    if (entry.Directory is { } open)
+                    {
+                        _opened[path] = entry with { References = entry.References + 1 };
+                        return open;
+                    }
 
-                if (entry.Directory is { } open)
+                    // Another caller is opening it, or its last user is still closing it (final commits).
+                    pending = entry.Pending;
+                }
+                else
                 {
-                    _opened[path] = entry with { References = entry.References + 1 };
-                    return open;
+                    var opening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _opened[path] = new Entry(null, 0, opening.Task);
+                    pending = OpenAsync(path, options, time, opening);
                 }
-
-                closing = entry.Closing;
             }
 
-            // The last user is still closing it (final commits): open it again once that finished.
-            await closing.ConfigureAwait(false);
+            await pending.ConfigureAwait(false);
         }
     }
 
@@ -122,6 +124,63 @@ internal sealed class LogDirectory
         }
     }
 
+    /// <summary>
+    /// Opens the directory and recovers every topic already in it, on a thread of its own: FasterLog's recovery
+    /// blocks on reads whose completions run on the thread pool, and appenders must not find a topic half-open.
+    /// </summary>
+    private static async Task OpenAsync(string path, FasterRecordLogOptions options, TimeProvider time, TaskCompletionSource opened)
+    {
+        try
+        {
+            var directory = await Task.Factory.StartNew(
+                () =>
+                {
+                    var created = Create(path, options, time);
+                    try
+                    {
+                        created.RecoverTopics();
+                        return created;
+                    }
+                    catch
+                    {
+                        created.CloseAsync().AsTask().GetAwaiter().GetResult();
+                        throw;
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default).ConfigureAwait(false);
+            lock (_registryGate)
+            {
+                _opened[path] = new Entry(directory, 0, Task.CompletedTask);
+            }
+        }
+        catch
+        {
+            lock (_registryGate)
+            {
+                _opened.Remove(path);
+            }
+
+            opened.SetResult();
+            throw;
+        }
+
+        opened.SetResult();
+    }
+
+    private void RecoverTopics()
+    {
+        foreach (var topicDirectory in Directory.EnumerateDirectories(Path))
+        {
+            var name = System.IO.Path.GetFileName(topicDirectory);
+            if (LogNames.IsValid(name) && TopicLog.Exists(topicDirectory))
+            {
+                _topics[name] = TopicLog.Open(Path, name, _options, _time, Progress);
+            }
+        }
+    }
+
     private static LogDirectory Create(string path, FasterRecordLogOptions options, TimeProvider time)
     {
         Directory.CreateDirectory(path);
@@ -159,5 +218,5 @@ internal sealed class LogDirectory
         }
     }
 
-    private sealed record Entry(LogDirectory? Directory, int References, Task Closing);
+    private sealed record Entry(LogDirectory? Directory, int References, Task Pending);
 }

@@ -56,6 +56,9 @@ internal sealed class TopicLog : IAsyncDisposable
         return new TopicLog(name, directory, [.. partitions], progress);
     }
 
+    /// <summary>True when <paramref name="directory"/> holds a topic (its partition count was fixed).</summary>
+    public static bool Exists(string directory) => File.Exists(Path.Combine(directory, PartitionsFile));
+
     public ConsumerGroup Group(string name)
     {
         if (_groups.TryGetValue(name, out var group))

@@ -73,7 +73,17 @@ public sealed class LogProcessKillTests : IDisposable
         {
             while (acks.Count < AcksBeforeKill)
             {
-                var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+                string? line;
+                try
+                {
+                    line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    Assert.Fail($"only {acks.Count} of {AcksBeforeKill} acks within {Deadline}");
+                    throw;
+                }
+
                 Assert.True(line is not null, $"crash target ended early after {acks.Count} acks: {await errors}");
                 acks.Add(ParseAck(line));
             }
