@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using Datacake.Streams.RecordLog.Faster.Storage;
+
+namespace Datacake.Streams.RecordLog.Faster.Groups;
+
+/// <summary>
+/// One member of a consumer group: reads its assigned partitions round-robin, one record at a time, each
+/// partition in offset order. Picks up a new assignment at the next <see cref="Consume"/>.
+/// </summary>
+internal sealed class GroupMember : IRecordLogConsumer
+{
+    private readonly TopicLog _topic;
+    private readonly ConsumerGroup _group;
+    private readonly StartPosition _start;
+    private readonly ProgressSignal _progress;
+    private PartitionReader[] _order = [];
+    private long _seenGeneration = -1;
+    private int _cursor;
+    private bool _disposed;
+
+    public GroupMember(TopicLog topic, ConsumerGroup group, StartPosition start, ProgressSignal progress)
+    {
+        _topic = topic;
+        _group = group;
+        _start = start;
+        _progress = progress;
+        _group.Join(this);
+    }
+
+    public IReadOnlyList<int> Assignment => _disposed ? [] : _group.AssignmentOf(this, out _);
+
+    public LogRecord? Consume(TimeSpan timeout)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var seen = _progress.Version;
+            if (!_topic.IsOpen)
+            {
+                throw new RecordLogUnavailableException($"topic {_topic.Name} is closed");
+            }
+
+            Reconcile();
+            for (var i = 0; i < _order.Length; i++)
+            {
+                var index = (_cursor + i) % _order.Length;
+                if (_order[index].TryRead() is { } record)
+                {
+                    _cursor = index + 1;
+                    return record;
+                }
+            }
+
+            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return null;
+            }
+
+            _progress.WaitPast(seen, remaining);
+        }
+    }
+
+    public bool Commit(LogPosition position)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _group.TryCommit(this, position);
+    }
+
+    /// <summary>
+    /// After any reassignment, reopens every reader at the group's committed position (an eager rebalance, as
+    /// Kafka's default): a partition lost and regained between two calls must not continue from a stale cursor.
+    /// </summary>
+    private void Reconcile()
+    {
+        if (_group.Generation == _seenGeneration)
+        {
+            return;
+        }
+
+        var assigned = _group.AssignmentOf(this, out var generation);
+        CloseReaders();
+        _order = new PartitionReader[assigned.Length];
+        for (var i = 0; i < assigned.Length; i++)
+        {
+            var partition = assigned[i];
+            var begin = _group.StartOf(partition, _start, out var skipThrough);
+            _order[i] = new PartitionReader(_topic.Name, partition, _topic.Partitions[partition].Scan(begin), skipThrough);
+        }
+
+        _cursor = 0;
+        _seenGeneration = generation;
+    }
+
+    private void CloseReaders()
+    {
+        foreach (var reader in _order)
+        {
+            reader.Dispose();
+        }
+
+        _order = [];
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _group.Leave(this);
+        CloseReaders();
+    }
+}

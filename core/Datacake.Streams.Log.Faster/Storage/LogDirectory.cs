@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+
+namespace Datacake.Streams.RecordLog.Faster.Storage;
+
+/// <summary>
+/// An opened data directory: its topics, one progress signal, and an exclusive lock file. Two FasterLogs writing
+/// the same files would corrupt each other, so a directory is opened once per process (every
+/// <see cref="FasterRecordLog"/> over it shares this instance, counted) and by one process at a time (the lock).
+/// </summary>
+internal sealed class LogDirectory
+{
+    private const string LockFile = ".lock";
+
+    private static readonly Dictionary<string, Entry> _opened = new(StringComparer.Ordinal);
+    private static readonly Lock _registryGate = new();
+
+    private readonly ConcurrentDictionary<string, TopicLog> _topics = new(StringComparer.Ordinal);
+    private readonly Lock _topicsGate = new();
+    private readonly FileStream _lock;
+    private readonly FasterRecordLogOptions _options;
+    private readonly TimeProvider _time;
+    private volatile bool _closed;
+
+    private LogDirectory(string path, FileStream fileLock, FasterRecordLogOptions options, TimeProvider time)
+    {
+        Path = path;
+        _lock = fileLock;
+        _options = options;
+        _time = time;
+    }
+
+    public string Path { get; }
+
+    public ProgressSignal Progress { get; } = new();
+
+    public bool IsOpen => !_closed;
+
+    /// <summary>Opens the directory, or shares the instance this process already opened (its options win).</summary>
+    public static async Task<LogDirectory> AcquireAsync(FasterRecordLogOptions options, TimeProvider time)
+    {
+        var path = System.IO.Path.GetFullPath(options.DataDirectory);
+        while (true)
+        {
+            Task pending;
+            lock (_registryGate)
+            {
+                if (_opened.TryGetValue(path, out var entry))
+                {
+                    if (entry.Directory is { } open)
+                    {
+                        _opened[path] = entry with { References = entry.References + 1 };
+                        return open;
+                    }
+
+                    // Another caller is opening it, or its last user is still closing it (final commits).
+                    pending = entry.Pending;
+                }
+                else
+                {
+                    var opening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _opened[path] = new Entry(null, 0, opening.Task);
+                    pending = OpenAsync(path, options, time, opening);
+                }
+            }
+
+            await pending.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Drops one user; the last one closes the directory (final commit of every partition).</summary>
+    public async ValueTask ReleaseAsync()
+    {
+        TaskCompletionSource closed;
+        lock (_registryGate)
+        {
+            var entry = _opened[Path];
+            if (entry.References > 1)
+            {
+                _opened[Path] = entry with { References = entry.References - 1 };
+                return;
+            }
+
+            closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _opened[Path] = new Entry(null, 0, closed.Task);
+        }
+
+        try
+        {
+            await CloseAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_registryGate)
+            {
+                _opened.Remove(Path);
+            }
+
+            closed.SetResult();
+        }
+    }
+
+    public TopicLog Topic(string name)
+    {
+        if (_topics.TryGetValue(name, out var topic))
+        {
+            return topic;
+        }
+
+        LogNames.ThrowIfInvalid(name, "topic");
+        lock (_topicsGate)
+        {
+            if (_closed)
+            {
+                throw new RecordLogUnavailableException($"the record log in {Path} is closed");
+            }
+
+            if (!_topics.TryGetValue(name, out topic))
+            {
+                topic = TopicLog.Open(Path, name, _options, _time, Progress);
+                _topics[name] = topic;
+            }
+
+            return topic;
+        }
+    }
+
+    /// <summary>
+    /// Opens the directory and recovers every topic already in it, on a thread of its own: FasterLog's recovery
+    /// blocks on reads whose completions run on the thread pool, and appenders must not find a topic half-open.
+    /// </summary>
+    private static async Task OpenAsync(string path, FasterRecordLogOptions options, TimeProvider time, TaskCompletionSource opened)
+    {
+        try
+        {
+            var directory = await Task.Factory.StartNew(
+                () =>
+                {
+                    var created = Create(path, options, time);
+                    try
+                    {
+                        created.RecoverTopics();
+                        return created;
+                    }
+                    catch
+                    {
+                        created.CloseAsync().AsTask().GetAwaiter().GetResult();
+                        throw;
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default).ConfigureAwait(false);
+            lock (_registryGate)
+            {
+                _opened[path] = new Entry(directory, 0, Task.CompletedTask);
+            }
+        }
+        catch
+        {
+            lock (_registryGate)
+            {
+                _opened.Remove(path);
+            }
+
+            opened.SetResult();
+            throw;
+        }
+
+        opened.SetResult();
+    }
+
+    private void RecoverTopics()
+    {
+        foreach (var topicDirectory in Directory.EnumerateDirectories(Path))
+        {
+            var name = System.IO.Path.GetFileName(topicDirectory);
+            if (LogNames.IsValid(name) && TopicLog.Exists(topicDirectory))
+            {
+                _topics[name] = TopicLog.Open(Path, name, _options, _time, Progress);
+            }
+        }
+    }
+
+    private static LogDirectory Create(string path, FasterRecordLogOptions options, TimeProvider time)
+    {
+        Directory.CreateDirectory(path);
+        FileStream fileLock;
+        try
+        {
+            // FileShare.None takes an exclusive flock on Unix; the kernel drops it when the holder dies (even by SIGKILL).
+            fileLock = new FileStream(System.IO.Path.Combine(path, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new RecordLogUnavailableException($"the record log in {path} is in use by another process", e);
+        }
+
+        return new LogDirectory(path, fileLock, options, time);
+    }
+
+    private async ValueTask CloseAsync()
+    {
+        lock (_topicsGate)
+        {
+            _closed = true;
+        }
+
+        try
+        {
+            foreach (var topic in _topics.Values)
+            {
+                await topic.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await _lock.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private sealed record Entry(LogDirectory? Directory, int References, Task Pending);
+}

@@ -1,0 +1,15 @@
+using Datacake.Streams.RecordLog;
+using Datacake.Streams.RecordLog.Faster;
+
+namespace Datacake.Streams.IntegrationTests.RecordLog;
+
+/// <summary>The shared record log contract against FasterLog on disk, a fresh directory per test.</summary>
+public sealed class FasterRecordLogContractTests : RecordLogContract, IDisposable
+{
+    private readonly TempLogDirectory _directory = new();
+
+    protected override async Task<IRecordLog> OpenAsync() =>
+        await FasterRecordLog.OpenAsync(new FasterRecordLogOptions { DataDirectory = _directory.Path });
+
+    public void Dispose() => _directory.Dispose();
+}
