@@ -97,8 +97,7 @@ public ref struct LineProtocolWriter
         int keyLength = MeasureFieldKey(key);
         Span<byte> span = _output.GetSpan(keyLength + 2 + MaxNumberBytes);
         int written = WriteFieldKey(key, keyLength, span);
-        value.TryFormat(span[written..], out int digits, default, NumberFormatInfo.InvariantInfo);
-        Commit(written + digits);
+        Commit(written + FloatFormatter.Format(value, span[written..]));
     }
 
     public void Field(ReadOnlySpan<char> key, bool value)
