@@ -9,6 +9,8 @@ namespace Datacake.Streams.Benchmarks.Influx;
 /// encoded into a reused buffer. Target: at most 150 ns and 0 bytes allocated per point.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class LineProtocolBenchmark
 {
     private const string Device = "dev_01HZX3Q5V7T9K2M4P6R8S0W1Y3";

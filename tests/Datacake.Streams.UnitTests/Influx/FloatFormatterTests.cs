@@ -20,14 +20,16 @@ public sealed class FloatFormatterTests
     [Fact]
     public void Writes_the_same_text_as_double_ToString_R()
     {
-        byte[] scratch = new byte[32];
         s_any.Sample(
             value =>
             {
+                // Per sample: CsCheck runs samples on several threads.
+                byte[] scratch = new byte[32];
                 int written = FloatFormatter.Format(value, scratch);
                 Assert.Equal(value.ToString("R", CultureInfo.InvariantCulture), Encoding.ASCII.GetString(scratch, 0, written));
             },
             iter: 200_000);
+        byte[] scratch = new byte[32];
         Assert.Equal("0.05", Encoding.ASCII.GetString(scratch, 0, FloatFormatter.Format(0.05, scratch)));
         Assert.Equal("-21.53", Encoding.ASCII.GetString(scratch, 0, FloatFormatter.Format(-21.53, scratch)));
     }
