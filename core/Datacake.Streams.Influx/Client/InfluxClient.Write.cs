@@ -6,6 +6,12 @@ namespace Datacake.Streams.Influx.Client;
 
 public sealed partial class InfluxClient
 {
+    // influxd answers 413 from Content-Length without reading the body and then closes the connection, which
+    // the client saw as a broken pipe (a retried network error) while still sending 26 MB. With
+    // "Expect: 100-continue" the 413 arrives before the body is sent. Below 1 MiB the extra round trip is not
+    // worth it: such bodies are far from the limit.
+    private const int ExpectContinueFromBytes = 1024 * 1024;
+
     private static readonly MediaTypeHeaderValue s_lineProtocolType = new("text/plain") { CharSet = "utf-8" };
 
     /// <summary>
@@ -38,6 +44,15 @@ public sealed partial class InfluxClient
                 }
             }
 
+            if (Options.MaxBodyBytes > 0 && body.Length > Options.MaxBodyBytes)
+            {
+                throw new InfluxWriteException(
+                    InfluxErrorKind.TooLarge,
+                    $"Write body of {body.Length} bytes exceeds Influx:MaxBodyBytes ({Options.MaxBodyBytes}); send smaller batches. Nothing was sent.",
+                    rejectedCount: LineProtocol.LineProtocolLines.Split(lineProtocolBatch.Span).Count,
+                    attempts: 0);
+            }
+
             InfluxResponse response = await SendAsync(
                 () =>
                 {
@@ -48,7 +63,9 @@ public sealed partial class InfluxClient
                         content.Headers.ContentEncoding.Add("gzip");
                     }
 
-                    return new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
+                    var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
+                    request.Headers.ExpectContinue = body.Length >= ExpectContinueFromBytes;
+                    return request;
                 },
                 retry: true,
                 cancellationToken).ConfigureAwait(false);

@@ -28,6 +28,13 @@ public sealed record InfluxOptions
     /// <summary>Gzip write bodies: about 5-10x smaller line protocol for a little CPU.</summary>
     public bool Gzip { get; init; }
 
+    /// <summary>
+    /// Largest write body sent, in bytes (after gzip); a larger batch fails fast with
+    /// <see cref="InfluxErrorKind.TooLarge"/> instead of being sent. Default: influxd 1.x's own
+    /// <c>max-body-size</c> of 25,000,000. 0 disables the check and leaves it to the server (HTTP 413).
+    /// </summary>
+    public int MaxBodyBytes { get; init; } = 25_000_000;
+
     /// <summary>Limit for one HTTP attempt (connect, send, response).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -37,6 +37,11 @@ public sealed class InfluxOptionsValidator : IValidateOptions<InfluxOptions>
             failures.Add($"Influx:BatchSize must be between 1 and {MaxBatchSize}.");
         }
 
+        if (options.MaxBodyBytes < 0)
+        {
+            failures.Add("Influx:MaxBodyBytes must be >= 0 (0: no client-side limit).");
+        }
+
         if (options.RequestTimeout <= TimeSpan.Zero)
         {
             failures.Add("Influx:RequestTimeout must be positive.");

@@ -212,6 +212,33 @@ public sealed class InfluxClientTests(InfluxFixture influx) : IClassFixture<Infl
     }
 
     [Fact]
+    public async Task A_body_over_the_server_limit_is_TooLarge_and_not_retried()
+    {
+        // influxd's default max-body-size is 25 MB; 26 MB of (valid) lines exceeds it.
+        byte[] line = "big f=1 1\n"u8.ToArray();
+        byte[] body = new byte[26 * 1024 * 1024 / line.Length * line.Length];
+        for (int i = 0; i < body.Length; i += line.Length)
+        {
+            line.CopyTo(body, i);
+        }
+
+        // The client-side limit (default: influxd's 25,000,000) refuses it without sending...
+        InfluxWriteException local = await Assert.ThrowsAsync<InfluxWriteException>(() => influx.Client.WriteAsync(body));
+        Assert.Equal(InfluxErrorKind.TooLarge, local.Kind);
+        Assert.Null(local.StatusCode);
+        Assert.Equal(0, local.Attempts);
+
+        // ...and with it off, the server's 413 comes back as TooLarge, not as a retried broken pipe.
+        using InfluxClient client = influx.CreateClient(o => o with { MaxRetries = 3, MaxBodyBytes = 0 });
+        InfluxWriteException error = await Assert.ThrowsAsync<InfluxWriteException>(() => client.WriteAsync(body));
+
+        Assert.Equal(InfluxErrorKind.TooLarge, error.Kind);
+        Assert.Equal(413, error.StatusCode);
+        Assert.Equal(1, error.Attempts);
+        Assert.Equal(0, await CountAsync("big"));
+    }
+
+    [Fact]
     public async Task A_closed_port_is_retried_the_configured_times_then_Unavailable()
     {
         int port = ClosedPort();
