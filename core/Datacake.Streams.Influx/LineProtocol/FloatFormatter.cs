@@ -57,29 +57,29 @@ internal static class FloatFormatter
             destination[position++] = (byte)'-';
         }
 
-        Span<byte> digits = stackalloc byte[20];
-        mantissa.TryFormat(digits, out int count, default, NumberFormatInfo.InvariantInfo);
+        // Digits go straight into the destination; the decimal point is then opened up with an overlapping
+        // (memmove-safe) copy instead of formatting into a scratch buffer first.
+        mantissa.TryFormat(destination[position..], out int count, default, NumberFormatInfo.InvariantInfo);
         if (decimals == 0)
         {
-            digits[..count].CopyTo(destination[position..]);
             return position + count;
         }
 
         int integerDigits = count - decimals;
-        if (integerDigits <= 0)
+        if (integerDigits > 0)
         {
-            destination[position++] = (byte)'0';
-            destination[position++] = (byte)'.';
-            destination.Slice(position, -integerDigits).Fill((byte)'0');
-            position += -integerDigits;
-            digits[..count].CopyTo(destination[position..]);
-            return position + count;
+            int point = position + integerDigits;
+            destination.Slice(point, decimals).CopyTo(destination[(point + 1)..]);
+            destination[point] = (byte)'.';
+            return position + count + 1;
         }
 
-        digits[..integerDigits].CopyTo(destination[position..]);
-        position += integerDigits;
-        destination[position++] = (byte)'.';
-        digits[integerDigits..count].CopyTo(destination[position..]);
-        return position + decimals;
+        // 0.00ddd: "0." and -integerDigits zeros in front of the digits.
+        int shift = 2 - integerDigits;
+        destination.Slice(position, count).CopyTo(destination[(position + shift)..]);
+        destination[position] = (byte)'0';
+        destination[position + 1] = (byte)'.';
+        destination.Slice(position + 2, -integerDigits).Fill((byte)'0');
+        return position + shift + count;
     }
 }
