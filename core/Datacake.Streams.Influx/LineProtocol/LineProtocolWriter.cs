@@ -1,0 +1,196 @@
+using System.Buffers;
+using System.Globalization;
+using Datacake.Streams.Influx.Writing;
+
+namespace Datacake.Streams.Influx.LineProtocol;
+
+/// <summary>
+/// Writes InfluxDB line protocol into an <see cref="IBufferWriter{T}"/>, one point per line:
+/// <c>measurement[,tag=value...] field=value[,field=value...] [timestamp-ns]\n</c>.
+/// </summary>
+/// <remarks>
+/// Escaping (InfluxDB 1.x): measurement escapes comma and space; tag keys, tag values and field keys escape
+/// comma, equals sign and space; string field values escape double quote and backslash and may hold raw
+/// newlines (the server's line scanner skips newlines inside quotes; checked on 1.6.7). Newlines and other
+/// control characters in names are refused, never escaped: line protocol has no escape for them, and the
+/// <c>\n</c> that InfluxDB.Client writes would be stored as a literal backslash and 'n'.
+/// Every element is validated before any of its bytes is written; on a <see cref="LineProtocolException"/>
+/// the line so far stays in the output and must be discarded by the caller. Over an
+/// <see cref="InfluxPointBatch"/> that happens by itself: the unfinished line never becomes part of the batch.
+/// Fields are written in call order; InfluxDB does not need them sorted. Tags sorted by key save the server
+/// a sort, so callers with several tags should add them in ordinal key order.
+/// </remarks>
+public ref struct LineProtocolWriter
+{
+    // Longest shortest-round-trip double is "-1.7976931348623157E+308" (24 bytes); a long is 20 + sign.
+    private const int MaxNumberBytes = 32;
+
+    private readonly IBufferWriter<byte> _output;
+    private readonly InfluxPointBatch? _batch;
+    private LineState _state;
+
+    public LineProtocolWriter(IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        _output = output;
+        _batch = output as InfluxPointBatch;
+        _state = LineState.Idle;
+    }
+
+    /// <summary>Starts a new line. The previous line must have been ended with <see cref="Timestamp"/> or <see cref="EndLine"/>.</summary>
+    public void Measurement(ReadOnlySpan<char> name)
+    {
+        if (_state != LineState.Idle)
+        {
+            ThrowOutOfOrder("measurement", "the previous line was not ended");
+        }
+
+        int length = LineProtocolText.MeasureName(name, NameKind.Measurement);
+        _batch?.OnLineStarted();
+        Span<byte> span = _output.GetSpan(length);
+        _output.Advance(LineProtocolText.WriteName(name, NameKind.Measurement, length, span));
+        _state = LineState.Tags;
+    }
+
+    /// <summary>Adds a tag; tags come after the measurement and before the first field.</summary>
+    public void Tag(ReadOnlySpan<char> key, ReadOnlySpan<char> value)
+    {
+        if (_state != LineState.Tags)
+        {
+            ThrowOutOfOrder("tag key", _state == LineState.Idle ? "no measurement was written" : "fields were already written");
+        }
+
+        int keyLength = LineProtocolText.MeasureName(key, NameKind.TagKey);
+        int valueLength = LineProtocolText.MeasureName(value, NameKind.TagValue);
+        Span<byte> span = _output.GetSpan(keyLength + valueLength + 2);
+        span[0] = (byte)',';
+        int written = 1 + LineProtocolText.WriteName(key, NameKind.TagKey, keyLength, span[1..]);
+        span[written++] = (byte)'=';
+        written += LineProtocolText.WriteName(value, NameKind.TagValue, valueLength, span[written..]);
+        _output.Advance(written);
+    }
+
+    /// <summary>An integer field, written with InfluxDB's <c>i</c> suffix.</summary>
+    public void Field(ReadOnlySpan<char> key, long value)
+    {
+        int keyLength = MeasureFieldKey(key);
+        Span<byte> span = _output.GetSpan(keyLength + 3 + MaxNumberBytes);
+        int written = WriteFieldKey(key, keyLength, span);
+        value.TryFormat(span[written..], out int digits, default, NumberFormatInfo.InvariantInfo);
+        written += digits;
+        span[written++] = (byte)'i';
+        Commit(written);
+    }
+
+    /// <summary>
+    /// A float field in .NET's shortest round-trip form ("R" precision, e.g. <c>0.1</c>, <c>1E+20</c>,
+    /// <c>5E-324</c>): InfluxDB's number scanner accepts the exponent form, and integral values such as
+    /// <c>1</c> stay floats because they carry no <c>i</c> suffix.
+    /// </summary>
+    public void Field(ReadOnlySpan<char> key, double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            LineProtocolText.ThrowInvalid(LineProtocolError.NonFiniteFloat, "field value", $"is {value.ToString(CultureInfo.InvariantCulture)}, which InfluxDB cannot store");
+        }
+
+        int keyLength = MeasureFieldKey(key);
+        Span<byte> span = _output.GetSpan(keyLength + 2 + MaxNumberBytes);
+        int written = WriteFieldKey(key, keyLength, span);
+        Commit(written + FloatFormatter.Format(value, span[written..]));
+    }
+
+    public void Field(ReadOnlySpan<char> key, bool value)
+    {
+        int keyLength = MeasureFieldKey(key);
+        Span<byte> span = _output.GetSpan(keyLength + 2 + 5);
+        int written = WriteFieldKey(key, keyLength, span);
+        ReadOnlySpan<byte> text = value ? "true"u8 : "false"u8;
+        text.CopyTo(span[written..]);
+        Commit(written + text.Length);
+    }
+
+    /// <summary>A string field; <c>"</c> and <c>\</c> are escaped, newlines are kept as they are.</summary>
+    public void Field(ReadOnlySpan<char> key, ReadOnlySpan<char> value)
+    {
+        int keyLength = MeasureFieldKey(key);
+        int valueLength = LineProtocolText.MeasureString(value);
+        Span<byte> span = _output.GetSpan(keyLength + valueLength + 4);
+        int written = WriteFieldKey(key, keyLength, span);
+        span[written++] = (byte)'"';
+        written += LineProtocolText.WriteString(value, span[written..]);
+        span[written++] = (byte)'"';
+        Commit(written);
+    }
+
+    /// <summary>Ends the line with a timestamp in nanoseconds since the Unix epoch (write with <c>precision=ns</c>).</summary>
+    public void Timestamp(long unixNanoseconds)
+    {
+        RequireFields("timestamp");
+        Span<byte> span = _output.GetSpan(MaxNumberBytes);
+        span[0] = (byte)' ';
+        unixNanoseconds.TryFormat(span[1..], out int digits, default, NumberFormatInfo.InvariantInfo);
+        span[digits + 1] = (byte)'\n';
+        _output.Advance(digits + 2);
+        EndOfLine();
+    }
+
+    /// <summary>Ends the line without a timestamp: the server stamps it on arrival, so a replay would not rewrite it.</summary>
+    public void EndLine()
+    {
+        RequireFields("end of line");
+        Span<byte> span = _output.GetSpan(1);
+        span[0] = (byte)'\n';
+        _output.Advance(1);
+        EndOfLine();
+    }
+
+    private readonly int MeasureFieldKey(ReadOnlySpan<char> key)
+    {
+        if (_state == LineState.Idle)
+        {
+            ThrowOutOfOrder("field key", "no measurement was written");
+        }
+
+        return LineProtocolText.MeasureName(key, NameKind.FieldKey);
+    }
+
+    private readonly int WriteFieldKey(ReadOnlySpan<char> key, int keyLength, Span<byte> span)
+    {
+        span[0] = _state == LineState.Fields ? (byte)',' : (byte)' ';
+        int written = 1 + LineProtocolText.WriteName(key, NameKind.FieldKey, keyLength, span[1..]);
+        span[written] = (byte)'=';
+        return written + 1;
+    }
+
+    private void Commit(int written)
+    {
+        _output.Advance(written);
+        _state = LineState.Fields;
+    }
+
+    private readonly void RequireFields(string element)
+    {
+        if (_state != LineState.Fields)
+        {
+            ThrowOutOfOrder(element, "a line needs at least one field");
+        }
+    }
+
+    private void EndOfLine()
+    {
+        _state = LineState.Idle;
+        _batch?.OnLineEnded();
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowOutOfOrder(string element, string problem) =>
+        throw new LineProtocolException(LineProtocolError.OutOfOrder, element, $"Cannot write the {element}: {problem}.");
+
+    private enum LineState : byte
+    {
+        Idle,
+        Tags,
+        Fields,
+    }
+}
