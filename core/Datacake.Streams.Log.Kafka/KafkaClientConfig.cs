@@ -25,6 +25,10 @@ internal static class KafkaClientConfig
 
             LingerMs = options.Linger.TotalMilliseconds,
             MessageTimeoutMs = (int)options.DeliveryTimeout.TotalMilliseconds,
+
+            // An append needs only the outcome and the position from its delivery report; not marshalling the
+            // key, value, timestamp and headers back out of librdkafka saves allocations on every record.
+            DeliveryReportFields = "status",
         };
         return Apply(config, options);
     }

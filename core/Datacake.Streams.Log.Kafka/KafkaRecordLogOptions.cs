@@ -40,7 +40,8 @@ public sealed record KafkaRecordLogOptions
 
     /// <summary>
     /// Extra librdkafka properties (e.g. <c>security.protocol</c>, <c>ssl.ca.location</c>, <c>sasl.*</c>), applied to
-    /// producer and consumers after the settings above, so they can override them.
+    /// producer and consumers after the settings above, so they can override tuning; the settings the log's
+    /// guarantees rest on (acks, idempotence, auto commit, offset store, group id) are refused by the validator.
     /// </summary>
     public Dictionary<string, string> Config { get; init; } = [];
 }

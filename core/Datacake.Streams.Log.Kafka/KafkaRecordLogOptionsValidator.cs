@@ -9,6 +9,13 @@ public sealed class KafkaRecordLogOptionsValidator : IValidateOptions<KafkaRecor
     private static readonly TimeSpan _maxLinger = TimeSpan.FromMilliseconds(900_000);
     private static readonly TimeSpan _maxSessionTimeout = TimeSpan.FromMilliseconds(3_600_000);
 
+    // The settings the log's promises rest on (durable appends, positions moved only by Commit, one group per
+    // Subscribe): a passthrough entry must not quietly undo them. Everything else (TLS, SASL, tuning) passes.
+    private static readonly HashSet<string> _reserved = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "acks", "request.required.acks", "enable.idempotence", "enable.auto.commit", "enable.auto.offset.store", "group.id",
+    };
+
     /// <summary>Validates and throws <see cref="OptionsValidationException"/> listing every failure.</summary>
     public static KafkaRecordLogOptions EnsureValid(KafkaRecordLogOptions options)
     {
@@ -78,6 +85,10 @@ public sealed class KafkaRecordLogOptionsValidator : IValidateOptions<KafkaRecor
                 if (string.IsNullOrWhiteSpace(key) || value is null)
                 {
                     failures.Add($"Config entry '{key}' needs a name and a value.");
+                }
+                else if (_reserved.Contains(key.Trim()))
+                {
+                    failures.Add($"Config entry '{key}' cannot be overridden: the record log's durability and commit guarantees depend on it.");
                 }
             }
         }

@@ -84,6 +84,28 @@ public sealed class KafkaRecordLogOptionsValidatorTests
         Assert.Single(result.Failures!);
     }
 
+    [Theory]
+    [InlineData("acks")]
+    [InlineData("ENABLE.IDEMPOTENCE")]
+    [InlineData("enable.auto.commit")]
+    [InlineData(" enable.auto.offset.store")]
+    [InlineData("group.id")]
+    public void Extra_settings_cannot_undo_durability_or_commit_guarantees(string key)
+    {
+        var result = _validator.Validate(null, new KafkaRecordLogOptions { Config = new() { [key] = "1" } });
+
+        Assert.True(result.Failed);
+        Assert.Contains("cannot be overridden", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Extra_transport_settings_pass()
+    {
+        var options = new KafkaRecordLogOptions { Config = new() { ["security.protocol"] = "ssl", ["ssl.ca.location"] = "/etc/ca.pem" } };
+
+        Assert.True(_validator.Validate(null, options).Succeeded);
+    }
+
     [Fact]
     public void An_invalid_configuration_fails_when_the_log_is_built()
     {
