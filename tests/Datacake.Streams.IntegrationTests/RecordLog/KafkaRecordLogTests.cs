@@ -22,10 +22,22 @@ public sealed class KafkaRecordLogTests(KafkaMockCluster cluster)
     }
 
     [Fact]
+    public async Task The_partition_count_comes_from_the_brokers()
+    {
+        cluster.CreateTopic(_topic, partitions: 7);
+        await using var log = new KafkaRecordLog(cluster.LogOptions());
+
+        Assert.Equal(7, log.PartitionCount(_topic));
+    }
+
+    [Fact]
     public async Task Keys_are_placed_on_the_partition_the_Java_client_would_choose()
     {
+        // 7: not a power of two, so a partitioner that only agrees on the low bits would show.
+        cluster.CreateTopic(_topic, partitions: 7);
         await using var log = new KafkaRecordLog(cluster.LogOptions());
         var partitions = log.PartitionCount(_topic);
+        Assert.Equal(7, partitions);
 
         var appends = Enumerable.Range(0, 64)
             .Select(i => Encoding.UTF8.GetBytes($"dev_{i:D4}"))
