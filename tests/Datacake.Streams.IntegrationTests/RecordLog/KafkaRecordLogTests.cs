@@ -153,6 +153,24 @@ public sealed class KafkaRecordLogTests(KafkaMockCluster cluster)
     }
 
     [Fact]
+    public async Task Disposal_fails_appends_still_waiting_instead_of_leaving_them_hanging()
+    {
+        var options = new KafkaRecordLogOptions
+        {
+            BootstrapServers = "127.0.0.1:1",
+            DeliveryTimeout = TimeSpan.FromMinutes(5),
+            FlushTimeout = TimeSpan.FromSeconds(1),
+        };
+        var log = new KafkaRecordLog(options);
+        var append = log.AppendAsync(_topic, "dev_0001"u8.ToArray(), "v"u8.ToArray()).AsTask();
+
+        await log.DisposeAsync();
+
+        // Without the log failing it, the append would wait out the 5-minute delivery timeout, or forever.
+        await Assert.ThrowsAsync<RecordLogUnavailableException>(() => append.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
+
+    [Fact]
     public async Task A_record_larger_than_the_brokers_accept_is_an_argument_error()
     {
         await using var log = new KafkaRecordLog(cluster.LogOptions());
