@@ -24,10 +24,7 @@ public static class ServerCertificate
             using var created = CreateSelfSigned();
             var temp = path + ".tmp";
             File.WriteAllBytes(temp, created.Export(X509ContentType.Pkcs12));
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
+            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
             File.Move(temp, path, overwrite: true);
             File.WriteAllText(Path.Combine(folder, "self-signed.crt"), created.ExportCertificatePem());

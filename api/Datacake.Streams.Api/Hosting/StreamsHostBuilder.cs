@@ -26,7 +26,7 @@ public static class StreamsHostBuilder
         var streams = builder.Configuration.GetSection(StreamsOptions.Section).Get<StreamsOptions>() ?? new StreamsOptions();
         builder.WebHost.UseKestrel(kestrel => ListenerSetup.Configure(kestrel, streams));
 
-        builder.Services.AddHealthChecks();
+        builder.Services.AddStreamsCore(builder.Configuration, streams);
         builder.Services.AddProblemDetails();
         return builder;
     }

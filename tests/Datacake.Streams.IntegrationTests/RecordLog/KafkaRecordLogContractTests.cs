@@ -1,0 +1,11 @@
+using Datacake.Streams.Log.Kafka;
+using Datacake.Streams.RecordLog;
+
+namespace Datacake.Streams.IntegrationTests.RecordLog;
+
+/// <summary>The shared record log contract against librdkafka's mock cluster; every open is a new client, as a restarted process would be.</summary>
+[Collection(KafkaMockCluster.Collection)]
+public sealed class KafkaRecordLogContractTests(KafkaMockCluster cluster) : RecordLogContract
+{
+    protected override Task<IRecordLog> OpenAsync() => Task.FromResult<IRecordLog>(new KafkaRecordLog(cluster.LogOptions()));
+}
