@@ -40,7 +40,7 @@ public sealed class RegistryFeed : IAsyncDisposable
         _options.Validate();
         _codec = codec ?? new RegistryChangeCodec();
         _timeProvider = timeProvider ?? TimeProvider.System;
-        ConsumerGroup = _options.ConsumerGroupPrefix + Guid.NewGuid().ToString("N");
+        ConsumerGroup = _options.ConsumerGroup ?? _options.ConsumerGroupPrefix + Guid.NewGuid().ToString("N");
     }
 
     public string ConsumerGroup { get; }
