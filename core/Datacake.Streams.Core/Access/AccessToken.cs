@@ -82,12 +82,9 @@ public readonly struct AccessToken : IEquatable<AccessToken>
         }
 
         var randomText = text.Slice(Prefix.Length, RandomTextLength);
-        foreach (var c in randomText)
+        if (randomText.ContainsAnyExcept(Base62.Digits))
         {
-            if (Base62.DigitValue(c) < 0)
-            {
-                return TokenFormat.BadCharacter;
-            }
+            return TokenFormat.BadCharacter;
         }
 
         if (!Base62.TryDecodeSmall(text[(Prefix.Length + RandomTextLength)..], out var checksum))

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Datacake.Streams.Access;
 
 /// <summary>
@@ -7,6 +9,9 @@ namespace Datacake.Streams.Access;
 internal static class Base62
 {
     public const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    /// <summary>The digits as a vectorized set: checking a token's 43 characters is one SIMD scan.</summary>
+    public static readonly SearchValues<char> Digits = SearchValues.Create(Alphabet);
 
     // Digit value per ASCII code, -1 when the character is not a base62 digit.
     private static readonly sbyte[] _values = BuildValues();

@@ -20,18 +20,6 @@ internal static class Crc32
         return ~crc;
     }
 
-    /// <summary>CRC-32 of <paramref name="bytes"/>.</summary>
-    public static uint Of(ReadOnlySpan<byte> bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc = _table[(byte)(crc ^ b)] ^ (crc >> 8);
-        }
-
-        return ~crc;
-    }
-
     private static uint[] BuildTable()
     {
         var table = new uint[256];

@@ -26,6 +26,7 @@ public sealed class RegistryFeed : IAsyncDisposable
     private Task? _loop;
     private long[] _applied = [];
     private long[] _barrier = [];
+    private int _started;
     private volatile bool _caughtUp;
     private volatile Exception? _lastError;
     private long _records;
@@ -40,7 +41,7 @@ public sealed class RegistryFeed : IAsyncDisposable
         _options.Validate();
         _codec = codec ?? new RegistryChangeCodec();
         _timeProvider = timeProvider ?? TimeProvider.System;
-        ConsumerGroup = _options.ConsumerGroupPrefix + Guid.NewGuid().ToString("N");
+        ConsumerGroup = _options.ConsumerGroup ?? _options.ConsumerGroupPrefix + Guid.NewGuid().ToString("N");
     }
 
     public string ConsumerGroup { get; }
@@ -62,7 +63,7 @@ public sealed class RegistryFeed : IAsyncDisposable
     /// <summary>Places the barriers, joins the group and starts applying changes. Returns before the feed is caught up.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (_loop is not null)
+        if (Interlocked.Exchange(ref _started, 1) != 0)
         {
             throw new InvalidOperationException("the feed is already started");
         }

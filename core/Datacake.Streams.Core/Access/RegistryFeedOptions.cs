@@ -7,6 +7,13 @@ public sealed record RegistryFeedOptions
     public string ConsumerGroupPrefix { get; init; } = "dcs-registry-view-";
 
     /// <summary>
+    /// A fixed group name instead of prefix + GUID, e.g. the node's name, so that an embedded log does not keep one
+    /// group per process start. Must be unique among running feeds (two feeds in one group would split partitions);
+    /// the feed never commits, so reusing a name still replays the registry from the beginning.
+    /// </summary>
+    public string? ConsumerGroup { get; init; }
+
+    /// <summary>
     /// How long one poll waits for a record. A revocation must reach every node within 2 s; the poll only bounds
     /// how fast the loop notices a stop, records are applied as soon as they arrive.
     /// </summary>
@@ -26,6 +33,11 @@ public sealed record RegistryFeedOptions
         if (string.IsNullOrWhiteSpace(ConsumerGroupPrefix))
         {
             throw new ArgumentException("ConsumerGroupPrefix must not be empty", nameof(ConsumerGroupPrefix));
+        }
+
+        if (ConsumerGroup is not null && string.IsNullOrWhiteSpace(ConsumerGroup))
+        {
+            throw new ArgumentException("ConsumerGroup must be null or a name", nameof(ConsumerGroup));
         }
 
         if (PollTimeout <= TimeSpan.Zero || PollTimeout > TimeSpan.FromSeconds(1))

@@ -75,11 +75,11 @@ public sealed partial class RegistryView
     /// </summary>
     public AuthenticationResult AuthorizeWrite(TokenHash fingerprint, DeviceId device, DateTimeOffset receivedAt)
     {
-        if (_tokensByHash.ContainsKey(fingerprint))
+        if (_tokensByHash.TryGetValue(fingerprint, out var grant))
         {
-            var status = AuthenticateFingerprint(fingerprint, receivedAt, out var grant);
+            var status = grant.StatusAt(fingerprint, receivedAt);
             return status != AuthenticationResult.Ok ? status
-                : CanWrite(grant!, device, receivedAt) ? AuthenticationResult.Ok : AuthenticationResult.Forbidden;
+                : CanWrite(grant, device, receivedAt) ? AuthenticationResult.Ok : AuthenticationResult.Forbidden;
         }
 
         if (_webhooksByHash.TryGetValue(fingerprint, out var webhook))

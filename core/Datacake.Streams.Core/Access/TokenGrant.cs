@@ -60,6 +60,12 @@ public sealed class TokenGrant
     /// <summary>Whether the secret hashing to <paramref name="presented"/> was good at <paramref name="at"/>, scope aside.</summary>
     public AuthenticationResult StatusAt(TokenHash presented, DateTimeOffset at)
     {
+        var current = presented == Hash;
+        if (!current && (Rotation is not { } rotation || presented != rotation.PreviousHash))
+        {
+            return AuthenticationResult.Unknown;
+        }
+
         if (RegistryTime.ReachedBy(_revokedAt, at))
         {
             return AuthenticationResult.Revoked;
@@ -75,17 +81,8 @@ public sealed class TokenGrant
             return AuthenticationResult.Expired;
         }
 
-        if (presented == Hash)
-        {
-            return AuthenticationResult.Ok;
-        }
-
-        if (Rotation is { } rotation && presented == rotation.PreviousHash)
-        {
-            return at < rotation.ValidUntil ? AuthenticationResult.Ok : AuthenticationResult.Expired;
-        }
-
-        return AuthenticationResult.Unknown;
+        // A rotated-out secret works until the grace deadline, then reads as expired.
+        return current || at < Rotation!.ValidUntil ? AuthenticationResult.Ok : AuthenticationResult.Expired;
     }
 
     /// <summary>The access this token's device list gives to <paramref name="device"/> (workspace roles aside).</summary>

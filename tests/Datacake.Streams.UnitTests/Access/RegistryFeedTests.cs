@@ -151,6 +151,9 @@ public sealed class RegistryFeedTests : IAsyncDisposable
         Assert.NotEqual(first.ConsumerGroup, second.ConsumerGroup);
         Assert.StartsWith("dcs-registry-view-", first.ConsumerGroup, StringComparison.Ordinal);
         await Assert.ThrowsAsync<InvalidOperationException>(() => first.StartAsync());
+
+        await using var named = new RegistryFeed(_log, new RegistryView(), new RegistryFeedOptions { ConsumerGroup = "node-1" });
+        Assert.Equal("node-1", named.ConsumerGroup);
     }
 
     [Theory]

@@ -230,6 +230,14 @@ public class RegistryViewTests
     }
 
     [Fact]
+    public void A_grant_asked_about_a_hash_it_does_not_hold_answers_unknown_whatever_its_state()
+    {
+        var grant = new TokenGrant { TokenId = "t", Hash = AccessToken.New().Hash, RevokedAt = _start, DisabledAt = _start, ExpiresAt = _start };
+        Assert.Equal(AuthenticationResult.Unknown, grant.StatusAt(AccessToken.New().Hash, _start.AddDays(1)));
+        Assert.Equal(AuthenticationResult.Revoked, grant.StatusAt(grant.Hash, _start.AddDays(1)));
+    }
+
+    [Fact]
     public void A_removed_token_is_unknown_everywhere()
     {
         var (token, _) = Issue("gone", "ws-a", WorkspaceRole.Owner);
