@@ -219,6 +219,24 @@ ensure_influx_admin() {
     die "influxd in $influx_dir refuses '$influx_user' with the password in $secrets_dir/influx_admin_password (the data was made with another password?): $body"
 }
 
+# Polls CHECK ARGS... until it succeeds; fails with the server's log tail if the server exits or the deadline passes.
+wait_until_answering() {
+  local name=$1 pidfile=$2 conf=$3 logfile=$4 what=$5
+  shift 5
+  local deadline=$((SECONDS + start_deadline))
+  until "$@"; do
+    if ! owned_pid "$pidfile" "$name" "$conf" >/dev/null; then
+      show_log_tail "$logfile"
+      die "$name exited during start"
+    fi
+    if ((SECONDS >= deadline)); then
+      show_log_tail "$logfile"
+      die "$name did not $what within ${start_deadline}s"
+    fi
+    sleep 0.2
+  done
+}
+
 start_influx() {
   local password pid
   password=$(secret influx_admin_password)
@@ -232,18 +250,8 @@ start_influx() {
     log "influxd: starting (log $influx_log)"
     start_background "$influx_pid" "$influx_log" influxd -config "$influx_conf"
   fi
-  local deadline=$((SECONDS + start_deadline))
-  until influx_answers "$password"; do
-    if ! owned_pid "$influx_pid" influxd "$influx_conf" >/dev/null; then
-      show_log_tail "$influx_log"
-      die "influxd exited during start"
-    fi
-    if ((SECONDS >= deadline)); then
-      show_log_tail "$influx_log"
-      die "influxd did not answer /ping on 127.0.0.1:$influx_http_port within ${start_deadline}s"
-    fi
-    sleep 0.2
-  done
+  wait_until_answering influxd "$influx_pid" "$influx_conf" "$influx_log" \
+    "answer /ping on 127.0.0.1:$influx_http_port" influx_answers "$password"
   # influxd 1.6 answers /ping without checking credentials: prove them with a query.
   ensure_influx_admin "$password"
   log "influxd: up on http://127.0.0.1:$influx_http_port (pid $(<"$influx_pid"))"
@@ -323,18 +331,8 @@ start_mqtt() {
     log "mosquitto: starting (log $mqtt_log)"
     start_background "$mqtt_pid" "$mqtt_log" mosquitto -c "$mqtt_conf"
   fi
-  local deadline=$((SECONDS + start_deadline))
-  until mqtt_answers "$password"; do
-    if ! owned_pid "$mqtt_pid" mosquitto "$mqtt_conf" >/dev/null; then
-      show_log_tail "$mqtt_log"
-      die "mosquitto exited during start"
-    fi
-    if ((SECONDS >= deadline)); then
-      show_log_tail "$mqtt_log"
-      die "mosquitto did not accept a TLS publish on 127.0.0.1:$mqtt_tls_port within ${start_deadline}s"
-    fi
-    sleep 0.2
-  done
+  wait_until_answering mosquitto "$mqtt_pid" "$mqtt_conf" "$mqtt_log" \
+    "accept a TLS publish on 127.0.0.1:$mqtt_tls_port" mqtt_answers "$password"
   log "mosquitto: up on 127.0.0.1:$mqtt_port and TLS 127.0.0.1:$mqtt_tls_port (pid $(<"$mqtt_pid"))"
 }
 
