@@ -15,7 +15,7 @@ public abstract record RegistryChange
     /// <summary>The log key: <c>token:&lt;id&gt;</c>, <c>webhook:&lt;id&gt;</c>, <c>device:&lt;id&gt;</c> or <c>workspace:&lt;id&gt;</c>.</summary>
     public abstract string Key { get; }
 
-    public bool IsRemoval => this is TokenRemoved or WebhookRemoved or DeviceRemoved or WorkspaceRemoved;
+    public bool IsRemoval => this is TokenRemoved or WebhookRemoved or DeviceRemoved or WorkspaceRemoved or DecoderRemoved;
 
     internal static string TokenKey(string id) => RegistryKeys.Token + id;
 
@@ -24,6 +24,8 @@ public abstract record RegistryChange
     internal static string DeviceKey(DeviceId id) => RegistryKeys.Device + id.ToString();
 
     internal static string WorkspaceKey(string id) => RegistryKeys.Workspace + id;
+
+    internal static string DecoderKey(string id) => RegistryKeys.Decoder + id;
 }
 
 public sealed record TokenUpserted(TokenGrant Grant) : RegistryChange
@@ -67,12 +69,23 @@ public sealed record WorkspaceRemoved(string WorkspaceId) : RegistryChange
 }
 
 /// <summary>The key prefixes of <c>dcs.registry</c>, fixed: other nodes and tools read them.</summary>
+public sealed record DecoderUpserted(DecoderEntry Decoder) : RegistryChange
+{
+    public override string Key => DecoderKey(Decoder.Id);
+}
+
+public sealed record DecoderRemoved(string DecoderId) : RegistryChange
+{
+    public override string Key => DecoderKey(DecoderId);
+}
+
 public static class RegistryKeys
 {
     public const string Token = "token:";
     public const string Webhook = "webhook:";
     public const string Device = "device:";
     public const string Workspace = "workspace:";
+    public const string Decoder = "decoder:";
 
     /// <summary>Tombstones a feed appends at start to find the end of each partition; not entities.</summary>
     public const string Barrier = "barrier:";

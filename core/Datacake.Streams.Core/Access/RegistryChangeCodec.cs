@@ -32,6 +32,7 @@ public sealed class RegistryChangeCodec
             WebhookUpserted w => Serialize(ToDocument(w.Webhook), RegistryJsonContext.Default.WebhookDocument),
             DeviceUpserted d => Serialize(ToDocument(d.Device), RegistryJsonContext.Default.DeviceDocument),
             WorkspaceUpserted s => Serialize(new WorkspaceDocument { Version = FormatVersion, Id = s.Workspace.Id, Parent = s.Workspace.ParentId }, RegistryJsonContext.Default.WorkspaceDocument),
+            DecoderUpserted c => Serialize(new DecoderDocument { Version = FormatVersion, Id = c.Decoder.Id, Workspace = c.Decoder.WorkspaceId, Source = c.Decoder.Source }, RegistryJsonContext.Default.DecoderDocument),
             _ when change.IsRemoval => [],
             _ => throw new ArgumentException($"unknown registry change {change.GetType().Name}", nameof(change)),
         };
@@ -76,6 +77,7 @@ public sealed class RegistryChangeCodec
                 WebhookRemoved r => FromDocument(JsonSerializer.Deserialize(value, RegistryJsonContext.Default.WebhookDocument), r.WebhookId, keyText),
                 DeviceRemoved r => FromDocument(JsonSerializer.Deserialize(value, RegistryJsonContext.Default.DeviceDocument), r.DeviceId),
                 WorkspaceRemoved r => FromDocument(JsonSerializer.Deserialize(value, RegistryJsonContext.Default.WorkspaceDocument), r.WorkspaceId),
+                DecoderRemoved r => FromDocument(JsonSerializer.Deserialize(value, RegistryJsonContext.Default.DecoderDocument), r.DecoderId),
                 _ => null,
             };
         }
@@ -103,6 +105,11 @@ public sealed class RegistryChangeCodec
         if (Id(key, RegistryKeys.Workspace) is { } workspace)
         {
             return new WorkspaceRemoved(workspace);
+        }
+
+        if (Id(key, RegistryKeys.Decoder) is { } decoder)
+        {
+            return new DecoderRemoved(decoder);
         }
 
         return Id(key, RegistryKeys.Device) is { } device && DeviceId.TryParse(device, out var deviceId) ? new DeviceRemoved(deviceId) : null;
@@ -289,6 +296,11 @@ public sealed class RegistryChangeCodec
         document is null || document.Version != FormatVersion || document.Id != id
             ? null
             : new WorkspaceUpserted(new WorkspaceEntry(id, document.Parent));
+
+    private static DecoderUpserted? FromDocument(DecoderDocument? document, string id) =>
+        document is null || document.Version != FormatVersion || document.Id != id || string.IsNullOrEmpty(document.Workspace)
+            ? null
+            : new DecoderUpserted(new DecoderEntry(id, document.Workspace, document.Source));
 }
 
 /// <summary>What <see cref="RegistryChangeCodec.TryDecode"/> made of a record.</summary>

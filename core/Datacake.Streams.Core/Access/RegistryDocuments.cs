@@ -90,6 +90,18 @@ internal sealed class WorkspaceDocument
     public string? Parent { get; set; }
 }
 
+internal sealed class DecoderDocument
+{
+    [JsonPropertyName("v")]
+    public int Version { get; set; }
+
+    public string Id { get; set; } = "";
+
+    public string Workspace { get; set; } = "";
+
+    public string Source { get; set; } = "";
+}
+
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -98,4 +110,5 @@ internal sealed class WorkspaceDocument
 [JsonSerializable(typeof(WebhookDocument))]
 [JsonSerializable(typeof(DeviceDocument))]
 [JsonSerializable(typeof(WorkspaceDocument))]
+[JsonSerializable(typeof(DecoderDocument))]
 internal sealed partial class RegistryJsonContext : JsonSerializerContext;

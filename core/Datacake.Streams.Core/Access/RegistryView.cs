@@ -27,6 +27,7 @@ public sealed partial class RegistryView
     private readonly ConcurrentDictionary<TokenHash, WebhookGrant> _webhooksByHash = new();
     private readonly ConcurrentDictionary<DeviceId, DeviceEntry> _devices = new();
     private readonly ConcurrentDictionary<string, WorkspaceEntry> _workspaces = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DecoderEntry> _decoders = new(StringComparer.Ordinal);
 
     private long _version;
 
@@ -57,11 +58,16 @@ public sealed partial class RegistryView
 
     public IReadOnlyCollection<WorkspaceEntry> Workspaces => [.. _workspaces.Values];
 
+    public IReadOnlyCollection<DecoderEntry> Decoders => [.. _decoders.Values];
+
     public bool TryGetToken(string tokenId, out TokenGrant? grant) => _tokensById.TryGetValue(tokenId, out grant);
 
     public bool TryGetWebhook(string webhookId, out WebhookGrant? webhook) => _webhooksById.TryGetValue(webhookId, out webhook);
 
     public bool TryGetWorkspace(string workspaceId, out WorkspaceEntry? workspace) => _workspaces.TryGetValue(workspaceId, out workspace);
+
+    /// <summary>A workspace's JavaScript payload decoder, by the id a <see cref="DeviceEntry.DecoderId"/> names.</summary>
+    public bool TryGetDecoder(string decoderId, out DecoderEntry? decoder) => _decoders.TryGetValue(decoderId, out decoder);
 
     /// <summary>Applies one change. Safe to call from several threads; the feed calls it from one.</summary>
     public void Apply(RegistryChange change)
@@ -94,6 +100,12 @@ public sealed partial class RegistryView
                     break;
                 case WorkspaceRemoved s:
                     _workspaces.TryRemove(s.WorkspaceId, out _);
+                    break;
+                case DecoderUpserted c:
+                    _decoders[c.Decoder.Id] = c.Decoder;
+                    break;
+                case DecoderRemoved c:
+                    _decoders.TryRemove(c.DecoderId, out _);
                     break;
                 default:
                     throw new ArgumentException($"unknown registry change {change.GetType().Name}", nameof(change));

@@ -83,7 +83,9 @@ internal static class RegistryGenerators
             Webhooks(webhookIds, devices, workspaces).Select(w => (RegistryChange)new WebhookUpserted(w)),
             webhookIds.Select(id => (RegistryChange)new WebhookRemoved(id)),
             WorkspaceEntries(workspaces).Select(w => (RegistryChange)new WorkspaceUpserted(w)),
-            workspaces.Select(id => (RegistryChange)new WorkspaceRemoved(id)));
+            workspaces.Select(id => (RegistryChange)new WorkspaceRemoved(id)),
+            Gen.Select(webhookIds, workspaces, Gen.String, (id, workspace, source) => (RegistryChange)new DecoderUpserted(new DecoderEntry(id, workspace, source))),
+            webhookIds.Select(id => (RegistryChange)new DecoderRemoved(id)));
 
     /// <summary>Any change over unconstrained ids.</summary>
     public static readonly Gen<RegistryChange> AnyChange = Changes(Ids, DeviceIds, Ids, Ids);
@@ -98,6 +100,7 @@ internal static class RegistryGenerators
             .. view.Devices.Select(d => new DeviceUpserted(d)),
             .. view.Webhooks.Select(w => new WebhookUpserted(w)),
             .. view.Workspaces.Select(w => new WorkspaceUpserted(w)),
+            .. view.Decoders.Select(d => new DecoderUpserted(d)),
         ];
         return [.. entities.Select(e => e.Key + "=" + System.Text.Encoding.UTF8.GetString(codec.EncodeValue(e))).Order(StringComparer.Ordinal)];
     }

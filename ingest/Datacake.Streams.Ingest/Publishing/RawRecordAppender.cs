@@ -1,0 +1,45 @@
+using Datacake.Streams.Ids;
+using Datacake.Streams.RecordLog;
+using Datacake.Streams.Records;
+
+namespace Datacake.Streams.Ingest.Publishing;
+
+/// <summary>
+/// The one way every protocol adapter puts a raw anonymous record on <c>dcs.raw</c>: signed with this node's adapter
+/// key, keyed by the 16 device id bytes (so one device's records stay in order on one partition), and complete only
+/// once the log holds it durably. An adapter acknowledges its client after <see cref="AppendAsync"/> returns
+/// <see cref="AppendOutcome.Durable"/>, never before.
+/// </summary>
+public sealed class RawRecordAppender(IRecordLog log, AdapterSigner signer)
+{
+    /// <summary>
+    /// Signs and appends <paramref name="record"/>. <see cref="AppendOutcome.Unavailable"/> when the log cannot take
+    /// records now (answer 503 / MQTT "server unavailable": the client retries and nothing was stored).
+    /// </summary>
+    public async ValueTask<AppendOutcome> AppendAsync(RawRecord record, CancellationToken cancellationToken = default)
+    {
+        // The log may keep a reference to the value until the append is durable: hand it an array we own.
+        var value = signer.EncodeSigned(record with { Version = RawRecord.CurrentVersion });
+        var key = new byte[DeviceId.ByteLength];
+        record.DeviceId.WriteBytes(key);
+        try
+        {
+            await log.AppendAsync(LogTopics.Raw, key, value, cancellationToken).ConfigureAwait(false);
+            return AppendOutcome.Durable;
+        }
+        catch (RecordLogUnavailableException)
+        {
+            return AppendOutcome.Unavailable;
+        }
+    }
+}
+
+/// <summary>What became of an append.</summary>
+public enum AppendOutcome
+{
+    /// <summary>The record is durable in the log: acknowledge the client.</summary>
+    Durable,
+
+    /// <summary>Nothing was stored; tell the client to retry (HTTP 503 with Retry-After, MQTT 0x88/0x97).</summary>
+    Unavailable,
+}
