@@ -37,8 +37,10 @@ internal static class FloatFormatter
                     break;
                 }
 
+                // The subtraction filters out candidates far from an integer before the ~15-cycle division decides:
+                // a true match is within a few ulps (relative 2^-50) of its integer, far inside 1e-9.
                 double mantissa = Math.Round(scaled);
-                if (mantissa / s_powersOf10[k] == magnitude)
+                if (Math.Abs(scaled - mantissa) <= scaled * 1e-9 && mantissa / s_powersOf10[k] == magnitude)
                 {
                     return WriteFixed(value < 0, (long)mantissa, k, destination);
                 }
@@ -59,7 +61,7 @@ internal static class FloatFormatter
 
         // Digits go straight into the destination; the decimal point is then opened up with an overlapping
         // (memmove-safe) copy instead of formatting into a scratch buffer first.
-        mantissa.TryFormat(destination[position..], out int count, default, NumberFormatInfo.InvariantInfo);
+        int count = DecimalDigits.Write((ulong)mantissa, destination[position..]);
         if (decimals == 0)
         {
             return position + count;

@@ -52,6 +52,89 @@ public ref struct LineProtocolWriter
         _state = LineState.Tags;
     }
 
+    /// <summary>Starts a new line with a pre-escaped measurement name.</summary>
+    public void Measurement(LineProtocolName name)
+    {
+        if (_state != LineState.Idle)
+        {
+            ThrowOutOfOrder("measurement", "the previous line was not ended");
+        }
+
+        var escaped = Checked(name, NameKind.Measurement);
+        _batch?.OnLineStarted();
+        escaped.CopyTo(_output.GetSpan(escaped.Length));
+        _output.Advance(escaped.Length);
+        _state = LineState.Tags;
+    }
+
+    /// <summary>Adds a tag from pre-escaped key and value (the <c>device</c> tag of every point).</summary>
+    public void Tag(LineProtocolName key, LineProtocolName value)
+    {
+        if (_state != LineState.Tags)
+        {
+            ThrowOutOfOrder("tag key", _state == LineState.Idle ? "no measurement was written" : "fields were already written");
+        }
+
+        var escapedKey = Checked(key, NameKind.TagKey);
+        var escapedValue = Checked(value, NameKind.TagValue);
+        Span<byte> span = _output.GetSpan(escapedKey.Length + escapedValue.Length + 2);
+        span[0] = (byte)',';
+        escapedKey.CopyTo(span[1..]);
+        int written = 1 + escapedKey.Length;
+        span[written++] = (byte)'=';
+        escapedValue.CopyTo(span[written..]);
+        _output.Advance(written + escapedValue.Length);
+    }
+
+    /// <summary>A float field under a pre-escaped key; see <see cref="Field(ReadOnlySpan{char}, double)"/>.</summary>
+    public void Field(LineProtocolName key, double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            LineProtocolText.ThrowInvalid(LineProtocolError.NonFiniteFloat, "field value", $"is {value.ToString(CultureInfo.InvariantCulture)}, which InfluxDB cannot store");
+        }
+
+        var escaped = CheckedFieldKey(key);
+        Span<byte> span = _output.GetSpan(escaped.Length + 2 + MaxNumberBytes);
+        int written = WriteFieldKey(escaped, span);
+        Commit(written + FloatFormatter.Format(value, span[written..]));
+    }
+
+    /// <summary>An integer field under a pre-escaped key.</summary>
+    public void Field(LineProtocolName key, long value)
+    {
+        var escaped = CheckedFieldKey(key);
+        Span<byte> span = _output.GetSpan(escaped.Length + 3 + MaxNumberBytes);
+        int written = WriteFieldKey(escaped, span);
+        written += DecimalDigits.Write(value, span[written..]);
+        span[written++] = (byte)'i';
+        Commit(written);
+    }
+
+    /// <summary>A boolean field under a pre-escaped key.</summary>
+    public void Field(LineProtocolName key, bool value)
+    {
+        var escaped = CheckedFieldKey(key);
+        Span<byte> span = _output.GetSpan(escaped.Length + 2 + 5);
+        int written = WriteFieldKey(escaped, span);
+        ReadOnlySpan<byte> text = value ? "true"u8 : "false"u8;
+        text.CopyTo(span[written..]);
+        Commit(written + text.Length);
+    }
+
+    /// <summary>A string field under a pre-escaped key.</summary>
+    public void Field(LineProtocolName key, ReadOnlySpan<char> value)
+    {
+        var escaped = CheckedFieldKey(key);
+        int valueLength = LineProtocolText.MeasureString(value);
+        Span<byte> span = _output.GetSpan(escaped.Length + valueLength + 4);
+        int written = WriteFieldKey(escaped, span);
+        span[written++] = (byte)'"';
+        written += LineProtocolText.WriteString(value, span[written..]);
+        span[written++] = (byte)'"';
+        Commit(written);
+    }
+
     /// <summary>Adds a tag; tags come after the measurement and before the first field.</summary>
     public void Tag(ReadOnlySpan<char> key, ReadOnlySpan<char> value)
     {
@@ -76,8 +159,7 @@ public ref struct LineProtocolWriter
         int keyLength = MeasureFieldKey(key);
         Span<byte> span = _output.GetSpan(keyLength + 3 + MaxNumberBytes);
         int written = WriteFieldKey(key, keyLength, span);
-        value.TryFormat(span[written..], out int digits, default, NumberFormatInfo.InvariantInfo);
-        written += digits;
+        written += DecimalDigits.Write(value, span[written..]);
         span[written++] = (byte)'i';
         Commit(written);
     }
@@ -129,7 +211,7 @@ public ref struct LineProtocolWriter
         RequireFields("timestamp");
         Span<byte> span = _output.GetSpan(MaxNumberBytes);
         span[0] = (byte)' ';
-        unixNanoseconds.TryFormat(span[1..], out int digits, default, NumberFormatInfo.InvariantInfo);
+        int digits = DecimalDigits.Write(unixNanoseconds, span[1..]);
         span[digits + 1] = (byte)'\n';
         _output.Advance(digits + 2);
         EndOfLine();
@@ -162,6 +244,43 @@ public ref struct LineProtocolWriter
         span[written] = (byte)'=';
         return written + 1;
     }
+
+    private readonly ReadOnlySpan<byte> CheckedFieldKey(LineProtocolName key)
+    {
+        if (_state == LineState.Idle)
+        {
+            ThrowOutOfOrder("field key", "no measurement was written");
+        }
+
+        return Checked(key, NameKind.FieldKey);
+    }
+
+    private readonly int WriteFieldKey(ReadOnlySpan<byte> escapedKey, Span<byte> span)
+    {
+        span[0] = _state == LineState.Fields ? (byte)',' : (byte)' ';
+        escapedKey.CopyTo(span[1..]);
+        span[escapedKey.Length + 1] = (byte)'=';
+        return escapedKey.Length + 2;
+    }
+
+    // Tag keys and field keys escape the same characters, so one name serves both; a measurement or tag value
+    // escapes differently and is refused where a key is expected.
+    private static ReadOnlySpan<byte> Checked(LineProtocolName name, NameKind expected)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Kind != expected && !(IsKey(name.Kind) && IsKey(expected)))
+        {
+            ThrowWrongKind(name, expected);
+        }
+
+        return name.Escaped;
+    }
+
+    private static bool IsKey(NameKind kind) => kind is NameKind.TagKey or NameKind.FieldKey;
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowWrongKind(LineProtocolName name, NameKind expected) =>
+        throw new ArgumentException($"'{name.Text}' was escaped as a {name.Kind}, not as a {expected}.", nameof(name));
 
     private void Commit(int written)
     {

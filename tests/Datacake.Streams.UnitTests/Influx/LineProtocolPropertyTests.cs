@@ -51,6 +51,43 @@ public sealed class LineProtocolPropertyTests
     }
 
     [Fact]
+    public void Pre_escaped_names_write_the_same_bytes_as_names_escaped_per_point()
+    {
+        s_point.Sample(
+            point => Assert.Equal(Encode(point), Encode(point, preEscaped: true)),
+            iter: 5_000);
+    }
+
+    [Fact]
+    public void A_pre_escaped_name_is_refused_where_its_escaping_does_not_apply()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new LineProtocolWriter(buffer);
+        writer.Measurement(LineProtocolName.Measurement("m"));
+        Assert.False(TryTag(ref writer, LineProtocolName.Measurement("a=b"), LineProtocolName.TagValue("v")));
+        Assert.False(TryTag(ref writer, LineProtocolName.TagKey("k"), LineProtocolName.FieldKey("v")));
+
+        // Tag keys and field keys escape alike, so either serves as the other.
+        writer.Tag(LineProtocolName.FieldKey("k"), LineProtocolName.TagValue("v"));
+        writer.Field(LineProtocolName.TagKey("f"), 1.5);
+        writer.Timestamp(7);
+        Assert.Equal("m,k=v f=1.5 7\n", Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    private static bool TryTag(ref LineProtocolWriter writer, LineProtocolName key, LineProtocolName value)
+    {
+        try
+        {
+            writer.Tag(key, value);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
     public void Several_points_are_newline_separated_lines_of_the_reference()
     {
         s_point.Array[2, 6].Sample(
@@ -69,11 +106,19 @@ public sealed class LineProtocolPropertyTests
             iter: 500);
     }
 
-    private static string Encode(Point point)
+    private static string Encode(Point point, bool preEscaped = false)
     {
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new LineProtocolWriter(buffer);
-        Write(ref writer, point);
+        if (preEscaped)
+        {
+            WritePreEscaped(ref writer, point);
+        }
+        else
+        {
+            Write(ref writer, point);
+        }
+
         string line = Encoding.UTF8.GetString(buffer.WrittenSpan);
         Assert.EndsWith("\n", line, StringComparison.Ordinal);
         return line[..^1];
@@ -102,6 +147,37 @@ public sealed class LineProtocolPropertyTests
                     break;
                 default:
                     writer.Field(key, (string)value);
+                    break;
+            }
+        }
+
+        writer.Timestamp(point.Timestamp);
+    }
+
+    private static void WritePreEscaped(ref LineProtocolWriter writer, Point point)
+    {
+        writer.Measurement(LineProtocolName.Measurement(point.Measurement));
+        foreach ((string key, string value) in point.Tags)
+        {
+            writer.Tag(LineProtocolName.TagKey(key), LineProtocolName.TagValue(value));
+        }
+
+        foreach ((string key, object value) in point.Fields)
+        {
+            var name = LineProtocolName.FieldKey(key);
+            switch (value)
+            {
+                case long l:
+                    writer.Field(name, l);
+                    break;
+                case double d:
+                    writer.Field(name, d);
+                    break;
+                case bool b:
+                    writer.Field(name, b);
+                    break;
+                default:
+                    writer.Field(name, (string)value);
                     break;
             }
         }
