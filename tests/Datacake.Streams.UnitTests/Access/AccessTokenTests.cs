@@ -7,6 +7,14 @@ namespace Datacake.Streams.UnitTests.Access;
 
 public class AccessTokenTests
 {
+    [Fact]
+    public void The_token_hash_is_the_SHA256_of_the_UTF8_bytes_for_any_text()
+    {
+        // Covers tokens, short and long texts (past the stack buffer) and non-ASCII, against the BCL's SHA-256.
+        Gen.OneOf(Gen.String, Gen.String[0, 600], Gen.Const(AccessToken.New().Secret))
+            .Sample(text => Assert.Equal(SHA256.HashData(Encoding.UTF8.GetBytes(text)), TokenHash.Of(text).ToBytes()), iter: 5_000);
+    }
+
     private const string Base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     private static readonly Gen<AccessToken> _tokens = Gen.Byte.Array[AccessToken.RandomByteLength].Select(bytes => AccessToken.FromRandomBytes(bytes));
