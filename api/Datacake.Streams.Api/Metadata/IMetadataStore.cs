@@ -18,6 +18,12 @@ public interface IMetadataStore
     /// <summary>Creates the workspace and, when given, its first membership (the creator as owner) atomically.</summary>
     Task CreateWorkspaceAsync(WorkspaceRecord workspace, MembershipRecord? owner, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Creates <paramref name="workspace"/> as the user's own, with the user as owner, unless the user already has one;
+    /// returns the id of the user's own workspace either way (two first calls at once make only one).
+    /// </summary>
+    Task<string> EnsureHomeWorkspaceAsync(string userId, WorkspaceRecord workspace, CancellationToken cancellationToken);
+
     Task<WorkspaceRecord?> GetWorkspaceAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>The workspace and its ancestors, nearest first, at most <paramref name="maxDepth"/> + 1 entries.</summary>

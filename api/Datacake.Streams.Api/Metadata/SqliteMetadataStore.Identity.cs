@@ -58,6 +58,37 @@ public sealed partial class SqliteMetadataStore
         await transaction.CommitAsync(cancellationToken);
     }
 
+    public async Task<string> EnsureHomeWorkspaceAsync(string userId, WorkspaceRecord workspace, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var claimed = await ExecuteAsync(
+            connection,
+            "UPDATE users SET home_workspace_id = $w WHERE id = $u AND home_workspace_id IS NULL",
+            cancellationToken,
+            transaction,
+            ("$w", workspace.Id),
+            ("$u", userId));
+        if (claimed == 1)
+        {
+            await ExecuteAsync(
+                connection,
+                "INSERT INTO workspaces (id, name, parent_id, created_at) VALUES ($id, $name, NULL, $at)",
+                cancellationToken,
+                transaction,
+                ("$id", workspace.Id),
+                ("$name", workspace.Name),
+                ("$at", Millis(workspace.CreatedAt)));
+            await UpsertMembershipAsync(connection, transaction, new MembershipRecord(workspace.Id, userId, WorkspaceRole.Owner), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return workspace.Id;
+        }
+
+        await transaction.RollbackAsync(cancellationToken);
+        var home = await QueryAsync(connection, "SELECT home_workspace_id FROM users WHERE id = $u", static r => r.GetString(0), cancellationToken, ("$u", userId));
+        return home.Single();
+    }
+
     public async Task<WorkspaceRecord?> GetWorkspaceAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);

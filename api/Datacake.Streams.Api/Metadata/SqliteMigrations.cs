@@ -12,6 +12,7 @@ internal static class SqliteMigrations
             CREATE TABLE users (
                 id TEXT PRIMARY KEY,
                 email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                home_workspace_id TEXT,
                 created_at INTEGER NOT NULL);
             CREATE TABLE workspaces (
                 id TEXT PRIMARY KEY,
