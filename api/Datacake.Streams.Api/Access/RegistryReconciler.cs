@@ -21,7 +21,7 @@ public sealed class RegistryReconciler(
     ILogger<RegistryReconciler> logger) : BackgroundService
 {
     /// <summary>Completes when the first reconciliation has run (for tests and readiness).</summary>
-    public Task Completion => _completion.Task;
+    public Task<int> Completion => _completion.Task;
 
     private readonly TaskCompletionSource<int> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -84,7 +84,7 @@ public sealed partial class SqliteMetadataStore
             ("$hash", webhook.TokenHash.ToBytes()),
             ("$devices", JsonSerializer.Serialize(webhook.Devices.Select(d => d.ToString()))),
             ("$secret", webhook.SealedSecret),
-            ("$at", Millis(webhook.CreatedAt)));
+            ("$at", Ticks(webhook.CreatedAt)));
     }
 
     public async Task<WebhookRecord?> GetWebhookAsync(string id, CancellationToken cancellationToken)
@@ -123,7 +123,7 @@ public sealed partial class SqliteMetadataStore
             ("$w", decoder.WorkspaceId),
             ("$name", decoder.Name),
             ("$source", decoder.Source),
-            ("$at", Millis(decoder.CreatedAt)));
+            ("$at", Ticks(decoder.CreatedAt)));
     }
 
     public async Task<DecoderRecord?> GetDecoderAsync(string id, CancellationToken cancellationToken)
@@ -170,13 +170,13 @@ public sealed partial class SqliteMetadataStore
         ("$w", token.WorkspaceId),
         ("$role", (int)token.Role),
         ("$devices", JsonSerializer.Serialize(token.Devices.Select(d => new StoredDeviceGrant(d.Device.ToString(), (int)d.Access)))),
-        ("$expires", Millis(token.ExpiresAt)),
-        ("$disabled", Millis(token.DisabledAt)),
-        ("$revoked", Millis(token.RevokedAt)),
+        ("$expires", Ticks(token.ExpiresAt)),
+        ("$disabled", Ticks(token.DisabledAt)),
+        ("$revoked", Ticks(token.RevokedAt)),
         ("$previous", token.Rotation?.PreviousHash.ToBytes()),
-        ("$until", Millis(token.Rotation?.ValidUntil)),
+        ("$until", Ticks(token.Rotation?.ValidUntil)),
         ("$by", token.CreatedBy),
-        ("$at", Millis(token.CreatedAt)),
+        ("$at", Ticks(token.CreatedAt)),
     ];
 
     private static TokenRecord ReadToken(DbDataReader r)

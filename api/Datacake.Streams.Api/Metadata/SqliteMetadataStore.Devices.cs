@@ -69,7 +69,7 @@ public sealed partial class SqliteMetadataStore
             null,
             ("$h", confirmation.CodeHash.ToBytes()),
             ("$d", confirmation.Device.ToString()),
-            ("$e", Millis(confirmation.ExpiresAt)));
+            ("$e", Ticks(confirmation.ExpiresAt)));
     }
 
     public async Task<bool> TakeConfirmationAsync(TokenHash codeHash, DeviceId device, DateTimeOffset at, CancellationToken cancellationToken)
@@ -77,7 +77,7 @@ public sealed partial class SqliteMetadataStore
         await using var connection = await OpenConnectionAsync(cancellationToken);
 
         // Expired codes go with every take, so the table holds only codes that can still be used.
-        await ExecuteAsync(connection, "DELETE FROM deletion_confirmations WHERE expires_at <= $now", cancellationToken, null, ("$now", Millis(at)));
+        await ExecuteAsync(connection, "DELETE FROM deletion_confirmations WHERE expires_at <= $now", cancellationToken, null, ("$now", Ticks(at)));
         return await ExecuteAsync(
             connection,
             "DELETE FROM deletion_confirmations WHERE code_hash = $h AND device_id = $d",
@@ -96,8 +96,8 @@ public sealed partial class SqliteMetadataStore
         ("$serial", device.Serial),
         ("$particle", device.ParticleId),
         ("$decoder", device.Decoder),
-        ("$at", Millis(device.CreatedAt)),
-        ("$deleted", Millis(device.DeletedAt)),
+        ("$at", Ticks(device.CreatedAt)),
+        ("$deleted", Ticks(device.DeletedAt)),
     ];
 
     private static DeviceRecord ReadDevice(DbDataReader r) => new(

@@ -20,7 +20,7 @@ public sealed partial class SqliteMetadataStore
             transaction,
             ("$id", user.Id),
             ("$email", user.Email),
-            ("$at", Millis(user.CreatedAt)));
+            ("$at", Ticks(user.CreatedAt)));
         await InsertTokenAsync(connection, transaction, token, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
@@ -49,7 +49,7 @@ public sealed partial class SqliteMetadataStore
             ("$id", workspace.Id),
             ("$name", workspace.Name),
             ("$parent", workspace.ParentId),
-            ("$at", Millis(workspace.CreatedAt)));
+            ("$at", Ticks(workspace.CreatedAt)));
         if (owner is not null)
         {
             await UpsertMembershipAsync(connection, transaction, owner, cancellationToken);
@@ -78,7 +78,7 @@ public sealed partial class SqliteMetadataStore
                 transaction,
                 ("$id", workspace.Id),
                 ("$name", workspace.Name),
-                ("$at", Millis(workspace.CreatedAt)));
+                ("$at", Ticks(workspace.CreatedAt)));
             await UpsertMembershipAsync(connection, transaction, new MembershipRecord(workspace.Id, userId, WorkspaceRole.Owner), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return workspace.Id;
@@ -193,7 +193,7 @@ public sealed partial class SqliteMetadataStore
             ("$u", invitation.UserId),
             ("$r", (int)invitation.Role),
             ("$by", invitation.InvitedBy),
-            ("$at", Millis(invitation.CreatedAt)));
+            ("$at", Ticks(invitation.CreatedAt)));
     }
 
     public async Task<InvitationRecord?> GetInvitationAsync(string id, CancellationToken cancellationToken)
@@ -217,7 +217,7 @@ public sealed partial class SqliteMetadataStore
             "UPDATE invitations SET accepted_at = $at WHERE id = $id",
             cancellationToken,
             transaction,
-            ("$at", Millis(at)),
+            ("$at", Ticks(at)),
             ("$id", invitation.Id));
         await UpsertMembershipAsync(connection, transaction, new MembershipRecord(invitation.WorkspaceId, invitation.UserId, invitation.Role), cancellationToken);
         await transaction.CommitAsync(cancellationToken);

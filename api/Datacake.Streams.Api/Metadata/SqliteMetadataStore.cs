@@ -79,7 +79,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore
                 cancellationToken,
                 transaction,
                 ("$v", version),
-                ("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+                ("$t", DateTimeOffset.UtcNow.UtcTicks));
             await transaction.CommitAsync(cancellationToken);
         }
     }
@@ -141,12 +141,16 @@ public sealed partial class SqliteMetadataStore : IMetadataStore
         return (string.Join(", ", parameters.Select(p => p.Item1)), parameters);
     }
 
-    private static long? Millis(DateTimeOffset? at) => at?.ToUnixTimeMilliseconds();
+    /// <summary>
+    /// Instants are stored as UTC ticks, not Unix milliseconds: the registry carries ticks, and the start-up
+    /// reconciliation compares the two exactly (a revocation instant rounded to the millisecond would read as changed).
+    /// </summary>
+    private static long? Ticks(DateTimeOffset? at) => at?.UtcTicks;
 
     private static DateTimeOffset? TimeOrNull(DbDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+        reader.IsDBNull(ordinal) ? null : new DateTimeOffset(reader.GetInt64(ordinal), TimeSpan.Zero);
 
-    private static DateTimeOffset Time(DbDataReader reader, int ordinal) => DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+    private static DateTimeOffset Time(DbDataReader reader, int ordinal) => new(reader.GetInt64(ordinal), TimeSpan.Zero);
 
     private static string? TextOrNull(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

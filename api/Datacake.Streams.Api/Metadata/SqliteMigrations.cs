@@ -2,7 +2,7 @@ namespace Datacake.Streams.Api.Metadata;
 
 /// <summary>
 /// The schema, as numbered steps applied once each at start-up and recorded in <c>schema_migrations</c>. Append new
-/// steps; never edit an applied one. Times are Unix milliseconds; hashes are 32-byte blobs.
+/// steps; never edit an applied one. Instants are UTC ticks (100 ns units since 0001-01-01, exact like the registry's); hashes are 32-byte blobs.
 /// </summary>
 internal static class SqliteMigrations
 {

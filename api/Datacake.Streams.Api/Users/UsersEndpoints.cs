@@ -64,7 +64,7 @@ public static class UsersEndpoints
         return TypedResults.Created($"/v1/users/{user.Id}", new CreatedUserResponse(user.Id, secret.Secret));
     }
 
-    private static async Task<IResult> MeAsync(HttpContext http, IMetadataStore store, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> MeAsync(HttpContext http, IMetadataStore store, RegistryMirror registry, TimeProvider time, CancellationToken cancellationToken)
     {
         switch (http.Caller())
         {
@@ -82,10 +82,13 @@ public static class UsersEndpoints
                     [.. workspaces.Select(w => new MeWorkspace(w.Id, w.Name, w.ParentId, RoleNames.Of(scoped.Token.Role)))]));
             case UserCaller user:
                 var person = await store.GetUserAsync(user.UserId, cancellationToken) ?? throw ApiProblem.Unauthenticated();
-                var homeId = await store.EnsureHomeWorkspaceAsync(
-                    user.UserId,
-                    new WorkspaceRecord(OpaqueId.New("ws_"), "My workspace", null, time.GetUtcNow()),
-                    cancellationToken);
+                var candidate = new WorkspaceRecord(OpaqueId.New("ws_"), "My workspace", null, time.GetUtcNow());
+                var homeId = await store.EnsureHomeWorkspaceAsync(user.UserId, candidate, cancellationToken);
+                if (homeId == candidate.Id)
+                {
+                    await registry.PublishAsync(candidate, cancellationToken);
+                }
+
                 var memberships = await store.ListMembershipsOfUserAsync(user.UserId, cancellationToken);
                 var roles = memberships.ToDictionary(m => m.WorkspaceId, m => m.Role, StringComparer.Ordinal);
                 var reachable = await store.ListSubtreesAsync(roles.Keys, cancellationToken);
