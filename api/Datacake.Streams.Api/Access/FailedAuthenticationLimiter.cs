@@ -17,6 +17,7 @@ public sealed class FailedAuthenticationLimiter
     private readonly TimeProvider _time;
     private readonly double _burst;
     private readonly TimeSpan _refill;
+    private long _lastPrune;
 
     public FailedAuthenticationLimiter(TimeProvider time, int burst, TimeSpan refill)
     {
@@ -61,7 +62,7 @@ public sealed class FailedAuthenticationLimiter
 
         if (_buckets.Count > PruneAbove)
         {
-            Prune();
+            PruneAtMostOncePerRefill();
         }
 
         var bucket = _buckets.GetOrAdd(client, _ => new Bucket(_burst, _time.GetTimestamp()));
@@ -80,8 +81,16 @@ public sealed class FailedAuthenticationLimiter
         return bucket.Allowance;
     }
 
-    private void Prune()
+    private void PruneAtMostOncePerRefill()
     {
+        // A scan is O(clients): once per refill period bounds its cost under a flood of new addresses.
+        var last = Interlocked.Read(ref _lastPrune);
+        var now = _time.GetTimestamp();
+        if ((last != 0 && _time.GetElapsedTime(last, now) < _refill) || Interlocked.CompareExchange(ref _lastPrune, now, last) != last)
+        {
+            return;
+        }
+
         foreach (var (client, bucket) in _buckets)
         {
             lock (bucket)
