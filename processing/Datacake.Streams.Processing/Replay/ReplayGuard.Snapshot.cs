@@ -4,7 +4,7 @@ namespace Datacake.Streams.Processing.Replay;
 
 /// <remarks>
 /// Snapshot v1, little-endian, CRC-32 trailer: "DCRG" u8 version, i64 watermark ns, u32 device count, per device
-/// (least recently used first) 16 B id + u64 session + u64 previous session + u32 counter (45 B incl. 1 B flags),
+/// (least recently used first) 16 B id + u64 session + u64 previous session + u32 counter + u8 flags (37 B),
 /// u32 webhook count, per id (oldest first) u64 hash + i64 receive ns (16 B).
 /// </remarks>
 public sealed partial class ReplayGuard
@@ -15,7 +15,7 @@ public sealed partial class ReplayGuard
     public void WriteSnapshot(IBufferWriter<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        using var writer = new SnapshotWriter(64 + (_devices.Count * 45) + (_webhookIds.Count * 16));
+        using var writer = new SnapshotWriter(64 + (_devices.Count * 37) + (_webhookIds.Count * 16));
         writer.WriteUInt32(Magic);
         writer.WriteByte(SnapshotVersion);
         writer.WriteInt64(_watermarkNs);
@@ -75,7 +75,7 @@ public sealed partial class ReplayGuard
             || !reader.TryReadUInt32(out var magic) || magic != Magic
             || !reader.TryReadByte(out var version) || version != SnapshotVersion
             || !reader.TryReadInt64(out _watermarkNs)
-            || !reader.TryReadUInt32(out var devices) || devices > reader.Remaining / 45)
+            || !reader.TryReadUInt32(out var devices) || devices > reader.Remaining / 37)
         {
             return false;
         }

@@ -17,9 +17,9 @@ namespace Datacake.Streams.Processing.Replay;
 /// <para>Frame counters: a new <see cref="RawRecord.Session"/> (TTS session key id, a join) resets the counter; a
 /// return to the session the device just left is a replay. Without a session the counter still has to rise, so
 /// adapters should give a session that changes on join (TTS session_key_id; DevAddr for others). 16-bit counters
-/// (sources in <see cref="ReplayGuardOptions.SixteenBitCounterSources"/>) are extended to 32 bits: a value below the
-/// last one's low 16 bits is a rollover when at most <see cref="ReplayGuardOptions.MaxFrameCounterGap"/> frames
-/// were lost, else a replay. An equal counter answers <see cref="ReplayVerdict.DuplicateCounter"/>.</para>
+/// (sources in <see cref="ReplayGuardOptions.SixteenBitCounterSources"/>) are extended to 32 bits as the nearest
+/// step forward (a value below the last one's low 16 bits is a rollover); a step of more than
+/// <see cref="ReplayGuardOptions.MaxFrameCounterGap"/> frames is a replay. An equal counter answers <see cref="ReplayVerdict.DuplicateCounter"/>.</para>
 /// <para>Webhook ids expire by receive time (the highest accepted one), not by the clock, so a processor that lags
 /// behind the log by more than the window still recognises a replay that arrived within it.</para>
 /// <para>Not thread-safe: one instance per partition, called from one thread at a time.</para>
@@ -160,27 +160,27 @@ public sealed partial class ReplayGuard
         var last = state.Counter;
         if (sixteenBit)
         {
+            // On air the counter is 16 bits, so any value is ambiguous: read it as the nearest step forward
+            // (a rollover when below the last low half) and, as LoRaWAN 1.0's MAX_FCNT_GAP, refuse a step of more
+            // than MaxFrameCounterGap frames: that is a replay of an older frame, not frames lost.
             var low = last & 0xFFFF;
-            var high = last & 0xFFFF0000;
-            if (extended > low)
+            if (extended == low)
             {
-                extended = high | extended;
+                return ReplayVerdict.DuplicateCounter;
             }
-            else if (extended == low)
-            {
-                extended = last;
-            }
-            else
-            {
-                // Below the last low half: a rollover if few frames were lost, else the counter went back.
-                var gap = 0x10000 - low + extended;
-                if (gap > _options.MaxFrameCounterGap || high == 0xFFFF0000)
-                {
-                    return ReplayVerdict.Replayed;
-                }
 
-                extended = (high + 0x10000) | extended;
+            var candidate = (ulong)(last & 0xFFFF0000) | extended;
+            if (extended < low)
+            {
+                candidate += 0x10000;
             }
+
+            if (candidate - last > _options.MaxFrameCounterGap || candidate > uint.MaxValue)
+            {
+                return ReplayVerdict.Replayed;
+            }
+
+            extended = (uint)candidate;
         }
 
         if (extended > last)

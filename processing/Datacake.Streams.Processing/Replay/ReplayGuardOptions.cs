@@ -23,8 +23,8 @@ public sealed record ReplayGuardOptions
     public IReadOnlySet<SourceKind> SixteenBitCounterSources { get; init; } = new HashSet<SourceKind>();
 
     /// <summary>
-    /// A 16-bit counter below the last one is a rollover only if at most this many frames were lost: LoRaWAN 1.0's
-    /// MAX_FCNT_GAP, 16,384. A larger step back is a replay.
+    /// A 16-bit counter is read as the nearest step forward (below the last one: a rollover); a step of more than this
+    /// many frames is a replay of an older frame (LoRaWAN 1.0's MAX_FCNT_GAP, 16,384).
     /// </summary>
     public uint MaxFrameCounterGap { get; init; } = 16_384;
 
