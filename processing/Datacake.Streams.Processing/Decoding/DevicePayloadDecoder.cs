@@ -54,5 +54,9 @@ public sealed class DevicePayloadDecoder(RegistryView registry, JavaScriptDecode
         {
             return DecodeResult.Failed("payload is not JSON: " + ex.Message);
         }
+        catch (InvalidOperationException ex)
+        {
+            return DecodeResult.Failed("invalid text in JSON: " + ex.Message);
+        }
     }
 }

@@ -143,6 +143,10 @@ public sealed class JavaScriptDecoder
         {
             return DecodeResult.Failed("decoder answer is not JSON: " + ex.Message);
         }
+        catch (InvalidOperationException ex)
+        {
+            return DecodeResult.Failed("invalid text in JSON: " + ex.Message);
+        }
     }
 
     private static DecodeResult ReadUplinkAnswer(JsonElement output, IPointSink sink)

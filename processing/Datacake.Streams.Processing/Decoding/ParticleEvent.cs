@@ -40,6 +40,10 @@ internal static class ParticleEvent
             {
                 return DecodeResult.Failed("particle: data is not valid JSON: " + ex.Message);
             }
+            catch (InvalidOperationException ex)
+            {
+                return DecodeResult.Failed("invalid text in JSON: " + ex.Message);
+            }
         }
 
         return DecodeResult.Failed("particle: data is neither a number nor a JSON object");

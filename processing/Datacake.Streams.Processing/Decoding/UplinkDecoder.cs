@@ -31,18 +31,9 @@ public sealed class UplinkDecoder(DevicePayloadDecoder deviceDecoder)
                 return DecodeResult.Failed($"payload kind {record.PayloadKind} is not an uplink");
         }
 
-        JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(record.Payload, _jsonOptions);
-        }
-        catch (JsonException ex)
-        {
-            return DecodeResult.Failed("uplink is not JSON: " + ex.Message);
-        }
-
-        using (document)
-        {
+            using var document = JsonDocument.Parse(record.Payload, _jsonOptions);
             var context = new UplinkContext(device, _deviceDecoder);
             var root = document.RootElement;
             return record.Source switch
@@ -53,6 +44,15 @@ public sealed class UplinkDecoder(DevicePayloadDecoder deviceDecoder)
                 SourceKind.Particle => ParticleEvent.Read(root, sink),
                 _ => DecodeResult.Failed($"source {record.Source} sends no uplink JSON"),
             };
+        }
+        catch (JsonException ex)
+        {
+            return DecodeResult.Failed("uplink is not JSON: " + ex.Message);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // JsonDocument validates structure, not the UTF-8 inside strings: reading such a string throws this.
+            return DecodeResult.Failed("uplink holds invalid text: " + ex.Message);
         }
     }
 }
