@@ -72,7 +72,14 @@ public sealed class DuplicateFilter
             _lru.Touch(window);
         }
 
-        EntryCount -= window.Expire(record.ReceivedAtUnixNs - _windowAgeNs);
+        var notBefore = record.ReceivedAtUnixNs - _windowAgeNs;
+        EntryCount -= window.Expire(notBefore);
+        if (window.Contains(hash, notBefore))
+        {
+            // Both copies of an in-batch duplicate are accepted after the write: keep one slot.
+            return;
+        }
+
         EntryCount += window.Add(hash, record.ReceivedAtUnixNs, _options.WindowSize);
         while (EntryCount > _options.MaxEntries && _lru.Oldest is { } oldest && !ReferenceEquals(oldest, window))
         {

@@ -15,7 +15,8 @@ namespace Datacake.Streams.Processing.Replay;
 /// may call <see cref="Accept"/> right after a passing <see cref="Check"/>, provided that after a failed write it
 /// reloads the state from <see cref="PartitionStateStore"/> before it reads the log again.</para>
 /// <para>Frame counters: a new <see cref="RawRecord.Session"/> (TTS session key id, a join) resets the counter; a
-/// return to the session the device just left is a replay. Without a session the counter still has to rise, so
+/// return to the session the device just left is a replay. A record without a session is read as the device's
+/// current session (it never resets). Without sessions at all the counter still has to rise, so
 /// adapters should give a session that changes on join (TTS session_key_id; DevAddr for others). 16-bit counters
 /// (sources in <see cref="ReplayGuardOptions.SixteenBitCounterSources"/>) are extended to 32 bits as the nearest
 /// step forward (a value below the last one's low 16 bits is a rollover); a step of more than
@@ -134,12 +135,16 @@ public sealed partial class ReplayGuard
             return;
         }
 
-        if (state.HasCounter && state.Session != session)
+        if (session != 0 && state.HasCounter && state.Session != session)
         {
             state.PreviousSession = state.Session;
         }
 
-        state.Session = session;
+        if (session != 0 || !state.HasCounter)
+        {
+            state.Session = session;
+        }
+
         state.Counter = extended;
         state.HasCounter = true;
     }
@@ -152,9 +157,10 @@ public sealed partial class ReplayGuard
             return ReplayVerdict.Accepted;
         }
 
-        if (session != state.Session)
+        // A record without a session (hash 0) is read as the current session: missing information must not reset.
+        if (session != 0 && session != state.Session)
         {
-            return session != 0 && session == state.PreviousSession ? ReplayVerdict.Replayed : ReplayVerdict.Accepted;
+            return session == state.PreviousSession ? ReplayVerdict.Replayed : ReplayVerdict.Accepted;
         }
 
         var last = state.Counter;

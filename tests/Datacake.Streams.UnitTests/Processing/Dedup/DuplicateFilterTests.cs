@@ -25,6 +25,16 @@ public sealed class DuplicateFilterTests
     }
 
     [Fact]
+    public void Accepting_the_same_key_twice_keeps_one_entry()
+    {
+        var filter = new DuplicateFilter(new DuplicateFilterOptions());
+        filter.Accept(Message("retry"));
+        filter.Accept(Message("retry"));
+
+        Assert.Equal(1, filter.EntryCount);
+    }
+
+    [Fact]
     public void Records_without_a_key_are_never_duplicates()
     {
         var filter = new DuplicateFilter(new DuplicateFilterOptions());

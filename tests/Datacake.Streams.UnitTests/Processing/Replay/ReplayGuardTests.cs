@@ -50,6 +50,11 @@ public sealed class ReplayGuardTests
         Assert.Equal(ReplayVerdict.Replayed, guard.Check(Uplink(501, "session-a")));
         Assert.Equal(ReplayVerdict.Accepted, guard.Check(Uplink(2, "session-b")));
         Assert.Equal(ReplayVerdict.Accepted, guard.Check(Uplink(0, "session-c")));
+
+        // No session information is the current session, not a join.
+        Assert.Equal(ReplayVerdict.Replayed, guard.Check(Uplink(0, session: null)));
+        AcceptAll(guard, Uplink(5, session: null));
+        Assert.Equal(ReplayVerdict.Replayed, guard.Check(Uplink(4, "session-b")));
     }
 
     [Fact]
