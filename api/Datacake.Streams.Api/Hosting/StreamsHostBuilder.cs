@@ -1,3 +1,4 @@
+using Datacake.Streams.Api.Access;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Hosting;
@@ -27,6 +28,7 @@ public static class StreamsHostBuilder
         builder.WebHost.UseKestrel(kestrel => ListenerSetup.Configure(kestrel, streams));
 
         builder.Services.AddStreamsCore(builder.Configuration, streams);
+        builder.Services.AddAccessApi(builder.Configuration, streams);
         builder.Services.AddProblemDetails();
         return builder;
     }

@@ -31,10 +31,13 @@ public static class StreamsServices
         services.AddRecordLog(configuration, streams);
 
         services.AddSingleton(sp => new RegistryView(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new RegistryPublisher(sp.GetRequiredService<IRecordLog>()));
+        services.AddSingleton(new RegistrySecretSealer(secrets.RegistryKey.AsSpan(0, RegistrySecretSealer.KeyLength)));
+        services.AddSingleton(sp => new RegistryChangeCodec(sp.GetRequiredService<RegistrySecretSealer>()));
+        services.AddSingleton(sp => new RegistryPublisher(sp.GetRequiredService<IRecordLog>(), sp.GetRequiredService<RegistryChangeCodec>()));
         services.AddSingleton(sp => new RegistryFeed(
             sp.GetRequiredService<IRecordLog>(),
             sp.GetRequiredService<RegistryView>(),
+            codec: sp.GetRequiredService<RegistryChangeCodec>(),
             timeProvider: sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<RegistryFeedService>();
 

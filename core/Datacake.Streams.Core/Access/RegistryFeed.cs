@@ -30,6 +30,7 @@ public sealed class RegistryFeed : IAsyncDisposable
     private volatile bool _caughtUp;
     private volatile Exception? _lastError;
     private long _records;
+    private int _disposed;
     private long _corrupt;
     private TaskCompletionSource? _progress;
 
@@ -108,8 +109,14 @@ public sealed class RegistryFeed : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the feed. Idempotent: the host stops it and then its container disposes it again.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {

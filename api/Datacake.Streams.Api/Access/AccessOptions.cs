@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Options;
+
+namespace Datacake.Streams.Api.Access;
+
+/// <summary>Section "Access": the operator credential, recovery window, and abuse limits of the identity API.</summary>
+public sealed record AccessOptions
+{
+    public const string Section = "Access";
+
+    /// <summary>The operator's bearer token (env <c>DCS_OPERATOR_TOKEN</c>); empty = generated into <c>&lt;data&gt;/operator.token</c>.</summary>
+    public string? OperatorToken { get; init; }
+
+    /// <summary>How long a deleted device can be restored.</summary>
+    public TimeSpan DeviceRecoveryWindow { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long the <c>confirm</c> code of a device deletion stays good.</summary>
+    public TimeSpan DeletionConfirmationLifetime { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Request bodies of the JSON endpoints; the largest legitimate one (a decoder's source) fits in 64 KiB.</summary>
+    public int MaxRequestBodyBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Failed authentications a client IP may make at once before it gets 429.</summary>
+    public int FailedAuthenticationBurst { get; init; } = 10;
+
+    /// <summary>How long one failed-authentication allowance takes to come back (10 per minute at the default).</summary>
+    public TimeSpan FailedAuthenticationRefill { get; init; } = TimeSpan.FromSeconds(6);
+}
+
+public sealed class AccessOptionsValidator : IValidateOptions<AccessOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AccessOptions options)
+    {
+        var failures = new List<string>();
+        if (options.OperatorToken is { Length: > 0 and < 32 })
+        {
+            failures.Add("Access:OperatorToken must be at least 32 characters (or empty to generate one)");
+        }
+
+        if (options.DeviceRecoveryWindow < TimeSpan.Zero)
+        {
+            failures.Add("Access:DeviceRecoveryWindow must not be negative");
+        }
+
+        if (options.DeletionConfirmationLifetime <= TimeSpan.Zero)
+        {
+            failures.Add("Access:DeletionConfirmationLifetime must be positive");
+        }
+
+        if (options.MaxRequestBodyBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            failures.Add("Access:MaxRequestBodyBytes must be between 1 KiB and 16 MiB");
+        }
+
+        if (options.FailedAuthenticationBurst < 1)
+        {
+            failures.Add("Access:FailedAuthenticationBurst must be at least 1");
+        }
+
+        if (options.FailedAuthenticationRefill <= TimeSpan.Zero)
+        {
+            failures.Add("Access:FailedAuthenticationRefill must be positive");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,67 @@
+using Datacake.Streams.Access;
+using Datacake.Streams.Api.Metadata;
+using Datacake.Streams.Api.Users;
+
+namespace Datacake.Streams.Api.Access;
+
+/// <summary>
+/// <see cref="IDeviceReadAccess"/> from the metadata store: the live devices a caller's roles and listed devices
+/// reach, with device and workspace names joined.
+/// </summary>
+public sealed class StoreDeviceReadAccess(CallerResolver resolver, IMetadataStore store, AccessGuard guard) : IDeviceReadAccess
+{
+    public async ValueTask<DeviceReadScope> ResolveAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var resolution = await resolver.TryResolveAsync(context, cancellationToken);
+        switch (resolution.Status)
+        {
+            case ReadScopeStatus.RateLimited:
+                return new DeviceReadScope(ReadScopeStatus.RateLimited, retryAfter: resolution.RetryAfter);
+            case ReadScopeStatus.Unauthenticated:
+                return new DeviceReadScope(ReadScopeStatus.Unauthenticated);
+        }
+
+        var caller = resolution.Caller!;
+        if (caller is OperatorCaller)
+        {
+            return new DeviceReadScope(ReadScopeStatus.Forbidden);
+        }
+
+        IReadOnlyCollection<string> roots = caller switch
+        {
+            UserCaller user => [.. user.Memberships.Keys],
+            ScopedCaller { Token: { WorkspaceId: { } home, Role: > WorkspaceRole.None } } => [home],
+            _ => [],
+        };
+        var workspaces = (await store.ListSubtreesAsync(roots, cancellationToken)).ToDictionary(w => w.Id, StringComparer.Ordinal);
+        var readable = new List<ReadableDevice>();
+        foreach (var device in await store.ListDevicesAsync(workspaces.Keys, includeDeleted: false, cancellationToken))
+        {
+            var workspace = workspaces[device.WorkspaceId];
+            if (AccessRules.AccessTo(caller, device.Id, UsersEndpoints.Ancestry(workspace, [.. workspaces.Values])) >= DeviceAccess.Read)
+            {
+                readable.Add(new ReadableDevice(device.Id, device.Name, workspace.Id, workspace.Name));
+            }
+        }
+
+        if (caller is ScopedCaller scoped)
+        {
+            foreach (var grant in scoped.Token.Devices)
+            {
+                if (readable.Any(r => r.Id == grant.Device) || await store.GetDeviceAsync(grant.Device, cancellationToken) is not { DeletedAt: null } device)
+                {
+                    continue;
+                }
+
+                var ancestry = await guard.AncestryAsync(device.WorkspaceId, cancellationToken);
+                if (AccessRules.AccessTo(caller, device.Id, ancestry) >= DeviceAccess.Read
+                    && await store.GetWorkspaceAsync(device.WorkspaceId, cancellationToken) is { } workspace)
+                {
+                    readable.Add(new ReadableDevice(device.Id, device.Name, workspace.Id, workspace.Name));
+                }
+            }
+        }
+
+        return new DeviceReadScope(ReadScopeStatus.Ok, readable);
+    }
+}

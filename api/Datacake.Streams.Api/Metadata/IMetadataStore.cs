@@ -1,0 +1,91 @@
+using Datacake.Streams.Access;
+using Datacake.Streams.Ids;
+
+namespace Datacake.Streams.Api.Metadata;
+
+/// <summary>
+/// Where names, people and credentials' hashes live: the only store of personal data. The source of truth for the
+/// API; the registry on <c>dcs.registry</c> is derived from it (written after each change here, rebuilt from here).
+/// Kept to plain reads and writes so that a PostgreSQL store can follow the SQLite one.
+/// </summary>
+public interface IMetadataStore
+{
+    /// <summary>Creates the user and the user's own token in one transaction.</summary>
+    Task CreateUserAsync(UserRecord user, TokenRecord token, CancellationToken cancellationToken);
+
+    Task<UserRecord?> GetUserAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Creates the workspace and, when given, its first membership (the creator as owner) atomically.</summary>
+    Task CreateWorkspaceAsync(WorkspaceRecord workspace, MembershipRecord? owner, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Creates <paramref name="workspace"/> as the user's own, with the user as owner, unless the user already has one;
+    /// returns the id of the user's own workspace either way (two first calls at once make only one).
+    /// </summary>
+    Task<string> EnsureHomeWorkspaceAsync(string userId, WorkspaceRecord workspace, CancellationToken cancellationToken);
+
+    Task<WorkspaceRecord?> GetWorkspaceAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>The workspace and its ancestors, nearest first, at most <paramref name="maxDepth"/> + 1 entries.</summary>
+    Task<IReadOnlyList<WorkspaceRecord>> GetAncestryAsync(string id, int maxDepth, CancellationToken cancellationToken);
+
+    /// <summary>The workspaces at and below each of <paramref name="rootIds"/>.</summary>
+    Task<IReadOnlyList<WorkspaceRecord>> ListSubtreesAsync(IReadOnlyCollection<string> rootIds, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<WorkspaceRecord>> ListWorkspacesAsync(CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<MembershipRecord>> ListMembershipsOfUserAsync(string userId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<MemberRecord>> ListMembersAsync(string workspaceId, CancellationToken cancellationToken);
+
+    /// <summary>False when there was no such membership.</summary>
+    Task<bool> RemoveMembershipAsync(string workspaceId, string userId, CancellationToken cancellationToken);
+
+    Task CreateInvitationAsync(InvitationRecord invitation, CancellationToken cancellationToken);
+
+    Task<InvitationRecord?> GetInvitationAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Marks the invitation accepted and makes (or raises) the membership, in one transaction.</summary>
+    Task AcceptInvitationAsync(InvitationRecord invitation, DateTimeOffset at, CancellationToken cancellationToken);
+
+    Task CreateDeviceAsync(DeviceRecord device, CancellationToken cancellationToken);
+
+    Task<DeviceRecord?> GetDeviceAsync(DeviceId id, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(IReadOnlyCollection<string> workspaceIds, bool includeDeleted, CancellationToken cancellationToken);
+
+    Task UpdateDeviceAsync(DeviceRecord device, CancellationToken cancellationToken);
+
+    Task CreateTokenAsync(TokenRecord token, CancellationToken cancellationToken);
+
+    Task<TokenRecord?> GetTokenAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>The token whose current or rotated-out hash is <paramref name="hash"/>.</summary>
+    Task<TokenRecord?> FindTokenByHashAsync(TokenHash hash, CancellationToken cancellationToken);
+
+    /// <summary>Scoped tokens of the workspace, or of every workspace when null.</summary>
+    Task<IReadOnlyList<TokenRecord>> ListScopedTokensAsync(string? workspaceId, CancellationToken cancellationToken);
+
+    Task UpdateTokenAsync(TokenRecord token, CancellationToken cancellationToken);
+
+    Task CreateWebhookAsync(WebhookRecord webhook, CancellationToken cancellationToken);
+
+    Task<WebhookRecord?> GetWebhookAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Webhooks of the workspace, or of every workspace when null.</summary>
+    Task<IReadOnlyList<WebhookRecord>> ListWebhooksAsync(string? workspaceId, CancellationToken cancellationToken);
+
+    Task<bool> DeleteWebhookAsync(string id, CancellationToken cancellationToken);
+
+    Task CreateDecoderAsync(DecoderRecord decoder, CancellationToken cancellationToken);
+
+    Task<DecoderRecord?> GetDecoderAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Decoders of the workspace, or of every workspace when null.</summary>
+    Task<IReadOnlyList<DecoderRecord>> ListDecodersAsync(string? workspaceId, CancellationToken cancellationToken);
+
+    Task SaveConfirmationAsync(DeletionConfirmation confirmation, CancellationToken cancellationToken);
+
+    /// <summary>Consumes the confirmation: true once when it names <paramref name="device"/> and has not expired at <paramref name="at"/>.</summary>
+    Task<bool> TakeConfirmationAsync(TokenHash codeHash, DeviceId device, DateTimeOffset at, CancellationToken cancellationToken);
+}

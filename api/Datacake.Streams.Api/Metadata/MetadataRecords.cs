@@ -1,0 +1,111 @@
+using System.Collections.Immutable;
+using Datacake.Streams.Access;
+using Datacake.Streams.Ids;
+
+namespace Datacake.Streams.Api.Metadata;
+
+/// <summary>A person. The e-mail is the only personal datum the platform keeps, here and nowhere else.</summary>
+public sealed record UserRecord(string Id, string Email, DateTimeOffset CreatedAt);
+
+public sealed record WorkspaceRecord(string Id, string Name, string? ParentId, DateTimeOffset CreatedAt);
+
+public sealed record MembershipRecord(string WorkspaceId, string UserId, WorkspaceRole Role);
+
+/// <summary>A member as listed to other members: the e-mail joined from the users table.</summary>
+public sealed record MemberRecord(string UserId, string Email, WorkspaceRole Role);
+
+public sealed record InvitationRecord(
+    string Id, string WorkspaceId, string UserId, WorkspaceRole Role, string InvitedBy, DateTimeOffset CreatedAt, DateTimeOffset? AcceptedAt);
+
+public sealed record DeviceRecord(
+    DeviceId Id,
+    string WorkspaceId,
+    string Name,
+    DevEui? DevEui,
+    string? Serial,
+    string? ParticleId,
+    string? Decoder,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? DeletedAt)
+{
+    public DeviceEntry ToEntry() => new()
+    {
+        Id = Id,
+        WorkspaceId = WorkspaceId,
+        DevEui = DevEui,
+        Serial = Serial,
+        ParticleId = ParticleId,
+        DecoderId = Decoder,
+        DeletedAt = DeletedAt,
+    };
+}
+
+/// <summary>Whose a token is: a user's own (roles come from memberships) or a scope held by a workspace.</summary>
+public enum TokenKind
+{
+    User = 1,
+    Scoped = 2,
+}
+
+/// <summary>A token as stored: its SHA-256 only, never the secret.</summary>
+public sealed record TokenRecord
+{
+    public required string Id { get; init; }
+
+    public required TokenKind Kind { get; init; }
+
+    public required TokenHash Hash { get; init; }
+
+    public required string Name { get; init; }
+
+    /// <summary>The user a <see cref="TokenKind.User"/> token belongs to.</summary>
+    public string? OwnerUserId { get; init; }
+
+    /// <summary>A scoped token's workspace: its role holds there and below, its devices must lie there or below.</summary>
+    public string? WorkspaceId { get; init; }
+
+    public WorkspaceRole Role { get; init; }
+
+    public ImmutableArray<DeviceGrant> Devices { get; init; } = [];
+
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    public DateTimeOffset? DisabledAt { get; init; }
+
+    public DateTimeOffset? RevokedAt { get; init; }
+
+    public TokenRotation? Rotation { get; init; }
+
+    /// <summary>Who made it (user id, or the token id of a scoped token with an admin role); for the audit of a listing.</summary>
+    public string? CreatedBy { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public TokenGrant ToGrant() => new()
+    {
+        TokenId = Id,
+        Hash = Hash,
+        WorkspaceId = WorkspaceId,
+        Role = Role,
+        Devices = Devices,
+        ExpiresAt = ExpiresAt,
+        DisabledAt = DisabledAt,
+        RevokedAt = RevokedAt,
+        Rotation = Rotation,
+    };
+}
+
+/// <summary>A webhook: its token as a hash, its Standard Webhooks signing key only sealed (AES-GCM, registry key).</summary>
+public sealed record WebhookRecord(
+    string Id,
+    string WorkspaceId,
+    WebhookKind Kind,
+    TokenHash TokenHash,
+    ImmutableArray<DeviceId> Devices,
+    byte[]? SealedSecret,
+    DateTimeOffset CreatedAt);
+
+public sealed record DecoderRecord(string Id, string WorkspaceId, string Name, string Source, DateTimeOffset CreatedAt);
+
+/// <summary>The code a device deletion must be confirmed with, stored as a hash like every other secret.</summary>
+public sealed record DeletionConfirmation(TokenHash CodeHash, DeviceId Device, DateTimeOffset ExpiresAt);

@@ -1,0 +1,86 @@
+namespace Datacake.Streams.Api.Metadata;
+
+/// <summary>
+/// The schema, as numbered steps applied once each at start-up and recorded in <c>schema_migrations</c>. Append new
+/// steps; never edit an applied one. Instants are UTC ticks (100 ns units since 0001-01-01, exact like the registry's); hashes are 32-byte blobs.
+/// </summary>
+internal static class SqliteMigrations
+{
+    public static readonly (int Version, string Sql)[] Steps =
+    [
+        (1, """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                home_workspace_id TEXT,
+                created_at INTEGER NOT NULL);
+            CREATE TABLE workspaces (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                parent_id TEXT REFERENCES workspaces(id),
+                created_at INTEGER NOT NULL);
+            CREATE INDEX workspaces_parent ON workspaces(parent_id);
+            CREATE TABLE memberships (
+                workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                user_id TEXT NOT NULL REFERENCES users(id),
+                role INTEGER NOT NULL,
+                PRIMARY KEY (workspace_id, user_id));
+            CREATE INDEX memberships_user ON memberships(user_id);
+            CREATE TABLE invitations (
+                id TEXT PRIMARY KEY,
+                workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                user_id TEXT NOT NULL REFERENCES users(id),
+                role INTEGER NOT NULL,
+                invited_by TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                accepted_at INTEGER);
+            CREATE TABLE devices (
+                id TEXT PRIMARY KEY,
+                workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                name TEXT NOT NULL,
+                dev_eui INTEGER,
+                serial TEXT,
+                particle_id TEXT,
+                decoder TEXT,
+                created_at INTEGER NOT NULL,
+                deleted_at INTEGER);
+            CREATE INDEX devices_workspace ON devices(workspace_id);
+            CREATE TABLE tokens (
+                id TEXT PRIMARY KEY,
+                kind INTEGER NOT NULL,
+                hash BLOB NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                owner_user_id TEXT REFERENCES users(id),
+                workspace_id TEXT REFERENCES workspaces(id),
+                role INTEGER NOT NULL,
+                devices TEXT NOT NULL,
+                expires_at INTEGER,
+                disabled_at INTEGER,
+                revoked_at INTEGER,
+                previous_hash BLOB,
+                previous_valid_until INTEGER,
+                created_by TEXT,
+                created_at INTEGER NOT NULL);
+            CREATE INDEX tokens_previous_hash ON tokens(previous_hash);
+            CREATE INDEX tokens_workspace ON tokens(workspace_id);
+            CREATE TABLE webhooks (
+                id TEXT PRIMARY KEY,
+                workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                kind INTEGER NOT NULL,
+                token_hash BLOB NOT NULL UNIQUE,
+                devices TEXT NOT NULL,
+                sealed_secret BLOB,
+                created_at INTEGER NOT NULL);
+            CREATE TABLE decoders (
+                id TEXT PRIMARY KEY,
+                workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                name TEXT NOT NULL,
+                source TEXT NOT NULL,
+                created_at INTEGER NOT NULL);
+            CREATE TABLE deletion_confirmations (
+                code_hash BLOB PRIMARY KEY,
+                device_id TEXT NOT NULL,
+                expires_at INTEGER NOT NULL);
+            """),
+    ];
+}

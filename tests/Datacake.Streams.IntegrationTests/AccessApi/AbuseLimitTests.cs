@@ -1,0 +1,73 @@
+using System.Net;
+using Datacake.Streams.Access;
+using Datacake.Streams.IntegrationTests.Hosting;
+
+namespace Datacake.Streams.IntegrationTests.AccessApi;
+
+/// <summary>Token guessing from one client is cut off with 429 and Retry-After, through the real host.</summary>
+public sealed class AbuseLimitTests
+{
+    [Fact]
+    public async Task Failed_authentications_beyond_the_burst_get_429_with_retry_after()
+    {
+        var operatorToken = AccessToken.New().Secret;
+        await using var host = await HostProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["DCS_OPERATOR_TOKEN"] = operatorToken,
+            ["Access__FailedAuthenticationBurst"] = "3",
+            ["Access__FailedAuthenticationRefill"] = "00:01:00",
+        });
+        try
+        {
+            var api = new ApiClient(host.Http);
+
+            // No credential at all is not a guess and costs nothing.
+            for (var i = 0; i < 5; i++)
+            {
+                await api.ExpectAsync(HttpStatusCode.Unauthorized, HttpMethod.Get, "/v1/me", null);
+            }
+
+            for (var i = 0; i < 3; i++)
+            {
+                await api.ExpectAsync(HttpStatusCode.Unauthorized, HttpMethod.Get, "/v1/me", AccessToken.New().Secret);
+            }
+
+            var limited = await api.ExpectAsync(HttpStatusCode.TooManyRequests, HttpMethod.Get, "/v1/me", AccessToken.New().Secret);
+            Assert.Equal("https://datacake-streams.dev/problems/too-many-failed-authentications", limited.Str("type"));
+            var retryAfter = int.Parse(limited.Message.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(retryAfter, 1, 60);
+
+            // While limited, even a good token from that client waits: the check comes before any lookup.
+            await api.ExpectAsync(HttpStatusCode.TooManyRequests, HttpMethod.Get, "/v1/me", operatorToken);
+        }
+        finally
+        {
+            Directory.Delete(host.DataDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_generated_operator_token_is_written_owner_only_and_works()
+    {
+        await using var host = await HostProcess.StartAsync();
+        try
+        {
+            var path = Path.Combine(host.DataDirectory, "operator.token");
+            Assert.True(File.Exists(path), "operator.token was not written");
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            var token = (await File.ReadAllTextAsync(path)).Trim();
+            Assert.True(AccessToken.TryValidateFormat(token));
+
+            var api = new ApiClient(host.Http);
+            var me = await api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/me", token);
+            Assert.Equal("operator", me.Str("kind"));
+            await api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/users", token, new { email = "first@example.test" });
+            await api.ExpectAsync(HttpStatusCode.Conflict, HttpMethod.Post, "/v1/users", token, new { email = "FIRST@example.test" });
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(host.DataDirectory, "metadata.db")));
+        }
+        finally
+        {
+            Directory.Delete(host.DataDirectory, recursive: true);
+        }
+    }
+}
