@@ -27,6 +27,11 @@ public static class StreamsHostBuilder
         builder.WebHost.UseKestrel(kestrel => ListenerSetup.Configure(kestrel, streams));
 
         builder.Services.AddStreamsCore(builder.Configuration, streams);
+        if (streams.ParsedRoles.HasFlag(NodeRoles.Process))
+        {
+            Datacake.Streams.Processing.Hosting.ProcessingServices.AddProcessing(builder.Services, builder.Configuration);
+        }
+
         builder.Services.AddProblemDetails();
         return builder;
     }
