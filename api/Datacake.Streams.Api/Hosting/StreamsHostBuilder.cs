@@ -29,6 +29,11 @@ public static class StreamsHostBuilder
 
         builder.Services.AddStreamsCore(builder.Configuration, streams);
         builder.Services.AddAccessApi(builder.Configuration, streams);
+        if (streams.ParsedRoles.HasFlag(NodeRoles.Process))
+        {
+            Datacake.Streams.Processing.Hosting.ProcessingServices.AddProcessing(builder.Services, builder.Configuration);
+        }
+
         builder.Services.AddProblemDetails();
         return builder;
     }

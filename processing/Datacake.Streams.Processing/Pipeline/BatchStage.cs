@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using Akka.Streams;
+using Akka.Streams.Stage;
+using Datacake.Streams.Processing.Source;
+using Datacake.Streams.RecordLog;
+
+namespace Datacake.Streams.Processing.Pipeline;
+
+/// <summary>
+/// Groups records into <see cref="WriteBatch"/>es of at most <see cref="ProcessingOptions.BatchSize"/> points, or what
+/// arrived within <see cref="ProcessingOptions.BatchWindow"/>, in two lanes: measurements (P0) go with every batch;
+/// metadata (P1) waits while measurements fill whole batches and rides along when the measurement lane is idle (a
+/// batch closed by the window), when it fills a batch itself, or after <see cref="ProcessingOptions.MetaMaxDelay"/>.
+/// It is never dropped. A partition's commit stops before its first record whose metadata still waits.
+/// </summary>
+internal sealed class BatchStage : GraphStage<FlowShape<PipelineRecord, WriteBatch>>
+{
+    private const string WindowTimer = "window";
+    private const string MetaTimer = "meta";
+
+    private readonly Inlet<PipelineRecord> _in = new("batch.in");
+    private readonly Outlet<WriteBatch> _out = new("batch.out");
+    private readonly ProcessingOptions _options;
+
+    public BatchStage(ProcessingOptions options)
+    {
+        _options = options;
+        Shape = new FlowShape<PipelineRecord, WriteBatch>(_in, _out);
+    }
+
+    public override FlowShape<PipelineRecord, WriteBatch> Shape { get; }
+
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+
+    /// <summary>Where a partition stands in the batches emitted so far.</summary>
+    private sealed class Cursor
+    {
+        public long Epoch;
+        public LogPosition? LastSeen;
+        public LogPosition? LastCommitted;
+        public bool MetaHeld;
+        public LogPosition? HeldAt;
+    }
+
+    private sealed class Logic : TimerGraphStageLogic, IInHandler, IOutHandler
+    {
+        private readonly BatchStage _stage;
+        private readonly int _batchSize;
+        private readonly Dictionary<int, Cursor> _cursors = [];
+        private List<PipelineRecord> _values = [];
+        private List<PipelineRecord> _meta = [];
+        private List<PipelineRecord> _deadLetters = [];
+        private int _valuesPoints;
+        private int _metaPoints;
+        private int _records;
+        private int _duplicates;
+        private long _metaSince;
+
+        public Logic(BatchStage stage)
+            : base(stage.Shape)
+        {
+            _stage = stage;
+            _batchSize = stage._options.BatchSize;
+            SetHandler(stage._in, this);
+            SetHandler(stage._out, this);
+        }
+
+        private bool IsFull => _valuesPoints >= _batchSize || _metaPoints >= _batchSize || _values.Count + _deadLetters.Count >= _batchSize;
+
+        private bool HasContent => _records > 0;
+
+        public override void PreStart() => Pull(_stage._in);
+
+        public void OnPush()
+        {
+            Add(Grab(_stage._in));
+            if (IsFull)
+            {
+                // Measurements fill the batch: metadata goes only when it is overdue or fills a batch itself.
+                var metaDue = _metaPoints >= _batchSize || (_meta.Count > 0 && Stopwatch.GetElapsedTime(_metaSince) >= _stage._options.MetaMaxDelay);
+                Emit(_stage._out, Build(metaDue), PullIfIdle);
+                return;
+            }
+
+            Pull(_stage._in);
+        }
+
+        public void OnUpstreamFinish()
+        {
+            if (HasContent || _meta.Count > 0)
+            {
+                Emit(_stage._out, Build(includeMeta: true), CompleteStage);
+            }
+            else
+            {
+                CompleteStage();
+            }
+        }
+
+        public void OnUpstreamFailure(Exception e) => FailStage(e);
+
+        public void OnPull() => PullIfIdle();
+
+        public void OnDownstreamFinish(Exception cause) => CompleteStage();
+
+        protected override void OnTimer(object timerKey)
+        {
+            // The window closed before the batch filled: the measurement lane is idle, metadata goes along.
+            if (HasContent || _meta.Count > 0)
+            {
+                Emit(_stage._out, Build(includeMeta: true), PullIfIdle);
+            }
+        }
+
+        private void PullIfIdle()
+        {
+            if (!HasBeenPulled(_stage._in) && !IsClosed(_stage._in) && !IsFull)
+            {
+                Pull(_stage._in);
+            }
+        }
+
+        private void Add(PipelineRecord record)
+        {
+            if (!HasContent)
+            {
+                ScheduleOnce(WindowTimer, _stage._options.BatchWindow);
+            }
+
+            _records++;
+            if (!_cursors.TryGetValue(record.Partition, out var cursor) || cursor.Epoch != record.Epoch)
+            {
+                cursor = new Cursor { Epoch = record.Epoch };
+                _cursors[record.Partition] = cursor;
+            }
+
+            if (record.IsDeadLetter)
+            {
+                _deadLetters.Add(record);
+            }
+            else if (record.IsDuplicate)
+            {
+                _duplicates++;
+            }
+            else if (!record.IsRejected)
+            {
+                if (record.ValuesCount > 0)
+                {
+                    _values.Add(record);
+                    _valuesPoints += record.ValuesCount;
+                }
+
+                if (record.MetaCount > 0)
+                {
+                    if (!cursor.MetaHeld)
+                    {
+                        cursor.MetaHeld = true;
+                        cursor.HeldAt = cursor.LastSeen;
+                    }
+
+                    if (_meta.Count == 0)
+                    {
+                        _metaSince = Stopwatch.GetTimestamp();
+                        ScheduleOnce(MetaTimer, _stage._options.MetaMaxDelay);
+                    }
+
+                    _meta.Add(record);
+                    _metaPoints += record.MetaCount;
+                }
+            }
+
+            cursor.LastSeen = record.Position;
+        }
+
+        private WriteBatch Build(bool includeMeta)
+        {
+            var commits = new List<CommitPoint>(_cursors.Count);
+            foreach (var cursor in _cursors.Values)
+            {
+                var upTo = cursor.MetaHeld && !includeMeta ? cursor.HeldAt : cursor.LastSeen;
+                if (includeMeta)
+                {
+                    cursor.MetaHeld = false;
+                    cursor.HeldAt = null;
+                }
+
+                if (upTo is { } position && (cursor.LastCommitted is not { } last || position.Offset > last.Offset))
+                {
+                    commits.Add(new CommitPoint(position, cursor.Epoch));
+                    cursor.LastCommitted = position;
+                }
+            }
+
+            var batch = new WriteBatch
+            {
+                Values = _values,
+                Meta = includeMeta ? _meta : [],
+                DeadLetters = _deadLetters,
+                Commits = commits,
+                Records = _records,
+                Duplicates = _duplicates,
+            };
+            _duplicates = 0;
+            _values = [];
+            _deadLetters = [];
+            _valuesPoints = 0;
+            _records = 0;
+            CancelTimer(WindowTimer);
+            if (includeMeta)
+            {
+                _meta = [];
+                _metaPoints = 0;
+                CancelTimer(MetaTimer);
+            }
+
+            return batch;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using Akka.Streams;
+using Akka.Streams.Stage;
+using Datacake.Streams.Influx.LineProtocol;
+
+namespace Datacake.Streams.Processing.Pipeline;
+
+/// <summary>
+/// The per-partition stage: replay guard and duplicate filter, decoding into points, and the point-time window
+/// (too_old / too_far_in_future). Holds the partition's <see cref="IPartitionState"/> and point buffers in its
+/// logic; one instance per substream, so one partition's records pass it in log order.
+/// </summary>
+internal sealed class PartitionStage : GraphStage<FlowShape<PipelineRecord, PipelineRecord>>
+{
+    private readonly Inlet<PipelineRecord> _in = new("partition.in");
+    private readonly Outlet<PipelineRecord> _out = new("partition.out");
+    private readonly PartitionStates _states;
+    private readonly ProcessingOptions _options;
+    private readonly TimeProvider _time;
+
+    public PartitionStage(PartitionStates states, ProcessingOptions options, TimeProvider time)
+    {
+        _states = states;
+        _options = options;
+        _time = time;
+        Shape = new FlowShape<PipelineRecord, PipelineRecord>(_in, _out);
+    }
+
+    public override FlowShape<PipelineRecord, PipelineRecord> Shape { get; }
+
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+
+    private sealed class Logic : InAndOutGraphStageLogic
+    {
+        private readonly PartitionStage _stage;
+        private readonly RecordPoints _points = new();
+        private IPartitionState? _state;
+        private long _epoch = -1;
+
+        public Logic(PartitionStage stage)
+            : base(stage.Shape)
+        {
+            _stage = stage;
+            SetHandler(stage._in, this);
+            SetHandler(stage._out, this);
+        }
+
+        public override void OnPush()
+        {
+            var record = Grab(_stage._in);
+            if (!record.IsRejected)
+            {
+                Process(record);
+            }
+
+            Push(_stage._out, record);
+        }
+
+        public override void OnPull() => Pull(_stage._in);
+
+        private void Process(PipelineRecord record)
+        {
+            if (record.Epoch != _epoch || _state is null)
+            {
+                // First record of a new assignment: state as of the group's commit, not what this member had.
+                _state = _stage._states.Open(record.Partition, record.Epoch);
+                _epoch = record.Epoch;
+            }
+
+            var raw = record.Raw;
+            var verdict = _state.Admit(raw, record.Position);
+            if (!verdict.IsAccepted)
+            {
+                record.Reject(verdict.Reason, verdict.Detail);
+                return;
+            }
+
+            _points.Reset(raw.DeviceId);
+            try
+            {
+                verdict = _state.Decode(raw, _points);
+            }
+            catch (LineProtocolException e)
+            {
+                verdict = Verdict.Reject(RejectReason.DecodeFailed, e.Message);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A decoder bug must cost one record, not the partition's stream.
+                verdict = Verdict.Reject(RejectReason.DecodeFailed, $"decoder failed: {e.GetType().Name}: {e.Message}");
+            }
+
+            if (verdict.IsAccepted)
+            {
+                verdict = CheckTime();
+            }
+
+            if (!verdict.IsAccepted)
+            {
+                _points.Discard();
+                record.Reject(verdict.Reason, verdict.Detail);
+                return;
+            }
+
+            var (values, meta) = _points.Take();
+            record.ValuesLines = values;
+            record.ValuesCount = _points.ValuesCount;
+            record.MetaLines = meta;
+            record.MetaCount = _points.MetaCount;
+        }
+
+        private Verdict CheckTime()
+        {
+            if (_points.ValuesCount + _points.MetaCount == 0)
+            {
+                return Verdict.Accept;
+            }
+
+            var now = _stage._time.GetUtcNow();
+            var nowNs = (now - DateTimeOffset.UnixEpoch).Ticks * 100;
+            var oldestNs = nowNs - (_stage._options.MaxAge.Ticks * 100);
+            var latestNs = nowNs + (_stage._options.MaxFutureSkew.Ticks * 100);
+            if (_points.EarliestNs < oldestNs)
+            {
+                return Verdict.Reject(RejectReason.TooOld, $"point time {Format(_points.EarliestNs)} is older than {_stage._options.MaxAge.TotalDays:0.#} days");
+            }
+
+            if (_points.LatestNs > latestNs)
+            {
+                return Verdict.Reject(RejectReason.TooFarInFuture, $"point time {Format(_points.LatestNs)} is more than {_stage._options.MaxFutureSkew.TotalMinutes:0.#} min ahead of {now:O}");
+            }
+
+            return Verdict.Accept;
+        }
+
+        private static string Format(long unixNs) => DateTimeOffset.UnixEpoch.AddTicks(unixNs / 100).ToString("O");
+    }
+}

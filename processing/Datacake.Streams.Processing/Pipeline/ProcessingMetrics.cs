@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Datacake.Streams.Processing.Pipeline;
+
+/// <summary>Counters of the pipeline (meter <c>Datacake.Streams.Processing</c>); a Prometheus exporter picks them up by name.</summary>
+public sealed class ProcessingMetrics : IDisposable
+{
+    public const string MeterName = "Datacake.Streams.Processing";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _recordsIn;
+    private readonly Counter<long> _accepted;
+    private readonly Counter<long> _pointsWritten;
+    private readonly Counter<long> _deadLettered;
+    private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _writeErrors;
+    private readonly Histogram<double> _writeLatency;
+
+    public ProcessingMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _recordsIn = _meter.CreateCounter<long>("dcs.processing.records.in", description: "Records read from dcs.raw");
+        _accepted = _meter.CreateCounter<long>("dcs.processing.records.accepted", description: "Records whose points were written");
+        _pointsWritten = _meter.CreateCounter<long>("dcs.processing.points.written", description: "Points InfluxDB accepted");
+        _deadLettered = _meter.CreateCounter<long>("dcs.processing.records.deadlettered", description: "Records sent to dcs.deadletter, by reason");
+        _duplicates = _meter.CreateCounter<long>("dcs.processing.records.duplicates", description: "Duplicate records dropped");
+        _writeErrors = _meter.CreateCounter<long>("dcs.processing.write.errors", description: "Failed InfluxDB writes (retried)");
+        _writeLatency = _meter.CreateHistogram<double>("dcs.processing.write.duration", unit: "ms", description: "InfluxDB batch write latency");
+    }
+
+    public long RecordsIn => Interlocked.Read(ref _recordsInTotal);
+
+    public long Accepted => Interlocked.Read(ref _acceptedTotal);
+
+    public long Duplicates => Interlocked.Read(ref _duplicatesTotal);
+
+    public long DeadLettered => Interlocked.Read(ref _deadLetteredTotal);
+
+    public long WriteErrors => Interlocked.Read(ref _writeErrorsTotal);
+
+    private long _recordsInTotal;
+    private long _acceptedTotal;
+    private long _duplicatesTotal;
+    private long _deadLetteredTotal;
+    private long _writeErrorsTotal;
+
+    internal void RecordIn()
+    {
+        _recordsIn.Add(1);
+        Interlocked.Increment(ref _recordsInTotal);
+    }
+
+    internal void Written(int records, int points, TimeSpan elapsed)
+    {
+        _accepted.Add(records);
+        _pointsWritten.Add(points);
+        _writeLatency.Record(elapsed.TotalMilliseconds);
+        Interlocked.Add(ref _acceptedTotal, records);
+    }
+
+    internal void DuplicatesDropped(int count)
+    {
+        if (count > 0)
+        {
+            _duplicates.Add(count);
+            Interlocked.Add(ref _duplicatesTotal, count);
+        }
+    }
+
+    internal void DeadLetter(RejectReason reason)
+    {
+        _deadLettered.Add(1, new KeyValuePair<string, object?>("reason", reason.Code()));
+        Interlocked.Increment(ref _deadLetteredTotal);
+    }
+
+    internal void WriteError(string kind)
+    {
+        _writeErrors.Add(1, new TagList { { "kind", kind } });
+        Interlocked.Increment(ref _writeErrorsTotal);
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

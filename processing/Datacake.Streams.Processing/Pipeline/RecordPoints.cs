@@ -1,0 +1,111 @@
+using Datacake.Streams.Ids;
+using Datacake.Streams.Influx.LineProtocol;
+
+namespace Datacake.Streams.Processing.Pipeline;
+
+/// <summary>
+/// Where a decoder writes the points of one record: measurement <c>values</c> (P0, retention policy <c>raw</c>) or
+/// <c>meta</c> (P1, retention policy <c>meta</c>), always tagged with the record's device id and nothing else
+/// (docs/DATA-MODEL.md). Tracks the earliest and latest point time for the too_old / too_far_in_future checks.
+/// </summary>
+/// <example>
+/// <code>
+/// var point = points.Values(timeNs);
+/// point.Field("temperature", 21.5);
+/// point.End();
+/// </code>
+/// </example>
+public sealed class RecordPoints
+{
+    public const string ValuesMeasurement = "values";
+    public const string MetaMeasurement = "meta";
+    public const string DeviceTag = "device";
+
+    private readonly PointChunks _values = new();
+    private readonly PointChunks _meta = new();
+    private readonly char[] _device = new char[DeviceId.TextLength];
+
+    internal RecordPoints()
+    {
+    }
+
+    public int ValuesCount { get; private set; }
+
+    public int MetaCount { get; private set; }
+
+    /// <summary>Earliest point time written for this record, Unix ns; <see cref="long.MaxValue"/> when none.</summary>
+    public long EarliestNs { get; private set; } = long.MaxValue;
+
+    public long LatestNs { get; private set; } = long.MinValue;
+
+    /// <summary>Starts a measurement point at <paramref name="timestampNs"/>; add fields, then call <see cref="PointBuilder.End"/>.</summary>
+    public PointBuilder Values(long timestampNs) => Begin(_values, ValuesMeasurement, timestampNs, meta: false);
+
+    /// <summary>Starts a metadata point (radio, battery, counters); numeric fields only by convention.</summary>
+    public PointBuilder Meta(long timestampNs) => Begin(_meta, MetaMeasurement, timestampNs, meta: true);
+
+    /// <summary>Starts the points of a new record of <paramref name="device"/>.</summary>
+    internal void Reset(DeviceId device)
+    {
+        _values.Discard();
+        _meta.Discard();
+        device.TryFormat(_device, out _);
+        ValuesCount = 0;
+        MetaCount = 0;
+        EarliestNs = long.MaxValue;
+        LatestNs = long.MinValue;
+    }
+
+    /// <summary>Drops everything written for the current record.</summary>
+    internal void Discard()
+    {
+        _values.Discard();
+        _meta.Discard();
+        ValuesCount = 0;
+        MetaCount = 0;
+    }
+
+    /// <summary>The current record's lines, per lane; the next record starts after them.</summary>
+    internal (ReadOnlyMemory<byte> Values, ReadOnlyMemory<byte> Meta) Take() => (_values.Take(), _meta.Take());
+
+    private PointBuilder Begin(PointChunks lane, string measurement, long timestampNs, bool meta)
+    {
+        if (meta)
+        {
+            MetaCount++;
+        }
+        else
+        {
+            ValuesCount++;
+        }
+
+        EarliestNs = Math.Min(EarliestNs, timestampNs);
+        LatestNs = Math.Max(LatestNs, timestampNs);
+        var writer = new LineProtocolWriter(lane);
+        writer.Measurement(measurement);
+        writer.Tag(DeviceTag, _device);
+        return new PointBuilder(writer, timestampNs);
+    }
+}
+
+/// <summary>One point being written: fields, then <see cref="End"/>, which writes its timestamp.</summary>
+public ref struct PointBuilder
+{
+    private LineProtocolWriter _writer;
+    private readonly long _timestampNs;
+
+    internal PointBuilder(LineProtocolWriter writer, long timestampNs)
+    {
+        _writer = writer;
+        _timestampNs = timestampNs;
+    }
+
+    /// <summary>Numbers are always floats (docs/DATA-MODEL.md): 21 then 21.5 must not conflict in InfluxDB.</summary>
+    public void Field(ReadOnlySpan<char> key, double value) => _writer.Field(key, value);
+
+    public void Field(ReadOnlySpan<char> key, bool value) => _writer.Field(key, value);
+
+    public void Field(ReadOnlySpan<char> key, ReadOnlySpan<char> value) => _writer.Field(key, value);
+
+    public void End() => _writer.Timestamp(_timestampNs);
+}

@@ -1,0 +1,54 @@
+namespace Datacake.Streams.Processing.Pipeline;
+
+/// <summary>Why a record was not written. The codes are stable: dead-letter readers and metrics rely on them.</summary>
+public enum RejectReason
+{
+    None = 0,
+    BadEnvelope,
+    BadSignature,
+    UnknownCredential,
+    NotAuthorized,
+    Replayed,
+    TooOld,
+    TooFarInFuture,
+
+    /// <summary>Counted and dropped, never dead-lettered: the first copy was (or is being) written.</summary>
+    Duplicate,
+    DecodeFailed,
+    RejectedByStore,
+}
+
+public static class RejectReasonCodes
+{
+    /// <summary>The snake_case code written into dead letters and metric tags.</summary>
+    public static string Code(this RejectReason reason) => reason switch
+    {
+        RejectReason.None => "none",
+        RejectReason.BadEnvelope => "bad_envelope",
+        RejectReason.BadSignature => "bad_signature",
+        RejectReason.UnknownCredential => "unknown_credential",
+        RejectReason.NotAuthorized => "not_authorized",
+        RejectReason.Replayed => "replayed",
+        RejectReason.TooOld => "too_old",
+        RejectReason.TooFarInFuture => "too_far_in_future",
+        RejectReason.Duplicate => "duplicate",
+        RejectReason.DecodeFailed => "decode_failed",
+        RejectReason.RejectedByStore => "rejected_by_store",
+        _ => "unknown",
+    };
+
+    public static bool TryParse(string? code, out RejectReason reason)
+    {
+        foreach (var candidate in Enum.GetValues<RejectReason>())
+        {
+            if (string.Equals(candidate.Code(), code, StringComparison.Ordinal))
+            {
+                reason = candidate;
+                return true;
+            }
+        }
+
+        reason = RejectReason.None;
+        return false;
+    }
+}

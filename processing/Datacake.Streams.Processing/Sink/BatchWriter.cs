@@ -1,0 +1,245 @@
+using System.Buffers;
+using Datacake.Streams.Influx.Client;
+using Datacake.Streams.Processing.DeadLetter;
+using Datacake.Streams.Processing.Pipeline;
+using Datacake.Streams.RecordLog;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Datacake.Streams.Processing.Sink;
+
+/// <summary>
+/// Stores one <see cref="WriteBatch"/>: measurements to retention policy <c>raw</c>, then metadata to <c>meta</c>,
+/// then the dead letters, each retried until it succeeds. Only then does the batch move on to the commit.
+/// </summary>
+/// <remarks>
+/// While InfluxDB is down, its retention policy is missing, or the log refuses dead letters, the writer waits with
+/// backoff and the stream behind it backpressures: consumption stops, nothing is committed, memory stays bounded
+/// by the batches in flight. Points InfluxDB refuses (a field type conflict, an unparsable line) dead-letter their
+/// records with <c>rejected_by_store</c>; the rest of the batch is written and committed.
+/// </remarks>
+public sealed class BatchWriter
+{
+    private readonly InfluxClient _influx;
+    private readonly DeadLetterPublisher _deadLetters;
+    private readonly ProcessingOptions _options;
+    private readonly ProcessingMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly WriteBackoff _backoff;
+    private readonly ILogger _logger;
+
+    public BatchWriter(InfluxClient influx, DeadLetterPublisher deadLetters, ProcessingOptions options, ProcessingMetrics metrics, TimeProvider time, ILogger? logger = null)
+    {
+        _influx = influx;
+        _deadLetters = deadLetters;
+        _options = options;
+        _metrics = metrics;
+        _time = time;
+        _backoff = new WriteBackoff(options.WriteRetry, options.WriteRetryMaxDelay, time);
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    public async Task<WriteBatch> WriteAsync(WriteBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        await WriteLaneAsync(batch, batch.Values, Lane.Values, cancellationToken).ConfigureAwait(false);
+        await WriteLaneAsync(batch, batch.Meta, Lane.Meta, cancellationToken).ConfigureAwait(false);
+        await PublishDeadLettersAsync(batch.DeadLetters, cancellationToken).ConfigureAwait(false);
+        return batch;
+    }
+
+    private enum Lane
+    {
+        Values,
+        Meta,
+    }
+
+    private static int Count(PipelineRecord record, Lane lane) => lane == Lane.Values ? record.ValuesCount : record.MetaCount;
+
+    private static ReadOnlyMemory<byte> Lines(PipelineRecord record, Lane lane) => lane == Lane.Values ? record.ValuesLines : record.MetaLines;
+
+    private async Task WriteLaneAsync(WriteBatch batch, IReadOnlyList<PipelineRecord> records, Lane lane, CancellationToken cancellationToken)
+    {
+        var live = records.Where(r => !r.IsRejected && Count(r, lane) > 0).ToList();
+        var policy = lane == Lane.Values ? _options.ValuesRetentionPolicy : _options.MetaRetentionPolicy;
+        var attempt = 0;
+        while (live.Count > 0)
+        {
+            var outcome = await TryWriteAsync(live, lane, policy, cancellationToken).ConfigureAwait(false);
+            switch (outcome.Kind)
+            {
+                case WriteOutcomeKind.Written:
+                    return;
+                case WriteOutcomeKind.Retry:
+                    attempt++;
+                    await _backoff.WaitAsync(attempt, cancellationToken).ConfigureAwait(false);
+                    continue;
+                default:
+                    var refused = outcome.Refused!;
+                    if (refused.Count == 0)
+                    {
+                        // InfluxDB refused points it did not name: find them one record at a time.
+                        await WriteOneByOneAsync(batch, live, lane, policy, cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+
+                    foreach (var (record, reason) in refused)
+                    {
+                        record.Reject(RejectReason.RejectedByStore, reason);
+                        batch.DeadLetters.Add(record);
+                    }
+
+                    live.RemoveAll(r => r.IsRejected);
+                    if (outcome.OthersKept)
+                    {
+                        return;
+                    }
+
+                    // Nothing (or not everything) else was kept: rewrite the rest; points with explicit timestamps
+                    // that did land are overwritten with themselves.
+                    continue;
+            }
+        }
+    }
+
+    private async Task WriteOneByOneAsync(WriteBatch batch, List<PipelineRecord> records, Lane lane, string policy, CancellationToken cancellationToken)
+    {
+        foreach (var record in records)
+        {
+            var attempt = 0;
+            while (true)
+            {
+                var outcome = await TryWriteAsync([record], lane, policy, cancellationToken).ConfigureAwait(false);
+                if (outcome.Kind == WriteOutcomeKind.Retry)
+                {
+                    attempt++;
+                    await _backoff.WaitAsync(attempt, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (outcome.Kind == WriteOutcomeKind.Refused)
+                {
+                    var reason = outcome.Refused is [var first, ..] ? first.Reason : outcome.Message ?? "refused by InfluxDB";
+                    record.Reject(RejectReason.RejectedByStore, reason);
+                    batch.DeadLetters.Add(record);
+                }
+
+                break;
+            }
+        }
+    }
+
+    private enum WriteOutcomeKind
+    {
+        Written,
+        Retry,
+        Refused,
+    }
+
+    private sealed record WriteOutcome(WriteOutcomeKind Kind, List<(PipelineRecord Record, string Reason)>? Refused = null, bool OthersKept = false, string? Message = null);
+
+    private async Task<WriteOutcome> TryWriteAsync(List<PipelineRecord> records, Lane lane, string policy, CancellationToken cancellationToken)
+    {
+        var size = 0;
+        var points = 0;
+        foreach (var record in records)
+        {
+            size += Lines(record, lane).Length;
+            points += Count(record, lane);
+        }
+
+        var body = ArrayPool<byte>.Shared.Rent(Math.Max(size, 1));
+        try
+        {
+            var at = 0;
+            foreach (var record in records)
+            {
+                var lines = Lines(record, lane);
+                lines.Span.CopyTo(body.AsSpan(at));
+                at += lines.Length;
+            }
+
+            var started = _time.GetTimestamp();
+            await _influx.WriteAsync(body.AsMemory(0, size), policy, cancellationToken).ConfigureAwait(false);
+            _metrics.Written(lane == Lane.Values ? records.Count : 0, points, _time.GetElapsedTime(started));
+            return new WriteOutcome(WriteOutcomeKind.Written);
+        }
+        catch (InfluxWriteException e) when (e.Kind == InfluxErrorKind.BadRequest)
+        {
+            _metrics.WriteError("refused");
+            return new WriteOutcome(WriteOutcomeKind.Refused, Owners(records, lane, e.RejectedLines), e.ServerKeptValidPoints && e.RejectedCount <= e.RejectedLines.Count, e.ServerMessage);
+        }
+        catch (InfluxWriteException e) when (e.Kind == InfluxErrorKind.TooLarge && records.Count > 1)
+        {
+            // Above influxd's body limit: written one record at a time instead.
+            return new WriteOutcome(WriteOutcomeKind.Refused, [], Message: e.Message);
+        }
+        catch (Exception e) when (e is InfluxException or HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Down, unreachable, missing database or retention policy, auth: nothing this batch can fix. Wait.
+            _metrics.WriteError(e is InfluxException influx ? influx.Kind.ToString() : e.GetType().Name);
+            LogWriteFailed(_logger, policy, e.Message, null);
+            return new WriteOutcome(WriteOutcomeKind.Retry);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body);
+        }
+    }
+
+    /// <summary>Maps refused line indexes back to the records that wrote them.</summary>
+    private static List<(PipelineRecord, string)> Owners(List<PipelineRecord> records, Lane lane, IReadOnlyList<RejectedLine> rejected)
+    {
+        var owners = new List<(PipelineRecord, string)>();
+        var record = 0;
+        var firstLine = 0;
+        foreach (var line in rejected)
+        {
+            while (record < records.Count && line.Index >= firstLine + Count(records[record], lane))
+            {
+                firstLine += Count(records[record], lane);
+                record++;
+            }
+
+            if (record < records.Count && (owners.Count == 0 || !ReferenceEquals(owners[^1].Item1, records[record])))
+            {
+                owners.Add((records[record], line.Reason));
+            }
+        }
+
+        return owners;
+    }
+
+    private async Task PublishDeadLettersAsync(List<PipelineRecord> records, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _deadLetters.PublishAsync(records, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (RecordLogUnavailableException e)
+            {
+                LogDeadLetterFailed(_logger, e.Message, null);
+                await _backoff.WaitAsync(attempt, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var record in records)
+        {
+            _metrics.DeadLetter(record.Reason);
+        }
+    }
+
+    private static readonly Action<ILogger, string, string, Exception?> LogWriteFailed =
+        LoggerMessage.Define<string, string>(LogLevel.Warning, new EventId(10, "WriteFailed"), "InfluxDB write to retention policy {Policy} failed, retrying: {Error}");
+
+    private static readonly Action<ILogger, string, Exception?> LogDeadLetterFailed =
+        LoggerMessage.Define<string>(LogLevel.Warning, new EventId(11, "DeadLetterFailed"), "Appending dead letters failed, retrying: {Error}");
+}

@@ -1,0 +1,82 @@
+using System.Text;
+using Datacake.Streams.Ids;
+using Datacake.Streams.Processing.Pipeline;
+using Datacake.Streams.Processing.Values;
+
+namespace Datacake.Streams.UnitTests.Processing;
+
+public sealed class JsonValuesDecoderTests
+{
+    private static readonly DeviceId s_device = DeviceId.New();
+
+    private static (Verdict Verdict, string[] Lines) Decode(string json, long? deviceTimeNs = null)
+    {
+        var points = new RecordPoints();
+        points.Reset(s_device);
+        var verdict = JsonValuesDecoder.Decode(ProcessingRecords.Json(s_device, json, deviceTimeNs: deviceTimeNs), points);
+        var (values, _) = points.Take();
+        return (verdict, Encoding.UTF8.GetString(values.Span).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void An_object_becomes_one_point_with_float_bool_string_nested_and_indexed_fields_at_the_receive_time()
+    {
+        var (verdict, lines) = Decode("""{"t":21,"ok":true,"s":"a b","env":{"h":{"x":1.5}},"accel":[1,2]}""");
+        Assert.True(verdict.IsAccepted, verdict.Detail);
+        Assert.Equal([$"values,device={s_device} t=21,ok=true,s=\"a b\",env.h.x=1.5,accel.0=1,accel.1=2 {ProcessingRecords.Ns(ProcessingRecords.Now)}"], lines);
+    }
+
+    [Fact]
+    public void Time_comes_from_the_entry_then_the_device_then_the_receive_time()
+    {
+        var deviceTime = ProcessingRecords.Ns(ProcessingRecords.Now.AddMinutes(-1));
+        Assert.EndsWith($" {deviceTime}", Decode("""{"t":1}""", deviceTime).Lines[0]);
+        Assert.EndsWith(" 1700000000123000000", Decode("""{"t":1,"time":1700000000123}""", deviceTime).Lines[0]);
+
+        var (verdict, lines) = Decode("""[{"time":"2026-11-28T11:00:00Z","values":{"a":1}},{"values":{"a":2}},{"time":1700000000000,"values":{"a":3}}]""", deviceTime);
+        Assert.True(verdict.IsAccepted, verdict.Detail);
+        Assert.Equal(
+            [
+                $"values,device={s_device} a=1 {ProcessingRecords.Ns(new DateTimeOffset(2026, 11, 28, 11, 0, 0, TimeSpan.Zero))}",
+                $"values,device={s_device} a=2 {deviceTime}",
+                $"values,device={s_device} a=3 1700000000000000000",
+            ],
+            lines);
+    }
+
+    [Theory]
+    [InlineData("""{"t":null}""", "t: null")]
+    [InlineData("""{"a":{"b":{"c":{"d":1}}}}""", "a.b.c: nested deeper than 3 levels")]
+    [InlineData("""{"a b":1}""", "a b: character ' '")]
+    [InlineData("""{"":1}""", "empty name")]
+    [InlineData("""{"arr":[1,"x"]}""", "arr.1: arrays may hold numbers only")]
+    [InlineData("""{"t":1e999}""", "t: number out of range")]
+    [InlineData("""{}""", "no values")]
+    [InlineData("""[]""", "no entries")]
+    [InlineData("""[{"values":{"a":1},"x":2}]""", "[0].x: unexpected key")]
+    [InlineData("""[{"time":"yesterday","values":{"a":1}}]""", "[0].time: not an RFC 3339")]
+    [InlineData("""{"t":1""", "invalid JSON")]
+    [InlineData("""42""", "must be a JSON object")]
+    public void Anything_outside_the_data_model_fails_with_a_detail_naming_the_path(string json, string detail)
+    {
+        var (verdict, _) = Decode(json);
+        Assert.Equal(RejectReason.DecodeFailed, verdict.Reason);
+        Assert.Contains(detail, verdict.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Limits_on_names_strings_and_field_counts_hold()
+    {
+        var longName = new string('n', JsonValuesDecoder.MaxNameLength + 1);
+        Assert.Contains("longer than 64", Decode($$"""{"{{longName}}":1}""").Verdict.Detail, StringComparison.Ordinal);
+        Assert.True(Decode($$"""{"{{longName[1..]}}":1}""").Verdict.IsAccepted);
+
+        var longString = new string('s', JsonValuesDecoder.MaxStringBytes + 1);
+        Assert.Contains("longer than 1024 UTF-8 bytes", Decode($$"""{"s":"{{longString}}"}""").Verdict.Detail, StringComparison.Ordinal);
+
+        var many = "{" + string.Join(",", Enumerable.Range(0, JsonValuesDecoder.MaxFields + 1).Select(i => $"\"f{i}\":1")) + "}";
+        Assert.Contains("more than 100 fields", Decode(many).Verdict.Detail, StringComparison.Ordinal);
+        var enough = "{" + string.Join(",", Enumerable.Range(0, JsonValuesDecoder.MaxFields).Select(i => $"\"f{i}\":1")) + "}";
+        Assert.True(Decode(enough).Verdict.IsAccepted);
+    }
+}
