@@ -50,6 +50,7 @@ public sealed partial class MqttIngestServer(
     public long DroppedQos0 => Interlocked.Read(ref _droppedQos0);
 
     private long _droppedQos0;
+    private int _disposed;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -107,6 +108,11 @@ public sealed partial class MqttIngestServer(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.CompareExchange(ref _disposed, 0, 0) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _revocationSweep.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (_server is { } server)
@@ -120,6 +126,13 @@ public sealed partial class MqttIngestServer(
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+        // Registered as itself and as a hosted service: the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping.Dispose();
         _qos0Slots?.Dispose();
     }
