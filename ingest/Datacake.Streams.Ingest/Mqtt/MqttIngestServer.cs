@@ -155,9 +155,24 @@ public sealed partial class MqttIngestServer(
             return Task.CompletedTask;
         }
 
-        var session = new MqttDeviceSession(e.ClientId, fingerprint, e.ProtocolVersion, e.RemoteEndPoint);
+        var clientId = e.ClientId;
+        if (string.IsNullOrEmpty(clientId))
+        {
+            if (e.ProtocolVersion != MQTTnet.Formatter.MqttProtocolVersion.V500)
+            {
+                // 3.1.1 lets a server refuse an empty client id: 0x02 "identifier rejected".
+                e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+                return Task.CompletedTask;
+            }
+
+            // v5 clients (mosquitto_pub among them) may leave it to the server, which assigns one in CONNACK.
+            clientId = "dcs-" + Guid.NewGuid().ToString("N");
+            e.AssignedClientIdentifier = clientId;
+        }
+
+        var session = new MqttDeviceSession(clientId, fingerprint, e.ProtocolVersion, e.RemoteEndPoint);
         e.SessionItems[MqttDeviceSession.ItemKey] = session;
-        _sessions[e.ClientId] = session;
+        _sessions[clientId] = session;
         return Task.CompletedTask;
     }
 
