@@ -8,6 +8,7 @@ namespace Datacake.Streams.IntegrationTests.Ingest;
 /// </summary>
 internal sealed class FaultInjectingRecordLog(IRecordLog inner) : IRecordLog
 {
+    private readonly CancellationTokenSource _released = new();
     private int _refusedAppends;
 
     public bool Unavailable { get; set; }
@@ -35,7 +36,7 @@ internal sealed class FaultInjectingRecordLog(IRecordLog inner) : IRecordLog
         if (HangAfterAppend)
         {
             Appended.TrySetResult();
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            await Task.Delay(Timeout.Infinite, _released.Token);
         }
 
         return position;
@@ -45,5 +46,11 @@ internal sealed class FaultInjectingRecordLog(IRecordLog inner) : IRecordLog
 
     public ValueTask<bool> IsReachableAsync(CancellationToken cancellationToken = default) => inner.IsReachableAsync(cancellationToken);
 
-    public ValueTask DisposeAsync() => inner.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        // A hung append ends with the "process": as a cancellation, after the record was already durable.
+        await _released.CancelAsync();
+        await inner.DisposeAsync();
+        _released.Dispose();
+    }
 }
