@@ -1,5 +1,6 @@
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Hosting;
+using Datacake.Streams.Ingest.Http;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddStreamsHost();
@@ -7,6 +8,7 @@ builder.AddStreamsHost();
 var app = builder.Build();
 app.MapHealthApi();
 app.MapAccessApi();
+app.MapDeviceIngestApi();
 app.Run();
 
 /// <summary>Entry point; public so integration tests can start the real host.</summary>

@@ -1,4 +1,5 @@
 using Datacake.Streams.Api.Access;
+using Datacake.Streams.Ingest;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Hosting;
@@ -32,6 +33,8 @@ public static class StreamsHostBuilder
         if (streams.ParsedRoles.HasFlag(NodeRoles.Process))
         {
             Datacake.Streams.Processing.Hosting.ProcessingServices.AddProcessing(builder.Services, builder.Configuration);
+        if (streams.ParsedRoles.HasFlag(NodeRoles.Ingest))
+            builder.Services.AddIngest(builder.Configuration, streams.HttpsUrl is { Length: > 0 } || streams.CertificatePath is { Length: > 0 } ? () => ServerCertificate.Load(streams) : null);
         }
 
         builder.Services.AddProblemDetails();

@@ -55,6 +55,9 @@ public sealed class HostProcess : IAsyncDisposable
         start.Environment["DCS_DATA_DIR"] = dataDirectory;
         start.Environment["DCS_HTTP_URL"] = $"http://127.0.0.1:{httpPort}";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+
+        // Hosts run side by side in tests: each gets its own MQTT port instead of the default 1883.
+        start.Environment["Ingest__Mqtt__PlainEndpoint"] = $"127.0.0.1:{FreeTcpPort()}";
         foreach (var (key, value) in ServiceEndpointsEnvironment())
         {
             start.Environment[key] = value;

@@ -1,0 +1,259 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Datacake.Streams.Access;
+using Datacake.Streams.Ids;
+using Datacake.Streams.Ingest.Measurements;
+using Datacake.Streams.Ingest.Publishing;
+using Datacake.Streams.Records;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+
+namespace Datacake.Streams.Ingest.Http;
+
+/// <summary>
+/// HTTP device ingest: authenticate the bearer token, check its scope on the device, check the body's structure,
+/// append one raw record holding the body bytes, answer 202 once it is durable. Every refusal happens before the
+/// append, so a refused request stores nothing.
+/// </summary>
+/// <remarks>
+/// Scope answers: a device the token cannot see at all (unknown, deleted, or outside its workspaces and device list)
+/// is 404, the same answer for all three so that a token cannot probe which device ids exist; a device it may read but
+/// not write is 403.
+/// </remarks>
+public sealed partial class DeviceIngestHandler(
+    RegistryView registry,
+    RawRecordAppender appender,
+    IOptions<IngestOptions> options,
+    FailedAuthenticationThrottle throttle,
+    TokenRateLimiter tokenLimiter,
+    TimeProvider timeProvider)
+{
+    public const int MaxIdempotencyKeyLength = 200;
+
+    private readonly HttpIngestOptions _options = options.Value.Http;
+
+    public async Task<IResult> HandleAsync(HttpContext context, string id)
+    {
+        var client = context.Connection.RemoteIpAddress;
+        if (throttle.IsThrottled(client, out var throttledFor))
+        {
+            return IngestProblem.WithRetryAfter(context, throttledFor, IngestProblem.Create(
+                IngestProblem.TooManyFailedAuthentications, StatusCodes.Status429TooManyRequests, "Too many failed authentications",
+                "This address presented too many bad tokens; wait for Retry-After."));
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var refused = Authenticate(context, now, out var fingerprint, out var grant);
+        if (refused is not null)
+        {
+            throttle.RecordFailure(client);
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return refused;
+        }
+
+        if (!tokenLimiter.TryAcquire(fingerprint, out var limitedFor))
+        {
+            return IngestProblem.WithRetryAfter(context, limitedFor, IngestProblem.Create(
+                IngestProblem.RateLimited, StatusCodes.Status429TooManyRequests, "Rate limit", "This token sends faster than its limit."));
+        }
+
+        if (!DeviceId.TryParse(id, out var device) || !registry.CanWrite(grant!, device, now))
+        {
+            return DeviceId.TryParse(id, out device) && registry.CanRead(grant!, device, now)
+                ? IngestProblem.Create(IngestProblem.Forbidden, StatusCodes.Status403Forbidden, "Forbidden", "The token may read this device but not write it.")
+                : IngestProblem.Create(IngestProblem.DeviceNotFound, StatusCodes.Status404NotFound, "Device not found", "No device with this id is visible to the token.");
+        }
+
+        if (!IsJson(context.Request.ContentType))
+        {
+            return IngestProblem.Create(IngestProblem.UnsupportedMediaType, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send Content-Type: application/json.");
+        }
+
+        var idempotencyKey = context.Request.Headers["Idempotency-Key"];
+        if (!TryIdempotencyKey(idempotencyKey, out var messageId))
+        {
+            return IngestProblem.Create(IngestProblem.InvalidIdempotencyKey, StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
+                $"One Idempotency-Key of 1-{MaxIdempotencyKeyLength} printable ASCII characters.");
+        }
+
+        if (context.Request.ContentLength > _options.MaxBodyBytes)
+        {
+            return TooLarge();
+        }
+
+        var body = await ReadBodyAsync(context.Request.BodyReader, _options.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        if (body.Array is null)
+        {
+            return TooLarge();
+        }
+
+        try
+        {
+            var content = body.Array.AsMemory(0, body.Length);
+            var check = MeasurementBody.Check(content.Span, _options.MaxEntries);
+            if (!check.IsValid)
+            {
+                return IngestProblem.Create(IngestProblem.InvalidBody, StatusCodes.Status400BadRequest, "Invalid measurement body", check.Detail,
+                    new Dictionary<string, object?> { ["path"] = check.Path, ["error"] = check.Error.ToString() });
+            }
+
+            var record = new RawRecord
+            {
+                DeviceId = device,
+                Source = SourceKind.Http,
+                ReceivedAtUnixNs = (now - DateTimeOffset.UnixEpoch).Ticks * 100,
+                DeviceTimeUnixNs = check.DeviceTimeUnixNs,
+                MessageId = messageId,
+                PayloadKind = PayloadKind.JsonValues,
+                Payload = content,
+                Credential = fingerprint,
+                CredentialKind = CredentialKind.Token,
+            };
+
+            // Not the request's abort token: once the append started, let it finish so the outcome is known and logged.
+            var outcome = await appender.AppendAsync(record, CancellationToken.None).ConfigureAwait(false);
+            if (outcome != AppendOutcome.Durable)
+            {
+                return IngestProblem.WithRetryAfter(context, _options.UnavailableRetryAfterSeconds, IngestProblem.Create(
+                    IngestProblem.LogUnavailable, StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable",
+                    "Nothing was stored; retry with the same Idempotency-Key."));
+            }
+
+            return new AcceptedMeasurements(check.Entries);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body.Array);
+        }
+    }
+
+    private IResult TooLarge() => IngestProblem.Create(IngestProblem.BodyTooLarge, StatusCodes.Status413PayloadTooLarge, "Body too large",
+        $"At most {_options.MaxBodyBytes} bytes per request.", new Dictionary<string, object?> { ["limit"] = _options.MaxBodyBytes });
+
+    private IResult? Authenticate(HttpContext context, DateTimeOffset now, out TokenHash fingerprint, out TokenGrant? grant)
+    {
+        fingerprint = default;
+        grant = null;
+        var header = context.Request.Headers.Authorization;
+        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return IngestProblem.Create(IngestProblem.TokenMissing, StatusCodes.Status401Unauthorized, "Token required", "Send Authorization: Bearer <token>.");
+        }
+
+        var token = value.AsSpan(7).Trim();
+
+        // Format and checksum first: a typo or garbage never costs a hash and a lookup.
+        if (!AccessToken.TryValidateFormat(token))
+        {
+            return IngestProblem.Create(IngestProblem.TokenMalformed, StatusCodes.Status401Unauthorized, "Malformed token", "This is not a dcs_ token (prefix, length or checksum).");
+        }
+
+        fingerprint = TokenHash.Of(token);
+        var result = registry.AuthenticateFingerprint(fingerprint, now, out grant);
+        if (result != AuthenticationResult.Ok)
+        {
+            return IngestProblem.Create(IngestProblem.TokenRefused, StatusCodes.Status401Unauthorized, "Token refused",
+                "The token is unknown, revoked, disabled or expired.", new Dictionary<string, object?> { ["reason"] = ReasonName(result) });
+        }
+
+        return null;
+    }
+
+    private static string ReasonName(AuthenticationResult result) => result switch
+    {
+        AuthenticationResult.Revoked => "revoked",
+        AuthenticationResult.Disabled => "disabled",
+        AuthenticationResult.Expired => "expired",
+        _ => "unknown",
+    };
+
+    internal static bool IsJson(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return false;
+        }
+
+        var media = contentType.AsSpan();
+        var semicolon = media.IndexOf(';');
+        if (semicolon >= 0)
+        {
+            media = media[..semicolon];
+        }
+
+        media = media.Trim();
+        return media.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (media.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && media.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+    }
+
+    internal static bool TryIdempotencyKey(StringValues header, out string? key)
+    {
+        key = null;
+        if (header.Count == 0)
+        {
+            return true;
+        }
+
+        if (header.Count != 1 || header[0] is not { Length: > 0 and <= MaxIdempotencyKeyLength } value)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (c is < '!' or > '~')
+            {
+                return false;
+            }
+        }
+
+        key = value;
+        return true;
+    }
+
+    /// <summary>
+    /// Copies the body into one pooled array, consuming as it goes (so Kestrel's 1 MiB request buffer never fills);
+    /// a null array means the body passed <paramref name="limit"/>.
+    /// </summary>
+    private static async ValueTask<(byte[]? Array, int Length)> ReadBodyAsync(PipeReader reader, int limit, CancellationToken cancellationToken)
+    {
+        var array = ArrayPool<byte>.Shared.Rent(4096);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = read.Buffer;
+                if (length + buffer.Length > limit)
+                {
+                    reader.AdvanceTo(buffer.End);
+                    ArrayPool<byte>.Shared.Return(array);
+                    return (null, 0);
+                }
+
+                if (length + buffer.Length > array.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit, Math.Max(array.Length * 2L, length + buffer.Length)));
+                    array.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(array);
+                    array = larger;
+                }
+
+                buffer.CopyTo(array.AsSpan(length));
+                length += (int)buffer.Length;
+                reader.AdvanceTo(buffer.End);
+                if (read.IsCompleted)
+                {
+                    return (array, length);
+                }
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(array);
+            throw;
+        }
+    }
+}

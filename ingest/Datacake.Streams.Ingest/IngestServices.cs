@@ -1,0 +1,39 @@
+using System.Security.Cryptography.X509Certificates;
+using Datacake.Streams.Ingest.Http;
+using Datacake.Streams.Ingest.Mqtt;
+using Datacake.Streams.Ingest.Publishing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Datacake.Streams.Ingest;
+
+public static class IngestServices
+{
+    /// <summary>
+    /// Device ingest: HTTP (map it with <see cref="DeviceIngestEndpoints.MapDeviceIngestApi"/>) and the MQTT broker as a
+    /// hosted service. Needs the core services (RegistryView, IRecordLog, AdapterSigner, TimeProvider).
+    /// <paramref name="serverCertificate"/> is the host's certificate when one is configured: it enables MQTTS.
+    /// </summary>
+    public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration, Func<X509Certificate2>? serverCertificate = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (serverCertificate is not null)
+        {
+            services.AddSingleton(new IngestCertificateSource(serverCertificate));
+        }
+
+        services.AddSingleton<IValidateOptions<IngestOptions>>(sp => new IngestOptionsValidator(sp.GetService<IngestCertificateSource>()));
+        services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section)).ValidateOnStart();
+
+        services.TryAddSingleton<RawRecordAppender>();
+        services.AddSingleton(sp => new FailedAuthenticationThrottle(sp.GetRequiredService<IOptions<IngestOptions>>().Value.Http, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new TokenRateLimiter(sp.GetRequiredService<IOptions<IngestOptions>>().Value.Http, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<DeviceIngestHandler>();
+
+        services.AddSingleton<MqttIngestServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<MqttIngestServer>());
+        return services;
+    }
+}

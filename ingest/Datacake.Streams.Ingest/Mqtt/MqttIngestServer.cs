@@ -1,0 +1,237 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Authentication;
+using Datacake.Streams.Access;
+using Datacake.Streams.Ingest.Publishing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace Datacake.Streams.Ingest.Mqtt;
+
+/// <summary>
+/// The MQTT broker devices publish to (MQTTnet): MQTTS on <see cref="MqttIngestOptions.TlsEndpoint"/>, plain MQTT on
+/// loopback only. CONNECT's password is a device or workspace token; a client publishes only to
+/// <c>devices/{id}/measurements</c> of devices its token may write, and each publish becomes one raw record. Messages
+/// are not routed to subscribers: the broker is an ingest point, not a message bus.
+/// </summary>
+/// <remarks>
+/// MQTTnet handles one connection's packets one after another and sends a QoS 1 PUBACK after the publish interceptor
+/// returns, so awaiting the durable append there is what holds the PUBACK back; one connection then carries about one
+/// QoS 1 message per log commit (~2-3 ms), and throughput comes from many connections sharing each commit.
+/// </remarks>
+public sealed partial class MqttIngestServer(
+    RegistryView registry,
+    RawRecordAppender appender,
+    IOptions<IngestOptions> options,
+    TimeProvider timeProvider,
+    ILogger<MqttIngestServer> logger,
+    IngestCertificateSource? certificate = null) : IHostedService, IAsyncDisposable
+{
+    private readonly MqttIngestOptions _options = options.Value.Mqtt;
+    private readonly ConcurrentDictionary<string, MqttDeviceSession> _sessions = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private SemaphoreSlim? _qos0Slots;
+    private MqttServer? _server;
+    private Task _revocationSweep = Task.CompletedTask;
+
+    /// <summary>The plain loopback endpoint, when one is listening.</summary>
+    public IPEndPoint? PlainEndpoint { get; private set; }
+
+    /// <summary>The MQTTS endpoint, when one is listening.</summary>
+    public IPEndPoint? TlsEndpoint { get; private set; }
+
+    /// <summary>Connections authenticated and not yet closed.</summary>
+    public int SessionCount => _sessions.Count;
+
+    /// <summary>QoS 0 messages dropped because the log was unavailable (best effort: counted, not retried).</summary>
+    public long DroppedQos0 => Interlocked.Read(ref _droppedQos0);
+
+    private long _droppedQos0;
+    private int _disposed;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
+        var builder = new MqttServerOptionsBuilder();
+        if (MqttIngestOptions.TryParseEndpoint(_options.PlainEndpoint, out var plain))
+        {
+            // Validated at start-up; checked again here because this is the promise "plain only on loopback".
+            if (!IPAddress.IsLoopback(plain.Address))
+            {
+                throw new InvalidOperationException($"plain MQTT is only allowed on loopback, not {plain}");
+            }
+
+            builder.WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(plain.Address).WithDefaultEndpointPort(plain.Port);
+            PlainEndpoint = plain;
+        }
+        else
+        {
+            builder.WithoutDefaultEndpoint();
+        }
+
+        var tlsText = _options.TlsEndpoint ?? (certificate is not null ? MqttIngestOptions.DefaultTlsEndpoint : null);
+        if (certificate is not null && MqttIngestOptions.TryParseEndpoint(tlsText, out var tls))
+        {
+            builder.WithEncryptedEndpoint()
+                .WithEncryptedEndpointBoundIPAddress(tls.Address)
+                .WithEncryptedEndpointPort(tls.Port)
+                .WithEncryptionCertificate(certificate.Certificate)
+                .WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13);
+            TlsEndpoint = tls;
+        }
+
+        if (PlainEndpoint is null && TlsEndpoint is null)
+        {
+            logger.LogInformation("MQTT ingest has no listener configured");
+            return;
+        }
+
+        _qos0Slots = new SemaphoreSlim(_options.MaxPendingQos0Appends, _options.MaxPendingQos0Appends);
+        var server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        server.ValidatingConnectionAsync += ValidateConnectionAsync;
+        server.InterceptingInboundPacketAsync += InspectInboundPacketAsync;
+        server.InterceptingPublishAsync += InterceptPublishAsync;
+        server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
+        server.ClientDisconnectedAsync += ForgetSessionAsync;
+        await server.StartAsync().ConfigureAwait(false);
+        _server = server;
+        _revocationSweep = SweepRevokedSessionsAsync(_stopping.Token);
+        logger.LogInformation("MQTT ingest listening: plain {Plain}, TLS {Tls}", PlainEndpoint, TlsEndpoint);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref _disposed, 0, 0) != 0)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _revocationSweep.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_server is { } server)
+        {
+            _server = null;
+            await server.StopAsync().ConfigureAwait(false);
+            server.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+        // Registered as itself and as a hosted service: the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _stopping.Dispose();
+        _qos0Slots?.Dispose();
+    }
+
+    private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
+    {
+        var password = e.Password;
+
+        // Format and checksum first: garbage never costs a hash and a lookup. Username is free (devices put anything).
+        if (string.IsNullOrEmpty(password) || !AccessToken.TryValidateFormat(password))
+        {
+            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            return Task.CompletedTask;
+        }
+
+        var fingerprint = TokenHash.Of(password);
+        if (registry.AuthenticateFingerprint(fingerprint, timeProvider.GetUtcNow(), out _) != AuthenticationResult.Ok)
+        {
+            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            return Task.CompletedTask;
+        }
+
+        var clientId = e.ClientId;
+        if (string.IsNullOrEmpty(clientId))
+        {
+            if (e.ProtocolVersion != MQTTnet.Formatter.MqttProtocolVersion.V500)
+            {
+                // 3.1.1 lets a server refuse an empty client id: 0x02 "identifier rejected".
+                e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+                return Task.CompletedTask;
+            }
+
+            // v5 clients (mosquitto_pub among them) may leave it to the server, which assigns one in CONNACK.
+            clientId = "dcs-" + Guid.NewGuid().ToString("N");
+            e.AssignedClientIdentifier = clientId;
+        }
+
+        var session = new MqttDeviceSession(clientId, fingerprint, e.ProtocolVersion, e.RemoteEndPoint);
+        e.SessionItems[MqttDeviceSession.ItemKey] = session;
+        _sessions[clientId] = session;
+        return Task.CompletedTask;
+    }
+
+    private Task ForgetSessionAsync(ClientDisconnectedEventArgs e)
+    {
+        if (e.SessionItems?[MqttDeviceSession.ItemKey] is MqttDeviceSession session)
+        {
+            // A takeover by the same client id registered a newer session: remove only this one.
+            _sessions.TryRemove(new KeyValuePair<string, MqttDeviceSession>(session.ClientId, session));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task SweepRevokedSessionsAsync(CancellationToken cancellationToken)
+    {
+        // Expiry moves with the clock, not with the registry's version: every session is checked on every tick.
+        using var timer = new PeriodicTimer(_options.RevocationCheckInterval, timeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var now = timeProvider.GetUtcNow();
+                foreach (var session in _sessions.Values)
+                {
+                    if (registry.AuthenticateFingerprint(session.Fingerprint, now, out _) != AuthenticationResult.Ok)
+                    {
+                        StartDisconnect(session, MqttDisconnectReasonCode.NotAuthorized);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Closes a session without waiting: called from MQTTnet's own receive loop, which must not wait on itself.</summary>
+    private void StartDisconnect(MqttDeviceSession session, MqttDisconnectReasonCode reason)
+    {
+        if (Interlocked.Exchange(ref session.Closing, 1) != 0 || _server is not { } server)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await server.DisconnectClientAsync(session.ClientId, new MqttServerClientDisconnectOptions { ReasonCode = reason }).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+            {
+                // Already gone.
+            }
+            finally
+            {
+                _sessions.TryRemove(new KeyValuePair<string, MqttDeviceSession>(session.ClientId, session));
+            }
+        });
+    }
+}

@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using System.Text;
+using Datacake.Streams.Access;
+using Datacake.Streams.IntegrationTests.RecordLog;
+using Datacake.Streams.IntegrationTests.Services;
+using Datacake.Streams.Records;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace Datacake.Streams.IntegrationTests.Ingest;
+
+/// <summary>The MQTT broker with real clients (MQTTnet, mosquitto_pub over TLS) into a real FasterLog.</summary>
+public sealed class MqttIngestTests : IAsyncLifetime
+{
+    private readonly TempLogDirectory _directory = new();
+    private readonly List<IMqttClient> _clients = [];
+    private IngestTestHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await IngestTestHost.StartAsync(_directory.Path, new Dictionary<string, string?>
+    {
+        ["Ingest:Mqtt:MaxPayloadBytes"] = "4096",
+        ["Ingest:Mqtt:UnavailableHold"] = "00:01:00",
+    });
+
+    public async Task DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
+        await _host.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    private string Topic => $"devices/{_host.Device}/measurements";
+
+    [Fact]
+    public async Task A_qos1_publish_is_acknowledged_after_it_is_an_anonymous_raw_record()
+    {
+        var client = await ConnectAsync(_host.DeviceToken.Secret);
+        var result = await client.PublishAsync(Message(Topic, """{"temperature":21.5}""", MqttQualityOfServiceLevel.AtLeastOnce));
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+
+        var (record, bytes) = Assert.Single(_host.ReadRaw());
+        Assert.Equal(_host.Device, record.DeviceId);
+        Assert.Equal(SourceKind.Mqtt, record.Source);
+        Assert.Equal(PayloadKind.JsonValues, record.PayloadKind);
+        Assert.Equal("""{"temperature":21.5}""", Encoding.UTF8.GetString(record.Payload.Span));
+        Assert.Equal(_host.DeviceToken.Hash, record.Credential);
+        Assert.StartsWith("mqtt:", record.MessageId, StringComparison.Ordinal);
+        HttpIngestTests.AssertAnonymous(bytes, _host.DeviceToken);
+        Assert.DoesNotContain("device-client", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Qos0_publishes_are_appended_without_an_ack_on_v311_too()
+    {
+        var client = await ConnectAsync(_host.DeviceToken.Secret, MqttProtocolVersion.V311);
+        for (var i = 0; i < 50; i++)
+        {
+            await client.PublishAsync(Message(Topic, $"{{\"n\":{i}}}", MqttQualityOfServiceLevel.AtMostOnce));
+        }
+
+        var records = await WaitForRecordsAsync(50);
+        Assert.All(records, r => Assert.Null(r.Record.MessageId));
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"{{\"n\":{i}}}"), records.Select(r => Encoding.UTF8.GetString(r.Record.Payload.Span)));
+    }
+
+    [Fact]
+    public async Task Mosquitto_pub_over_tls_with_the_hosts_certificate_is_stored()
+    {
+        var ca = Path.Combine(_directory.Path, "ca.pem");
+        await File.WriteAllTextAsync(ca, _host.CertificatePem);
+        var result = await ExternalCommand.RunAsync("mosquitto_pub", TimeSpan.FromSeconds(20),
+            "-h", "127.0.0.1", "-p", _host.Mqtt.TlsEndpoint!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--cafile", ca, "-u", "any", "-P", _host.DeviceToken.Secret, "-V", "mqttv5", "-q", "1",
+            "-t", Topic, "-m", """{"humidity":40}""");
+        Assert.True(result.ExitCode == 0, result.Error);
+
+        var (record, bytes) = Assert.Single(_host.ReadRaw());
+        Assert.Equal(_host.Device, record.DeviceId);
+        Assert.Equal(SourceKind.Mqtt, record.Source);
+        Assert.Equal("""{"humidity":40}""", Encoding.UTF8.GetString(record.Payload.Span));
+        HttpIngestTests.AssertAnonymous(bytes, _host.DeviceToken);
+
+        // The plain port refuses TLS, the TLS port refuses an untrusted certificate chain.
+        var untrusted = await ExternalCommand.RunAsync("mosquitto_pub", TimeSpan.FromSeconds(20),
+            "-h", "127.0.0.1", "-p", _host.Mqtt.TlsEndpoint!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--cafile", "/etc/ssl/certs/ca-certificates.crt", "-u", "any", "-P", _host.DeviceToken.Secret, "-q", "1", "-t", Topic, "-m", "{\"h\":1}");
+        Assert.NotEqual(0, untrusted.ExitCode);
+        Assert.Single(_host.ReadRaw());
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V500, "not-a-token")]
+    [InlineData(MqttProtocolVersion.V311, "not-a-token")]
+    [InlineData(MqttProtocolVersion.V500, "unknown")]
+    [InlineData(MqttProtocolVersion.V500, "revoked")]
+    [InlineData(MqttProtocolVersion.V311, "")]
+    public async Task A_bad_password_is_refused_with_the_versions_reason_code(MqttProtocolVersion version, string password)
+    {
+        password = password switch
+        {
+            "unknown" => AccessToken.New().Secret,
+            "revoked" => RevokedToken().Secret,
+            _ => password,
+        };
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", _host.Mqtt.PlainEndpoint!.Port)
+            .WithProtocolVersion(version).WithCredentials("u", password).WithTimeout(TimeSpan.FromSeconds(10)).Build();
+        // A refused CONNECT does not throw in MQTTnet 5: the result carries the code.
+        var code = (await client.ConnectAsync(options)).ResultCode;
+
+        // 3.1.1 has 0x04 "bad user name or password"; MQTTnet maps both to the same result code.
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, code);
+        Assert.Equal(0, _host.Mqtt.SessionCount);
+    }
+
+    [Fact]
+    public async Task Publishing_outside_the_tokens_devices_gets_not_authorized_and_stores_nothing()
+    {
+        var client = await ConnectAsync(_host.DeviceToken.Secret);
+        foreach (var topic in new[] { $"devices/{_host.OtherDevice}/measurements", $"devices/{_host.ReadOnlyDevice}/measurements", $"devices/{_host.DeletedDevice}/measurements", "devices/x/measurements", "other" })
+        {
+            var result = await client.PublishAsync(Message(topic, """{"t":1}""", MqttQualityOfServiceLevel.AtLeastOnce));
+            Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, result.ReasonCode);
+        }
+
+        var bad = await client.PublishAsync(Message(Topic, """{"t":null}""", MqttQualityOfServiceLevel.AtLeastOnce));
+        Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, bad.ReasonCode);
+        Assert.True(client.IsConnected);
+        Assert.Empty(_host.ReadRaw());
+    }
+
+    [Fact]
+    public async Task A_qos0_publish_outside_scope_closes_the_connection_with_not_authorized()
+    {
+        var client = await ConnectAsync(_host.DeviceToken.Secret);
+        var disconnected = new TaskCompletionSource<MqttClientDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.DisconnectedAsync += e =>
+        {
+            disconnected.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+        await client.PublishAsync(Message($"devices/{_host.OtherDevice}/measurements", """{"t":1}""", MqttQualityOfServiceLevel.AtMostOnce));
+        var e = await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(MqttClientDisconnectReason.NotAuthorized, e.Reason);
+        Assert.Empty(_host.ReadRaw());
+    }
+
+    [Fact]
+    public async Task A_payload_over_the_limit_disconnects_with_packet_too_large_and_stores_nothing()
+    {
+        var client = await ConnectAsync(_host.DeviceToken.Secret);
+        var disconnected = new TaskCompletionSource<MqttClientDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.DisconnectedAsync += e =>
+        {
+            disconnected.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+        var publish = client.PublishAsync(Message(Topic, "{\"s\":\"" + new string('x', 5000) + "\"}", MqttQualityOfServiceLevel.AtLeastOnce));
+        var e = await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(MqttClientDisconnectReason.PacketTooLarge, e.Reason);
+        await Assert.ThrowsAnyAsync<Exception>(() => publish);
+        Assert.Empty(_host.ReadRaw());
+    }
+
+    [Theory]
+    [InlineData("#")]
+    [InlineData("devices/#")]
+    [InlineData("devices/+/measurements")]
+    [InlineData("other")]
+    [InlineData("OTHER_DEVICE")]
+    public async Task Subscriptions_beyond_the_tokens_own_devices_are_not_authorized(string filter)
+    {
+        filter = filter.Replace("OTHER_DEVICE", $"devices/{_host.OtherDevice}/#", StringComparison.Ordinal);
+        var client = await ConnectAsync(_host.DeviceToken.Secret);
+        var result = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(filter).Build());
+        Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, Assert.Single(result.Items).ResultCode);
+
+        var own = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter($"devices/{_host.Device}/#").Build());
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, Assert.Single(own.Items).ResultCode);
+    }
+
+    [Fact]
+    public async Task A_revoked_tokens_session_is_closed_within_two_seconds()
+    {
+        var token = _host.AddToken(g => new TokenGrant { TokenId = g.TokenId, Hash = g.Hash, WorkspaceId = g.WorkspaceId, Devices = [new DeviceGrant(_host.Device, DeviceAccess.ReadWrite)] });
+        var client = await ConnectAsync(token.Secret);
+        var disconnected = new TaskCompletionSource<MqttClientDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.DisconnectedAsync += e =>
+        {
+            disconnected.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+
+        var clock = Stopwatch.StartNew();
+        _host.Revoke(token);
+        var e = await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"closed after {clock.Elapsed}");
+        Assert.Equal(MqttClientDisconnectReason.NotAuthorized, e.Reason);
+    }
+
+    [Fact]
+    public async Task The_qos1_puback_waits_while_the_log_is_unavailable_and_comes_once_it_is_durable()
+    {
+        var client = await ConnectAsync(_host.DeviceToken.Secret);
+        _host.Log.Unavailable = true;
+        var publish = client.PublishAsync(Message(Topic, """{"t":7}""", MqttQualityOfServiceLevel.AtLeastOnce));
+
+        // The broker keeps retrying the append; the PUBACK has not come while it fails.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_host.Log.RefusedAppends < 5 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(_host.Log.RefusedAppends >= 5, $"only {_host.Log.RefusedAppends} attempts");
+        Assert.False(publish.IsCompleted);
+        Assert.Empty(_host.ReadRaw());
+
+        _host.Log.Unavailable = false;
+        var result = await publish.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+        Assert.Single(_host.ReadRaw());
+    }
+
+    private AccessToken RevokedToken() => _host.AddToken(g => new TokenGrant
+    {
+        TokenId = g.TokenId, Hash = g.Hash, WorkspaceId = g.WorkspaceId, Devices = [new DeviceGrant(_host.Device, DeviceAccess.ReadWrite)],
+        RevokedAt = DateTimeOffset.UtcNow.AddSeconds(-1),
+    });
+
+    private async Task<List<(RawRecord Record, byte[] Bytes)>> WaitForRecordsAsync(int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var records = _host.ReadRaw();
+            if (records.Count >= count || DateTime.UtcNow > deadline)
+            {
+                Assert.Equal(count, records.Count);
+                return records;
+            }
+        }
+    }
+
+    private async Task<IMqttClient> ConnectAsync(string password, MqttProtocolVersion version = MqttProtocolVersion.V500)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        _clients.Add(client);
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", _host.Mqtt.PlainEndpoint!.Port)
+            .WithClientId("device-client-" + Guid.NewGuid().ToString("N"))
+            .WithProtocolVersion(version)
+            .WithCredentials("device", password)
+            .WithTimeout(TimeSpan.FromSeconds(10))
+            .Build();
+        var result = await client.ConnectAsync(options);
+        Assert.Equal(MqttClientConnectResultCode.Success, result.ResultCode);
+        return client;
+    }
+
+    private static MqttApplicationMessage Message(string topic, string payload, MqttQualityOfServiceLevel qos) =>
+        new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithQualityOfServiceLevel(qos).Build();
+}

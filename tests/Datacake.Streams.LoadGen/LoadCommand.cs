@@ -1,0 +1,78 @@
+using System.Globalization;
+
+namespace Datacake.Streams.LoadGen;
+
+/// <summary>
+/// <c>prepare --data DIR</c>: registers a workspace, a device and a token in a host's embedded log (before the host
+/// starts) and prints them. <c>http</c> / <c>mqtt</c>: drive a running host and print messages per second.
+/// </summary>
+internal static class LoadCommand
+{
+    private const string Usage = """
+        usage:
+          loadgen prepare --data DIR
+          loadgen http --url http://127.0.0.1:8080 --token T --device D [--connections 16] [--per-request 100] [--seconds 20]
+          loadgen mqtt --host 127.0.0.1 --port 1883 --token T --device D [--connections 32] [--qos 0|1] [--seconds 20] [--inflight 1]
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        var options = ParseOptions(args.AsSpan(1));
+        try
+        {
+            switch (args[0])
+            {
+                case "prepare":
+                    await Registration.PrepareAsync(Required(options, "data"));
+                    return 0;
+                case "http":
+                    await HttpLoad.RunAsync(new HttpLoadSettings(
+                        new Uri(Required(options, "url")), Required(options, "token"), Required(options, "device"),
+                        Int(options, "connections", 16), Int(options, "per-request", 100), Int(options, "seconds", 20)));
+                    return 0;
+                case "mqtt":
+                    await MqttLoad.RunAsync(new MqttLoadSettings(
+                        Required(options, "host"), Int(options, "port", 1883), Required(options, "token"), Required(options, "device"),
+                        Int(options, "connections", 32), Int(options, "qos", 0), Int(options, "seconds", 20), Int(options, "inflight", 1)));
+                    return 0;
+                default:
+                    Console.Error.WriteLine(Usage);
+                    return 2;
+            }
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+    }
+
+    private static Dictionary<string, string> ParseOptions(ReadOnlySpan<string> args)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"expected --name value, got {args[i]}");
+            }
+
+            options[args[i][2..]] = args[i + 1];
+        }
+
+        return options;
+    }
+
+    private static string Required(Dictionary<string, string> options, string name) =>
+        options.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required");
+
+    private static int Int(Dictionary<string, string> options, string name, int fallback) =>
+        options.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+}

@@ -1,0 +1,3 @@
+using Datacake.Streams.LoadGen;
+
+return await LoadCommand.RunAsync(args);

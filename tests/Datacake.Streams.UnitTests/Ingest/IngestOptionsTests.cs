@@ -1,0 +1,114 @@
+using System.Net;
+using Datacake.Streams.Access;
+using Datacake.Streams.Ids;
+using Datacake.Streams.Ingest;
+using Datacake.Streams.Ingest.Http;
+using Datacake.Streams.Ingest.Mqtt;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Datacake.Streams.UnitTests.Ingest;
+
+public sealed class IngestOptionsTests
+{
+    [Theory]
+    [InlineData("0.0.0.0:1883")]
+    [InlineData("10.1.2.3:1883")]
+    [InlineData("*:1883")]
+    public void A_plain_mqtt_listener_off_loopback_is_refused(string endpoint)
+    {
+        var result = new IngestOptionsValidator().Validate(null, new IngestOptions { Mqtt = new MqttIngestOptions { PlainEndpoint = endpoint } });
+        Assert.True(result.Failed);
+        Assert.Contains("loopback", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Defaults_are_valid_and_tls_needs_a_certificate()
+    {
+        Assert.True(new IngestOptionsValidator().Validate(null, new IngestOptions()).Succeeded);
+        Assert.True(new IngestOptionsValidator().Validate(null, new IngestOptions { Mqtt = new MqttIngestOptions { PlainEndpoint = "[::1]:1883" } }).Succeeded);
+        var tls = new IngestOptions { Mqtt = new MqttIngestOptions { TlsEndpoint = "0.0.0.0:8883" } };
+        Assert.Contains("certificate", new IngestOptionsValidator().Validate(null, tls).FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Failed_authentications_throttle_one_address_for_its_window()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-28T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var throttle = new FailedAuthenticationThrottle(new HttpIngestOptions { FailedAuthenticationsPerWindow = 3, FailedAuthenticationWindow = TimeSpan.FromSeconds(60) }, clock);
+        var bad = IPAddress.Parse("192.0.2.1");
+        var good = IPAddress.Parse("192.0.2.2");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.False(throttle.IsThrottled(bad, out _));
+            throttle.RecordFailure(bad);
+        }
+
+        Assert.True(throttle.IsThrottled(bad, out var retryAfter));
+        Assert.Equal(60, retryAfter);
+        Assert.False(throttle.IsThrottled(good, out _));
+        clock.Advance(TimeSpan.FromSeconds(45));
+        Assert.True(throttle.IsThrottled(bad, out retryAfter));
+        Assert.Equal(15, retryAfter);
+        clock.Advance(TimeSpan.FromSeconds(15));
+        Assert.False(throttle.IsThrottled(bad, out _));
+    }
+
+    [Fact]
+    public void The_token_rate_limit_refills_over_time()
+    {
+        var clock = new FakeTimeProvider();
+        var limiter = new TokenRateLimiter(new HttpIngestOptions { TokenRequestsPerSecond = 2, TokenBurst = 2 }, clock);
+        var token = AccessToken.New().Hash;
+        Assert.True(limiter.TryAcquire(token, out _));
+        Assert.True(limiter.TryAcquire(token, out _));
+        Assert.False(limiter.TryAcquire(token, out var retry));
+        Assert.Equal(1, retry);
+        clock.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.True(limiter.TryAcquire(token, out _));
+        Assert.False(new TokenRateLimiter(new HttpIngestOptions(), clock).IsEnabled);
+    }
+
+    [Fact]
+    public void Topics_name_exactly_one_device()
+    {
+        var device = DeviceId.New();
+        Assert.True(MeasurementTopic.TryParsePublish($"devices/{device}/measurements", out var parsed));
+        Assert.Equal(device, parsed);
+        Assert.False(MeasurementTopic.TryParsePublish($"devices/{device}/measurements/x", out _));
+        Assert.False(MeasurementTopic.TryParsePublish($"devices/+/measurements", out _));
+        Assert.True(MeasurementTopic.TryParseSubscription($"devices/{device}/#", out parsed));
+        Assert.Equal(device, parsed);
+        Assert.True(MeasurementTopic.TryParseSubscription($"devices/{device}", out _));
+        Assert.False(MeasurementTopic.TryParseSubscription("#", out _));
+        Assert.False(MeasurementTopic.TryParseSubscription("devices/#", out _));
+        Assert.False(MeasurementTopic.TryParseSubscription("devices/+/measurements", out _));
+        Assert.False(MeasurementTopic.TryParseSubscription($"devices/{device}x/#", out _));
+    }
+
+    [Fact]
+    public void A_qos1_message_key_repeats_for_a_redelivery_only()
+    {
+        var key = MqttIngestServer.MessageKey("sensor-7", 42, "{\"t\":1}"u8);
+        Assert.Equal(key, MqttIngestServer.MessageKey("sensor-7", 42, "{\"t\":1}"u8));
+        Assert.NotEqual(key, MqttIngestServer.MessageKey("sensor-7", 43, "{\"t\":1}"u8));
+        Assert.NotEqual(key, MqttIngestServer.MessageKey("sensor-8", 42, "{\"t\":1}"u8));
+        Assert.NotEqual(key, MqttIngestServer.MessageKey("sensor-7", 42, "{\"t\":2}"u8));
+        Assert.DoesNotContain("sensor", key, StringComparison.Ordinal);
+        Assert.Equal(MqttIngestServer.MessageKey(new string('c', 1000), 1, default), MqttIngestServer.MessageKey(new string('c', 1000), 1, default));
+    }
+
+    [Fact]
+    public void Only_json_media_types_and_printable_keys_pass()
+    {
+        Assert.True(DeviceIngestHandler.IsJson("application/json; charset=utf-8"));
+        Assert.True(DeviceIngestHandler.IsJson("application/vnd.x+json"));
+        Assert.False(DeviceIngestHandler.IsJson("text/plain"));
+        Assert.False(DeviceIngestHandler.IsJson(null));
+        Assert.True(DeviceIngestHandler.TryIdempotencyKey(default, out var none));
+        Assert.Null(none);
+        Assert.True(DeviceIngestHandler.TryIdempotencyKey("abc-123", out var key));
+        Assert.Equal("abc-123", key);
+        Assert.False(DeviceIngestHandler.TryIdempotencyKey(new string('k', 201), out _));
+        Assert.False(DeviceIngestHandler.TryIdempotencyKey("has space", out _));
+    }
+}
