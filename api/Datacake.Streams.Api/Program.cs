@@ -1,10 +1,12 @@
 using Datacake.Streams.Api.Hosting;
+using Datacake.Streams.Ingest.Webhooks;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddStreamsHost();
 
 var app = builder.Build();
 app.MapHealthApi();
+app.MapWebhookIngestApi();
 app.Run();
 
 /// <summary>Entry point; public so integration tests can start the real host.</summary>
