@@ -55,7 +55,9 @@ public sealed partial class WebhookIngestHandler
     private async Task HandleBodyAsync(HttpContext context, WebhookGrant webhook, string token, DateTimeOffset receivedAt, bool isForm, ReadOnlyMemory<byte> body)
     {
         string? signedMessageId = null;
-        if (webhook.SigningSecret is { } secret)
+        // An empty key is treated as none: HMAC with an empty key authenticates nothing, and a null byte[] assigned
+        // to the ReadOnlyMemory<byte>? property arrives as empty memory, not null (C# converts null through T[]).
+        if (webhook.SigningSecret is { IsEmpty: false } secret)
         {
             var headers = context.Request.Headers;
             var webhookMessageId = headers[StandardWebhookSignature.IdHeader].ToString();
@@ -114,7 +116,7 @@ public sealed partial class WebhookIngestHandler
             Session = message.Session,
             Port = message.Port,
             PayloadKind = PayloadKind.UplinkJson,
-            Payload = message.NormalizedPayload ?? body,
+            Payload = PayloadRedaction.Redact(webhook.Kind, message.NormalizedPayload is { } normalized ? normalized : body.Span),
             Credential = TokenHash.Of(token),
             CredentialKind = CredentialKind.Webhook,
             WebhookMessageId = signedMessageId,

@@ -43,7 +43,23 @@ public static class WebhookProblem
             response.Headers.WWWAuthenticate = "Bearer";
         }
 
-        await using var json = new Utf8JsonWriter(response.BodyWriter);
+        using (var json = new Utf8JsonWriter(response.BodyWriter))
+        {
+            WriteBody(json, context, status, type, title, detail, extensions);
+        }
+
+        await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static void WriteBody(
+        Utf8JsonWriter json,
+        HttpContext context,
+        int status,
+        string type,
+        string title,
+        string detail,
+        IReadOnlyList<KeyValuePair<string, string>>? extensions)
+    {
         json.WriteStartObject();
         json.WriteString("type", type);
         json.WriteString("title", title);
@@ -56,6 +72,5 @@ public static class WebhookProblem
         }
 
         json.WriteEndObject();
-        await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 }
