@@ -37,7 +37,7 @@ public class WebhookIngestHandlerTests
     public async Task The_token_may_come_as_a_bearer_token()
     {
         var reply = await _rig.PostAsync("wh_tts", _rig.TtsToken.Secret, Fixture.Bytes("tts-uplink-minimal.json"), bearer: true);
-        Assert.True(reply.Status == 202, reply.Body);
+        Assert.Equal(202, reply.Status);
         Assert.Equal(_rig.TtsMinimalDevice, Assert.Single(_rig.Appended()).Record.DeviceId);
     }
 
@@ -158,6 +158,26 @@ public class WebhookIngestHandlerTests
         var valid = await _rig.PostAsync("wh_signed", token, body, headers: _rig.SignatureHeaders("msg_1", body, _rig.Clock.GetUtcNow().AddMinutes(-4)));
         Assert.Equal(202, valid.Status);
         Assert.Equal("msg_1", Assert.Single(_rig.Appended()).Record.WebhookMessageId);
+    }
+
+    [Fact]
+    public async Task An_empty_signing_key_counts_as_none()
+    {
+        // HMAC with an empty key proves nothing; and byte[] null assigned to the ReadOnlyMemory<byte>? property
+        // arrives as empty memory. Such a webhook is token-only rather than unusable.
+        _rig.Registry.Apply(new WebhookUpserted(new WebhookGrant
+        {
+            WebhookId = "wh_empty_key",
+            WorkspaceId = WebhookRig.Workspace,
+            Kind = WebhookKind.Tts,
+            TokenHash = _rig.OtherToken.Hash,
+            Devices = new HashSet<Datacake.Streams.Ids.DeviceId> { _rig.TtsDevice },
+            SigningSecret = ReadOnlyMemory<byte>.Empty,
+        }));
+
+        var reply = await _rig.PostAsync("wh_empty_key", _rig.OtherToken.Secret, Fixture.Bytes("tts-uplink.json"));
+        Assert.Equal(202, reply.Status);
+        Assert.Null(Assert.Single(_rig.Appended()).Record.WebhookMessageId);
     }
 
     [Fact]
