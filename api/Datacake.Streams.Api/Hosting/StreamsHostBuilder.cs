@@ -1,5 +1,6 @@
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Ingest;
+using Datacake.Streams.Ingest.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Hosting;
@@ -35,6 +36,7 @@ public static class StreamsHostBuilder
             Datacake.Streams.Processing.Hosting.ProcessingServices.AddProcessing(builder.Services, builder.Configuration);
         if (streams.ParsedRoles.HasFlag(NodeRoles.Ingest))
             builder.Services.AddIngest(builder.Configuration, streams.HttpsUrl is { Length: > 0 } || streams.CertificatePath is { Length: > 0 } ? () => ServerCertificate.Load(streams) : null);
+            builder.Services.AddWebhookIngest(builder.Configuration);
         }
 
         builder.Services.AddProblemDetails();

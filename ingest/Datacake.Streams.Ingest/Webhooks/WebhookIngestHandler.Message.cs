@@ -1,0 +1,253 @@
+using System.Buffers;
+using System.Text.Unicode;
+using Datacake.Streams.Access;
+using Datacake.Streams.Ids;
+using Datacake.Streams.Ingest.Publishing;
+using Datacake.Streams.Ingest.Webhooks.Parsing;
+using Datacake.Streams.Records;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace Datacake.Streams.Ingest.Webhooks;
+
+// After authentication: size, media type, body, signature, parsing, routing, the append.
+public sealed partial class WebhookIngestHandler
+{
+    private const string FormMediaType = "application/x-www-form-urlencoded";
+
+    private async Task HandleAuthenticatedAsync(HttpContext context, WebhookGrant webhook, string token, DateTimeOffset receivedAt)
+    {
+        var request = context.Request;
+        if (request.ContentLength > _options.MaxBodyBytes)
+        {
+            await TooLargeAsync(context);
+            return;
+        }
+
+        if (!TryMediaType(request.ContentType, webhook.Kind, out var isForm))
+        {
+            await WebhookProblem.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, WebhookProblem.UnsupportedMediaType,
+                "Unsupported media type",
+                webhook.Kind == WebhookKind.Particle ? $"send application/json or {FormMediaType} (UTF-8)" : "send application/json (UTF-8)");
+            return;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(_options.MaxBodyBytes + 1, (int?)request.ContentLength + 1 ?? 16 * 1024));
+        try
+        {
+            var (body, length) = await ReadBodyAsync(request.Body, buffer, context.RequestAborted);
+            buffer = body;
+            if (length > _options.MaxBodyBytes)
+            {
+                await TooLargeAsync(context);
+                return;
+            }
+
+            await HandleBodyAsync(context, webhook, token, receivedAt, isForm, body.AsMemory(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task HandleBodyAsync(HttpContext context, WebhookGrant webhook, string token, DateTimeOffset receivedAt, bool isForm, ReadOnlyMemory<byte> body)
+    {
+        string? signedMessageId = null;
+        // An empty key is treated as none: HMAC with an empty key authenticates nothing, and a null byte[] assigned
+        // to the ReadOnlyMemory<byte>? property arrives as empty memory, not null (C# converts null through T[]).
+        if (webhook.SigningSecret is { IsEmpty: false } secret)
+        {
+            var headers = context.Request.Headers;
+            var webhookMessageId = headers[StandardWebhookSignature.IdHeader].ToString();
+            var check = StandardWebhookSignature.Verify(
+                secret.Span, webhookMessageId, headers[StandardWebhookSignature.TimestampHeader].ToString(),
+                headers[StandardWebhookSignature.SignatureHeader].ToString(), body.Span, receivedAt, _options.SignatureTolerance);
+            if (check != SignatureCheck.Valid)
+            {
+                limiter.RecordFailure(context.Connection.RemoteIpAddress);
+                await WebhookProblem.WriteAsync(context, StatusCodes.Status401Unauthorized, WebhookProblem.BadSignature,
+                    "Invalid webhook signature", SignatureDetail(check), [new("reason", check.ToString().ToLowerInvariant())]);
+                return;
+            }
+
+            signedMessageId = webhookMessageId;
+        }
+
+        if (!Utf8.IsValid(body.Span))
+        {
+            await MalformedAsync(context, WebhookMessage.Malformed("$", "the body is not valid UTF-8"));
+            return;
+        }
+
+        var message = Parse(webhook.Kind, body.Span, isForm, context.Request.Query["event"].ToString());
+        switch (message.Outcome)
+        {
+            case WebhookMessageOutcome.Malformed:
+                await MalformedAsync(context, message);
+                return;
+            case WebhookMessageOutcome.Ignored:
+                // Acknowledged so the sender does not retry or disable the integration; nothing is stored.
+                context.Response.StatusCode = StatusCodes.Status204NoContent;
+                context.Response.Headers["X-Webhook-Ignored"] = message.IgnoredEvent;
+                return;
+        }
+
+        if (!TryRoute(webhook, message, receivedAt, out var device))
+        {
+            var (name, value) = message.DevEui is { } eui ? ("devEui", eui)
+                : message.ParticleId is { } particle ? ("particleId", particle)
+                : ("deviceId", message.DeviceIdHint ?? "");
+            var label = name == "devEui" ? "DevEUI" : name == "particleId" ? "Particle device id" : "device id";
+            await WebhookProblem.WriteAsync(context, StatusCodes.Status404NotFound, WebhookProblem.UnknownDevice,
+                "Unknown device", $"no device with {label} {value} is bound to this webhook", [new(name, value)]);
+            return;
+        }
+
+        var record = new RawRecord
+        {
+            DeviceId = device,
+            Source = SourceOf(webhook.Kind),
+            ReceivedAtUnixNs = (receivedAt - DateTimeOffset.UnixEpoch).Ticks * 100,
+            DeviceTimeUnixNs = message.DeviceTimeUnixNs,
+            MessageId = message.MessageId,
+            FrameCounter = message.FrameCounter,
+            Session = message.Session,
+            Port = message.Port,
+            PayloadKind = PayloadKind.UplinkJson,
+            Payload = PayloadRedaction.Redact(webhook.Kind, message.NormalizedPayload is { } normalized ? normalized : body.Span),
+            Credential = TokenHash.Of(token),
+            CredentialKind = CredentialKind.Webhook,
+            WebhookMessageId = signedMessageId,
+            RouteId = webhook.WebhookId,
+        };
+
+        if (await appender.AppendAsync(record, context.RequestAborted) == AppendOutcome.Unavailable)
+        {
+            LogUnavailable(logger, webhook.WebhookId);
+            await WebhookProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, WebhookProblem.Unavailable,
+                "Temporarily unavailable", "the message was not stored; send it again", retryAfter: _options.UnavailableRetryAfter);
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status202Accepted;
+    }
+
+    internal static WebhookMessage Parse(WebhookKind kind, ReadOnlySpan<byte> body, bool isForm, string? eventType) => kind switch
+    {
+        WebhookKind.Tts => TtsUplinkParser.Parse(body),
+        WebhookKind.ChirpStack => ChirpStackEventParser.Parse(body, eventType),
+        WebhookKind.Helium => HeliumUplinkParser.Parse(body),
+        WebhookKind.Particle => isForm ? ParticleEventParser.ParseForm(body) : ParticleEventParser.ParseJson(body),
+        _ => WebhookMessage.Malformed("$", "unsupported webhook kind"),
+    };
+
+    private bool TryRoute(WebhookGrant webhook, WebhookMessage message, DateTimeOffset receivedAt, out DeviceId device)
+    {
+        DeviceEntry? entry = null;
+        var found = (message.DevEui is { } eui && registry.FindDeviceByDevEui(webhook.WebhookId, eui, out entry))
+            || (message.ParticleId is { } particle && registry.FindDeviceByParticleId(webhook.WebhookId, particle, out entry));
+        if (found && entry is not null)
+        {
+            device = entry.Id;
+            return true;
+        }
+
+        // The sender's own device id field may hold ours (a TTS device registered as dev_…): bound devices only.
+        if (message.DeviceIdHint is { } hint && DeviceId.TryParse(hint, out var id) && registry.CanWrite(webhook, id, receivedAt))
+        {
+            device = id;
+            return true;
+        }
+
+        device = default;
+        return false;
+    }
+
+    private static SourceKind SourceOf(WebhookKind kind) => kind switch
+    {
+        WebhookKind.Tts => SourceKind.Tts,
+        WebhookKind.ChirpStack => SourceKind.ChirpStack,
+        WebhookKind.Helium => SourceKind.Helium,
+        WebhookKind.Particle => SourceKind.Particle,
+        _ => SourceKind.Unspecified,
+    };
+
+    private static bool TryMediaType(string? contentType, WebhookKind kind, out bool isForm)
+    {
+        isForm = false;
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media) || media.MediaType.Value is not { } type)
+        {
+            return false;
+        }
+
+        if (media.Charset.HasValue && !media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        if (type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase)))
+        {
+            return true;
+        }
+
+        isForm = kind == WebhookKind.Particle && type.Equals(FormMediaType, StringComparison.OrdinalIgnoreCase);
+        return isForm;
+    }
+
+    /// <summary>Reads the body into pooled arrays, growing to at most MaxBodyBytes + 1 (one byte past tells "too large").</summary>
+    private async Task<(byte[] Buffer, int Length)> ReadBodyAsync(Stream body, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var length = 0;
+        var limit = _options.MaxBodyBytes + 1;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (length >= limit)
+                {
+                    return (buffer, length);
+                }
+
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(limit, buffer.Length * 2));
+                buffer.AsSpan(0, length).CopyTo(larger);
+
+                // The smaller array goes to the GC, not back to the pool: the caller returns whichever array it got
+                // last, and on a failed read it still holds the first one.
+                buffer = larger;
+            }
+
+            var read = await body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, limit) - length), cancellationToken);
+            if (read == 0)
+            {
+                return (buffer, length);
+            }
+
+            length += read;
+            if (length >= limit)
+            {
+                return (buffer, length);
+            }
+        }
+    }
+
+    private Task TooLargeAsync(HttpContext context) =>
+        WebhookProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, WebhookProblem.TooLarge,
+            "Body too large", $"webhook bodies are limited to {_options.MaxBodyBytes} bytes");
+
+    private static Task MalformedAsync(HttpContext context, WebhookMessage message) =>
+        WebhookProblem.WriteAsync(context, StatusCodes.Status400BadRequest, WebhookProblem.Malformed,
+            "Malformed body", $"{message.ErrorPath}: {message.ErrorDetail}", [new("path", message.ErrorPath ?? "$")]);
+
+    private static string SignatureDetail(SignatureCheck check) => check switch
+    {
+        SignatureCheck.Missing => "this webhook signs its messages: send webhook-id, webhook-timestamp and webhook-signature",
+        SignatureCheck.Stale => "webhook-timestamp is more than the allowed tolerance away from now",
+        _ => "no signature in webhook-signature matches the message",
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId}: the record log cannot take messages; answered 503")]
+    private static partial void LogUnavailable(ILogger logger, string webhookId);
+}

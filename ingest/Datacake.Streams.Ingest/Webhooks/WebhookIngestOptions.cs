@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Options;
+
+namespace Datacake.Streams.Ingest.Webhooks;
+
+/// <summary>Webhook ingest settings, section <c>Ingest:Webhooks</c>.</summary>
+public sealed record WebhookIngestOptions
+{
+    public const string Section = "Ingest:Webhooks";
+
+    /// <summary>
+    /// Largest body accepted. 256 KiB: a TTS uplink seen by 20 gateways with a decoded payload is ~15 KiB, a
+    /// Particle event at most ~1.5 KiB; anything larger is not a network server's message.
+    /// </summary>
+    public int MaxBodyBytes { get; init; } = 256 * 1024;
+
+    /// <summary>How far a Standard Webhooks <c>webhook-timestamp</c> may be from this node's clock (the spec's 5 minutes).</summary>
+    public TimeSpan SignatureTolerance { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Failed authentications one client IP may make per <see cref="FailureWindow"/> before it gets 429.</summary>
+    public int MaxFailuresPerWindow { get; init; } = 20;
+
+    public TimeSpan FailureWindow { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Client IPs tracked at once; past it, expired entries are swept (bounds memory under a spray of addresses).</summary>
+    public int MaxTrackedClients { get; init; } = 100_000;
+
+    /// <summary>Retry-After sent with 503 when the record log cannot take the message.</summary>
+    public TimeSpan UnavailableRetryAfter { get; init; } = TimeSpan.FromSeconds(5);
+}
+
+public sealed class WebhookIngestOptionsValidator : IValidateOptions<WebhookIngestOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WebhookIngestOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.MaxBodyBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            failures.Add($"{WebhookIngestOptions.Section}:MaxBodyBytes must be 1 KiB to 16 MiB, was {options.MaxBodyBytes}");
+        }
+
+        if (options.SignatureTolerance <= TimeSpan.Zero || options.SignatureTolerance > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{WebhookIngestOptions.Section}:SignatureTolerance must be above 0 and at most 1 hour");
+        }
+
+        if (options.MaxFailuresPerWindow < 1)
+        {
+            failures.Add($"{WebhookIngestOptions.Section}:MaxFailuresPerWindow must be at least 1");
+        }
+
+        if (options.FailureWindow <= TimeSpan.Zero)
+        {
+            failures.Add($"{WebhookIngestOptions.Section}:FailureWindow must be positive");
+        }
+
+        if (options.MaxTrackedClients < 1)
+        {
+            failures.Add($"{WebhookIngestOptions.Section}:MaxTrackedClients must be at least 1");
+        }
+
+        if (options.UnavailableRetryAfter < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{WebhookIngestOptions.Section}:UnavailableRetryAfter must be at least 1 second");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,48 @@
+using Datacake.Streams.Ingest.Publishing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Datacake.Streams.Ingest.Webhooks;
+
+public static class WebhookIngestServices
+{
+    /// <summary>
+    /// Webhook ingest for the <c>ingest</c> role: options (section <c>Ingest:Webhooks</c>, checked at start-up), the
+    /// failed-authentication limiter and the handler. Needs the registry view, the record log and the adapter signer.
+    /// </summary>
+    public static IServiceCollection AddWebhookIngest(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSingleton<IValidateOptions<WebhookIngestOptions>, WebhookIngestOptionsValidator>();
+        services.AddOptions<WebhookIngestOptions>().Bind(configuration.GetSection(WebhookIngestOptions.Section)).ValidateOnStart();
+        services.TryAddSingleton<RawRecordAppender>();
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<WebhookIngestOptions>>().Value;
+            return new FailedAuthenticationLimiter(
+                sp.GetRequiredService<TimeProvider>(), options.MaxFailuresPerWindow, options.FailureWindow, options.MaxTrackedClients);
+        });
+        services.TryAddSingleton<WebhookIngestHandler>();
+        return services;
+    }
+
+    /// <summary>Maps <c>POST /v1/webhooks/{id}</c> when <see cref="AddWebhookIngest"/> was called (the node has the ingest role).</summary>
+    public static IEndpointRouteBuilder MapWebhookIngestApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (endpoints.ServiceProvider.GetService<WebhookIngestHandler>() is not { } handler)
+        {
+            return endpoints;
+        }
+
+        endpoints.MapPost("/v1/webhooks/{id}", (HttpContext context, string id) => handler.HandleAsync(context, id))
+            .WithName("IngestWebhook")
+            .WithTags("ingest");
+        return endpoints;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Datacake.Streams.Ingest.Webhooks;
+
+/// <summary>
+/// RFC 9457 problem responses of webhook ingest. The <c>type</c> URIs are part of the v1 contract: clients and
+/// tests match on them, never on the human-readable title or detail.
+/// </summary>
+public static class WebhookProblem
+{
+    public const string TypePrefix = "https://datacake-streams.dev/problems/";
+    public const string Unauthorized = TypePrefix + "webhook-unauthorized";
+    public const string Disabled = TypePrefix + "webhook-disabled";
+    public const string BadSignature = TypePrefix + "webhook-signature-invalid";
+    public const string TooManyFailures = TypePrefix + "too-many-failed-authentications";
+    public const string TooLarge = TypePrefix + "body-too-large";
+    public const string UnsupportedMediaType = TypePrefix + "unsupported-media-type";
+    public const string Malformed = TypePrefix + "malformed-body";
+    public const string UnknownDevice = TypePrefix + "unknown-device";
+    public const string Unavailable = TypePrefix + "log-unavailable";
+
+    internal static async Task WriteAsync(
+        HttpContext context,
+        int status,
+        string type,
+        string title,
+        string detail,
+        IReadOnlyList<KeyValuePair<string, string>>? extensions = null,
+        TimeSpan? retryAfter = null)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/problem+json";
+        if (retryAfter is { } wait)
+        {
+            response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            response.Headers.WWWAuthenticate = "Bearer";
+        }
+
+        using (var json = new Utf8JsonWriter(response.BodyWriter))
+        {
+            WriteBody(json, context, status, type, title, detail, extensions);
+        }
+
+        await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static void WriteBody(
+        Utf8JsonWriter json,
+        HttpContext context,
+        int status,
+        string type,
+        string title,
+        string detail,
+        IReadOnlyList<KeyValuePair<string, string>>? extensions)
+    {
+        json.WriteStartObject();
+        json.WriteString("type", type);
+        json.WriteString("title", title);
+        json.WriteNumber("status", status);
+        json.WriteString("detail", detail);
+        json.WriteString("instance", context.Request.Path);
+        foreach (var (name, value) in extensions ?? [])
+        {
+            json.WriteString(name, value);
+        }
+
+        json.WriteEndObject();
+    }
+}
