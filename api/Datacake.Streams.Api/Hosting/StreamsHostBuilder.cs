@@ -1,3 +1,4 @@
+using Datacake.Streams.Ingest.Bridge;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Hosting;
@@ -27,6 +28,7 @@ public static class StreamsHostBuilder
         builder.WebHost.UseKestrel(kestrel => ListenerSetup.Configure(kestrel, streams));
 
         builder.Services.AddStreamsCore(builder.Configuration, streams);
+        if (streams.ParsedRoles.HasFlag(NodeRoles.Ingest)) { builder.Services.AddMqttBridges(builder.Configuration); }
         builder.Services.AddProblemDetails();
         return builder;
     }

@@ -79,7 +79,13 @@ public sealed class JsonPointer
                 JsonValueKind.Number => element.GetRawText(),
                 _ => null,
             };
-            return !string.IsNullOrEmpty(value);
+            if (string.IsNullOrEmpty(value))
+            {
+                value = null;
+                return false;
+            }
+
+            return true;
         }
         catch (JsonException)
         {
