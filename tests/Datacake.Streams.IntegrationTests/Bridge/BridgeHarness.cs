@@ -25,6 +25,7 @@ internal sealed class BridgeHarness : IAsyncDisposable
 
     private readonly TempLogDirectory _directory = new();
     private readonly List<MqttBridge> _bridges = [];
+    private readonly HashSet<string> _clientIds = new(StringComparer.Ordinal);
     private IRecordLogConsumer? _consumer;
 
     private BridgeHarness(string unique)
@@ -88,10 +89,15 @@ internal sealed class BridgeHarness : IAsyncDisposable
         return harness;
     }
 
+    /// <summary>Client ids whose broker session <see cref="DisposeAsync"/> discards (tests that build bridges themselves add theirs).</summary>
+    public ISet<string> ClientIds => _clientIds;
+
     /// <summary>Starts a bridge and waits until it has subscribed (so that the broker holds a session for it).</summary>
     public async Task<MqttBridge> StartAsync(BridgeDefinition? definition = null)
     {
-        var bridge = new MqttBridge(definition ?? Definition, new RawRecordAppender(Log, Signer), Registry, TimeProvider.System, Logger);
+        definition ??= Definition;
+        _clientIds.Add(definition.EffectiveClientId);
+        var bridge = new MqttBridge(definition, new RawRecordAppender(Log, Signer), Registry, TimeProvider.System, Logger);
         _bridges.Add(bridge);
         bridge.Start();
         await Until(() => bridge.State == BridgeState.Subscribed, $"bridge subscribed (state {bridge.State}); log:\n{Logger.Text}");
@@ -160,6 +166,19 @@ internal sealed class BridgeHarness : IAsyncDisposable
         foreach (var bridge in _bridges)
         {
             await bridge.DisposeAsync();
+        }
+
+        // A clean-session connect under the bridges' client id discards the persistent session they left on the shared
+        // broker (an MQTT 3.1.1 one would otherwise stay there for good).
+        foreach (var clientId in _clientIds)
+        {
+            string[] arguments =
+            [
+                "-h", Endpoints.MqttHost, "-p", Endpoints.MqttTlsPort.ToString(CultureInfo.InvariantCulture),
+                "--cafile", Endpoints.MqttCaFile, "-u", Endpoints.MqttUser, "-P", Endpoints.MqttPassword,
+                "-i", clientId, "-t", Prefix + "/cleanup", "-E",
+            ];
+            await ExternalCommand.RunAsync("mosquitto_sub", Deadline, arguments);
         }
 
         _consumer?.Dispose();

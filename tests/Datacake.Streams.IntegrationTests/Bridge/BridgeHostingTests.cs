@@ -19,6 +19,7 @@ public sealed class BridgeHostingTests
     {
         await using var harness = await BridgeHarness.CreateAsync();
         using var host = Build(harness, Configuration(harness, harness.Token.Secret));
+        harness.ClientIds.Add("dcs-bridge-hosted-" + harness.Unique);
 
         await host.StartAsync();
         var service = host.Services.GetRequiredService<MqttBridgeService>();

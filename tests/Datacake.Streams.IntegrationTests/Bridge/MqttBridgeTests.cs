@@ -46,14 +46,17 @@ public sealed class MqttBridgeTests
         Assert.DoesNotContain(harness.Endpoints.MqttPassword, harness.Logger.Text, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Nothing_published_while_the_bridge_is_away_is_lost()
+    [Theory]
+    [InlineData(BridgeProtocol.V500)]
+    [InlineData(BridgeProtocol.V311)]
+    public async Task Nothing_published_while_the_bridge_is_away_is_lost(BridgeProtocol protocol)
     {
         const int count = 20;
         await using var harness = await BridgeHarness.CreateAsync();
+        var definition = harness.Definition with { Protocol = protocol };
 
         // The first run makes the broker open the persistent session; then the bridge goes away.
-        var first = await harness.StartAsync();
+        var first = await harness.StartAsync(definition);
         await harness.StopAsync(first);
 
         var payloads = Enumerable.Range(0, count).Select(i => $$"""{"n":{{i}}}""").ToList();
@@ -63,7 +66,7 @@ public sealed class MqttBridgeTests
         }
 
         // Same client id: the broker hands the session, and the messages it queued, to the new connection.
-        var second = await harness.StartAsync();
+        var second = await harness.StartAsync(definition);
         var records = await harness.ReadRawAsync(count);
 
         Assert.Equal(payloads.Order(), records.Select(r => Encoding.UTF8.GetString(r.Record.Payload.Span)).Order());
@@ -148,6 +151,7 @@ public sealed class MqttBridgeTests
             harness.Registry,
             TimeProvider.System,
             harness.Logger);
+        harness.ClientIds.Add(harness.Definition.EffectiveClientId);
         await using (bridge)
         {
             bridge.Start();
