@@ -1,6 +1,7 @@
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Ingest;
 using Datacake.Streams.Ingest.Webhooks;
+using Datacake.Streams.Ingest.Bridge;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Hosting;
@@ -39,6 +40,7 @@ public static class StreamsHostBuilder
             builder.Services.AddWebhookIngest(builder.Configuration);
         }
 
+        if (streams.ParsedRoles.HasFlag(NodeRoles.Ingest)) { builder.Services.AddMqttBridges(builder.Configuration); }
         builder.Services.AddProblemDetails();
         return builder;
     }

@@ -41,6 +41,47 @@ public sealed partial class RegistryView
         return _particleLookup.TryGetValue(particleId, out var candidates) && Pick(webhookId, candidates, out device);
     }
 
+    /// <summary>
+    /// The one live device with DevEUI <paramref name="devEui"/> that <paramref name="grant"/> may write at
+    /// <paramref name="at"/>: a lookup scoped by a workspace or device token (the external broker bridge maps topics
+    /// through it). False when none, or when several such devices share the DevEUI: a guess could put one device's
+    /// data on another.
+    /// </summary>
+    public bool FindWritableDeviceByDevEui(TokenGrant grant, DevEui devEui, DateTimeOffset at, out DeviceEntry? device)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        device = null;
+        return _devicesByEui.TryGetValue(devEui, out var candidates) && PickWritable(grant, candidates, at, out device);
+    }
+
+    /// <summary>As <see cref="FindWritableDeviceByDevEui"/>, by serial number.</summary>
+    public bool FindWritableDeviceBySerial(TokenGrant grant, ReadOnlySpan<char> serial, DateTimeOffset at, out DeviceEntry? device)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        device = null;
+        return _serialLookup.TryGetValue(serial, out var candidates) && PickWritable(grant, candidates, at, out device);
+    }
+
+    private bool PickWritable(TokenGrant grant, DeviceId[] candidates, DateTimeOffset at, out DeviceEntry? device)
+    {
+        device = null;
+        foreach (var candidate in candidates)
+        {
+            if (CanWrite(grant, candidate, at) && _devices.TryGetValue(candidate, out var entry))
+            {
+                if (device is not null)
+                {
+                    device = null;
+                    return false;
+                }
+
+                device = entry;
+            }
+        }
+
+        return device is not null;
+    }
+
     private bool Pick(string webhookId, DeviceId[] candidates, out DeviceEntry? device)
     {
         device = null;
