@@ -1,10 +1,21 @@
+using Datacake.Streams.Api.Grafana;
 using Datacake.Streams.Api.Hosting;
+using Datacake.Streams.Api.Queries;
+using Datacake.Streams.Api.Retention;
+using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddStreamsHost();
 
 var app = builder.Build();
 app.MapHealthApi();
+if (app.Services.GetRequiredService<IOptions<StreamsOptions>>().Value.ParsedRoles.HasFlag(NodeRoles.Api))
+{
+    app.MapQueryApi();
+    app.MapGrafanaApi();
+    app.MapRetentionApi();
+}
+
 app.Run();
 
 /// <summary>Entry point; public so integration tests can start the real host.</summary>

@@ -1,3 +1,5 @@
+using Datacake.Streams.Api.Queries;
+using Datacake.Streams.Api.Retention;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Hosting;
@@ -27,6 +29,16 @@ public static class StreamsHostBuilder
         builder.WebHost.UseKestrel(kestrel => ListenerSetup.Configure(kestrel, streams));
 
         builder.Services.AddStreamsCore(builder.Configuration, streams);
+        if ((streams.ParsedRoles & (NodeRoles.Api | NodeRoles.Process)) != 0)
+        {
+            builder.Services.AddRetentionTiers(builder.Configuration);
+        }
+
+        if (streams.ParsedRoles.HasFlag(NodeRoles.Api))
+        {
+            builder.Services.AddQueryApi(builder.Configuration);
+        }
+
         builder.Services.AddProblemDetails();
         return builder;
     }

@@ -106,6 +106,34 @@ public sealed class SeriesReader(InfluxClient influx, RetentionCatalog catalog, 
         return devices.Select(d => new LastAnswer(new DeviceRef(d.Id.ToString(), d.Name), values[d.Id.ToString()])).ToList();
     }
 
+    /// <summary>The fields each device has points of in raw, by device id.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> FieldsByDeviceAsync(IReadOnlyList<ReadableDevice> devices, CancellationToken cancellationToken)
+    {
+        var answer = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        if (devices.Count == 0)
+        {
+            return answer;
+        }
+
+        InfluxQueryResult result = await influx.QueryAsync(SeriesStatement.PresentFields(catalog.Database, devices.Select(d => d.Id.ToString()).ToArray()), catalog.Database, cancellationToken);
+        foreach (InfluxSeries series in result.Statements[0].Series)
+        {
+            if (!series.Tags.TryGetValue("device", out string? device) || series.Values.Count == 0)
+            {
+                continue;
+            }
+
+            answer[device] = series.Columns
+                .Where(c => c.StartsWith("last_", StringComparison.Ordinal) && !series.IsNull(0, c))
+                .Select(c => c["last_".Length..])
+                .Where(SeriesParameters.IsFieldName)
+                .Order(StringComparer.Ordinal)
+                .ToList();
+        }
+
+        return answer;
+    }
+
     /// <summary>The field keys of raw <c>values</c>, across all devices: callers only ever see those their devices have data in.</summary>
     public async Task<IReadOnlyList<string>> FieldKeysAsync(bool numericOnly, CancellationToken cancellationToken)
     {

@@ -110,6 +110,10 @@ public static class SeriesStatement
         return text.Append(" GROUP BY ").Append(InfluxQl.QuoteIdentifier("device")).ToString();
     }
 
+    /// <summary>Which fields each device has in raw: <c>last(*)</c> per device, non-null columns are present.</summary>
+    public static string PresentFields(string database, IReadOnlyList<string> deviceIds) =>
+        $"SELECT last(*) FROM {Source(database, StorageTier.Raw)} WHERE {DeviceFilter(deviceIds)} GROUP BY {InfluxQl.QuoteIdentifier("device")}";
+
     public static string FieldKeys(string database) =>
         $"SHOW FIELD KEYS FROM {Source(database, StorageTier.Raw)}";
 
