@@ -9,26 +9,32 @@ public sealed record RetentionSettings
     public TimeSpan Raw { get; init; } = TimeSpan.FromDays(30);
 
     /// <summary>1-minute rollups of raw.</summary>
-    public RollupSettings M1 { get; init; } = new()
+    public RollupSettings M1 { get; init; } = DefaultM1();
+
+    /// <summary>
+    /// 1-hour rollups, computed from RAW (not from m1): mean, min, max and count are then exact without weighting,
+    /// at the price that a backfill can reach back only as far as raw still holds points (30 d by default).
+    /// </summary>
+    public RollupSettings H1 { get; init; } = DefaultH1();
+
+    /// <summary>Network metadata (P1): shorter, it is diagnostics, not the customer's data.</summary>
+    public TimeSpan Meta { get; init; } = TimeSpan.FromDays(14);
+
+    /// <summary>A fresh instance each call: configuration binding writes into the instance it finds.</summary>
+    public static RollupSettings DefaultM1() => new()
     {
         Duration = TimeSpan.FromDays(365),
         LookBack = TimeSpan.FromHours(2),
         RefreshEvery = TimeSpan.FromMinutes(1),
     };
 
-    /// <summary>
-    /// 1-hour rollups, computed from RAW (not from m1): mean, min, max and count are then exact without weighting,
-    /// at the price that a backfill can reach back only as far as raw still holds points (30 d by default).
-    /// </summary>
-    public RollupSettings H1 { get; init; } = new()
+    /// <summary>10-minute refresh: each run recomputes the whole 1-day look-back from raw, so not every minute.</summary>
+    public static RollupSettings DefaultH1() => new()
     {
         Duration = TimeSpan.FromDays(5 * 365),
         LookBack = TimeSpan.FromDays(1),
         RefreshEvery = TimeSpan.FromMinutes(10),
     };
-
-    /// <summary>Network metadata (P1): shorter, it is diagnostics, not the customer's data.</summary>
-    public TimeSpan Meta { get; init; } = TimeSpan.FromDays(14);
 
     public TimeSpan Duration(StorageTier tier) => tier switch
     {

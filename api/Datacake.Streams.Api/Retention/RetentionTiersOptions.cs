@@ -15,9 +15,11 @@ public sealed record RetentionTiersOptions
 
     public TimeSpan Raw { get; init; } = s_defaults.Raw;
 
-    public RollupSettings M1 { get; init; } = s_defaults.M1;
+    // Fresh instances per options object: the binder writes nested settings into the instance it finds, and a
+    // shared default would carry one host's configuration into every other.
+    public RollupSettings M1 { get; init; } = RetentionSettings.DefaultM1();
 
-    public RollupSettings H1 { get; init; } = s_defaults.H1;
+    public RollupSettings H1 { get; init; } = RetentionSettings.DefaultH1();
 
     public TimeSpan Meta { get; init; } = s_defaults.Meta;
 
