@@ -2,6 +2,8 @@ using Datacake.Streams.Api.Access;
 using Datacake.Streams.Ingest;
 using Datacake.Streams.Ingest.Webhooks;
 using Datacake.Streams.Ingest.Bridge;
+using Datacake.Streams.Api.Queries;
+using Datacake.Streams.Api.Retention;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Hosting;
@@ -41,6 +43,12 @@ public static class StreamsHostBuilder
         }
 
         if (streams.ParsedRoles.HasFlag(NodeRoles.Ingest)) { builder.Services.AddMqttBridges(builder.Configuration); }
+        if ((streams.ParsedRoles & (NodeRoles.Api | NodeRoles.Process)) != 0)
+            builder.Services.AddRetentionTiers(builder.Configuration);
+
+        if (streams.ParsedRoles.HasFlag(NodeRoles.Api))
+            builder.Services.AddQueryApi(builder.Configuration);
+
         builder.Services.AddProblemDetails();
         return builder;
     }

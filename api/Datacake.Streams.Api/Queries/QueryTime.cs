@@ -1,0 +1,45 @@
+using System.Globalization;
+
+namespace Datacake.Streams.Api.Queries;
+
+/// <summary>Times and windows in query parameters.</summary>
+public static class QueryTime
+{
+    /// <summary>RFC 3339 (with an offset or Z) or integer epoch milliseconds. Never throws.</summary>
+    public static bool TryParse(string? text, out DateTimeOffset time)
+    {
+        time = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        if (text.All(char.IsAsciiDigit) || (text[0] == '-' && text.Length > 1 && text.AsSpan(1).IndexOfAnyExceptInRange('0', '9') < 0))
+        {
+            if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long ms)
+                || ms < -62_135_596_800_000 || ms > 253_402_300_799_999)
+            {
+                return false;
+            }
+
+            time = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+            return true;
+        }
+
+        // RFC 3339 requires the offset: a time without one would be read in the server's zone.
+        bool hasOffset = text.EndsWith('Z') || text.EndsWith('z') || (text.Length > 6 && (text[^6] is '+' or '-') && text[^3] == ':');
+        return hasOffset && text.Contains('T', StringComparison.OrdinalIgnoreCase)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
+    }
+
+    /// <summary>Epoch nanoseconds (InfluxDB's <c>epoch=ns</c>) as a UTC time, to the 100 ns tick.</summary>
+    public static DateTimeOffset FromUnixNanoseconds(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / 100);
+
+    /// <summary>Rounds up to the next multiple of <paramref name="step"/> since the epoch (InfluxDB aligns GROUP BY time so).</summary>
+    public static DateTimeOffset CeilTo(DateTimeOffset time, TimeSpan step)
+    {
+        long since = time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        long rest = ((since % step.Ticks) + step.Ticks) % step.Ticks;
+        return rest == 0 ? time : time.AddTicks(step.Ticks - rest);
+    }
+}

@@ -1,0 +1,33 @@
+using System.Globalization;
+using Datacake.Streams.Api.Access;
+using Datacake.Streams.Ids;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Datacake.Streams.Api.Queries;
+
+/// <summary>Turns the identity seam's answer into the problems every read endpoint gives.</summary>
+public static class ReadScopeResults
+{
+    /// <summary>The scope, or the 401/403/429 problem to answer instead.</summary>
+    public static async Task<(DeviceReadScope? Scope, ProblemHttpResult? Problem)> ResolveAsync(IDeviceReadAccess access, HttpContext context, CancellationToken cancellationToken)
+    {
+        DeviceReadScope scope = await access.ResolveAsync(context, cancellationToken);
+        switch (scope.Status)
+        {
+            case ReadScopeStatus.Ok:
+                return (scope, null);
+            case ReadScopeStatus.Forbidden:
+                return (null, ApiProblem.Create(StatusCodes.Status403Forbidden, ApiProblem.Forbidden, "This token reads no device data"));
+            case ReadScopeStatus.RateLimited:
+                context.Response.Headers.RetryAfter = ((int)Math.Ceiling((scope.RetryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                return (null, ApiProblem.Create(StatusCodes.Status429TooManyRequests, ApiProblem.RateLimited, "Too many failed authentications", "Wait for Retry-After seconds."));
+            default:
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                return (null, ApiProblem.Create(StatusCodes.Status401Unauthorized, ApiProblem.Unauthenticated, "Authentication required", "Send a valid token as Authorization: Bearer <token>."));
+        }
+    }
+
+    /// <summary>The device when readable; any other text (malformed, unknown, deleted, another workspace's) is null alike.</summary>
+    public static ReadableDevice? Find(DeviceReadScope scope, string? id) =>
+        DeviceId.TryParse(id, out DeviceId deviceId) && scope.TryGet(deviceId, out ReadableDevice? device) ? device : null;
+}

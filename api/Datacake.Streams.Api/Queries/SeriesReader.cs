@@ -1,0 +1,201 @@
+using System.Globalization;
+using System.Text.Json;
+using Datacake.Streams.Api.Access;
+using Datacake.Streams.Api.Retention;
+using Datacake.Streams.Influx.Client;
+using Datacake.Streams.Influx.Querying;
+using Microsoft.Extensions.Options;
+
+namespace Datacake.Streams.Api.Queries;
+
+/// <summary>Plans a query over the tiers, runs its statements in one request to InfluxDB and joins the device names.</summary>
+public sealed class SeriesReader(InfluxClient influx, RetentionCatalog catalog, TimeProvider timeProvider, IOptions<QueryLimits> limits)
+{
+    private static readonly string[] s_numericTypes = ["float", "integer"];
+    private static readonly JsonElement s_null = JsonElement.Parse("null");
+
+    public QueryLimits Limits => limits.Value;
+
+    public DateTimeOffset Now => timeProvider.GetUtcNow();
+
+    public async Task<SeriesAnswer> ReadAsync(SeriesRequest request, CancellationToken cancellationToken)
+    {
+        RetentionSettings retention = await catalog.CurrentAsync(cancellationToken);
+        DateTimeOffset now = timeProvider.GetUtcNow();
+        TierPlan plan = request.Every is null && request.Aggregate is not null
+            ? new TierPlan([new TierSegment(TierPlanner.Covering(request.From, retention, now), request.From, request.To, null)])
+            : TierPlanner.Plan(request.From, request.To, request.Every, retention, now);
+
+        bool wildcard = request.Fields is null;
+        IReadOnlyList<string> fields = request.Fields ?? await FieldKeysAsync(numericOnly: request.Aggregate is Aggregate.Mean or Aggregate.Sum or Aggregate.Median or Aggregate.Min or Aggregate.Max || plan.Segments.Any(s => s.Tier != StorageTier.Raw), cancellationToken);
+        var perKey = new Dictionary<string, List<SeriesPoint>>(StringComparer.Ordinal);
+        if (fields.Count > 0)
+        {
+            int max = limits.Value.MaxPointsPerSeries;
+            string[] ids = request.Devices.Select(d => d.Id.ToString()).ToArray();
+            string text = string.Join(";\n", plan.Segments.Select(s => SeriesStatement.Build(catalog.Database, s, ids, fields, request.Aggregate, request.Fill, request.GroupByDevice, max + 1)));
+            InfluxQueryResult result = await influx.QueryAsync(text, catalog.Database, cancellationToken);
+            foreach (InfluxStatementResult statement in result.Statements)
+            {
+                foreach (InfluxSeries series in statement.Series)
+                {
+                    string key = request.GroupByDevice && series.Tags.TryGetValue("device", out string? device) ? device : string.Empty;
+                    if (!perKey.TryGetValue(key, out List<SeriesPoint>? points))
+                    {
+                        perKey[key] = points = [];
+                    }
+
+                    AppendPoints(series, fields, points);
+                    if (points.Count > max)
+                    {
+                        throw new QueryTooLargeException(string.Create(CultureInfo.InvariantCulture, $"more than {max} points per series; give every={Hint(request.To - request.From, max)} (and agg) or a shorter range"));
+                    }
+                }
+            }
+        }
+
+        var answer = new List<DeviceSeries>();
+        if (request.GroupByDevice)
+        {
+            foreach (ReadableDevice device in request.Devices)
+            {
+                List<SeriesPoint> points = perKey.GetValueOrDefault(device.Id.ToString()) ?? [];
+                answer.Add(new DeviceSeries(new DeviceRef(device.Id.ToString(), device.Name), FieldsWithData(fields, points, wildcard), points));
+            }
+        }
+        else
+        {
+            List<SeriesPoint> points = perKey.GetValueOrDefault(string.Empty) ?? [];
+            answer.Add(new DeviceSeries(null, FieldsWithData(fields, points, wildcard), points));
+        }
+
+        return new SeriesAnswer(
+            plan.Tier.Name(),
+            plan.Stitched,
+            plan.Segments.Select(s => new SegmentView(s.Tier.Name(), s.From, s.To, s.Every is { } e ? InfluxDuration.Format(e) : null)).ToList(),
+            request.From,
+            request.To,
+            request.Every is { } every ? InfluxDuration.Format(every) : null,
+            request.Aggregate?.Name(),
+            answer);
+    }
+
+    /// <summary>The last value of each field per device, from raw (optionally within [from, to)).</summary>
+    public async Task<IReadOnlyList<LastAnswer>> ReadLastAsync(IReadOnlyList<ReadableDevice> devices, IReadOnlyList<string>? fields, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> names = fields ?? await FieldKeysAsync(numericOnly: false, cancellationToken);
+        var values = devices.ToDictionary(d => d.Id.ToString(), _ => new Dictionary<string, LastValue>(StringComparer.Ordinal), StringComparer.Ordinal);
+        if (names.Count > 0 && devices.Count > 0)
+        {
+            string[] ids = devices.Select(d => d.Id.ToString()).ToArray();
+            string text = string.Join(";\n", names.Select(f => SeriesStatement.Last(catalog.Database, ids, f, from, to)));
+            InfluxQueryResult result = await influx.QueryAsync(text, catalog.Database, cancellationToken);
+            for (int i = 0; i < result.Statements.Count && i < names.Count; i++)
+            {
+                foreach (InfluxSeries series in result.Statements[i].Series)
+                {
+                    if (series.Tags.TryGetValue("device", out string? device) && values.TryGetValue(device, out Dictionary<string, LastValue>? perField)
+                        && series.Values.Count > 0 && !series.IsNull(0, names[i]))
+                    {
+                        perField[names[i]] = new LastValue(QueryTime.FromUnixNanoseconds(series.GetInt64(0, "time")), series.Value(0, names[i]));
+                    }
+                }
+            }
+        }
+
+        return devices.Select(d => new LastAnswer(new DeviceRef(d.Id.ToString(), d.Name), values[d.Id.ToString()])).ToList();
+    }
+
+    /// <summary>The fields each device has points of in raw, by device id.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> FieldsByDeviceAsync(IReadOnlyList<ReadableDevice> devices, CancellationToken cancellationToken)
+    {
+        var answer = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        if (devices.Count == 0)
+        {
+            return answer;
+        }
+
+        InfluxQueryResult result = await influx.QueryAsync(SeriesStatement.PresentFields(catalog.Database, devices.Select(d => d.Id.ToString()).ToArray()), catalog.Database, cancellationToken);
+        foreach (InfluxSeries series in result.Statements[0].Series)
+        {
+            if (!series.Tags.TryGetValue("device", out string? device) || series.Values.Count == 0)
+            {
+                continue;
+            }
+
+            answer[device] = series.Columns
+                .Where(c => c.StartsWith("last_", StringComparison.Ordinal) && !series.IsNull(0, c))
+                .Select(c => c["last_".Length..])
+                .Where(SeriesParameters.IsFieldName)
+                .Order(StringComparer.Ordinal)
+                .ToList();
+        }
+
+        return answer;
+    }
+
+    /// <summary>The field keys of raw <c>values</c>, across all devices: callers only ever see those their devices have data in.</summary>
+    public async Task<IReadOnlyList<string>> FieldKeysAsync(bool numericOnly, CancellationToken cancellationToken)
+    {
+        InfluxQueryResult result = await influx.QueryAsync(SeriesStatement.FieldKeys(catalog.Database), catalog.Database, cancellationToken);
+        var keys = new List<string>();
+        foreach (InfluxSeries series in result.Statements[0].Series)
+        {
+            for (int row = 0; row < series.Values.Count; row++)
+            {
+                string? key = series.GetString(row, "fieldKey");
+                if (SeriesParameters.IsFieldName(key) && (!numericOnly || s_numericTypes.Contains(series.GetString(row, "fieldType"))))
+                {
+                    keys.Add(key!);
+                }
+            }
+        }
+
+        return keys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>A window that keeps <paramref name="range"/> within <paramref name="maxPoints"/>, in a round unit.</summary>
+    public static string Hint(TimeSpan range, int maxPoints)
+    {
+        TimeSpan[] steps = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15), TimeSpan.FromHours(1), TimeSpan.FromHours(6), TimeSpan.FromDays(1), TimeSpan.FromDays(7)];
+        TimeSpan step = steps.FirstOrDefault(s => range / s <= maxPoints, TimeSpan.FromDays(30));
+        return InfluxDuration.Format(step);
+    }
+
+    private static void AppendPoints(InfluxSeries series, IReadOnlyList<string> fields, List<SeriesPoint> points)
+    {
+        int timeColumn = series.ColumnIndex("time");
+        int[] columns = fields.Select(series.ColumnIndex).ToArray();
+        foreach (JsonElement[] row in series.Values)
+        {
+            var values = new Dictionary<string, JsonElement>(fields.Count, StringComparer.Ordinal);
+            for (int f = 0; f < fields.Count; f++)
+            {
+                values[fields[f]] = columns[f] >= 0 ? row[columns[f]] : s_null;
+            }
+
+            points.Add(new SeriesPoint(QueryTime.FromUnixNanoseconds(row[timeColumn].GetInt64()), values));
+        }
+    }
+
+    /// <summary>Named fields stay as asked; of a wildcard, only fields with a value for this series (no other workspace's names).</summary>
+    private static List<string> FieldsWithData(IReadOnlyList<string> fields, List<SeriesPoint> points, bool wildcard)
+    {
+        if (!wildcard)
+        {
+            return [.. fields];
+        }
+
+        var present = fields.Where(f => points.Any(p => p.Values.TryGetValue(f, out JsonElement v) && v.ValueKind != JsonValueKind.Null)).ToList();
+        if (present.Count < fields.Count)
+        {
+            for (int i = 0; i < points.Count; i++)
+            {
+                IReadOnlyDictionary<string, JsonElement> all = points[i].Values;
+                points[i] = points[i] with { Values = present.ToDictionary(f => f, f => all[f], StringComparer.Ordinal) };
+            }
+        }
+
+        return present;
+    }
+}

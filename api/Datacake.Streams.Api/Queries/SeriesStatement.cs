@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text;
+using Datacake.Streams.Api.Retention;
+using Datacake.Streams.Influx.Querying;
+
+namespace Datacake.Streams.Api.Queries;
+
+/// <summary>
+/// Builds the InfluxQL of one <see cref="TierSegment"/>. Every name and device id goes through <see cref="InfluxQl"/>
+/// quoting; aggregates and fills come from closed enums; times are integer literals. Output columns are named
+/// after the requested fields (aliases), so raw and rollup segments read back the same way.
+/// </summary>
+/// <remarks>
+/// Rollup tiers hold <c>mean_f</c>, <c>min_f</c>, <c>max_f</c>, <c>count_f</c> per window. Over them: mean is the
+/// count-weighted mean Σ(mean·count)/Σcount (exact, where the plain mean of means would over-weight sparse
+/// minutes); sum is Σ(mean·count); count is Σcount; min and max are min of min_f and max of max_f (exact);
+/// first, last and median work on the window means (approximations, the only ones).
+/// </remarks>
+public static class SeriesStatement
+{
+    /// <param name="aggregate">Null: raw points (raw segments only; rollup segments then use mean).</param>
+    /// <param name="limit">Raw points only: LIMIT per series, to detect a too-large answer without reading it.</param>
+    public static string Build(
+        string database,
+        TierSegment segment,
+        IReadOnlyList<string> deviceIds,
+        IReadOnlyList<string> fields,
+        Aggregate? aggregate,
+        FillMode fill,
+        bool groupByDevice,
+        int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(deviceIds.Count);
+        ArgumentOutOfRangeException.ThrowIfZero(fields.Count);
+        string source = Source(database, segment.Tier);
+        string where = Where(deviceIds, segment.From, segment.To);
+        var text = new StringBuilder(256);
+        if (segment.Tier == StorageTier.Raw && aggregate is null)
+        {
+            text.Append("SELECT ");
+            AppendList(text, fields, (b, f, _) => b.Append(InfluxQl.QuoteIdentifier(f)));
+            text.Append(" FROM ").Append(source).Append(" WHERE ").Append(where)
+                .Append(" GROUP BY ").Append(InfluxQl.QuoteIdentifier("device"))
+                .Append(" ORDER BY time ASC LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
+            return text.ToString();
+        }
+
+        Aggregate agg = aggregate ?? Aggregate.Mean;
+        text.Append("SELECT ");
+        if (segment.Tier == StorageTier.Raw)
+        {
+            AppendList(text, fields, (b, f, _) => b.Append(agg.Name()).Append('(').Append(InfluxQl.QuoteIdentifier(f)).Append(") AS ").Append(InfluxQl.QuoteIdentifier(f)));
+            text.Append(" FROM ").Append(source).Append(" WHERE ").Append(where);
+        }
+        else
+        {
+            // Positional inner aliases (p0, c0, ...) keep caller text out of the outer expressions entirely.
+            AppendList(text, fields, (b, f, i) => AppendRollupExpression(b, agg, i).Append(" AS ").Append(InfluxQl.QuoteIdentifier(f)));
+            text.Append(" FROM (SELECT ");
+            AppendList(text, fields, (b, f, i) => AppendRollupColumns(b, agg, f, i));
+            text.Append(" FROM ").Append(source).Append(" WHERE ").Append(where);
+            if (groupByDevice)
+            {
+                text.Append(" GROUP BY ").Append(InfluxQl.QuoteIdentifier("device"));
+            }
+
+            text.Append(") WHERE ").Append(TimeRange(segment.From, segment.To));
+        }
+
+        var groupBy = new List<string>(2);
+        if (segment.Every is { } every)
+        {
+            groupBy.Add($"time({InfluxDuration.Format(every)})");
+        }
+
+        if (groupByDevice)
+        {
+            groupBy.Add(InfluxQl.QuoteIdentifier("device"));
+        }
+
+        if (groupBy.Count > 0)
+        {
+            text.Append(" GROUP BY ").AppendJoin(", ", groupBy);
+        }
+
+        if (segment.Every is not null)
+        {
+            text.Append(" fill(").Append(fill.Name()).Append(')');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The last value of one field per device, with its own time (a lone selector keeps the point's time).</summary>
+    public static string Last(string database, IReadOnlyList<string> deviceIds, string field, DateTimeOffset? from, DateTimeOffset? to)
+    {
+        var text = new StringBuilder(128);
+        text.Append("SELECT last(").Append(InfluxQl.QuoteIdentifier(field)).Append(") AS ").Append(InfluxQl.QuoteIdentifier(field))
+            .Append(" FROM ").Append(Source(database, StorageTier.Raw)).Append(" WHERE ").Append(DeviceFilter(deviceIds));
+        if (from is { } start)
+        {
+            text.Append(" AND time >= ").Append(InfluxDuration.Timestamp(start));
+        }
+
+        if (to is { } end)
+        {
+            text.Append(" AND time < ").Append(InfluxDuration.Timestamp(end));
+        }
+
+        return text.Append(" GROUP BY ").Append(InfluxQl.QuoteIdentifier("device")).ToString();
+    }
+
+    /// <summary>Which fields each device has in raw: <c>last(*)</c> per device, non-null columns are present.</summary>
+    public static string PresentFields(string database, IReadOnlyList<string> deviceIds) =>
+        $"SELECT last(*) FROM {Source(database, StorageTier.Raw)} WHERE {DeviceFilter(deviceIds)} GROUP BY {InfluxQl.QuoteIdentifier("device")}";
+
+    public static string FieldKeys(string database) =>
+        $"SHOW FIELD KEYS FROM {Source(database, StorageTier.Raw)}";
+
+    private static string Source(string database, StorageTier tier) =>
+        $"{InfluxQl.QuoteIdentifier(database)}.{InfluxQl.QuoteIdentifier(tier.Name())}.{InfluxQl.QuoteIdentifier(RetentionPolicyNames.Measurement)}";
+
+    private static string Where(IReadOnlyList<string> deviceIds, DateTimeOffset from, DateTimeOffset to) =>
+        DeviceFilter(deviceIds) + " AND " + TimeRange(from, to);
+
+    private static string TimeRange(DateTimeOffset from, DateTimeOffset to) =>
+        $"time >= {InfluxDuration.Timestamp(from)} AND time < {InfluxDuration.Timestamp(to)}";
+
+    private static string DeviceFilter(IReadOnlyList<string> deviceIds)
+    {
+        var text = new StringBuilder(deviceIds.Count * 48);
+        text.Append('(');
+        for (int i = 0; i < deviceIds.Count; i++)
+        {
+            if (i > 0)
+            {
+                text.Append(" OR ");
+            }
+
+            text.Append(InfluxQl.QuoteIdentifier("device")).Append(" = ").Append(InfluxQl.QuoteString(deviceIds[i]));
+        }
+
+        return text.Append(')').ToString();
+    }
+
+    private static StringBuilder AppendRollupExpression(StringBuilder text, Aggregate agg, int i) => agg switch
+    {
+        Aggregate.Mean => text.Append(CultureInfo.InvariantCulture, $"sum(\"p{i}\") / sum(\"c{i}\")"),
+        Aggregate.Sum => text.Append(CultureInfo.InvariantCulture, $"sum(\"p{i}\")"),
+        Aggregate.Count => text.Append(CultureInfo.InvariantCulture, $"sum(\"c{i}\")"),
+        Aggregate.Min => text.Append(CultureInfo.InvariantCulture, $"min(\"n{i}\")"),
+        Aggregate.Max => text.Append(CultureInfo.InvariantCulture, $"max(\"x{i}\")"),
+        _ => text.Append(agg.Name()).Append(CultureInfo.InvariantCulture, $"(\"m{i}\")"),
+    };
+
+    private static StringBuilder AppendRollupColumns(StringBuilder text, Aggregate agg, string field, int i)
+    {
+        string Column(string prefix) => InfluxQl.QuoteIdentifier(prefix + "_" + field);
+        return agg switch
+        {
+            Aggregate.Mean => text.Append(Column("mean")).Append(" * ").Append(Column("count")).Append(CultureInfo.InvariantCulture, $" AS \"p{i}\", ").Append(Column("count")).Append(CultureInfo.InvariantCulture, $" AS \"c{i}\""),
+            Aggregate.Sum => text.Append(Column("mean")).Append(" * ").Append(Column("count")).Append(CultureInfo.InvariantCulture, $" AS \"p{i}\""),
+            Aggregate.Count => text.Append(Column("count")).Append(CultureInfo.InvariantCulture, $" AS \"c{i}\""),
+            Aggregate.Min => text.Append(Column("min")).Append(CultureInfo.InvariantCulture, $" AS \"n{i}\""),
+            Aggregate.Max => text.Append(Column("max")).Append(CultureInfo.InvariantCulture, $" AS \"x{i}\""),
+            _ => text.Append(Column("mean")).Append(CultureInfo.InvariantCulture, $" AS \"m{i}\""),
+        };
+    }
+
+    private static void AppendList(StringBuilder text, IReadOnlyList<string> fields, Action<StringBuilder, string, int> append)
+    {
+        for (int i = 0; i < fields.Count; i++)
+        {
+            if (i > 0)
+            {
+                text.Append(", ");
+            }
+
+            append(text, fields[i], i);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using Datacake.Streams.Api.Access;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Datacake.Streams.Api.Retention;
+
+public static class RetentionServiceCollectionExtensions
+{
+    /// <summary>
+    /// The tiers for any role that writes or queries: options (section "Retention", validated at start), the live
+    /// catalog, the provisioner with its backfill queue, and start-up provisioning. Needs an InfluxClient. Safe to
+    /// call more than once.
+    /// </summary>
+    public static IServiceCollection AddRetentionTiers(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(s => s.ServiceType == typeof(RetentionCatalog)))
+        {
+            return services;
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IValidateOptions<RetentionTiersOptions>, RetentionTiersOptionsValidator>();
+        services.AddOptions<RetentionTiersOptions>().Bind(configuration.GetSection(RetentionTiersOptions.Section)).ValidateOnStart();
+        services.AddSingleton<RetentionCatalog>();
+        services.AddSingleton<RetentionBackfills>();
+        services.AddSingleton<RetentionProvisioner>();
+        services.AddSingleton<RetentionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
+
+        // Until identity registers the real check, nobody is an operator: closed by default.
+        services.TryAddSingleton<IOperatorCheck, NoOperator>();
+        return services;
+    }
+
+    private sealed class NoOperator : IOperatorCheck
+    {
+        public bool IsOperator(HttpContext context) => false;
+    }
+}
