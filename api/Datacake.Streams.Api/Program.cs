@@ -1,3 +1,4 @@
+using Datacake.Streams.Api.Backups;
 using Datacake.Streams.Api.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -5,6 +6,7 @@ builder.AddStreamsHost();
 
 var app = builder.Build();
 app.MapHealthApi();
+app.MapBackupApi();
 app.Run();
 
 /// <summary>Entry point; public so integration tests can start the real host.</summary>
