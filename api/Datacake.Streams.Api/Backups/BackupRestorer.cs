@@ -42,7 +42,7 @@ public sealed class BackupRestorer(BackupService backups, TimeProvider time)
         return backups.ExclusiveAsync(
             async () =>
             {
-                var newDatabase = $"{backups.Database}_restore_{time.GetUtcNow():yyyyMMddHHmmss}";
+                var newDatabase = $"{backups.Database}_restore_{time.GetUtcNow():yyyyMMddHHmmssfff}";
                 var result = await RestoreIntoAsync(backups.Primary, id, backups.Tool, backups.Influx, newDatabase, cancellationToken);
                 if (!swap || !result.Verified)
                 {

@@ -63,7 +63,7 @@ public static class InfluxCounts
             {
                 return await influx.QueryAsync(text, database, cancellationToken);
             }
-            catch (InfluxException ex) when (ex.Message.Contains("shard is disabled", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            catch (InfluxException ex) when (IsReopening(ex) && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50, cancellationToken);
             }
@@ -73,6 +73,9 @@ public static class InfluxCounts
             }
         }
     }
+
+    private static bool IsReopening(InfluxException ex) =>
+        ex.Message.Contains("shard is disabled", StringComparison.Ordinal) || ex.Message.Contains("engine is closed", StringComparison.Ordinal);
 
     /// <summary>Differences between expected and actual counts, one line each; empty when equal.</summary>
     public static IReadOnlyList<string> Compare(

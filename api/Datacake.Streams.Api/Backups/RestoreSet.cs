@@ -28,7 +28,7 @@ public static class RestoreSet
             var (lastManifestPath, lastManifest) = ReadInfluxManifest(policyFolder);
             stamp = Path.GetFileNameWithoutExtension(lastManifestPath);
             metaSource = Path.Combine(policyFolder, lastManifest["meta"]!["fileName"]!.GetValue<string>());
-            foreach (var shard in lastManifest["files"]!.AsArray())
+            foreach (var shard in Shards(lastManifest))
             {
                 var shardId = shard!["shardID"]!.GetValue<ulong>();
                 var database = shard["database"]!.GetValue<string>();
@@ -37,7 +37,7 @@ public static class RestoreSet
                 {
                     var memberFolder = Path.Combine(site.FolderOf(member.Id), "influx", policy);
                     var (_, memberManifest) = ReadInfluxManifest(memberFolder);
-                    foreach (var file in memberManifest["files"]!.AsArray())
+                    foreach (var file in Shards(memberManifest))
                     {
                         if (file!["shardID"]!.GetValue<ulong>() == shardId)
                         {
@@ -77,6 +77,10 @@ public static class RestoreSet
         Directory.Delete(Path.Combine(workFolder, "x"), recursive: true);
         return workFolder;
     }
+
+    /// <summary>The shard archives an influxd manifest lists; a policy without shards has <c>"files": null</c>.</summary>
+    private static IEnumerable<JsonNode> Shards(JsonNode manifest) =>
+        manifest["files"] is JsonArray files ? files.OfType<JsonNode>() : [];
 
     private static (string Path, JsonNode Manifest) ReadInfluxManifest(string folder)
     {
