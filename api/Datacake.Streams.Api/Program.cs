@@ -1,4 +1,5 @@
 using Datacake.Streams.Api.Access;
+using Datacake.Streams.Api.Backups;
 using Datacake.Streams.Api.Hosting;
 using Datacake.Streams.Ingest.Http;
 using Datacake.Streams.Ingest.Webhooks;
@@ -22,6 +23,7 @@ if (app.Services.GetRequiredService<IOptions<StreamsOptions>>().Value.ParsedRole
     app.MapRetentionApi();
 }
 
+app.MapBackupApi();
 app.Run();
 
 /// <summary>Entry point; public so integration tests can start the real host.</summary>

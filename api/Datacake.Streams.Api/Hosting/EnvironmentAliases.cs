@@ -20,6 +20,9 @@ public static class EnvironmentAliases
         ("DCS_INFLUX_PASSWORD", "Influx:Password"),
         ("DCS_INFLUX_DATABASE", "Influx:Database"),
         ("DCS_OPERATOR_TOKEN", "Access:OperatorToken"),
+        ("DCS_INFLUX_BACKUP_HOST", "Influx:BackupHost"),
+        ("DCS_BACKUP_DIR", "Backup:Directory"),
+        ("DCS_BACKUP_SECONDARY_DIR", "Backup:SecondaryDirectory"),
     ];
 
     public static IEnumerable<KeyValuePair<string, string?>> FromEnvironment()

@@ -1,4 +1,5 @@
 using Datacake.Streams.Access;
+using Datacake.Streams.Api.Backups;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Log.Kafka;
 using Datacake.Streams.RecordLog.Faster;
@@ -40,6 +41,8 @@ public static class StreamsServices
             codec: sp.GetRequiredService<RegistryChangeCodec>(),
             timeProvider: sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<RegistryFeedService>();
+
+        services.AddBackups(configuration, streams);
 
         services.AddHealthChecks()
             .AddCheck<RecordLogHealthCheck>("record-log", tags: [HealthEndpoints.ReadyTag])
