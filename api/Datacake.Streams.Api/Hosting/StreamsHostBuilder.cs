@@ -33,21 +33,29 @@ public static class StreamsHostBuilder
         builder.WebHost.UseKestrel(kestrel => ListenerSetup.Configure(kestrel, streams));
 
         builder.Services.AddStreamsCore(builder.Configuration, streams);
+        var roles = streams.ParsedRoles;
         builder.Services.AddAccessApi(builder.Configuration, streams);
-        if (streams.ParsedRoles.HasFlag(NodeRoles.Process))
+        if (roles.HasFlag(NodeRoles.Ingest))
         {
-            Datacake.Streams.Processing.Hosting.ProcessingServices.AddProcessing(builder.Services, builder.Configuration);
-        if (streams.ParsedRoles.HasFlag(NodeRoles.Ingest))
             builder.Services.AddIngest(builder.Configuration, streams.HttpsUrl is { Length: > 0 } || streams.CertificatePath is { Length: > 0 } ? () => ServerCertificate.Load(streams) : null);
             builder.Services.AddWebhookIngest(builder.Configuration);
+            builder.Services.AddMqttBridges(builder.Configuration);
         }
 
-        if (streams.ParsedRoles.HasFlag(NodeRoles.Ingest)) { builder.Services.AddMqttBridges(builder.Configuration); }
-        if ((streams.ParsedRoles & (NodeRoles.Api | NodeRoles.Process)) != 0)
-            builder.Services.AddRetentionTiers(builder.Configuration);
+        if (roles.HasFlag(NodeRoles.Process))
+        {
+            Datacake.Streams.Processing.Hosting.ProcessingServices.AddProcessing(builder.Services, builder.Configuration);
+        }
 
-        if (streams.ParsedRoles.HasFlag(NodeRoles.Api))
+        if ((roles & (NodeRoles.Api | NodeRoles.Process)) != 0)
+        {
+            builder.Services.AddRetentionTiers(builder.Configuration);
+        }
+
+        if (roles.HasFlag(NodeRoles.Api))
+        {
             builder.Services.AddQueryApi(builder.Configuration);
+        }
 
         builder.Services.AddProblemDetails();
         return builder;

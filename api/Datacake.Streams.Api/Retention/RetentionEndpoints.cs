@@ -1,3 +1,4 @@
+using ApiProblem = Datacake.Streams.Api.Queries.ApiProblem;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Datacake.Streams.Api.Access;

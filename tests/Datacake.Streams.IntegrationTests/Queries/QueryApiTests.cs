@@ -1,3 +1,4 @@
+using ApiProblem = Datacake.Streams.Api.Queries.ApiProblem;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
