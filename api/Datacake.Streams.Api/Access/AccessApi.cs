@@ -40,6 +40,7 @@ public static class AccessApi
         services.AddSingleton<RegistryMirror>();
         services.AddSingleton<DeviceDeletion>();
         services.AddSingleton<IDeviceReadAccess, StoreDeviceReadAccess>();
+        services.AddSingleton<IOperatorCheck, OperatorTokenCheck>();
         services.AddSingleton<RegistryReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<RegistryReconciler>());
         return services;
