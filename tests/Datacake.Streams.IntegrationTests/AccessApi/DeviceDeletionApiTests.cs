@@ -81,6 +81,14 @@ public sealed class DeviceDeletionApiTests(AccessApiHost host) : IClassFixture<A
             Assert.True(bytes.AsSpan().IndexOf(signingKey) < 0, $"{Path.GetFileName(file)} holds a webhook signing key in clear");
         }
 
+        // Nor does the host's log output (it logs every request line, never a header or a body).
+        var output = host.Host.Output;
+        Assert.Contains("/v1/workspaces", output, StringComparison.Ordinal);
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(secret, output, StringComparison.Ordinal);
+        }
+
         // The e-mail, in contrast, is there: the store is where personal data lives, and nowhere else.
         var all = files.SelectMany(File.ReadAllBytes).ToArray();
         Assert.True(all.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes($"{t.Label}@example.test")) >= 0);
