@@ -21,7 +21,7 @@ namespace Datacake.Streams.Ingest.Http;
 /// is 404, the same answer for all three so that a token cannot probe which device ids exist; a device it may read but
 /// not write is 403.
 /// </remarks>
-public sealed partial class DeviceIngestHandler(
+public sealed class DeviceIngestHandler(
     RegistryView registry,
     RawRecordAppender appender,
     IOptions<IngestOptions> options,

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Authentication;
 using Datacake.Streams.Access;
+using Datacake.Streams.Ingest.Http;
 using Datacake.Streams.Ingest.Publishing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ public sealed partial class MqttIngestServer(
     IOptions<IngestOptions> options,
     TimeProvider timeProvider,
     ILogger<MqttIngestServer> logger,
+    FailedAuthenticationThrottle throttle,
     IngestCertificateSource? certificate = null) : IHostedService, IAsyncDisposable
 {
     private readonly MqttIngestOptions _options = options.Value.Mqtt;
@@ -139,11 +141,21 @@ public sealed partial class MqttIngestServer(
 
     private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
     {
+        var client = (e.RemoteEndPoint as IPEndPoint)?.Address;
+
+        // The same per-address budget of failed authentications as HTTP ingest (one throttle for both).
+        if (throttle.IsThrottled(client, out _))
+        {
+            e.ReasonCode = MqttConnectReasonCode.ConnectionRateExceeded;
+            return Task.CompletedTask;
+        }
+
         var password = e.Password;
 
         // Format and checksum first: garbage never costs a hash and a lookup. Username is free (devices put anything).
         if (string.IsNullOrEmpty(password) || !AccessToken.TryValidateFormat(password))
         {
+            throttle.RecordFailure(client);
             e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
             return Task.CompletedTask;
         }
@@ -151,6 +163,7 @@ public sealed partial class MqttIngestServer(
         var fingerprint = TokenHash.Of(password);
         if (registry.AuthenticateFingerprint(fingerprint, timeProvider.GetUtcNow(), out _) != AuthenticationResult.Ok)
         {
+            throttle.RecordFailure(client);
             e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
             return Task.CompletedTask;
         }

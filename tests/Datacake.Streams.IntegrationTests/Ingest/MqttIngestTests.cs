@@ -119,6 +119,24 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Repeated_bad_passwords_from_one_address_get_connection_rate_exceeded_even_with_a_good_token()
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            using var refused = new MqttClientFactory().CreateMqttClient();
+            var result = await refused.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", _host.Mqtt.PlainEndpoint!.Port)
+                .WithCredentials("u", AccessToken.New().Secret).WithTimeout(TimeSpan.FromSeconds(10)).Build());
+            Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, result.ResultCode);
+        }
+
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var throttled = await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", _host.Mqtt.PlainEndpoint!.Port)
+            .WithCredentials("u", _host.DeviceToken.Secret).WithTimeout(TimeSpan.FromSeconds(10)).Build());
+        Assert.Equal(MqttClientConnectResultCode.ConnectionRateExceeded, throttled.ResultCode);
+        Assert.Equal(0, _host.Mqtt.SessionCount);
+    }
+
+    [Fact]
     public async Task Publishing_outside_the_tokens_devices_gets_not_authorized_and_stores_nothing()
     {
         var client = await ConnectAsync(_host.DeviceToken.Secret);
