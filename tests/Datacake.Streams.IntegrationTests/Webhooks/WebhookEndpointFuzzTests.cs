@@ -54,6 +54,7 @@ public sealed class WebhookEndpointFuzzTests : IAsyncLifetime
         });
 
         var summary = string.Join(", ", statuses.Select((n, s) => (n, s)).Where(p => p.n > 0).Select(p => $"{p.s}: {p.n}"));
+        Assert.True(_server.Errors.IsEmpty, string.Join("\n", _server.Errors));
         Assert.True(statuses.Select((n, s) => (n, s)).All(p => p.n == 0 || p.s is 202 or 204 or 400 or 404 or 413), summary);
         Assert.True(statuses[400] > BodiesPerKind / 2, summary);
 

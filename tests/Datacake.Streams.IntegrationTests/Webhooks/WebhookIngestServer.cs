@@ -43,6 +43,9 @@ internal sealed class WebhookIngestServer : IAsyncDisposable
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>Exceptions that escaped request handling (each was a 500).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<Exception> Errors { get; } = new();
+
     public Uri BaseAddress { get; private set; } = null!;
 
     public static async Task<WebhookIngestServer> StartAsync(IDictionary<string, string?>? settings = null)
@@ -67,6 +70,20 @@ internal sealed class WebhookIngestServer : IAsyncDisposable
         builder.Services.AddSingleton(view);
         builder.Services.AddWebhookIngest(builder.Configuration);
         var app = builder.Build();
+
+        // An exception escaping the handler is a 500 to the client; keep it so a test can say which one it was.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (Exception e)
+            {
+                server.Errors.Enqueue(e);
+                throw;
+            }
+        });
         app.MapWebhookIngestApi();
         await app.StartAsync();
         server._app = app;

@@ -53,6 +53,18 @@ public class HeliumUplinkParserTests
     }
 
     [Theory]
+    [InlineData("jo\\nin")]
+    [InlineData("j\u00f6in")]
+    [InlineData("a-type-name-longer-than-thirty-two-characters")]
+    public void An_ignored_type_that_is_not_a_short_ascii_token_is_named_unknown(string type)
+    {
+        // The name is echoed in a response header: control or non-ASCII characters there make Kestrel answer 500.
+        var message = HeliumUplinkParser.Parse(Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"id\":\"x\"}}"));
+        Assert.Equal(WebhookMessageOutcome.Ignored, message.Outcome);
+        Assert.Equal("unknown", message.IgnoredEvent);
+    }
+
+    [Theory]
     [InlineData("{\"id\":\"x\"}", "$.dev_eui")]
     [InlineData("{\"dev_eui\":\"6081F9A3B5D7E9F1\"}", "$.id")]
     [InlineData("{\"id\":\"x\",\"dev_eui\":\"6081F9A3B5D7E9F1\",\"fcnt\":-3}", "$.fcnt")]

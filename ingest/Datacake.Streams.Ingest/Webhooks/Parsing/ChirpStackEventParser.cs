@@ -60,7 +60,7 @@ public static class ChirpStackEventParser
         JsonFields.ReadRootObject(ref reader);
         reader.Skip();
         JsonFields.ExpectEnd(ref reader);
-        return WebhookMessage.Ignore(eventType.Length <= 32 ? eventType : "unknown");
+        return WebhookMessage.Ignore(eventType);
     }
 
     private static EventFields ReadEvent(ref Utf8JsonReader reader, bool uplink)

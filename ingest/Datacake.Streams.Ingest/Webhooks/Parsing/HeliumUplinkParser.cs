@@ -93,7 +93,7 @@ public static class HeliumUplinkParser
         JsonFields.ExpectEnd(ref reader);
         if (type is not null && type != "uplink")
         {
-            return WebhookMessage.Ignore(type.Length <= 32 ? type : "unknown");
+            return WebhookMessage.Ignore(type);
         }
 
         if (devEui is null)

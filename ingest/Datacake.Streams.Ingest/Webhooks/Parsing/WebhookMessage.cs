@@ -58,6 +58,16 @@ public sealed record WebhookMessage
     public static WebhookMessage Malformed(string path, string detail) =>
         new() { Outcome = WebhookMessageOutcome.Malformed, ErrorPath = path, ErrorDetail = detail };
 
+    /// <summary>
+    /// An ignored event, named when its name is a short ASCII token: the name is echoed in a response header, and a
+    /// sender's text with control or non-ASCII characters there would make Kestrel refuse the response (a 500).
+    /// </summary>
     public static WebhookMessage Ignore(string eventType) =>
-        new() { Outcome = WebhookMessageOutcome.Ignored, IgnoredEvent = eventType };
+        new() { Outcome = WebhookMessageOutcome.Ignored, IgnoredEvent = IsToken(eventType) ? eventType : "unknown" };
+
+    private static bool IsToken(string text) =>
+        text.Length is > 0 and <= 32 && !text.AsSpan().ContainsAnyExcept(_tokenCharacters);
+
+    private static readonly System.Buffers.SearchValues<char> _tokenCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
 }
