@@ -30,6 +30,7 @@ public sealed class MqttBridge : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ReconnectBackoff _backoff;
     private long _lastDropLog = long.MinValue;
+    private int _disposed;
     private Task? _running;
     private volatile BridgeState _state = BridgeState.Created;
 
@@ -73,6 +74,11 @@ public sealed class MqttBridge : IAsyncDisposable
     /// <summary>Lets the appends in flight finish and be acknowledged, then disconnects, keeping the session on the broker.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_running is not null)
         {
