@@ -22,7 +22,7 @@ public sealed class MqttBridge : IAsyncDisposable
     // A session that lasted this long went well: the next failure starts the backoff again from its first step.
     private static readonly TimeSpan _healthySession = TimeSpan.FromSeconds(30);
 
-    // A Mosquitto log line per dropped message would flood the log when a broad filter catches unrelated traffic.
+    // A log line per dropped message would flood the log when a broad filter catches unrelated traffic.
     private static readonly TimeSpan _dropLogInterval = TimeSpan.FromMinutes(1);
 
     private readonly BridgeDefinition _definition;
