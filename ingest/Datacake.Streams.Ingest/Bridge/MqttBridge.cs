@@ -22,7 +22,7 @@ public sealed class MqttBridge : IAsyncDisposable
     // A session that lasted this long went well: the next failure starts the backoff again from its first step.
     private static readonly TimeSpan _healthySession = TimeSpan.FromSeconds(30);
 
-    // A Mosquitto log line per dropped message would flood the log when a broad filter catches unrelated traffic.
+    // A log line per dropped message would flood the log when a broad filter catches unrelated traffic.
     private static readonly TimeSpan _dropLogInterval = TimeSpan.FromMinutes(1);
 
     private readonly BridgeDefinition _definition;
@@ -30,6 +30,7 @@ public sealed class MqttBridge : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ReconnectBackoff _backoff;
     private long _lastDropLog = long.MinValue;
+    private int _disposed;
     private Task? _running;
     private volatile BridgeState _state = BridgeState.Created;
 
@@ -73,6 +74,11 @@ public sealed class MqttBridge : IAsyncDisposable
     /// <summary>Lets the appends in flight finish and be acknowledged, then disconnects, keeping the session on the broker.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_running is not null)
         {
