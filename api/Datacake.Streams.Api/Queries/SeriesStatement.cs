@@ -128,6 +128,14 @@ public static class SeriesStatement
 
     private static string DeviceFilter(IReadOnlyList<string> deviceIds)
     {
+        // influxd 1.6 plans a long OR chain of tag equalities slowly (1,000 devices: ~5.4 s measured here); one
+        // anchored regex over the tag index is far cheaper. Only for ids of [0-9a-z_] (every DeviceId), which need
+        // no escaping inside /…/; anything else keeps the quoted equality form.
+        if (deviceIds.Count > RegexFromDevices && deviceIds.All(IsPlainId))
+        {
+            return $"{InfluxQl.QuoteIdentifier("device")} =~ /^(?:{string.Join('|', deviceIds)})$/";
+        }
+
         var text = new StringBuilder(deviceIds.Count * 48);
         text.Append('(');
         for (int i = 0; i < deviceIds.Count; i++)
@@ -142,6 +150,10 @@ public static class SeriesStatement
 
         return text.Append(')').ToString();
     }
+
+    private const int RegexFromDevices = 8;
+
+    private static bool IsPlainId(string id) => id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiDigit(c) || char.IsAsciiLetterLower(c) || c == '_');
 
     private static StringBuilder AppendRollupExpression(StringBuilder text, Aggregate agg, int i) => agg switch
     {
