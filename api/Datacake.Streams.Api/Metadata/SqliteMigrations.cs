@@ -82,5 +82,9 @@ internal static class SqliteMigrations
                 device_id TEXT NOT NULL,
                 expires_at INTEGER NOT NULL);
             """),
+        (2, """
+            ALTER TABLE devices ADD COLUMN purged_at INTEGER;
+            CREATE INDEX devices_deleted ON devices(deleted_at) WHERE deleted_at IS NOT NULL AND purged_at IS NULL;
+            """),
     ];
 }

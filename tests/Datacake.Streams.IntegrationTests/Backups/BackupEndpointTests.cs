@@ -16,7 +16,7 @@ public sealed class BackupEndpointTests
         await bed.WriteAsync("raw", $"values,device=dev_0000000000000000000000000a temperature=1 {DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds() * 1_000_000L}\n");
         await using var host = await HostProcess.StartAsync(new Dictionary<string, string>
         {
-            ["DCS_OPERATOR_TOKEN"] = "operator-secret-for-test",
+            ["DCS_OPERATOR_TOKEN"] = "operator-secret-for-test-0123456789abcdef",
             ["DCS_INFLUX_DATABASE"] = bed.Database,
             ["DCS_INFLUX_BACKUP_HOST"] = ServiceEndpoints.Current.InfluxBackupHost,
             ["DCS_BACKUP_DIR"] = bed.Options.Directory!,
@@ -37,7 +37,7 @@ public sealed class BackupEndpointTests
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         }
 
-        host.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "operator-secret-for-test");
+        host.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "operator-secret-for-test-0123456789abcdef");
         using var started = await host.Http.PostAsync("/v1/ops/backups", null);
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var id = JsonNode.Parse(await started.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
