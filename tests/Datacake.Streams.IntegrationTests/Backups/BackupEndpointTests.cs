@@ -48,7 +48,8 @@ public sealed class BackupEndpointTests
         {
             var listing = JsonNode.Parse(await host.Http.GetStringAsync("/v1/ops/backups"))!;
             Assert.Null(listing["lastFailure"]);
-            listed = listing["backups"]!.AsArray().FirstOrDefault(b => b!["manifest"]!["id"]!.GetValue<string>() == id);
+            // The manifest is listed as soon as it is written; the second-site verification follows the copy.
+            listed = listing["backups"]!.AsArray().FirstOrDefault(b => b!["manifest"]!["id"]!.GetValue<string>() == id && b["verification"] is not null);
             if (listed is null)
             {
                 await Task.Delay(50);
