@@ -37,6 +37,7 @@ public static class AccessApi
         services.AddSingleton<CallerResolver>();
         services.AddSingleton<AccessGuard>();
         services.AddSingleton<GrantableDevices>();
+        Datacake.Streams.Processing.Hosting.ProcessingServices.AddPayloadDecoders(services, configuration);
         services.AddSingleton<RegistryMirror>();
         services.AddSingleton<DeviceDeletion>();
         services.AddSingleton<IDeviceReadAccess, StoreDeviceReadAccess>();
@@ -65,6 +66,7 @@ public static class AccessApi
         v1.MapTokensApi();
         v1.MapWebhooksApi();
         v1.MapDecodersApi();
+        v1.MapDecoderTestApi();
         return app;
     }
 }

@@ -8,7 +8,7 @@ public sealed record CreateDecoderRequest(string? Name, string? Source);
 
 public sealed record DecoderResponse(string Id, string WorkspaceId, string Name, string Source, DateTimeOffset CreatedAt);
 
-/// <summary>A workspace's JavaScript payload decoders. The dry run (<c>POST /v1/decoders/{id}/test</c>) belongs to processing.</summary>
+/// <summary>A workspace's JavaScript payload decoders. The dry run is <see cref="DecoderTestEndpoint"/>.</summary>
 public static class DecodersEndpoints
 {
     public static RouteGroupBuilder MapDecodersApi(this RouteGroupBuilder v1)

@@ -1,8 +1,13 @@
+using Datacake.Streams.Access;
+using Datacake.Streams.Processing.Decoding;
+using Datacake.Streams.Processing.Dedup;
 using Datacake.Streams.Processing.Pipeline;
-using Datacake.Streams.Processing.Values;
+using Datacake.Streams.Processing.Replay;
+using Datacake.Streams.Processing.State;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Processing.Hosting;
@@ -12,18 +17,62 @@ public static class ProcessingServices
     /// <summary>
     /// The processing role: options (section "Processing"), the pipeline as a hosted service, its metrics and a
     /// readiness check. Needs the core services (record log, InfluxDB client, signer, registry view, TimeProvider).
-    /// A registered <see cref="IRecordVerdicts"/> wins over the built-in JSON-values one.
+    /// The verdicts are <see cref="GuardedVerdicts"/> (replay guard + dedup persisted under
+    /// <see cref="ProcessingOptions.StateDirectory"/>, all payload decoders); a registered <see cref="IRecordVerdicts"/> wins.
     /// </summary>
     public static IServiceCollection AddProcessing(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<IValidateOptions<ProcessingOptions>, ProcessingOptionsValidator>();
         services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.SectionName)).ValidateOnStart();
-        services.TryAddSingleton<IRecordVerdicts>(_ => new InMemoryVerdicts());
+        services.AddSingleton<IValidateOptions<ReplayGuardOptions>, ReplayGuardOptionsValidator>();
+        services.AddOptions<ReplayGuardOptions>().Bind(configuration.GetSection(ReplayGuardOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DuplicateFilterOptions>, DuplicateFilterOptionsValidator>();
+        services.AddOptions<DuplicateFilterOptions>().Bind(configuration.GetSection(DuplicateFilterOptions.Section)).ValidateOnStart();
+        services.AddPayloadDecoders(configuration);
+        services.TryAddSingleton<IRecordVerdicts>(sp => new GuardedVerdicts(
+            new PartitionStateStore(StateDirectory(sp.GetRequiredService<IOptions<ProcessingOptions>>().Value, configuration)),
+            sp.GetRequiredService<IOptions<ReplayGuardOptions>>().Value,
+            sp.GetRequiredService<IOptions<DuplicateFilterOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<RegistryView>(),
+            sp.GetRequiredService<UplinkDecoder>(),
+            sp.GetService<ILogger<GuardedVerdicts>>()));
         services.TryAddSingleton(sp => new ProcessingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<ProcessingService>();
         services.AddHostedService(sp => sp.GetRequiredService<ProcessingService>());
         services.AddHealthChecks().AddCheck<ProcessingHealthCheck>("processing", tags: ["ready"]);
         return services;
+    }
+
+    /// <summary>
+    /// The payload decoders (section "Processing:JavaScript"): one <see cref="JavaScriptDecoder"/> per process (its
+    /// compiled-script cache and idle engines are shared), the device and uplink decoders, and the dry run of the API.
+    /// Safe to call from several areas.
+    /// </summary>
+    public static IServiceCollection AddPayloadDecoders(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JavaScriptDecoderOptions>, JavaScriptDecoderOptionsValidator>());
+        services.AddOptions<JavaScriptDecoderOptions>().Bind(configuration.GetSection(JavaScriptDecoderOptions.Section)).ValidateOnStart();
+        services.TryAddSingleton(sp => new JavaScriptDecoder(sp.GetRequiredService<IOptions<JavaScriptDecoderOptions>>().Value));
+        services.TryAddSingleton(sp => new DevicePayloadDecoder(sp.GetRequiredService<RegistryView>(), sp.GetRequiredService<JavaScriptDecoder>()));
+        services.TryAddSingleton(sp => new UplinkDecoder(sp.GetRequiredService<DevicePayloadDecoder>()));
+        services.TryAddSingleton(sp => new DecoderDryRun(sp.GetRequiredService<JavaScriptDecoder>()));
+        return services;
+    }
+
+    /// <summary>The configured folder, else <c>&lt;Streams:DataDirectory&gt;/processing/state</c> (the host's default data folder is "data").</summary>
+    public static string StateDirectory(ProcessingOptions options, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (!string.IsNullOrWhiteSpace(options.StateDirectory))
+        {
+            return Path.GetFullPath(options.StateDirectory);
+        }
+
+        var dataDirectory = configuration["Streams:DataDirectory"];
+        return Path.Combine(Path.GetFullPath(string.IsNullOrWhiteSpace(dataDirectory) ? "data" : dataDirectory), "processing", "state");
     }
 }

@@ -54,6 +54,12 @@ public sealed record ProcessingOptions
     /// <summary>Most partitions one member may own (one substream each).</summary>
     public int MaxPartitions { get; init; } = 256;
 
+    /// <summary>
+    /// Folder of the per-partition replay/dedup state files; empty means <c>&lt;Streams:DataDirectory&gt;/processing/state</c>.
+    /// Must be on local disk of the member that owns the partitions (each member loads it on assignment).
+    /// </summary>
+    public string? StateDirectory { get; init; }
+
     /// <summary>How long a graceful stop waits for in-flight batches to be written and committed.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
