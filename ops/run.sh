@@ -14,4 +14,8 @@ set -a
 source <("$repo_root/ops/services.sh" env)
 set +a
 
+# Data (FasterLog, metadata store, keys, operator.token) under the repository's ./data unless DCS_DATA_DIR says
+# otherwise: `dotnet run` would otherwise resolve the relative default against the project folder.
+export DCS_DATA_DIR="${DCS_DATA_DIR:-$repo_root/data}"
+
 exec dotnet run -c Release --project api/Datacake.Streams.Api -- "$@"
