@@ -81,6 +81,18 @@ public sealed class WholeFlowTests : IAsyncLifetime
         Assert.Contains("raw", retention.Body, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, (await _api.GetAsync("/v1/ops/retention", owner)).Status);
 
+        // Deleting the device (confirmed) hides its data from every read; restoring it within the window brings it back.
+        var confirm = (await _api.ExpectAsync(HttpStatusCode.Conflict, HttpMethod.Delete, $"/v1/devices/{device}", owner)).Str("confirm");
+        Assert.Equal(HttpStatusCode.OK, (await _api.GetAsync($"/v1/devices/{device}/last", owner)).Status);
+        await _api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/devices/{device}?confirm={Uri.EscapeDataString(confirm)}", owner);
+        var hidden = await _api.GetAsync($"/v1/devices/{device}/series?fields=temperature&from={from}&to={to}", owner);
+        Assert.Equal(HttpStatusCode.NotFound, hidden.Status);
+        Assert.DoesNotContain("21.5", hidden.Body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync($"/v1/devices/{device}/last", owner)).Status);
+        await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Post, $"/v1/devices/{device}/restore", owner);
+        var back = await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, $"/v1/devices/{device}/series?fields=temperature&from={from}&to={to}", owner);
+        Assert.Contains("21.5", back.Body, StringComparison.Ordinal);
+
         // InfluxDB holds the device id as the only tag: no name, no workspace.
         var stored = await InfluxQueryAsync($"SHOW TAG VALUES ON \"{_database}\" FROM \"values\" WITH KEY = \"device\"");
         Assert.Contains(device, stored, StringComparison.Ordinal);
