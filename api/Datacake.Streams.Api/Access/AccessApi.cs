@@ -41,9 +41,7 @@ public static class AccessApi
         services.AddSingleton<RegistryMirror>();
         services.AddSingleton<DeviceDeletion>();
         services.AddSingleton<IDeviceReadAccess, StoreDeviceReadAccess>();
-        services.AddSingleton<OperatorTokenCheck>();
-        services.AddSingleton<IOperatorCheck>(sp => sp.GetRequiredService<OperatorTokenCheck>());
-        services.AddSingleton<Datacake.Streams.Api.Backups.IBackupOperatorCheck>(sp => sp.GetRequiredService<OperatorTokenCheck>());
+        services.AddSingleton<IOperatorCheck, OperatorTokenCheck>();
         services.AddSingleton<Datacake.Streams.Api.Backups.IMetadataSnapshot>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<Datacake.Streams.Api.Backups.IDeletedDevices, StoreDeletedDevices>();
         services.AddSingleton<RegistryReconciler>();

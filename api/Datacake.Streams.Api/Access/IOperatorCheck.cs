@@ -9,3 +9,9 @@ public interface IOperatorCheck
 {
     bool IsOperator(HttpContext context);
 }
+
+/// <summary>The check on a node without identity (no <c>api</c> role): nobody is the operator, closed by default.</summary>
+public sealed class NoOperatorCheck : IOperatorCheck
+{
+    public bool IsOperator(HttpContext context) => false;
+}

@@ -7,7 +7,7 @@ namespace Datacake.Streams.Api.Access;
 /// the operator credential. Nothing else is an operator, and the operator is nothing else: workspace endpoints refuse
 /// it through <see cref="CallerResolver"/>.
 /// </summary>
-internal sealed class OperatorTokenCheck(OperatorCredential credential) : IOperatorCheck, Backups.IBackupOperatorCheck
+internal sealed class OperatorTokenCheck(OperatorCredential credential) : IOperatorCheck
 {
     private const string BearerScheme = "Bearer ";
 

@@ -1,3 +1,4 @@
+using Datacake.Streams.Api.Access;
 using System.Text.Json;
 using Datacake.Streams.Ids;
 
@@ -28,7 +29,7 @@ public static class BackupEndpoints
         var group = endpoints.MapGroup("/v1/ops/backups").WithTags("Backups").AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
-            if (http.RequestServices.GetRequiredService<IBackupOperatorCheck>().IsOperator(http))
+            if (http.RequestServices.GetRequiredService<IOperatorCheck>().IsOperator(http))
             {
                 return await next(context);
             }

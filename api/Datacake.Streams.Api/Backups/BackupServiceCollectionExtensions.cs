@@ -1,3 +1,4 @@
+using Datacake.Streams.Api.Access;
 using System.Security.Cryptography;
 using System.Text;
 using Datacake.Streams.Api.Hosting;
@@ -35,7 +36,7 @@ public static class BackupServiceCollectionExtensions
         services.AddSingleton(sp => new BackupRestorer(sp.GetRequiredService<BackupService>(), sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService(sp => new BackupSchedulerGate(sp));
         services.AddHostedService<DevicePurgeService>();
-        services.TryAddSingleton<IBackupOperatorCheck>(sp => new ConfiguredOperatorToken(configuration["Access:OperatorToken"]));
+        services.TryAddSingleton<IOperatorCheck, NoOperatorCheck>();
         return services;
     }
 
@@ -81,31 +82,5 @@ public static class BackupServiceCollectionExtensions
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => _scheduler?.StopAsync(cancellationToken) ?? Task.CompletedTask;
-    }
-}
-
-/// <summary>
-/// The operator check until identity's is wired: the bearer token equals <c>Access:OperatorToken</c>
-/// (DCS_OPERATOR_TOKEN), compared in constant time. With no token configured nobody is an operator.
-/// </summary>
-public sealed class ConfiguredOperatorToken(string? token) : IBackupOperatorCheck
-{
-    private readonly byte[]? _expected = string.IsNullOrEmpty(token) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(token));
-
-    public bool IsOperator(HttpContext context)
-    {
-        if (_expected is null)
-        {
-            return false;
-        }
-
-        var header = context.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim()));
-        return CryptographicOperations.FixedTimeEquals(presented, _expected);
     }
 }

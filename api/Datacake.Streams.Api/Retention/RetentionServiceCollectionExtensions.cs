@@ -28,12 +28,7 @@ public static class RetentionServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
 
         // Until identity registers the real check, nobody is an operator: closed by default.
-        services.TryAddSingleton<IOperatorCheck, NoOperator>();
+        services.TryAddSingleton<IOperatorCheck, NoOperatorCheck>();
         return services;
-    }
-
-    private sealed class NoOperator : IOperatorCheck
-    {
-        public bool IsOperator(HttpContext context) => false;
     }
 }
