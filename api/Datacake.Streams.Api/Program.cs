@@ -1,6 +1,7 @@
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Backups;
 using Datacake.Streams.Api.Hosting;
+using Datacake.Streams.Api.Observability;
 using Datacake.Streams.Ingest.Http;
 using Datacake.Streams.Ingest.Webhooks;
 using Datacake.Streams.Api.Grafana;
@@ -13,6 +14,7 @@ builder.AddStreamsHost();
 
 var app = builder.Build();
 app.MapHealthApi();
+app.MapObservabilityApi();
 app.MapAccessApi();
 app.MapDeviceIngestApi();
 app.MapWebhookIngestApi();

@@ -3,6 +3,7 @@ using Datacake.Streams.Ingest;
 using Datacake.Streams.Ingest.Webhooks;
 using Datacake.Streams.Ingest.Bridge;
 using Datacake.Streams.Api.Queries;
+using Datacake.Streams.Api.Observability;
 using Datacake.Streams.Api.Retention;
 using Microsoft.Extensions.Options;
 
@@ -58,6 +59,7 @@ public static class StreamsHostBuilder
         }
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddObservability();
         return builder;
     }
 }

@@ -4,15 +4,15 @@ namespace Datacake.Streams.Ingest.Bridge;
 
 /// <summary>
 /// What one bridge has done since it started, for tests, logs and a future status API; every change is also counted
-/// on the meter <c>Datacake.Streams.Ingest.Bridge</c> (instrument <c>dcs.bridge.messages</c>, tags bridge and outcome).
+/// on the meter <c>Datacake.Streams.Ingest.Bridge</c> (instrument <c>messages</c>, tags bridge and outcome).
 /// </summary>
 public sealed class BridgeCounters
 {
     public const string MeterName = "Datacake.Streams.Ingest.Bridge";
 
     private static readonly Meter _meter = new(MeterName);
-    private static readonly Counter<long> _messages = _meter.CreateCounter<long>("dcs.bridge.messages", description: "bridged MQTT messages by outcome");
-    private static readonly Counter<long> _sessions = _meter.CreateCounter<long>("dcs.bridge.sessions", description: "broker sessions opened");
+    private static readonly Counter<long> _messages = _meter.CreateCounter<long>("messages", description: "bridged MQTT messages by outcome");
+    private static readonly Counter<long> _sessions = _meter.CreateCounter<long>("sessions", description: "broker sessions opened");
 
     private readonly string _bridge;
     private long _appended;

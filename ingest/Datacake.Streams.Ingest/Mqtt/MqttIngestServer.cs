@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Authentication;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ingest.Http;
@@ -70,7 +71,12 @@ public sealed partial class MqttIngestServer(
                 throw new InvalidOperationException($"plain MQTT is only allowed on loopback, not {plain}");
             }
 
-            builder.WithDefaultEndpoint().WithDefaultEndpointBoundIPAddress(plain.Address).WithDefaultEndpointPort(plain.Port);
+            // MQTTnet opens an IPv6 socket on [::] beside the configured IPv4 address unless told otherwise, which
+            // would put plain MQTT on every interface: bind exactly the configured address, one family.
+            builder.WithDefaultEndpoint()
+                .WithDefaultEndpointBoundIPAddress(OfFamily(plain.Address, AddressFamily.InterNetwork))
+                .WithDefaultEndpointBoundIPV6Address(OfFamily(plain.Address, AddressFamily.InterNetworkV6))
+                .WithDefaultEndpointPort(plain.Port);
             PlainEndpoint = plain;
         }
         else
@@ -82,7 +88,8 @@ public sealed partial class MqttIngestServer(
         if (certificate is not null && MqttIngestOptions.TryParseEndpoint(tlsText, out var tls))
         {
             builder.WithEncryptedEndpoint()
-                .WithEncryptedEndpointBoundIPAddress(tls.Address)
+                .WithEncryptedEndpointBoundIPAddress(OfFamily(tls.Address, AddressFamily.InterNetwork))
+                .WithEncryptedEndpointBoundIPV6Address(OfFamily(tls.Address, AddressFamily.InterNetworkV6))
                 .WithEncryptedEndpointPort(tls.Port)
                 .WithEncryptionCertificate(certificate.Certificate)
                 .WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13);
@@ -247,4 +254,13 @@ public sealed partial class MqttIngestServer(
             }
         });
     }
+
+    /// <summary>
+    /// The address for one family's socket: the configured one if it is of that family, "any" of the family when the
+    /// configured address is "any" (0.0.0.0 or [::] mean every interface), else none (MQTTnet opens no socket).
+    /// </summary>
+    internal static IPAddress OfFamily(IPAddress configured, AddressFamily family) =>
+        configured.AddressFamily == family ? configured
+        : configured.Equals(IPAddress.Any) || configured.Equals(IPAddress.IPv6Any) ? (family == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any)
+        : IPAddress.None;
 }

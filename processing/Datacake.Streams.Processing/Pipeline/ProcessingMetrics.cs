@@ -9,24 +9,22 @@ public sealed class ProcessingMetrics : IDisposable
     public const string MeterName = "Datacake.Streams.Processing";
 
     private readonly Meter _meter;
-    private readonly Counter<long> _recordsIn;
-    private readonly Counter<long> _accepted;
-    private readonly Counter<long> _pointsWritten;
     private readonly Counter<long> _deadLettered;
-    private readonly Counter<long> _duplicates;
     private readonly Counter<long> _writeErrors;
     private readonly Histogram<double> _writeLatency;
 
     public ProcessingMetrics(IMeterFactory? meterFactory = null)
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _recordsIn = _meter.CreateCounter<long>("dcs.processing.records.in", description: "Records read from dcs.raw");
-        _accepted = _meter.CreateCounter<long>("dcs.processing.records.accepted", description: "Records whose points were written");
-        _pointsWritten = _meter.CreateCounter<long>("dcs.processing.points.written", description: "Points InfluxDB accepted");
-        _deadLettered = _meter.CreateCounter<long>("dcs.processing.records.deadlettered", description: "Records sent to dcs.deadletter, by reason");
-        _duplicates = _meter.CreateCounter<long>("dcs.processing.records.duplicates", description: "Duplicate records dropped");
-        _writeErrors = _meter.CreateCounter<long>("dcs.processing.write.errors", description: "Failed InfluxDB writes (retried)");
-        _writeLatency = _meter.CreateHistogram<double>("dcs.processing.write.duration", unit: "ms", description: "InfluxDB batch write latency");
+        // The per-record counts are plain interlocked totals read at collection time: no listener callback on the
+        // consumer thread per record, and nothing counted before an exporter started listening is lost.
+        _meter.CreateObservableCounter("records.read", () => RecordsIn, description: "Records read from dcs.raw");
+        _meter.CreateObservableCounter("records.accepted", () => Accepted, description: "Records whose points were written");
+        _meter.CreateObservableCounter("points.written", () => Interlocked.Read(ref _pointsWrittenTotal), description: "Points InfluxDB accepted");
+        _meter.CreateObservableCounter("records.duplicates", () => Duplicates, description: "Duplicate records dropped");
+        _deadLettered = _meter.CreateCounter<long>("records.deadlettered", description: "Records sent to dcs.deadletter, by reason");
+        _writeErrors = _meter.CreateCounter<long>("write.errors", description: "Failed InfluxDB writes (retried)");
+        _writeLatency = _meter.CreateHistogram<double>("write.duration", unit: "ms", description: "InfluxDB batch write latency");
     }
 
     public long RecordsIn => Interlocked.Read(ref _recordsInTotal);
@@ -41,29 +39,27 @@ public sealed class ProcessingMetrics : IDisposable
 
     private long _recordsInTotal;
     private long _acceptedTotal;
+    private long _pointsWrittenTotal;
     private long _duplicatesTotal;
     private long _deadLetteredTotal;
     private long _writeErrorsTotal;
 
     internal void RecordIn()
     {
-        _recordsIn.Add(1);
         Interlocked.Increment(ref _recordsInTotal);
     }
 
     internal void Written(int records, int points, TimeSpan elapsed)
     {
-        _accepted.Add(records);
-        _pointsWritten.Add(points);
         _writeLatency.Record(elapsed.TotalMilliseconds);
         Interlocked.Add(ref _acceptedTotal, records);
+        Interlocked.Add(ref _pointsWrittenTotal, points);
     }
 
     internal void DuplicatesDropped(int count)
     {
         if (count > 0)
         {
-            _duplicates.Add(count);
             Interlocked.Add(ref _duplicatesTotal, count);
         }
     }

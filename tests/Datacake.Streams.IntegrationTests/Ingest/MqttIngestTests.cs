@@ -37,6 +37,44 @@ public sealed class MqttIngestTests : IAsyncLifetime
     private string Topic => $"devices/{_host.Device}/measurements";
 
     [Fact]
+    public void Plain_and_tls_listeners_bind_only_the_configured_loopback_address_of_one_family()
+    {
+        foreach (var endpoint in new[] { _host.Mqtt.PlainEndpoint!, _host.Mqtt.TlsEndpoint! })
+        {
+            var listening = ListeningAddresses(endpoint.Port);
+            Assert.Equal(["127.0.0.1"], listening);
+        }
+    }
+
+    /// <summary>Local addresses of the sockets in LISTEN state on a port, from the kernel's own tables.</summary>
+    private static List<string> ListeningAddresses(int port)
+    {
+        var found = new List<string>();
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            foreach (var line in File.ReadLines(table).Skip(1))
+            {
+                var columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var local = columns[1].Split(':');
+                const string Listen = "0A";
+                if (columns[3] == Listen && Convert.ToInt32(local[1], 16) == port)
+                {
+                    var bytes = Convert.FromHexString(local[0]);
+                    // The kernel prints each 32-bit word in host (little-endian) order.
+                    for (var word = 0; word < bytes.Length; word += 4)
+                    {
+                        Array.Reverse(bytes, word, 4);
+                    }
+
+                    found.Add(new System.Net.IPAddress(bytes).ToString());
+                }
+            }
+        }
+
+        return found;
+    }
+
+    [Fact]
     public async Task A_qos1_publish_is_acknowledged_after_it_is_an_anonymous_raw_record()
     {
         var client = await ConnectAsync(_host.DeviceToken.Secret);
