@@ -140,7 +140,7 @@ backupRestore.SetAction((parse, ct) =>
     }
 
     return Api(parse, ct, api => Spin("restore", () => api.PostAsync(
-    $"/v1/ops/backups/{parse.GetValue(idArgument)}/restore",
+        $"/v1/ops/backups/{parse.GetValue(idArgument)}/restore",
         new { target = parse.GetValue(swap) ? "swap" : "new", swap = parse.GetValue(swap), confirm = parse.GetValue(confirm) },
         ct)));
 });

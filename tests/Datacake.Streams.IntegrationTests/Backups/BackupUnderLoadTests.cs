@@ -17,7 +17,10 @@ namespace Datacake.Streams.IntegrationTests.Backups;
 /// <summary>
 /// A backup taken while devices stream measurements over HTTP into the real executable: the manifest's counts are
 /// what InfluxDB holds up to the backup's end, series by series, and every point acknowledged up to that end is in them.
+/// Alone in its collection (run after the parallel tests): the load is this test's, not the rest of the suite's.
 /// </summary>
+[Collection(nameof(BackupUnderLoadTests))]
+[CollectionDefinition(nameof(BackupUnderLoadTests), DisableParallelization = true)]
 public sealed class BackupUnderLoadTests(ITestOutputHelper output)
 {
     private const int Devices = 4;

@@ -11,6 +11,7 @@ using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.IntegrationTests.AccessApi;
 using Datacake.Streams.IntegrationTests.Hosting;
+using Xunit.Abstractions;
 
 namespace Datacake.Streams.IntegrationTests.Backups;
 
@@ -19,7 +20,7 @@ namespace Datacake.Streams.IntegrationTests.Backups;
 /// second site, keeps acknowledging writes, is stopped by the drill; the drill brings up a standby influxd from the
 /// second site alone, starts the host against it, and clients are served by the standby.
 /// </summary>
-public sealed class FailoverDrillTests
+public sealed class FailoverDrillTests(ITestOutputHelper output)
 {
     private const int BeforeBackup = 120;
     private const int AfterBackup = 40;
@@ -101,6 +102,7 @@ public sealed class FailoverDrillTests
                 "--dcs", $"dotnet {DcsCli.Dll}",
                 "--keep",
             ]);
+        output.WriteLine(drill.Output);
         var facts = DcsCli.Facts(drill.Output);
         try
         {
