@@ -23,8 +23,8 @@ namespace Datacake.Streams.IntegrationTests.Backups;
 [CollectionDefinition(nameof(BackupUnderLoadTests), DisableParallelization = true)]
 public sealed class BackupUnderLoadTests(ITestOutputHelper output)
 {
-    private const int Devices = 4;
-    private const int PointsPerRequest = 25;
+    private const int Devices = 8;
+    private const int PointsPerRequest = 100;
 
     [Fact]
     public async Task Backup_during_steady_HTTP_ingest_counts_exactly_what_InfluxDB_holds_up_to_its_end()
@@ -69,7 +69,7 @@ public sealed class BackupUnderLoadTests(ITestOutputHelper output)
                 await sender.WaitUntilAcceptedAsync(TimeSpan.FromSeconds(30));
             }
 
-            // Steady load: every device sends 25 points per request, back to back, stamped "now" (unique per device).
+            // Steady load: every device sends 100 points per request, back to back, stamped "now" (unique per device).
             using var stop = new CancellationTokenSource();
             var clock = Stopwatch.StartNew();
             var streams = senders.Select(s => Task.Run(() => s.RunAsync(stop.Token))).ToList();
