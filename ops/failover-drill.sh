@@ -10,7 +10,7 @@
 #   --stop-signal SIG        TERM (default: a clean shutdown) or KILL (a crash) for --primary-pid
 #   --primary-url URL        the primary influxd, read just before the stop: its newest point is the RPO reference
 #                            when --last-ack is not given (password in $DCS_DRILL_PRIMARY_PASSWORD)
-#   --primary-user U, --primary-db DB
+#   --primary-user U, --primary-db DB (default: the database of the newest backup)
 #   --last-ack TIME          the last acknowledged write (RFC 3339, or unix seconds), the RPO reference
 # Standby (a private influxd on free loopback ports, own config and data folder, auth off):
 #   --host-cmd CMD           starts the host against the standby ("dotnet /opt/dcs/datacake-streams.dll"); it gets this
@@ -107,6 +107,11 @@ trap cleanup EXIT
 # The primary's newest point, read while it still answers (the RPO reference when no --last-ack is given).
 primary_newest=
 if [[ -n $primary_url ]]; then
+  if [[ -z $primary_db ]]; then
+    # The database the backups are of: the newest manifest's (ids sort by time).
+    newest_manifest=$(ls -d "$secondary"/bk-*/manifest.json 2>/dev/null | sort | tail -n 1 || true)
+    [[ -z $newest_manifest ]] || primary_db=$(sed -n 's/^ *"database": *"\([^"]*\)".*/\1/p' "$newest_manifest" | head -n 1)
+  fi
   primary_newest=$(curl -s -m 10 -G "$primary_url/query" ${primary_user:+-u "$primary_user:${DCS_DRILL_PRIMARY_PASSWORD:-}"} \
     --data-urlencode "db=${primary_db}" --data-urlencode "epoch=ns" \
     --data-urlencode "q=SELECT * FROM \"${primary_db}\".\"raw\"./.*/ ORDER BY time DESC LIMIT 1" |

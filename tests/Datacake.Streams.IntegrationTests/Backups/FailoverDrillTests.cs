@@ -11,6 +11,7 @@ using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.IntegrationTests.AccessApi;
 using Datacake.Streams.IntegrationTests.Hosting;
+using Datacake.Streams.IntegrationTests.Services;
 using Xunit.Abstractions;
 
 namespace Datacake.Streams.IntegrationTests.Backups;
@@ -155,7 +156,7 @@ public sealed class FailoverDrillTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Drill_without_a_primary_restores_the_second_site_and_fails_with_exit_6_on_a_damaged_archive()
+    public async Task Drill_restore_only_measures_rpo_to_the_primarys_newest_point_and_fails_with_exit_6_on_a_damaged_archive()
     {
         await using var bed = await BackupTestBed.CreateAsync();
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-15).ToUnixTimeMilliseconds() * 1_000_000L;
@@ -172,7 +173,17 @@ public sealed class FailoverDrillTests(ITestOutputHelper output)
         var last = await bed.Service.TakeAsync(new BackupRequest(), CancellationToken.None);
         Assert.Equal(BackupKind.Incremental, last.Kind);
 
-        var drill = await RunRestoreOnlyAsync(bed.Options.SecondaryDirectory!);
+        // A point the primary took after the last backup: 101 s newer than the newest backed-up one, the RPO.
+        await bed.WriteAsync("raw", $"values,device={DeviceId.New()} temperature=1 {t0 + (400 * 1_000_000_000L)}\n");
+
+        var endpoints = ServiceEndpoints.Current;
+        var drill = await DcsCli.WithEnvironmentAsync(
+            new Dictionary<string, string> { ["DCS_DRILL_PRIMARY_PASSWORD"] = endpoints.InfluxPassword },
+            TimeSpan.FromSeconds(90),
+            [
+                "bash", Path.Combine(DcsCli.RepositoryRoot, "ops", "failover-drill.sh"), "--secondary", bed.Options.SecondaryDirectory!, "--dcs", $"dotnet {DcsCli.Dll}",
+                "--primary-url", endpoints.InfluxUrl, "--primary-user", endpoints.InfluxUser,
+            ]);
         var facts = DcsCli.Facts(drill.Output);
         Assert.True(drill.ExitCode == 0, $"drill exited {drill.ExitCode}\n{drill.Output}\n{drill.Error}");
         Assert.Equal(last.Id, facts["backup"]);
@@ -180,7 +191,8 @@ public sealed class FailoverDrillTests(ITestOutputHelper output)
         Assert.Equal("ok", facts["counts"]);
         Assert.Equal("300", facts["points.raw.values"]);
         Assert.Equal("1", facts["points.meta.meta"]);
-        Assert.Equal("primary-stop", facts["rpo_reference"]);
+        Assert.Equal("primary-newest-point", facts["rpo_reference"]);
+        Assert.InRange(Seconds(facts["rpo_seconds"]), 100.999, 101.001);
         Assert.InRange(Seconds(facts["rto_seconds"]), 0.001, 60);
         Assert.False(facts.ContainsKey("standby_host_pid"), "no host was asked for");
         Assert.False(Directory.Exists(facts["standby_work"]), "the standby's folder is left behind without --keep");
@@ -188,18 +200,15 @@ public sealed class FailoverDrillTests(ITestOutputHelper output)
         // A damaged archive on the second site fails the drill with the verification exit code, naming the file.
         var shard = last.Files.First(f => f.Path.EndsWith(".tar.gz", StringComparison.Ordinal));
         await File.AppendAllTextAsync(Path.Combine(bed.Options.SecondaryDirectory!, last.Id, shard.Path), "x");
-        var damaged = await RunRestoreOnlyAsync(bed.Options.SecondaryDirectory!);
+        var damaged = await DcsCli.WithEnvironmentAsync(
+            new Dictionary<string, string>(),
+            TimeSpan.FromSeconds(90),
+            ["bash", Path.Combine(DcsCli.RepositoryRoot, "ops", "failover-drill.sh"), "--secondary", bed.Options.SecondaryDirectory!, "--dcs", $"dotnet {DcsCli.Dll}"]);
         Assert.True(damaged.ExitCode == 6, $"drill exited {damaged.ExitCode}\n{damaged.Output}\n{damaged.Error}");
         Assert.Equal("failed", DcsCli.Facts(damaged.Output)["result"]);
         Assert.Contains(shard.Path, damaged.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("rto_seconds=", damaged.Output, StringComparison.Ordinal);
     }
-
-    private static Task<Services.CommandResult> RunRestoreOnlyAsync(string secondary) =>
-        DcsCli.WithEnvironmentAsync(
-            new Dictionary<string, string>(),
-            TimeSpan.FromSeconds(90),
-            ["bash", Path.Combine(DcsCli.RepositoryRoot, "ops", "failover-drill.sh"), "--secondary", secondary, "--dcs", $"dotnet {DcsCli.Dll}"]);
 
     private static double Temperature(int n) => 20 + (n * 0.5);
 
