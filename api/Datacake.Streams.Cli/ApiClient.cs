@@ -10,9 +10,28 @@ public sealed record ApiAnswer(int Status, JsonNode? Body)
 {
     public int ExitCode => ExitCodes.FromStatus(Status);
 
-    /// <summary>A problem body's detail, else the status.</summary>
-    public string Describe() =>
-        Body?["detail"]?.GetValue<string>() is { } detail ? $"HTTP {Status}: {Body["title"]?.GetValue<string>()}: {detail}" : $"HTTP {Status}";
+    /// <summary>What went wrong, for a person: the problem body's title and detail, with what to do about a refused token.</summary>
+    public string Describe()
+    {
+        var problem = Body as JsonObject;
+        var title = problem?["title"] is JsonValue t && t.TryGetValue<string>(out var text) ? text : null;
+        var detail = problem?["detail"] is JsonValue d && d.TryGetValue<string>(out var more) ? more : null;
+        var what = (title, detail) switch
+        {
+            (null, null) => Body is JsonValue raw && raw.TryGetValue<string>(out var body) && body.Length > 0 ? $"HTTP {Status}: {Shorten(body)}" : $"HTTP {Status}",
+            (_, null) => $"HTTP {Status}: {title}",
+            (null, _) => $"HTTP {Status}: {detail}",
+            _ => $"HTTP {Status}: {title}: {detail}",
+        };
+        return Status switch
+        {
+            0 => $"the API did not answer ({detail ?? "no answer"}): check --url or DCS_API_URL",
+            401 or 403 => $"the API refused the operator token ({what}): check DCS_OPERATOR_TOKEN or --token-file",
+            _ => what,
+        };
+    }
+
+    private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "...";
 }
 
 /// <summary>The HTTP API with the operator token.</summary>

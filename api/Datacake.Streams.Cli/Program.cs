@@ -53,7 +53,7 @@ root.Subcommands.Add(retention);
 
 // backup now|list|verify|restore|restore-device
 var backup = new Command("backup", "Backups");
-var backupNow = new Command("now", "Take a backup now and wait for it (progress bar)");
+var backupNow = new Command("now", "Take a backup now and wait until it is copied to the second site and verified (progress on stderr)");
 backupNow.SetAction((parse, ct) => WithApi(parse, ct, async api =>
 {
     var started = await api.PostAsync("/v1/ops/backups", null, ct);
@@ -64,7 +64,7 @@ backupNow.SetAction((parse, ct) => WithApi(parse, ct, async api =>
 
     var id = started.Body?["id"]?.GetValue<string>() ?? "";
     ApiAnswer? done = null;
-    await AnsiConsole.Progress().StartAsync(async progress =>
+    await OperatorConsole.Progress().StartAsync(async progress =>
     {
         var task = progress.AddTask($"backup {id}");
         task.IsIndeterminate = true;
@@ -77,9 +77,12 @@ backupNow.SetAction((parse, ct) => WithApi(parse, ct, async api =>
                 break;
             }
 
-            if (listing.Body?["backups"]?.AsArray().FirstOrDefault(b => b?["manifest"]?["id"]?.GetValue<string>() == id) is { } entry)
+            // Listed once its manifest is written; done once the second site's copy is verified too.
+            var entry = listing.Body?["backups"]?.AsArray().FirstOrDefault(b => b?["manifest"]?["id"]?.GetValue<string>() == id);
+            var running = listing.Body?["running"]?.GetValue<string>() == id;
+            if (entry is not null && (entry["verification"] is not null || !running))
             {
-                done = new ApiAnswer(200, entry);
+                done = new ApiAnswer(200, entry.DeepClone());
                 break;
             }
 
@@ -89,13 +92,31 @@ backupNow.SetAction((parse, ct) => WithApi(parse, ct, async api =>
                 break;
             }
 
-            await Task.Delay(500, ct);
+            if (entry is null && !running)
+            {
+                done = new ApiAnswer(500, new JsonObject { ["title"] = "Backup failed", ["detail"] = $"backup {id} is neither running nor listed; see the server's log" });
+                break;
+            }
+
+            await Task.Delay(250, ct);
         }
 
         task.IsIndeterminate = false;
         task.Value = task.MaxValue;
     });
-    return done is null ? ExitCodes.Server : Print(done);
+    if (done is null)
+    {
+        return ExitCodes.Server;
+    }
+
+    var code = Print(done);
+    if (code == ExitCodes.Ok && done.Body?["verification"]?["secondaryOk"]?.GetValue<bool>() != true)
+    {
+        Console.Error.WriteLine($"dcs: backup {id} was taken but its copy on the second site is not verified: {done.Body?["verification"]?["problems"]?.ToJsonString()}");
+        return ExitCodes.VerificationFailed;
+    }
+
+    return code;
 }));
 var backupList = new Command("list", "List backups with their manifests and verification");
 backupList.SetAction((parse, ct) => Api(parse, ct, api => api.GetAsync("/v1/ops/backups", ct)));
@@ -110,10 +131,19 @@ backupVerify.SetAction((parse, ct) => WithApi(parse, ct, async api =>
 var swap = new Option<bool>("--swap") { Description = "Copy the verified restore back into the live database" };
 var confirm = new Option<bool>("--confirm") { Description = "Needed with --swap: it writes into the live database" };
 var backupRestore = new Command("restore", "Restore into a new database and verify its counts") { Arguments = { idArgument }, Options = { swap, confirm } };
-backupRestore.SetAction((parse, ct) => Api(parse, ct, api => Spin("restore", () => api.PostAsync(
-    $"/v1/ops/backups/{parse.GetValue(idArgument)}/restore",
-    new { target = parse.GetValue(swap) ? "swap" : "new", swap = parse.GetValue(swap), confirm = parse.GetValue(confirm) },
-    ct))));
+backupRestore.SetAction((parse, ct) =>
+{
+    if (parse.GetValue(swap) && !parse.GetValue(confirm))
+    {
+        Console.Error.WriteLine("dcs backup restore: --swap writes the backup's points into the live database: add --confirm");
+        return Task.FromResult(ExitCodes.Usage);
+    }
+
+    return Api(parse, ct, api => Spin("restore", () => api.PostAsync(
+        $"/v1/ops/backups/{parse.GetValue(idArgument)}/restore",
+        new { target = parse.GetValue(swap) ? "swap" : "new", swap = parse.GetValue(swap), confirm = parse.GetValue(confirm) },
+        ct)));
+});
 var device = new Option<string>("--device") { Description = "The device id (dev_...)", Required = true };
 var backupRestoreDevice = new Command("restore-device", "Bring one device's points back into the live database") { Arguments = { idArgument }, Options = { device } };
 backupRestoreDevice.SetAction((parse, ct) => Api(parse, ct, api => Spin("restore device", () => api.PostAsync(
@@ -132,19 +162,28 @@ var backupHost = new Option<string>("--backup-host") { Description = "host:port 
 var influxd = new Option<string>("--influxd") { Description = "influxd binary", DefaultValueFactory = _ => "influxd" };
 var influxUser = new Option<string?>("--influx-user") { Description = "InfluxDB user (when auth is on)" };
 var influxPassword = new Option<string?>("--influx-password") { Description = "InfluxDB password (or $DCS_DRILL_INFLUX_PASSWORD)" };
+var metadataTo = new Option<string?>("--metadata-to") { Description = "Also restore the newest metadata store snapshot to this file (the standby host's <data>/metadata.db)" };
 var drill = new Command("drill", "Restore the newest backup of the second site into a fresh influxd and verify it (used by ops/failover-drill.sh)")
 {
-    Options = { secondary, influxUrl, backupHost, influxd, influxUser, influxPassword },
+    Options = { secondary, influxUrl, backupHost, influxd, influxUser, influxPassword, metadataTo },
 };
-drill.SetAction((parse, ct) => Drill.RunAsync(
-    parse.GetValue(secondary)!,
-    new Uri(parse.GetValue(influxUrl)!),
-    parse.GetValue(backupHost)!,
-    parse.GetValue(influxd)!,
-    parse.GetValue(influxUser),
-    parse.GetValue(influxPassword) ?? Environment.GetEnvironmentVariable("DCS_DRILL_INFLUX_PASSWORD"),
-    Console.Out,
-    ct));
+drill.SetAction((parse, ct) =>
+{
+    if (!Uri.TryCreate(parse.GetValue(influxUrl), UriKind.Absolute, out var url))
+    {
+        Console.Error.WriteLine($"dcs drill: --influx-url '{parse.GetValue(influxUrl)}' is not a URL");
+        return Task.FromResult(ExitCodes.Usage);
+    }
+
+    var request = new DrillRequest(parse.GetValue(secondary)!, url, parse.GetValue(backupHost)!)
+    {
+        Influxd = parse.GetValue(influxd)!,
+        User = parse.GetValue(influxUser),
+        Password = parse.GetValue(influxPassword) ?? Environment.GetEnvironmentVariable("DCS_DRILL_INFLUX_PASSWORD"),
+        MetadataTo = parse.GetValue(metadataTo),
+    };
+    return Drill.RunAsync(request, Console.Out, ct);
+});
 root.Subcommands.Add(drill);
 
 var parsed = root.Parse(args);
@@ -186,7 +225,7 @@ async Task<int> WithApi(ParseResult parse, CancellationToken ct, Func<ApiClient,
 static async Task<ApiAnswer> Spin(string what, Func<Task<ApiAnswer>> call)
 {
     ApiAnswer? answer = null;
-    await AnsiConsole.Progress().StartAsync(async progress =>
+    await OperatorConsole.Progress().StartAsync(async progress =>
     {
         var task = progress.AddTask(what);
         task.IsIndeterminate = true;
