@@ -56,10 +56,13 @@ internal sealed class GuardedPartitionState : IPartitionState
                 case ReplayVerdict.DuplicateCounter:
                     return Verdict.Duplicate;
                 case ReplayVerdict.Replayed:
-                    // Saved state ahead of the commit (crash between the two): the record was written already.
-                    return position.Offset <= _coveredOffset
+                    // Saved state ahead of the commit (crash between the two): the record was written already. And a
+                    // message whose id was written before is that message again, arriving late (a Standard Webhooks
+                    // retry with its webhook-id, a TTS uplink's third gateway after the next uplink): a duplicate, as it
+                    // is when it lands in the same batch as the first copy, not a replay to dead-letter.
+                    return position.Offset <= _coveredOffset || _filter.IsDuplicate(record)
                         ? Verdict.Duplicate
-                        : Verdict.Reject(RejectReason.Replayed, ReplayDetail(record));
+                        : Verdict.Reject(RejectReason.Replayed, ReplayDetail(_guard, record));
                 case ReplayVerdict.TooOld:
                     return Verdict.Reject(RejectReason.TooOld, "point time is older than the raw retention");
                 case ReplayVerdict.TooFarInFuture:
@@ -133,7 +136,8 @@ internal sealed class GuardedPartitionState : IPartitionState
         }
     }
 
-    private static string ReplayDetail(in RawRecord record) => record.FrameCounter is { } counter
-        ? $"frame counter {counter} of session {record.Session ?? "(none)"} is not above the last accepted one, or the session was left"
-        : $"webhook-id {record.WebhookMessageId} was accepted before";
+    // The webhook-id is checked first: a signed uplink refused for its id must not be described by its (good) counter.
+    private static string ReplayDetail(ReplayGuard guard, in RawRecord record) => guard.HasSeenWebhookId(record)
+        ? $"webhook-id {record.WebhookMessageId} was accepted before for another message"
+        : $"frame counter {record.FrameCounter} of session {record.Session ?? "(none)"} is not above the last accepted one, or the session was left";
 }
