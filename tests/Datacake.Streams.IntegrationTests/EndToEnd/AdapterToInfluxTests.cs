@@ -21,7 +21,7 @@ public sealed class AdapterToInfluxTests(EndToEndHost e2e)
         var t1 = DateTimeOffset.UtcNow.AddMinutes(-3).AddTicks(1234567);
         var t2 = t1.AddSeconds(10);
         var body = $$$"""
-            [{"time":"{{{Rfc3339(t1)}}}","values":{"temperature":21.5,"valve_open":true,"mode":"eco","env":{"co2":415}}},
+            [{"time":"{{{Rfc3339(t1)}}}","values":{"temperature":21.5,"valve_open":true,"mode":"eco","env":{"co2":415} }},
              {"time":{{{t2.ToUnixTimeMilliseconds()}}},"values":{"temperature":21}}]
             """;
         await Senders.AcceptedAsync(() => Senders.MeasurementAsync(e2e.Host.Http, device, body), "the device token");

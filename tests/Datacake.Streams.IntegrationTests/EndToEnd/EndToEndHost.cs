@@ -34,6 +34,7 @@ public sealed class EndToEndHost : IAsyncLifetime
     private readonly int _mqttTlsPort = FreeTcpPort();
     private readonly int _httpsPort = FreeTcpPort();
     private string? _bridgeToken;
+    private bool _running;
 
     public string OperatorToken { get; } = AccessToken.New().Secret;
 
@@ -75,28 +76,27 @@ public sealed class EndToEndHost : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (Host is not null)
-        {
-            await Host.DisposeAsync();
-        }
+        await StopAsync();
 
         Directory.Delete(DataDirectory, recursive: true);
         await Influx.DropDatabaseAsync();
     }
 
     /// <summary>Kills the running host (SIGKILL, as a crash) and starts it again on the same data folder.</summary>
-    /// <param name="roles">e.g. "ingest,api"; null runs every role.</param>
-    public async Task RestartAsync(string? roles = null)
+    /// <param name="environment">Variables to set for this start only (e.g. an InfluxDB URL nobody answers).</param>
+    /// <param name="waitUntilReady">False when /readyz cannot answer 200 (InfluxDB unreachable): waits for /healthz only.</param>
+    public async Task RestartAsync(IDictionary<string, string>? environment = null, bool waitUntilReady = true)
     {
         await StopAsync();
-        await StartAsync(roles);
+        await StartAsync(environment, waitUntilReady);
     }
 
     /// <summary>Kills the host; the data folder stays.</summary>
     public async Task StopAsync()
     {
-        if (Host is not null && !Host.HasExited)
+        if (Host is not null && _running)
         {
+            _running = false;
             await Host.DisposeAsync();
         }
     }
@@ -172,7 +172,7 @@ public sealed class EndToEndHost : IAsyncLifetime
     public async Task<IReadOnlyList<(string Reason, string Message)>> WaitForDeadLettersAsync(string device, int count) =>
         await Until.Async(() => Task.FromResult(DeadLettersOf(device)), l => l.Count >= count, $"{count} dead letter(s) of {device} in the host's log");
 
-    private async Task StartAsync(string? roles = null)
+    private async Task StartAsync(IDictionary<string, string>? overrides = null, bool waitUntilReady = true)
     {
         var environment = new Dictionary<string, string>
         {
@@ -183,11 +183,6 @@ public sealed class EndToEndHost : IAsyncLifetime
             ["Ingest__Mqtt__TlsEndpoint"] = $"127.0.0.1:{_mqttTlsPort}",
             ["Logging__LogLevel__Datacake.Streams.Processing.Sink.BatchWriter"] = "Debug",
         };
-        if (roles is not null)
-        {
-            environment["DCS_ROLES"] = roles;
-        }
-
         if (_bridgeToken is not null)
         {
             var services = ServiceEndpoints.Current;
@@ -203,9 +198,18 @@ public sealed class EndToEndHost : IAsyncLifetime
             environment["Ingest__Bridges__0__SessionExpiry"] = "00:05:00";
         }
 
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
         Host = await HostProcess.StartAsync(environment, DataDirectory);
+        _running = true;
         Api = new ApiClient(Host.Http);
-        await Host.WaitUntilAsync("/readyz", HttpStatusCode.OK, _readyDeadline);
+        if (waitUntilReady)
+        {
+            await Host.WaitUntilAsync("/readyz", HttpStatusCode.OK, _readyDeadline);
+        }
     }
 
     private static int FreeTcpPort()
