@@ -91,11 +91,27 @@ public sealed class DuplicateTests(EndToEndHost e2e)
         Assert.Equal(before, after);
     }
 
-    private async Task RedeliverMqttAsync(TestDevice mqtt, string clientId)
-    {
-        await using var again = await MqttWire.ConnectAcceptedAsync(e2e.MqttPort, clientId, mqtt.Token);
-        await again.PublishQos1Async($"devices/{mqtt.Id}/measurements", MqttPayload, MqttPacketId, duplicate: true);
-    }
+    /// <summary>
+    /// Reconnects and resends with DUP until a PUBACK comes, as a device keeps an unacknowledged message: a connection
+    /// the broker closes before the PUBACK (seen now and then right after a session takeover) means resend again.
+    /// </summary>
+    private async Task RedeliverMqttAsync(TestDevice mqtt, string clientId) =>
+        await Until.Async(
+            async () =>
+            {
+                await using var again = await MqttWire.ConnectAcceptedAsync(e2e.MqttPort, clientId, mqtt.Token);
+                try
+                {
+                    await again.PublishQos1Async($"devices/{mqtt.Id}/measurements", MqttPayload, MqttPacketId, duplicate: true);
+                    return true;
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            },
+            acknowledged => acknowledged,
+            "a PUBACK for the redelivered PUBLISH");
 
     /// <summary>Asserts one point per device (the TTS meta point from the first gateway's copy), no dead letter; returns the point times.</summary>
     private async Task<string> OneSetOfPointsAsync(TestDevice tts, TestDevice chirpstack, TestDevice mqtt, TestDevice http, DateTimeOffset uplinkTime)

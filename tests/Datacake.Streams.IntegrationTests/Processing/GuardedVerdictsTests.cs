@@ -150,6 +150,32 @@ public sealed class GuardedVerdictsTests : IDisposable
     }
 
     [Fact]
+    public async Task An_older_frame_or_a_reused_webhook_id_behind_a_record_not_yet_written_is_dead_lettered()
+    {
+        await using var h = await ProcessingHarness.StartAsync(partitions: 2);
+        var (device, token) = AddDevice(h, CayenneLpp.DecoderId);
+        var received = Truncate(DateTimeOffset.UtcNow.AddSeconds(-30));
+
+        // All in the log before the pipeline starts: they are admitted before any of them is written.
+        await h.AppendAsync(Tts(device, token, received, frameCounter: 11, LppPayload, webhookMessageId: "msg_a"));
+        await h.AppendAsync(Tts(device, token, received.AddSeconds(1), frameCounter: 10, OtherLppPayload, webhookMessageId: "msg_b"));
+        await h.AppendAsync(Tts(device, token, received.AddSeconds(2), frameCounter: 12, OtherLppPayload, webhookMessageId: "msg_a"));
+        var pipeline = h.StartPipeline(verdicts: Verdicts(h));
+        await ProcessingHarness.WaitUntilAsync(() => pipeline.Progress.RecordsCommitted >= 3, "the three frames are handled");
+        await pipeline.StopAsync();
+
+        var letters = h.ReadDeadLetters().Select(l => l.Letter).ToList();
+        Assert.Equal(2, letters.Count);
+        Assert.All(letters, l => Assert.Equal(RejectReason.Replayed, l.Reason));
+        Assert.Contains(letters, l => l.Detail.Contains("frame counter 10", StringComparison.Ordinal));
+        Assert.Contains(letters, l => l.Detail.Contains("webhook-id msg_a", StringComparison.Ordinal));
+        var values = await h.ValuesOfAsync(device);
+        Assert.NotNull(values);
+        Assert.Single(values.Values);
+        Assert.Equal(Ns(received), values.GetInt64(0, "time"));
+    }
+
+    [Fact]
     public async Task A_javascript_decoder_of_the_registry_decodes_raw_bytes()
     {
         await using var h = await ProcessingHarness.StartAsync(partitions: 2);
