@@ -1,9 +1,14 @@
+using Datacake.Streams.Processing.Pipeline;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Datacake.Streams.Processing.Hosting;
 
-/// <summary>Ready while the pipeline runs; reports the partitions it owns and their committed offsets.</summary>
-internal sealed class ProcessingHealthCheck(ProcessingService service) : IHealthCheck
+/// <summary>
+/// Ready while the pipeline runs; reports the partitions it owns, their committed offsets and this process's record
+/// counts (written, duplicates, dead-lettered), so an operator and an end-to-end test can see what became of records
+/// without a metrics exporter.
+/// </summary>
+internal sealed class ProcessingHealthCheck(ProcessingService service, ProcessingMetrics metrics) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -19,6 +24,7 @@ internal sealed class ProcessingHealthCheck(ProcessingService service) : IHealth
         }
 
         var committed = string.Join(", ", progress.Committed.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"));
-        return Task.FromResult(HealthCheckResult.Healthy($"partitions [{string.Join(",", progress.Assignment)}], committed {committed}"));
+        return Task.FromResult(HealthCheckResult.Healthy(
+            $"partitions [{string.Join(",", progress.Assignment)}], committed {committed}; records written {metrics.Accepted}, duplicates {metrics.Duplicates}, dead-lettered {metrics.DeadLettered}"));
     }
 }

@@ -65,7 +65,7 @@ public sealed partial class ReplayGuard
             return timeVerdict;
         }
 
-        if (record.WebhookMessageId is not null && _webhookIds.ContainsKey(WebhookKey(record)))
+        if (HasSeenWebhookId(record))
         {
             return ReplayVerdict.Replayed;
         }
@@ -78,6 +78,9 @@ public sealed partial class ReplayGuard
         _devices.TryGetValue(record.DeviceId, out var state);
         return EvaluateCounter(state, counter, KeyHash.Of(record.Session), _sixteenBit[(int)record.Source & 15], out _);
     }
+
+    /// <summary>True when <paramref name="record"/>'s webhook-id was accepted within the window: which check a <see cref="ReplayVerdict.Replayed"/> came from.</summary>
+    public bool HasSeenWebhookId(in RawRecord record) => record.WebhookMessageId is not null && _webhookIds.ContainsKey(WebhookKey(record));
 
     /// <summary>
     /// Checks a point time alone (Unix ns): for the entries of a JSON array that carry their own <c>time</c>,

@@ -234,11 +234,20 @@ public sealed class BatchWriter
         foreach (var record in records)
         {
             _metrics.DeadLetter(record.Reason);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                // Debug, one line per record: the topic is the durable account; this line is for following one device
+                // while diagnosing (an attacker replaying at volume must not flood the default log).
+                LogDeadLettered(_logger, record.Position.Partition, record.Position.Offset, record.Device?.ToString() ?? "(no envelope)", record.Reason.Code(), record.Detail ?? string.Empty, null);
+            }
         }
     }
 
     private static readonly Action<ILogger, string, string, Exception?> LogWriteFailed =
         LoggerMessage.Define<string, string>(LogLevel.Warning, new EventId(10, "WriteFailed"), "InfluxDB write to retention policy {Policy} failed, retrying: {Error}");
+
+    private static readonly Action<ILogger, int, long, string, string, string, Exception?> LogDeadLettered =
+        LoggerMessage.Define<int, long, string, string, string>(LogLevel.Debug, new EventId(12, "DeadLettered"), "Record {Partition}:{Offset} of device {Device} dead-lettered as {Reason}: {Detail}");
 
     private static readonly Action<ILogger, string, Exception?> LogDeadLetterFailed =
         LoggerMessage.Define<string>(LogLevel.Warning, new EventId(11, "DeadLetterFailed"), "Appending dead letters failed, retrying: {Error}");

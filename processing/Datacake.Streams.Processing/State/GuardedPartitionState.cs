@@ -32,11 +32,19 @@ internal sealed class GuardedPartitionState : IPartitionState
     private readonly Queue<(long Offset, RawRecord Record)> _admitted = new();
     private readonly HashSet<(DeviceId Device, ulong Key)> _admittedKeys = [];
     private readonly DecodedPoints _decoded = new();
+
+    // Frame counters and webhook-ids of records admitted but not yet written. The guard learns a record only in
+    // Written, after InfluxDB took its batch, and records keep arriving meanwhile (in the same batch or the next
+    // ones): without these, an older frame or a reused webhook-id admitted in that window would pass and be written.
+    private readonly Dictionary<DeviceId, PendingCounter> _pendingCounters = [];
+    private readonly Dictionary<ulong, int> _pendingWebhookIds = [];
+    private readonly ReplayGuardOptions _replayOptions;
     private long _savedOffset;
 
-    public GuardedPartitionState(PartitionState loaded, PartitionStateStore store, RegistryView registry, UplinkDecoder uplinks)
+    public GuardedPartitionState(PartitionState loaded, PartitionStateStore store, RegistryView registry, UplinkDecoder uplinks, ReplayGuardOptions replayOptions)
     {
         _store = store;
+        _replayOptions = replayOptions;
         _registry = registry;
         _uplinks = uplinks;
         _guard = loaded.Guard;
@@ -56,10 +64,13 @@ internal sealed class GuardedPartitionState : IPartitionState
                 case ReplayVerdict.DuplicateCounter:
                     return Verdict.Duplicate;
                 case ReplayVerdict.Replayed:
-                    // Saved state ahead of the commit (crash between the two): the record was written already.
-                    return position.Offset <= _coveredOffset
+                    // Saved state ahead of the commit (crash between the two): the record was written already. And a
+                    // message whose id was written before is that message again, arriving late (a Standard Webhooks
+                    // retry with its webhook-id, a TTS uplink's third gateway after the next uplink): a duplicate, as it
+                    // is when it lands in the same batch as the first copy, not a replay to dead-letter.
+                    return position.Offset <= _coveredOffset || _filter.IsDuplicate(record)
                         ? Verdict.Duplicate
-                        : Verdict.Reject(RejectReason.Replayed, ReplayDetail(record));
+                        : Verdict.Reject(RejectReason.Replayed, ReplayDetail(_guard, record));
                 case ReplayVerdict.TooOld:
                     return Verdict.Reject(RejectReason.TooOld, "point time is older than the raw retention");
                 case ReplayVerdict.TooFarInFuture:
@@ -72,12 +83,18 @@ internal sealed class GuardedPartitionState : IPartitionState
                 return Verdict.Duplicate;
             }
 
+            if (PendingVerdict(record) is { } pending)
+            {
+                return pending;
+            }
+
             if (key != 0)
             {
                 _admittedKeys.Add((record.DeviceId, key));
             }
 
             _admitted.Enqueue((position.Offset, record));
+            AddPending(record);
             return Verdict.Accept;
         }
     }
@@ -110,6 +127,7 @@ internal sealed class GuardedPartitionState : IPartitionState
                 _admitted.Dequeue();
                 _guard.Accept(next.Record);
                 _filter.Accept(next.Record);
+                RemovePending(next.Record);
                 if (next.Record.MessageId is { } id)
                 {
                     _admittedKeys.Remove((next.Record.DeviceId, KeyHash.Of(id)));
@@ -130,10 +148,109 @@ internal sealed class GuardedPartitionState : IPartitionState
         {
             _admitted.Clear();
             _admittedKeys.Clear();
+            _pendingCounters.Clear();
+            _pendingWebhookIds.Clear();
         }
     }
 
-    private static string ReplayDetail(in RawRecord record) => record.FrameCounter is { } counter
-        ? $"frame counter {counter} of session {record.Session ?? "(none)"} is not above the last accepted one, or the session was left"
-        : $"webhook-id {record.WebhookMessageId} was accepted before";
+    /// <summary>Checks a record the written state let through against the records admitted before it and not yet written.</summary>
+    private Verdict? PendingVerdict(in RawRecord record)
+    {
+        if (record.WebhookMessageId is not null && _pendingWebhookIds.ContainsKey(WebhookKey(record)))
+        {
+            return Verdict.Reject(RejectReason.Replayed, $"webhook-id {record.WebhookMessageId} was accepted before for another message");
+        }
+
+        if (record.FrameCounter is not { } counter || !_pendingCounters.TryGetValue(record.DeviceId, out var pending))
+        {
+            return null;
+        }
+
+        var session = KeyHash.Of(record.Session);
+        if (session != 0 && session != pending.Session)
+        {
+            // Another session than the pending one: a join in between; a return to an older session the guard sees once written.
+            return null;
+        }
+
+        // As the guard: a 16-bit counter is read as the nearest step forward, a step beyond the gap is a frame from behind.
+        var sixteenBit = _replayOptions.SixteenBitCounterSources.Contains(record.Source);
+        var step = sixteenBit ? (counter - pending.Counter) & 0xFFFF : (long)counter - pending.Counter;
+        if (step > 0 && (!sixteenBit || step <= _replayOptions.MaxFrameCounterGap))
+        {
+            return null;
+        }
+
+        return step == 0
+            ? Verdict.Duplicate
+            : Verdict.Reject(RejectReason.Replayed, $"frame counter {counter} of session {record.Session ?? "(none)"} is not above one admitted before it");
+    }
+
+    private void AddPending(in RawRecord record)
+    {
+        if (record.WebhookMessageId is not null)
+        {
+            var key = WebhookKey(record);
+            _pendingWebhookIds[key] = _pendingWebhookIds.GetValueOrDefault(key) + 1;
+        }
+
+        if (record.FrameCounter is { } counter)
+        {
+            if (!_pendingCounters.TryGetValue(record.DeviceId, out var pending))
+            {
+                pending = new PendingCounter();
+                _pendingCounters.Add(record.DeviceId, pending);
+            }
+
+            var session = KeyHash.Of(record.Session);
+            if (session != 0 || pending.Count == 0)
+            {
+                pending.Session = session;
+            }
+
+            pending.Counter = counter;
+            pending.Count++;
+        }
+    }
+
+    private void RemovePending(in RawRecord record)
+    {
+        if (record.WebhookMessageId is not null)
+        {
+            var key = WebhookKey(record);
+            if (_pendingWebhookIds.TryGetValue(key, out var count))
+            {
+                if (count <= 1)
+                {
+                    _pendingWebhookIds.Remove(key);
+                }
+                else
+                {
+                    _pendingWebhookIds[key] = count - 1;
+                }
+            }
+        }
+
+        if (record.FrameCounter is not null && _pendingCounters.TryGetValue(record.DeviceId, out var pending) && --pending.Count <= 0)
+        {
+            _pendingCounters.Remove(record.DeviceId);
+        }
+    }
+
+    private static ulong WebhookKey(in RawRecord record) => KeyHash.Of(record.WebhookMessageId, (long)KeyHash.Of(record.RouteId));
+
+    /// <summary>The newest admitted, unwritten frame counter of a device, its session, and how many such records there are.</summary>
+    private sealed class PendingCounter
+    {
+        public ulong Session { get; set; }
+
+        public uint Counter { get; set; }
+
+        public int Count { get; set; }
+    }
+
+    // The webhook-id is checked first: a signed uplink refused for its id must not be described by its (good) counter.
+    private static string ReplayDetail(ReplayGuard guard, in RawRecord record) => guard.HasSeenWebhookId(record)
+        ? $"webhook-id {record.WebhookMessageId} was accepted before for another message"
+        : $"frame counter {record.FrameCounter} of session {record.Session ?? "(none)"} is not above the last accepted one, or the session was left";
 }

@@ -50,6 +50,6 @@ public sealed class GuardedVerdicts : IRecordVerdicts
             _logger.LogWarning("Replay/dedup state of partition {Partition} at {Path} is unreadable; starting with empty state", partition, _store.PathOf(partition));
         }
 
-        return new GuardedPartitionState(loaded, _store, _registry, _uplinks);
+        return new GuardedPartitionState(loaded, _store, _registry, _uplinks, _replayOptions);
     }
 }

@@ -121,6 +121,61 @@ public sealed class GuardedVerdictsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_message_written_before_that_comes_back_late_is_a_duplicate_and_a_reused_webhook_id_a_replay()
+    {
+        await using var h = await ProcessingHarness.StartAsync(partitions: 2);
+        var (device, token) = AddDevice(h, CayenneLpp.DecoderId);
+        var received = Truncate(DateTimeOffset.UtcNow.AddSeconds(-30));
+        await h.AppendAsync(Tts(device, token, received, frameCounter: 10, LppPayload, webhookMessageId: "msg_10"));
+        await h.AppendAsync(Tts(device, token, received.AddSeconds(10), frameCounter: 11, LppPayload, webhookMessageId: "msg_11"));
+        var first = h.StartPipeline(verdicts: Verdicts(h));
+        await ProcessingHarness.WaitUntilAsync(() => first.Progress.RecordsCommitted >= 2, "frames 10 and 11 are committed");
+        await first.StopAsync();
+
+        // Frame 10's webhook retried after frame 11 was written (same webhook-id, same message): its counter is
+        // behind and its webhook-id known, yet it is that message again. Then frame 12 under frame 11's webhook-id.
+        await h.AppendAsync(Tts(device, token, received.AddSeconds(1), frameCounter: 10, LppPayload, webhookMessageId: "msg_10"));
+        await h.AppendAsync(Tts(device, token, received.AddSeconds(20), frameCounter: 12, OtherLppPayload, webhookMessageId: "msg_11"));
+        var second = h.StartPipeline(verdicts: Verdicts(h));
+        await ProcessingHarness.WaitUntilAsync(() => second.Progress.RecordsCommitted >= 2, "the retry and the reused id are handled");
+        await second.StopAsync();
+
+        Assert.Equal(1, second.Metrics.Duplicates);
+        var letter = Assert.Single(h.ReadDeadLetters()).Letter;
+        Assert.Equal(RejectReason.Replayed, letter.Reason);
+        Assert.Contains("webhook-id msg_11", letter.Detail, StringComparison.Ordinal);
+        var values = await h.ValuesOfAsync(device);
+        Assert.NotNull(values);
+        Assert.Equal(2, values.Values.Count);
+    }
+
+    [Fact]
+    public async Task An_older_frame_or_a_reused_webhook_id_behind_a_record_not_yet_written_is_dead_lettered()
+    {
+        await using var h = await ProcessingHarness.StartAsync(partitions: 2);
+        var (device, token) = AddDevice(h, CayenneLpp.DecoderId);
+        var received = Truncate(DateTimeOffset.UtcNow.AddSeconds(-30));
+
+        // All in the log before the pipeline starts: they are admitted before any of them is written.
+        await h.AppendAsync(Tts(device, token, received, frameCounter: 11, LppPayload, webhookMessageId: "msg_a"));
+        await h.AppendAsync(Tts(device, token, received.AddSeconds(1), frameCounter: 10, OtherLppPayload, webhookMessageId: "msg_b"));
+        await h.AppendAsync(Tts(device, token, received.AddSeconds(2), frameCounter: 12, OtherLppPayload, webhookMessageId: "msg_a"));
+        var pipeline = h.StartPipeline(verdicts: Verdicts(h));
+        await ProcessingHarness.WaitUntilAsync(() => pipeline.Progress.RecordsCommitted >= 3, "the three frames are handled");
+        await pipeline.StopAsync();
+
+        var letters = h.ReadDeadLetters().Select(l => l.Letter).ToList();
+        Assert.Equal(2, letters.Count);
+        Assert.All(letters, l => Assert.Equal(RejectReason.Replayed, l.Reason));
+        Assert.Contains(letters, l => l.Detail.Contains("frame counter 10", StringComparison.Ordinal));
+        Assert.Contains(letters, l => l.Detail.Contains("webhook-id msg_a", StringComparison.Ordinal));
+        var values = await h.ValuesOfAsync(device);
+        Assert.NotNull(values);
+        Assert.Single(values.Values);
+        Assert.Equal(Ns(received), values.GetInt64(0, "time"));
+    }
+
+    [Fact]
     public async Task A_javascript_decoder_of_the_registry_decodes_raw_bytes()
     {
         await using var h = await ProcessingHarness.StartAsync(partitions: 2);
@@ -178,7 +233,7 @@ public sealed class GuardedVerdictsTests : IDisposable
         h.Registry,
         new UplinkDecoder(new DevicePayloadDecoder(h.Registry, _javaScript)));
 
-    private static RawRecord Tts(DeviceId device, TokenHash token, DateTimeOffset received, uint frameCounter, string frmPayload)
+    private static RawRecord Tts(DeviceId device, TokenHash token, DateTimeOffset received, uint frameCounter, string frmPayload, string? webhookMessageId = null)
     {
         const string devEui = "70B3D57ED0000001";
         const string session = "AYr2xQ6kW0bTn1nq3kWQ0g==";
@@ -202,6 +257,7 @@ public sealed class GuardedVerdictsTests : IDisposable
             Payload = Encoding.UTF8.GetBytes(json),
             Credential = token,
             CredentialKind = CredentialKind.Token,
+            WebhookMessageId = webhookMessageId,
         };
     }
 }

@@ -75,6 +75,48 @@ public sealed class GuardedPartitionStateTests : IDisposable
     }
 
     [Fact]
+    public void A_written_message_that_comes_back_after_a_newer_one_is_a_duplicate_not_a_replay()
+    {
+        using var state = Verdicts().Open(0);
+        state.Admit(Uplink(10, "m10"), new LogPosition(0, 0));
+        state.Admit(Uplink(11, "m11"), new LogPosition(0, 1));
+        state.Written(new LogPosition(0, 1));
+
+        // A TTS uplink's late third gateway, a webhook retry: its counter is behind, but it is the written message.
+        Assert.Equal(Verdict.Duplicate, state.Admit(Uplink(10, "m10"), new LogPosition(0, 2)));
+        Assert.Equal(RejectReason.Replayed, state.Admit(Uplink(10, "m10-forged"), new LogPosition(0, 3)).Reason);
+    }
+
+    [Fact]
+    public void A_frame_behind_one_admitted_but_not_yet_written_is_a_replay()
+    {
+        using var state = Verdicts().Open(0);
+        Assert.Equal(Verdict.Accept, state.Admit(Uplink(11, "m11"), new LogPosition(0, 0)));
+
+        var older = state.Admit(Uplink(10, "m10"), new LogPosition(0, 1));
+        Assert.Equal(RejectReason.Replayed, older.Reason);
+        Assert.Contains("frame counter 10", older.Detail, StringComparison.Ordinal);
+        Assert.Equal(Verdict.Duplicate, state.Admit(Uplink(11, "m11-other-id"), new LogPosition(0, 2)));
+        Assert.Equal(Verdict.Accept, state.Admit(Uplink(12, "m12"), new LogPosition(0, 3)));
+
+        // Once written, the guard itself holds the counter; nothing pending is left to refuse a new session's frame 1.
+        state.Written(new LogPosition(0, 3));
+        Assert.Equal(Verdict.Accept, state.Admit(Uplink(1, "s2-m1") with { Session = "s2" }, new LogPosition(0, 4)));
+    }
+
+    [Fact]
+    public void A_webhook_id_reused_while_its_first_message_is_not_yet_written_is_a_replay()
+    {
+        using var state = Verdicts().Open(0);
+        Assert.Equal(Verdict.Accept, state.Admit(Uplink(1, "m1") with { WebhookMessageId = "msg_1" }, new LogPosition(0, 0)));
+        Assert.Equal(Verdict.Duplicate, state.Admit(Uplink(1, "m1") with { WebhookMessageId = "msg_1" }, new LogPosition(0, 1)));
+
+        var reused = state.Admit(Uplink(2, "m2") with { WebhookMessageId = "msg_1" }, new LogPosition(0, 2));
+        Assert.Equal(RejectReason.Replayed, reused.Reason);
+        Assert.Contains("webhook-id msg_1", reused.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Raw_bytes_decode_through_the_device_decoder_into_one_values_point()
     {
         _registry.Apply(new WorkspaceUpserted(new WorkspaceEntry("ws_1", null)));
