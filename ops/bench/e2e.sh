@@ -57,7 +57,7 @@ cache=$repo_root/.bench
 run=$cache/run
 rm -rf "$run"
 mkdir -p "$run" "$out"
-log() { printf 'e2e: %s\n' "$*" >&2; }
+log() { printf 'e2e %s: %s\n' "$(date -u +%T)" "$*" >&2; }
 die() { log "$*"; exit 1; }
 
 # --- processes: started here, stopped here, by pid ------------------------------------------------------------------
@@ -202,6 +202,7 @@ start_host() { # name database [VAR=value ...]
     DCS_INFLUX_DATABASE="$database" \
     Ingest__Mqtt__PlainEndpoint="127.0.0.1:$host_mqtt_port" \
     Logging__LogLevel__Default=Warning \
+    Backup__Enabled=false \
     "$@" dotnet "$host_dll" >"$run/$name/host.log" 2>&1 &
   host_pid=$!
   pids+=("$host_pid")
@@ -332,11 +333,11 @@ node_red_rate=$(rate_of node-red)
 target_of() {
   case $1 in
     direct-2w) echo "ceiling" ;;
-    http) awk -v r="$2" -v c="$ceiling" 'BEGIN { printf "≥ 0.5× ceiling: %s", (c > 0 && r / c >= 0.5) ? "met" : "missed" }' ;;
+    http) awk -v r="$2" -v c="$ceiling" 'BEGIN { printf "≥ 0.5× ceiling: %s", ((c > 0 && r / c >= 0.5) ? "met" : "missed") }' ;;
     mqtt-own) awk -v r="$2" -v n="$node_red_rate" 'BEGIN {
-        printf "≥ 15k/s: %s", r >= 15000 ? "met" : "missed";
-        if (n > 0) printf "; ≥ 3× Node-RED: %s", r / n >= 3 ? "met" : "missed" }' ;;
-    bridge) awk -v r="$2" -v n="$node_red_rate" 'BEGIN { if (n > 0) printf "≥ Node-RED: %s", r >= n ? "met" : "missed"; else printf "-" }' ;;
+        printf "≥ 15k/s: %s", ((r >= 15000) ? "met" : "missed");
+        if (n > 0) printf "; ≥ 3× Node-RED: %s", ((r / n >= 3) ? "met" : "missed") }' ;;
+    bridge) awk -v r="$2" -v n="$node_red_rate" 'BEGIN { if (n > 0) printf "≥ Node-RED: %s", ((r >= n) ? "met" : "missed"); else printf "-" }' ;;
     *) echo "-" ;;
   esac
 }
