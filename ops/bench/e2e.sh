@@ -4,7 +4,8 @@
 #   ops/bench/e2e.sh            full run (≤ 10 min on a quiet machine): table + plots into docs/bench/
 #   ops/bench/e2e.sh --quick    small counts (CI, < 5 min): table into .bench/out/, no plots
 #   options: --no-node-red (skip the Node-RED peer), --out DIR (where the table and plots go),
-#            --direct-points N, --http-points N, --mqtt-points N, --mqtt-connections N (override the mode's sizes)
+#            --direct-points N, --http-points N, --mqtt-points N, --mqtt-connections N (override the mode's sizes),
+#            --no-build (use the Release binaries as they are)
 #
 # Scenarios, each into its own database of a private influxd:
 #   direct-1w / direct-2w   the load tool writes straight to influxd (5,000-point batches): the database's ceiling
@@ -25,17 +26,19 @@ cd "$repo_root"
 
 mode=full
 node_red=1
+build=1
 out=""
 while (($#)); do
   case $1 in
     --quick) mode=quick ;;
     --no-node-red) node_red=0 ;;
     --out) out=$2; shift ;;
+    --no-build) build=0 ;;
     --direct-points) direct_points_arg=$2; shift ;;
     --http-points) http_points_arg=$2; shift ;;
     --mqtt-points) mqtt_points_arg=$2; shift ;;
     --mqtt-connections) mqtt_connections_arg=$2; shift ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "e2e: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -130,10 +133,12 @@ if ((node_red)); then
   fi
 fi
 
-log "building the load tool and the host (Release)"
-for project in tests/Datacake.Streams.LoadGen api/Datacake.Streams.Api; do
-  dotnet build -c Release -v q -nologo "$project" >"$run/build.log" 2>&1 || { cat "$run/build.log" >&2; die "build of $project failed"; }
-done
+if ((build)); then
+  log "building the load tool and the host (Release)"
+  for project in tests/Datacake.Streams.LoadGen api/Datacake.Streams.Api; do
+    dotnet build -c Release -v q -nologo "$project" >"$run/build.log" 2>&1 || { cat "$run/build.log" >&2; die "build of $project failed"; }
+  done
+fi
 loadgen_dll=$repo_root/tests/Datacake.Streams.LoadGen/bin/Release/net10.0/Datacake.Streams.LoadGen.dll
 host_dll=$repo_root/api/Datacake.Streams.Api/bin/Release/net10.0/datacake-streams.dll
 loadgen() { dotnet "$loadgen_dll" "$@"; }
@@ -180,6 +185,8 @@ persistence false
 log_dest file $run/mosquitto/mosquitto.log
 log_type error
 log_type warning
+log_type notice
+connection_messages true
 max_queued_messages 0
 max_inflight_messages 20
 listener $mosquitto_port 127.0.0.1
@@ -230,7 +237,7 @@ module.exports = {
   flowFile: "flows.json",
   credentialSecret: false,
   editorTheme: { projects: { enabled: false } },
-  logging: { console: { level: "warn", metrics: false, audit: false } },
+  logging: { console: { level: "info", metrics: false, audit: false } },
 };
 EOF
   # mqtt in (QoS 1, parsed JSON) → function (one InfluxDB point per message, the device's own time) → join (arrays of
@@ -351,7 +358,7 @@ target_of() {
 }
 table=$out/e2e.md
 {
-  echo "<!-- written by ops/bench/e2e.sh $( [[ $mode == quick ]] && echo --quick ); do not edit -->"
+  echo "<!-- written by ops/bench/e2e.sh (mode $mode); do not edit -->"
   echo "Run $started, mode $mode, $(nproc) cores, load average $load_before before / $load_after after."
   echo "Mosquitto (one private instance for every MQTT system of the run): $mosquitto_config."
   echo "influxd $(influxd version 2>/dev/null | awk '{ print $2 }') private, defaults (no auth, HTTP access log off); each scenario writes its own database."
@@ -387,6 +394,7 @@ set xlabel 'seconds since the first point was sent'
 set ylabel 'points/s (log scale)'
 set format y '%.0s%c'
 set logscale y
+set yrange [10:*]
 set grid
 set key outside right
 plot $plot_lines
