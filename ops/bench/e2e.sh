@@ -5,7 +5,7 @@
 #   ops/bench/e2e.sh --quick    small counts (CI, < 5 min): table into .bench/out/, no plots
 #   options: --no-node-red (skip the Node-RED peer), --out DIR (where the table and plots go),
 #            --direct-points N, --http-points N, --mqtt-points N, --mqtt-connections N (override the mode's sizes),
-#            --no-build (use the Release binaries as they are)
+#            --no-build (use the Release binaries as they are), --only a,b (run only these scenarios; a diagnosis aid)
 #
 # Scenarios, each into its own database of a private influxd:
 #   direct-1w / direct-2w   the load tool writes straight to influxd (5,000-point batches): the database's ceiling
@@ -27,6 +27,7 @@ cd "$repo_root"
 mode=full
 node_red=1
 build=1
+only=""
 out=""
 while (($#)); do
   case $1 in
@@ -34,6 +35,7 @@ while (($#)); do
     --no-node-red) node_red=0 ;;
     --out) out=$2; shift ;;
     --no-build) build=0 ;;
+    --only) only=",$2,"; shift ;;
     --direct-points) direct_points_arg=$2; shift ;;
     --http-points) http_points_arg=$2; shift ;;
     --mqtt-points) mqtt_points_arg=$2; shift ;;
@@ -54,7 +56,7 @@ if [[ $mode == quick ]]; then
   out=${out:-$repo_root/.bench/out}
 else
   direct_points=1000000 http_points=1000000 mqtt_points=200000 mqtt_connections=256
-  stall=30
+  stall=60
   out=${out:-$repo_root/docs/bench}
 fi
 direct_points=${direct_points_arg:-$direct_points} http_points=${http_points_arg:-$http_points}
@@ -272,6 +274,7 @@ stop_node_red() { [[ -n $node_red_pid ]] && stop_pid "$node_red_pid"; node_red_p
 results=$run/results.tsv
 : >"$results"
 failed=0
+want() { [[ -z $only || $only == *",$1,"* ]]; }
 scenario() { # name asserted(0/1) system-pid loadgen-args...
   local name=$1 asserted=$2 system_pid=$3
   shift 3
@@ -305,36 +308,40 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "mode $mode; influxd :$influx_port, mosquitto :$mosquitto_port; load average $load_before"
 
-scenario direct-1w 1 "" --kind influx --create-db true --writers 1 --batch 5000 --points "$direct_points"
-scenario direct-2w 1 "" --kind influx --create-db true --writers 2 --batch 5000 --points "$direct_points"
+want direct-1w && scenario direct-1w 1 "" --kind influx --create-db true --writers 1 --batch 5000 --points "$direct_points"
+want direct-2w && scenario direct-2w 1 "" --kind influx --create-db true --writers 2 --batch 5000 --points "$direct_points"
 
-prepare_host http
-start_host http bench_http
-scenario http 1 "$host_pid" --kind http --url "http://127.0.0.1:$host_http_port" --token "$(cat "$run/http/token")" \
-  --devices-file "$run/http/devices" --connections "$http_connections" --per-request "$http_per_request" --points "$http_points"
-stop_host
+if want http; then
+  prepare_host http
+  start_host http bench_http
+  scenario http 1 "$host_pid" --kind http --url "http://127.0.0.1:$host_http_port" --token "$(cat "$run/http/token")" \
+    --devices-file "$run/http/devices" --connections "$http_connections" --per-request "$http_per_request" --points "$http_points"
+  stop_host
+fi
 
 mqtt_load=(--kind mqtt --connections "$mqtt_connections" --inflight "$mqtt_inflight" --qos 1 --points "$mqtt_points")
-prepare_host mqtt-own
-start_host mqtt-own bench_mqtt_own
-scenario mqtt-own 1 "$host_pid" "${mqtt_load[@]}" --host 127.0.0.1 --port "$host_mqtt_port" \
-  --token "$(cat "$run/mqtt-own/token")" --devices-file "$run/mqtt-own/devices" --topic 'devices/{device}/measurements'
-stop_host
+if want mqtt-own; then
+  prepare_host mqtt-own
+  start_host mqtt-own bench_mqtt_own
+  scenario mqtt-own 1 "$host_pid" "${mqtt_load[@]}" --host 127.0.0.1 --port "$host_mqtt_port" \
+    --token "$(cat "$run/mqtt-own/token")" --devices-file "$run/mqtt-own/devices" --topic 'devices/{device}/measurements'
+  stop_host
+fi
 
 # The bridge's devices must exist in its workspace; Node-RED gets the same device ids and the same topics.
 prepare_host bridge
-if ((node_red)); then
+if ((node_red)) && want node-red; then
   start_node_red bench_node_red
   scenario node-red 0 "$node_red_pid" "${mqtt_load[@]}" --create-db true --host 127.0.0.1 --port "$mosquitto_port" \
     --devices-file "$run/bridge/devices" --topic 'bench/{device}/up'
   stop_node_red
 fi
 
-start_host bridge bench_bridge \
+want bridge && start_host bridge bench_bridge \
   Ingest__Bridges__0__Name=bench Ingest__Bridges__0__Host=127.0.0.1 Ingest__Bridges__0__Port="$mosquitto_port" \
   Ingest__Bridges__0__UseTls=false Ingest__Bridges__0__Qos=1 Ingest__Bridges__0__Mapping__Topic='bench/{deviceId}/up' \
   Ingest__Bridges__0__Token="$(cat "$run/bridge/token")"
-scenario bridge 1 "$host_pid" "${mqtt_load[@]}" --host 127.0.0.1 --port "$mosquitto_port" \
+want bridge && scenario bridge 1 "$host_pid" "${mqtt_load[@]}" --host 127.0.0.1 --port "$mosquitto_port" \
   --devices-file "$run/bridge/devices" --topic 'bench/{device}/up'
 stop_host
 
