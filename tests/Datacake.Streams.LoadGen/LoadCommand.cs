@@ -3,17 +3,20 @@ using System.Globalization;
 namespace Datacake.Streams.LoadGen;
 
 /// <summary>
-/// <c>prepare --data DIR</c>: registers a workspace, a device and a token in a host's embedded log (before the host
+/// <c>prepare --data DIR</c>: registers a workspace, devices and a token in a host's embedded log (before the host
 /// starts) and prints them. <c>http</c> / <c>mqtt</c>: drive a running host and print messages per second.
+/// <c>scenario</c>: one measured end-to-end run with numbered points (ops/bench/e2e.sh). <c>ports N</c>: N free
+/// loopback TCP ports.
 /// </summary>
 internal static class LoadCommand
 {
     private const string Usage = """
         usage:
-          loadgen prepare --data DIR
+          loadgen prepare --data DIR [--devices 1] [--devices-file FILE]
           loadgen http --url http://127.0.0.1:8080 --token T --device D [--connections 16] [--per-request 100] [--seconds 20]
           loadgen mqtt --host 127.0.0.1 --port 1883 --token T --device D [--connections 32] [--qos 0|1] [--seconds 20] [--inflight 1]
-        """;
+          loadgen ports N
+        """ + "\n" + EndToEnd.ScenarioCommand.Usage;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -23,14 +26,22 @@ internal static class LoadCommand
             return 2;
         }
 
-        var options = ParseOptions(args.AsSpan(1));
         try
         {
+            if (args[0] == "ports")
+            {
+                FreePorts.Print(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1);
+                return 0;
+            }
+
+            var options = ParseOptions(args.AsSpan(1));
             switch (args[0])
             {
                 case "prepare":
-                    await Registration.PrepareAsync(Required(options, "data"));
+                    await Registration.PrepareAsync(Required(options, "data"), Int(options, "devices", 1), options.GetValueOrDefault("devices-file"));
                     return 0;
+                case "scenario":
+                    return await EndToEnd.ScenarioCommand.RunAsync(options);
                 case "http":
                     await HttpLoad.RunAsync(new HttpLoadSettings(
                         new Uri(Required(options, "url")), Required(options, "token"), Required(options, "device"),
@@ -70,9 +81,15 @@ internal static class LoadCommand
         return options;
     }
 
-    private static string Required(Dictionary<string, string> options, string name) =>
+    internal static string Required(IReadOnlyDictionary<string, string> options, string name) =>
         options.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required");
 
-    private static int Int(Dictionary<string, string> options, string name, int fallback) =>
+    internal static string Text(IReadOnlyDictionary<string, string> options, string name, string fallback) =>
+        options.TryGetValue(name, out var value) ? value : fallback;
+
+    internal static int Int(IReadOnlyDictionary<string, string> options, string name, int fallback) =>
         options.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+
+    internal static long Long(IReadOnlyDictionary<string, string> options, string name, long fallback) =>
+        options.TryGetValue(name, out var value) ? long.Parse(value, CultureInfo.InvariantCulture) : fallback;
 }

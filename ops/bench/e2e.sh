@@ -1,0 +1,413 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: the same numbered 5-value points through each system, measured in one run on one machine.
+#
+#   ops/bench/e2e.sh            full run (≤ 10 min on a quiet machine): table + plots into docs/bench/
+#   ops/bench/e2e.sh --quick    small counts (CI, < 5 min): table into .bench/out/, no plots
+#   options: --no-node-red (skip the Node-RED peer), --out DIR (where the table and plots go),
+#            --direct-points N, --http-points N, --mqtt-points N, --mqtt-connections N (override the mode's sizes),
+#            --no-build (use the Release binaries as they are), --only a,b (run only these scenarios; a diagnosis aid)
+#
+# Scenarios, each into its own database of a private influxd:
+#   direct-1w / direct-2w   the load tool writes straight to influxd (5,000-point batches): the database's ceiling
+#   http                    batched HTTP ingest → our exe (FasterLog, processing) → influxd
+#   mqtt-own                MQTT QoS 1 devices → our exe's broker → influxd
+#   node-red                MQTT QoS 1 devices → Mosquitto → Node-RED (mqtt in → function → join 1000 → influxdb batch) → influxd
+#   bridge                  MQTT QoS 1 devices → Mosquitto → our exe's bridge → influxd
+# Every point carries a unique number; after each scenario the load tool reads the database back and checks that every
+# acknowledged point is there exactly once. Any loss, duplicate or misplaced point of the database itself or of our
+# system fails the run (exit 1); Node-RED's loss is reported, not asserted. Speed figures are reported, not asserted.
+#
+# Everything runs on private servers started here on free loopback ports (the shared influxd/mosquitto of
+# ops/services.sh are not touched), with state under .bench/ (gitignored); every process started is stopped at exit.
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$repo_root"
+
+mode=full
+node_red=1
+build=1
+only=""
+out=""
+while (($#)); do
+  case $1 in
+    --quick) mode=quick ;;
+    --no-node-red) node_red=0 ;;
+    --out) out=$2; shift ;;
+    --no-build) build=0 ;;
+    --only) only=",$2,"; shift ;;
+    --direct-points) direct_points_arg=$2; shift ;;
+    --http-points) http_points_arg=$2; shift ;;
+    --mqtt-points) mqtt_points_arg=$2; shift ;;
+    --mqtt-connections) mqtt_connections_arg=$2; shift ;;
+    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+    *) echo "e2e: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# Sizes: quick proves the mechanics in CI; full is sized for a few minutes on a quiet 2-core machine (direct writes
+# ~160-300k points/s, HTTP ingest ~100k+/s, MQTT QoS 1 ~15k/s) and stays under ~20 minutes on a shared one.
+# MQTT connections: our broker acknowledges a connection's QoS 1 messages one durable append after another
+# (docs/INGEST.md), so its rate grows with connections; Mosquitto's does not care. Every MQTT system gets the same.
+if [[ $mode == quick ]]; then
+  direct_points=100000 http_points=100000 mqtt_points=20000 mqtt_connections=64
+  stall=15
+  out=${out:-$repo_root/.bench/out}
+else
+  direct_points=1000000 http_points=1000000 mqtt_points=200000 mqtt_connections=256
+  stall=60
+  out=${out:-$repo_root/docs/bench}
+fi
+direct_points=${direct_points_arg:-$direct_points} http_points=${http_points_arg:-$http_points}
+mqtt_points=${mqtt_points_arg:-$mqtt_points} mqtt_connections=${mqtt_connections_arg:-$mqtt_connections}
+devices=100          # registered devices; HTTP requests rotate over them, MQTT connection i is device i mod 100
+http_connections=8   # keep-alive connections, each posting 1,000 measurements per request
+http_per_request=1000
+mqtt_inflight=4      # QoS 1 publishes awaiting PUBACK per device connection
+
+cache=$repo_root/.bench
+run=$cache/run
+rm -rf "$run"
+mkdir -p "$run" "$out"
+log() { printf 'e2e %s: %s\n' "$(date -u +%T)" "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+# --- processes: started here, stopped here, by pid ------------------------------------------------------------------
+pids=()
+alive() { [[ -e /proc/$1/stat ]] && [[ $(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
+stop_pid() { # a child of this script: TERM, up to 20 s for a graceful stop, then KILL; reaped, forgotten
+  local pid=$1 kept=() p
+  if alive "$pid"; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 200); do alive "$pid" || break; sleep 0.1; done
+    if alive "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
+  fi
+  wait "$pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
+  pids=("${kept[@]}")
+}
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do stop_pid "$pid"; done
+}
+trap cleanup EXIT
+
+wait_http() { # url expected-code seconds pid
+  local deadline=$((SECONDS + $3))
+  while ((SECONDS < deadline)); do
+    alive "$4" || return 1
+    [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true) == "$2" ]] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+cpu_seconds() { # pid → user+system CPU seconds so far
+  local ticks
+  ticks=$(awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0)
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }'
+}
+
+peak_rss_mib() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# --- what is needed -------------------------------------------------------------------------------------------------
+apt_install() {
+  log "installing $* (apt)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >"$run/apt.log" 2>&1 ||
+    { apt-get update -q >>"$run/apt.log" 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >>"$run/apt.log" 2>&1; } ||
+    die "apt-get install $* failed: see $run/apt.log"
+}
+command -v influxd >/dev/null || apt_install influxdb
+command -v mosquitto >/dev/null || apt_install mosquitto
+command -v curl >/dev/null || apt_install curl
+if [[ $mode == full ]]; then
+  command -v gnuplot >/dev/null || apt_install gnuplot-nox
+fi
+if ((node_red)); then
+  command -v npm >/dev/null || apt_install nodejs npm
+  node_red_dir=$cache/node-red
+  if [[ ! -f $node_red_dir/node_modules/node-red/red.js || ! -d $node_red_dir/node_modules/node-red-contrib-influxdb ]]; then
+    log "installing Node-RED 4.1.15 + node-red-contrib-influxdb 0.7.0 (npm) into $node_red_dir"
+    mkdir -p "$node_red_dir"
+    npm install --prefix "$node_red_dir" --no-audit --no-fund --loglevel=error \
+      node-red@4.1.15 node-red-contrib-influxdb@0.7.0 >"$run/npm.log" 2>&1 || die "npm install failed: see $run/npm.log"
+  fi
+fi
+
+if ((build)); then
+  log "building the load tool and the host (Release)"
+  for project in tests/Datacake.Streams.LoadGen api/Datacake.Streams.Api; do
+    dotnet build -c Release -v q -nologo "$project" >"$run/build.log" 2>&1 || { cat "$run/build.log" >&2; die "build of $project failed"; }
+  done
+fi
+loadgen_dll=$repo_root/tests/Datacake.Streams.LoadGen/bin/Release/net10.0/Datacake.Streams.LoadGen.dll
+host_dll=$repo_root/api/Datacake.Streams.Api/bin/Release/net10.0/datacake-streams.dll
+loadgen() { dotnet "$loadgen_dll" "$@"; }
+
+mapfile -t ports < <(loadgen ports 6)
+influx_port=${ports[0]} influx_rpc_port=${ports[1]} mosquitto_port=${ports[2]}
+host_http_port=${ports[3]} host_mqtt_port=${ports[4]} node_red_port=${ports[5]}
+influx_url=http://127.0.0.1:$influx_port
+
+# --- private influxd: defaults but ports, folders, no auth (loopback), no HTTP access log ---------------------------
+mkdir -p "$run/influx"
+cat >"$run/influx/influxdb.conf" <<EOF
+reporting-disabled = true
+bind-address = "127.0.0.1:$influx_rpc_port"
+[meta]
+  dir = "$run/influx/meta"
+[data]
+  dir = "$run/influx/data"
+  wal-dir = "$run/influx/wal"
+  query-log-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:$influx_port"
+  auth-enabled = false
+  log-enabled = false
+[monitor]
+  store-enabled = false
+[logging]
+  level = "warn"
+EOF
+influxd -config "$run/influx/influxdb.conf" >"$run/influx/influxd.log" 2>&1 &
+influx_pid=$!
+pids+=("$influx_pid")
+wait_http "$influx_url/ping" 204 60 "$influx_pid" || die "influxd did not start: see $run/influx/influxd.log"
+
+# --- private Mosquitto, the same for every system of the run --------------------------------------------------------
+mosquitto_config="max_queued_messages 0 (no drops for a slow subscriber), max_inflight_messages 20, persistence off, anonymous on loopback"
+mkdir -p "$run/mosquitto"
+cat >"$run/mosquitto/mosquitto.conf" <<EOF
+user root
+per_listener_settings false
+allow_anonymous true
+persistence false
+log_dest file $run/mosquitto/mosquitto.log
+log_type error
+log_type warning
+log_type notice
+connection_messages true
+max_queued_messages 0
+max_inflight_messages 20
+listener $mosquitto_port 127.0.0.1
+EOF
+mosquitto -c "$run/mosquitto/mosquitto.conf" >"$run/mosquitto/stdout.log" 2>&1 &
+mosquitto_pid=$!
+pids+=("$mosquitto_pid")
+for _ in $(seq 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$mosquitto_port") 2>/dev/null && break
+  alive "$mosquitto_pid" || die "mosquitto did not start: see $run/mosquitto/mosquitto.log"
+  sleep 0.1
+done
+
+# --- our host -------------------------------------------------------------------------------------------------------
+host_pid=""
+prepare_host() { # name → $run/<name>/{devices,token}
+  mkdir -p "$run/$1"
+  loadgen prepare --data "$run/$1" --devices "$devices" --devices-file "$run/$1/devices" | sed -n 's/^token=//p' >"$run/$1/token"
+}
+start_host() { # name database [VAR=value ...]
+  local name=$1 database=$2
+  shift 2
+  env -u DCS_INFLUX_USER -u DCS_INFLUX_PASSWORD -u DCS_INFLUX_BACKUP_HOST \
+    DOTNET_ENVIRONMENT=Production \
+    DCS_DATA_DIR="$run/$name" \
+    DCS_HTTP_URL="http://127.0.0.1:$host_http_port" \
+    DCS_INFLUX_URL="$influx_url" \
+    DCS_INFLUX_DATABASE="$database" \
+    Ingest__Mqtt__PlainEndpoint="127.0.0.1:$host_mqtt_port" \
+    Logging__LogLevel__Default=Warning \
+    Backup__Enabled=false \
+    "$@" dotnet "$host_dll" >"$run/$name/host.log" 2>&1 &
+  host_pid=$!
+  pids+=("$host_pid")
+  wait_http "http://127.0.0.1:$host_http_port/healthz" 200 120 "$host_pid" || { tail -50 "$run/$name/host.log" >&2; die "the host did not become healthy"; }
+}
+stop_host() { [[ -n $host_pid ]] && stop_pid "$host_pid"; host_pid=""; }
+
+# --- Node-RED: the flow many IoT teams run for MQTT → InfluxDB -------------------------------------------------------
+node_red_pid=""
+start_node_red() { # database
+  local dir=$run/node-red
+  mkdir -p "$dir"
+  cat >"$dir/settings.js" <<EOF
+module.exports = {
+  uiHost: "127.0.0.1",
+  uiPort: $node_red_port,
+  flowFile: "flows.json",
+  credentialSecret: false,
+  editorTheme: { projects: { enabled: false } },
+  logging: { console: { level: "info", metrics: false, audit: false } },
+};
+EOF
+  # mqtt in (QoS 1, parsed JSON) → function (one InfluxDB point per message, the device's own time) → join (arrays of
+  # 1,000, or whatever is there 1 s after a group's first message) → influxdb batch (one write per 1,000 points).
+  cat >"$dir/flows.json" <<EOF
+[
+  { "id": "tab", "type": "tab", "label": "bench" },
+  { "id": "broker", "type": "mqtt-broker", "name": "mosquitto", "broker": "127.0.0.1", "port": "$mosquitto_port",
+    "clientid": "node-red-bench", "autoConnect": true, "usetls": false, "protocolVersion": "4", "keepalive": "60",
+    "cleansession": true },
+  { "id": "influx", "type": "influxdb", "hostname": "127.0.0.1", "port": "$influx_port", "protocol": "http",
+    "database": "$1", "name": "bench", "usetls": false, "influxdbVersion": "1.x" },
+  { "id": "in", "type": "mqtt in", "z": "tab", "name": "devices", "topic": "bench/+/up", "qos": "1", "datatype": "json",
+    "broker": "broker", "nl": false, "rap": true, "rh": 0, "inputs": 0, "x": 100, "y": 100, "wires": [["fn"]] },
+  { "id": "fn", "type": "function", "z": "tab", "name": "to point", "outputs": 1, "x": 300, "y": 100, "wires": [["join"]],
+    "func": "const e = msg.payload[0];\nmsg.payload = { measurement: 'values', tags: { device: msg.topic.split('/')[1] }, fields: e.values, timestamp: e.time };\nreturn msg;" },
+  { "id": "join", "type": "join", "z": "tab", "name": "1000", "mode": "custom", "build": "array", "property": "payload",
+    "propertyType": "msg", "key": "topic", "joiner": "\\\\n", "joinerType": "str", "accumulate": false, "timeout": "1",
+    "count": "1000", "reduce": false, "x": 500, "y": 100, "wires": [["batch"]] },
+  { "id": "batch", "type": "influxdb batch", "z": "tab", "name": "write", "influxdb": "influx", "precision": "ms",
+    "retentionPolicy": "", "x": 700, "y": 100, "wires": [] }
+]
+EOF
+  node "$node_red_dir/node_modules/node-red/red.js" -u "$dir" >"$dir/node-red.log" 2>&1 &
+  node_red_pid=$!
+  pids+=("$node_red_pid")
+  wait_http "http://127.0.0.1:$node_red_port/" 200 120 "$node_red_pid" || { tail -30 "$dir/node-red.log" >&2; die "Node-RED did not start"; }
+}
+stop_node_red() { [[ -n $node_red_pid ]] && stop_pid "$node_red_pid"; node_red_pid=""; }
+
+# --- scenarios ------------------------------------------------------------------------------------------------------
+results=$run/results.tsv
+: >"$results"
+failed=0
+want() { [[ -z $only || $only == *",$1,"* ]]; }
+scenario() { # name asserted(0/1) system-pid loadgen-args...
+  local name=$1 asserted=$2 system_pid=$3
+  shift 3
+  local influx_cpu0 system_cpu0 mosquitto_cpu0 status=0 line
+  influx_cpu0=$(cpu_seconds "$influx_pid")
+  mosquitto_cpu0=$(cpu_seconds "$mosquitto_pid")
+  system_cpu0=$([[ -n $system_pid ]] && cpu_seconds "$system_pid" || echo 0)
+  loadgen scenario --name "$name" --db "bench_${name//-/_}" --influx "$influx_url" --timeline "$run/$name.timeline" \
+    --stall-seconds "$stall" "$@" | tee "$run/$name.out" || status=$?
+  line=$(grep '^result ' "$run/$name.out" || true)
+  [[ -n $line ]] || { log "$name: no result (exit $status)"; failed=1; return 0; }
+  if ((status != 0)); then
+    if ((asserted)); then
+      log "$name: acknowledged points missing, duplicated or misplaced"
+      failed=1
+    else
+      log "$name: loss reported (a peer's loss is not asserted)"
+    fi
+  fi
+  local system_cpu=- system_rss=-
+  if [[ -n $system_pid ]]; then
+    system_cpu=$(awk -v a="$(cpu_seconds "$system_pid")" -v b="$system_cpu0" 'BEGIN { printf "%.1f", a - b }')
+    system_rss=$(peak_rss_mib "$system_pid")
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$line" "$system_cpu" "$system_rss" \
+    "$(awk -v a="$(cpu_seconds "$influx_pid")" -v b="$influx_cpu0" 'BEGIN { printf "%.1f", a - b }')" \
+    "$(awk -v a="$(cpu_seconds "$mosquitto_pid")" -v b="$mosquitto_cpu0" 'BEGIN { printf "%.1f", a - b }')" >>"$results"
+}
+
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+log "mode $mode; influxd :$influx_port, mosquitto :$mosquitto_port; load average $load_before"
+
+want direct-1w && scenario direct-1w 1 "" --kind influx --create-db true --writers 1 --batch 5000 --points "$direct_points"
+want direct-2w && scenario direct-2w 1 "" --kind influx --create-db true --writers 2 --batch 5000 --points "$direct_points"
+
+if want http; then
+  prepare_host http
+  start_host http bench_http
+  scenario http 1 "$host_pid" --kind http --url "http://127.0.0.1:$host_http_port" --token "$(cat "$run/http/token")" \
+    --devices-file "$run/http/devices" --connections "$http_connections" --per-request "$http_per_request" --points "$http_points"
+  stop_host
+fi
+
+mqtt_load=(--kind mqtt --connections "$mqtt_connections" --inflight "$mqtt_inflight" --qos 1 --points "$mqtt_points")
+if want mqtt-own; then
+  prepare_host mqtt-own
+  start_host mqtt-own bench_mqtt_own
+  scenario mqtt-own 1 "$host_pid" "${mqtt_load[@]}" --host 127.0.0.1 --port "$host_mqtt_port" \
+    --token "$(cat "$run/mqtt-own/token")" --devices-file "$run/mqtt-own/devices" --topic 'devices/{device}/measurements'
+  stop_host
+fi
+
+# The bridge's devices must exist in its workspace; Node-RED gets the same device ids and the same topics.
+prepare_host bridge
+if ((node_red)) && want node-red; then
+  start_node_red bench_node_red
+  scenario node-red 0 "$node_red_pid" "${mqtt_load[@]}" --create-db true --host 127.0.0.1 --port "$mosquitto_port" \
+    --devices-file "$run/bridge/devices" --topic 'bench/{device}/up'
+  stop_node_red
+fi
+
+want bridge && start_host bridge bench_bridge \
+  Ingest__Bridges__0__Name=bench Ingest__Bridges__0__Host=127.0.0.1 Ingest__Bridges__0__Port="$mosquitto_port" \
+  Ingest__Bridges__0__UseTls=false Ingest__Bridges__0__Qos=1 Ingest__Bridges__0__Mapping__Topic='bench/{deviceId}/up' \
+  Ingest__Bridges__0__Token="$(cat "$run/bridge/token")"
+want bridge && scenario bridge 1 "$host_pid" "${mqtt_load[@]}" --host 127.0.0.1 --port "$mosquitto_port" \
+  --devices-file "$run/bridge/devices" --topic 'bench/{device}/up'
+stop_host
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- table ----------------------------------------------------------------------------------------------------------
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+rate_of() { local l; l=$(awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$results"); [[ -n $l ]] && field "$l" rate || echo 0; }
+ceiling=$(rate_of direct-2w)
+node_red_rate=$(rate_of node-red)
+target_of() {
+  case $1 in
+    direct-2w) echo "ceiling" ;;
+    http) awk -v r="$2" -v c="$ceiling" 'BEGIN { printf "≥ 0.5× ceiling: %s", ((c > 0 && r / c >= 0.5) ? "met" : "missed") }' ;;
+    mqtt-own) awk -v r="$2" -v n="$node_red_rate" 'BEGIN {
+        printf "≥ 15k/s: %s", ((r >= 15000) ? "met" : "missed");
+        if (n > 0) printf "; ≥ 3× Node-RED: %s", ((r / n >= 3) ? "met" : "missed") }' ;;
+    bridge) awk -v r="$2" -v n="$node_red_rate" 'BEGIN { if (n > 0) printf "≥ Node-RED: %s", ((r >= n) ? "met" : "missed"); else printf "-" }' ;;
+    *) echo "-" ;;
+  esac
+}
+table=$out/e2e.md
+{
+  echo "<!-- written by ops/bench/e2e.sh (mode $mode); do not edit -->"
+  echo "Run $started, mode $mode, $(nproc) cores, load average $load_before before / $load_after after."
+  echo "Mosquitto (one private instance for every MQTT system of the run): $mosquitto_config."
+  echo "influxd $(influxd version 2>/dev/null | awk '{ print $2 }') private, defaults (no auth, HTTP access log off); each scenario writes its own database."
+  echo "Points: 5 float fields (seq, temperature, humidity, pressure, battery), tag device, ms time; HTTP $http_connections connections × $http_per_request per request, MQTT $mqtt_connections device connections × $mqtt_inflight QoS 1 in flight, $devices devices."
+  echo
+  echo "| scenario | points | seconds | points/s | ratio to direct 2w | × Node-RED | missing | duplicates | CPU s system / influxd / mosquitto | peak RSS MiB | target |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"
+  while IFS=$'\t' read -r name line system_cpu system_rss influx_cpu mosquitto_cpu; do
+    rate=$(field "$line" rate)
+    awk -v name="$name" -v acked="$(field "$line" acked)" -v s="$(field "$line" seconds)" -v r="$rate" -v c="$ceiling" \
+      -v n="$node_red_rate" -v miss="$(field "$line" missing)" -v dup="$(field "$line" duplicates)" \
+      -v cpu="$system_cpu / $influx_cpu / $mosquitto_cpu" -v rss="$system_rss" -v target="$(target_of "$name" "$rate")" 'BEGIN {
+        ratio = c > 0 ? sprintf("%.2f", r / c) : "-";
+        vs = (n > 0 && name ~ /^(mqtt-own|bridge|node-red)$/) ? sprintf("%.2f", r / n) : "-";
+        printf "| %s | %d | %.1f | %d | %s | %s | %s | %s | %s | %s | %s |\n", name, acked, s, r, ratio, vs, miss, dup, cpu, rss, target }'
+  done <"$results"
+} >"$table"
+cp "$results" "$out/e2e-results.tsv"
+cat "$table"
+
+# --- plots ----------------------------------------------------------------------------------------------------------
+if [[ $mode == full ]] && command -v gnuplot >/dev/null; then
+  plot_lines=""
+  while IFS=$'\t' read -r name _; do
+    cp "$run/$name.timeline" "$out/$name.timeline"
+    plot_lines+="${plot_lines:+, }'$out/$name.timeline' using 1:2 with lines lw 2 title '$name'"
+  done <"$results"
+  gnuplot <<EOF
+set terminal svg size 900,500 dynamic background rgb 'white' font 'sans,12'
+set output '$out/throughput.svg'
+set title 'Points written into influxd per second, from the first send (ops/bench/e2e.sh, $started)'
+set xlabel 'seconds since the first point was sent'
+set ylabel 'points/s (log scale)'
+set format y '%.0s%c'
+set logscale y
+set yrange [10:*]
+set grid
+set key outside right
+plot $plot_lines
+EOF
+  log "plots: $out/throughput.svg"
+fi
+
+((failed == 0)) || die "FAILED: acknowledged points were lost, duplicated or misplaced (see above)"
+log "all acknowledged points stored exactly once"

@@ -1,0 +1,49 @@
+using System.Globalization;
+using System.Text;
+
+namespace Datacake.Streams.LoadGen.EndToEnd;
+
+/// <summary>
+/// One 5-value point whose <c>seq</c> field numbers it uniquely within a scenario, so that the check can find every
+/// acknowledged point in InfluxDB exactly once. Its time is <c>base + seq</c> milliseconds: unique per device (points of
+/// one series with equal timestamps overwrite each other) and deterministic, so a re-delivered point rewrites itself.
+/// </summary>
+internal static class NumberedPoint
+{
+    /// <summary>The probe point that proves a path is live before the clock starts; the check ignores it.</summary>
+    public const long ProbeSeq = -1;
+
+    public static long TimeMs(long baseMs, long seq) => baseMs + seq;
+
+    /// <summary><c>{"time":T,"values":{...}}</c>, the entry of a JSON measurement array (docs/INGEST.md).</summary>
+    public static void AppendJsonEntry(StringBuilder json, long baseMs, long seq)
+    {
+        json.Append("{\"time\":").Append(TimeMs(baseMs, seq).ToString(CultureInfo.InvariantCulture))
+            .Append(",\"values\":{\"seq\":").Append(seq.ToString(CultureInfo.InvariantCulture))
+            .Append(",\"temperature\":").Append((20 + (seq % 100 / 10.0)).ToString("0.0", CultureInfo.InvariantCulture))
+            .Append(",\"humidity\":").Append((seq % 100).ToString(CultureInfo.InvariantCulture))
+            .Append(",\"pressure\":").Append((1000 + (seq % 50)).ToString(CultureInfo.InvariantCulture))
+            .Append(",\"battery\":").Append((3 + (seq % 10 / 10.0)).ToString("0.0", CultureInfo.InvariantCulture))
+            .Append("}}");
+    }
+
+    /// <summary>A one-entry array: the MQTT payload of one device message.</summary>
+    public static byte[] MqttPayload(long baseMs, long seq)
+    {
+        var json = new StringBuilder(128).Append('[');
+        AppendJsonEntry(json, baseMs, seq);
+        return Encoding.UTF8.GetBytes(json.Append(']').ToString());
+    }
+
+    /// <summary>The same point as processing writes it: measurement <c>values</c>, tag <c>device</c>, float fields, ms time.</summary>
+    public static void AppendLine(StringBuilder lines, string device, long baseMs, long seq)
+    {
+        lines.Append("values,device=").Append(device)
+            .Append(" seq=").Append(seq.ToString(CultureInfo.InvariantCulture))
+            .Append(",temperature=").Append((20 + (seq % 100 / 10.0)).ToString("0.0", CultureInfo.InvariantCulture))
+            .Append(",humidity=").Append((seq % 100).ToString(CultureInfo.InvariantCulture))
+            .Append(",pressure=").Append((1000 + (seq % 50)).ToString(CultureInfo.InvariantCulture))
+            .Append(",battery=").Append((3 + (seq % 10 / 10.0)).ToString("0.0", CultureInfo.InvariantCulture))
+            .Append(' ').Append(TimeMs(baseMs, seq).ToString(CultureInfo.InvariantCulture)).Append('\n');
+    }
+}
