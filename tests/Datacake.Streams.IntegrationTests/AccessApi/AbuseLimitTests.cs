@@ -11,7 +11,7 @@ public sealed class AbuseLimitTests
     public async Task Failed_authentications_beyond_the_burst_get_429_with_retry_after()
     {
         var operatorToken = AccessToken.New().Secret;
-        await using var host = await HostProcess.StartAsync(new Dictionary<string, string>
+        var host = await HostProcess.StartAsync(new Dictionary<string, string>
         {
             ["DCS_OPERATOR_TOKEN"] = operatorToken,
             ["Access__FailedAuthenticationBurst"] = "3",
@@ -42,6 +42,7 @@ public sealed class AbuseLimitTests
         }
         finally
         {
+            await host.DisposeAsync();
             Directory.Delete(host.DataDirectory, recursive: true);
         }
     }
@@ -49,7 +50,7 @@ public sealed class AbuseLimitTests
     [Fact]
     public async Task A_generated_operator_token_is_written_owner_only_and_works()
     {
-        await using var host = await HostProcess.StartAsync();
+        var host = await HostProcess.StartAsync();
         try
         {
             var path = Path.Combine(host.DataDirectory, "operator.token");
@@ -67,6 +68,8 @@ public sealed class AbuseLimitTests
         }
         finally
         {
+            // Stop the host first: its backup scheduler may be writing under the data folder.
+            await host.DisposeAsync();
             Directory.Delete(host.DataDirectory, recursive: true);
         }
     }
