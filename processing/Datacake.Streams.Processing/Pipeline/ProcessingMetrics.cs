@@ -45,10 +45,10 @@ public sealed class ProcessingMetrics : IDisposable
     private long _deadLetteredTotal;
     private long _writeErrorsTotal;
 
-    internal void RecordIn()
+    internal void RecordsRead(int count)
     {
-        _recordsIn.Add(1);
-        Interlocked.Increment(ref _recordsInTotal);
+        _recordsIn.Add(count);
+        Interlocked.Add(ref _recordsInTotal, count);
     }
 
     internal void Written(int records, int points, TimeSpan elapsed)
