@@ -57,9 +57,9 @@ public sealed class AdapterSigner(AdapterKeyring keyring)
     }
 
     // Processors verify every record (issue 5: 500k records/s). The one-shot HMACSHA256.HashData sets up OpenSSL's
-    // context and the key's pads on each call; an HMAC kept per thread and key only hashes. Measured here on a
-    // 250-byte record: see docs/PROCESSING.md. One entry per thread: a processor verifies with one signer and,
-    // but for a key rotation, one key.
+    // context and the key's pads on each call; an HMAC kept per thread and key only hashes: 2-4x less on a 250-byte
+    // record (side by side on the loaded 2-core machine, 3 rounds: 17.4/18.7/8.5 us one-shot, 7.2/4.3/4.1 us reused).
+    // One entry per thread: a processor verifies with one signer and, but for a key rotation, one key.
     [ThreadStatic]
     private static AdapterSigner? t_owner;
 

@@ -259,7 +259,8 @@ internal sealed class BatchStage : GraphStage<FlowShape<RecordChunk, WriteBatch>
                 Duplicates = _duplicates,
             };
             _duplicates = 0;
-            _values = [];
+            // Sized for a full batch at once: growing 4 → 8,192 by doubling allocated twice as much per batch.
+            _values = new List<PipelineRecord>(_batchSize);
             _deadLetters = [];
             _valuesPoints = 0;
             _records = 0;

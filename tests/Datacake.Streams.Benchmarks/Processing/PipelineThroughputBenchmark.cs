@@ -4,7 +4,6 @@ using System.Text;
 using Akka.Actor;
 using Akka.Configuration;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
@@ -34,8 +33,9 @@ namespace Datacake.Streams.Benchmarks.Processing;
 /// integration tests; ops/services.sh up).</item>
 /// </list>
 /// An invocation ends when every partition's last offset is committed; the "records/s" column is what that means.
+/// The job (in process, 1 warm-up, 3 measured invocations) is in <see cref="RecordsPerSecondConfig"/>: run it without
+/// <c>--inProcess</c> or job options, which would add a second, default job.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5, invocationCount: 1)]
 [MemoryDiagnoser]
 [Config(typeof(RecordsPerSecondConfig))]
 public class PipelineThroughputBenchmark

@@ -1,14 +1,32 @@
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace Datacake.Streams.Benchmarks.Processing;
 
-/// <summary>Adds a "records/s" column: operations are records (OperationsPerInvoke), so it is 1 s over the mean.</summary>
+/// <summary>
+/// The job of the pipeline throughput runs and a "records/s" column (operations are records, OperationsPerInvoke, so
+/// it is 1 s over the mean). In process: building the generated project out of process hit BenchmarkDotNet's
+/// 2-minute build timeout on the shared machine. One invocation is a whole run over the log: no unrolling, no pilot.
+/// </summary>
 public sealed class RecordsPerSecondConfig : ManualConfig
 {
-    public RecordsPerSecondConfig() => AddColumn(new RecordsPerSecondColumn());
+    public RecordsPerSecondConfig()
+    {
+        AddJob(Job.Default
+            .WithToolchain(InProcessEmitToolchain.Instance)
+            .WithStrategy(RunStrategy.Monitoring)
+            .WithLaunchCount(1)
+            .WithWarmupCount(1)
+            .WithIterationCount(3)
+            .WithInvocationCount(1)
+            .WithUnrollFactor(1));
+        AddColumn(new RecordsPerSecondColumn());
+    }
 
     private sealed class RecordsPerSecondColumn : IColumn
     {

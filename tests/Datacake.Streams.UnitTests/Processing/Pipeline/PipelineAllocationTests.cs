@@ -57,6 +57,7 @@ public sealed class PipelineAllocationTests(ITestOutputHelper output) : IDisposa
         }
 
         var log = new PreparedLog(Partitions, WarmUp + Measured, i => Record(signer, devices[i % Devices], token, i), device => (int)(device % Partitions));
+        ProfileStages(log.Sample(10_000), signer, registry);
         using var influx = new InfluxClient(new HttpClient(new DiscardingHandler()), new InfluxOptions { Url = new Uri("http://127.0.0.1:1"), Database = "discard" });
         var verdicts = new GuardedVerdicts(
             new PartitionStateStore(_directory),
@@ -73,9 +74,17 @@ public sealed class PipelineAllocationTests(ITestOutputHelper output) : IDisposa
             log.Release(WarmUp);
             await WaitUntilCommittedAsync(pipeline, log);
 
+            using var ticks = new AllocationTicks();
+            ticks.On = true;
             var before = GC.GetTotalAllocatedBytes(precise: true);
             log.Release(WarmUp + Measured);
             await WaitUntilCommittedAsync(pipeline, log);
+            ticks.On = false;
+            foreach (var (type, bytes) in ticks.ByType.OrderByDescending(p => p.Value).Take(25))
+            {
+                output.WriteLine(FormattableString.Invariant($"{bytes / (double)Measured,8:F1} B/record  {type}"));
+            }
+
             var perRecord = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Measured;
 
             output.WriteLine(FormattableString.Invariant($"{perRecord:F0} bytes allocated per record over {Measured} records (budget {BudgetBytesPerRecord})"));
@@ -87,6 +96,41 @@ public sealed class PipelineAllocationTests(ITestOutputHelper output) : IDisposa
             await pipeline.StopAsync();
             await system.Terminate();
         }
+    }
+
+    /// <summary>Where a record's bytes go, stage by stage on one thread (printed, for whoever has to cut the budget).</summary>
+    private void ProfileStages(IReadOnlyList<LogRecord> records, AdapterSigner signer, RegistryView registry)
+    {
+        var decoded = new RawRecord[records.Count];
+        var stages = new (string Name, Action<int> Run)[]
+        {
+            ("decode envelope", i => RawRecordCodec.TryDecode(records[i].Value, out decoded[i], out _)),
+            ("verify HMAC", i => signer.Verify(records[i].Value.Span, decoded[i])),
+            ("authorize", i => registry.AuthorizeWrite(decoded[i].Credential, decoded[i].DeviceId, decoded[i].ReceivedAt)),
+            ("pipeline record", i => GC.KeepAlive(new PipelineRecord(records[i], 1))),
+        };
+        var points = new RecordPoints();
+        foreach (var (name, run) in stages)
+        {
+            run(0);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < records.Count; i++)
+            {
+                run(i);
+            }
+
+            output.WriteLine(FormattableString.Invariant($"stage {name}: {(GC.GetAllocatedBytesForCurrentThread() - before) / (double)records.Count:F1} B/record"));
+        }
+
+        var json = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < records.Count; i++)
+        {
+            points.Reset(decoded[i].DeviceId);
+            Datacake.Streams.Processing.Values.JsonValuesDecoder.Decode(decoded[i], points);
+            points.Take();
+        }
+
+        output.WriteLine(FormattableString.Invariant($"stage json decode: {(GC.GetAllocatedBytesForCurrentThread() - json) / (double)records.Count:F1} B/record"));
     }
 
     public void Dispose()
@@ -166,6 +210,8 @@ public sealed class PipelineAllocationTests(ITestOutputHelper output) : IDisposa
         }
 
         public IReadOnlyList<int> Assignment => [.. Enumerable.Range(0, _partitions.Length)];
+
+        public IReadOnlyList<LogRecord> Sample(int count) => [.. _partitions.SelectMany(p => p).Take(count)];
 
         /// <summary>Makes the first <paramref name="count"/> records (in creation order) readable.</summary>
         public void Release(int count)
