@@ -33,12 +33,25 @@ public sealed class PipelineAllocationTests(ITestOutputHelper output) : IDisposa
     private const int Measured = 100_000;
 
     /// <summary>
-    /// What a record may cost. Measured at 09:xx: see the output line. What remains per record: the record's
-    /// <see cref="PipelineRecord"/> (~300 B with its decoded envelope), the message id string the envelope decoder
-    /// makes (~60 B), its line protocol in shared 64 KiB chunks (~150 B for a 5-field point), and the admitted-record
-    /// queue of the partition state.
+    /// What a record may cost with optimized code. Measured 2026-11-29: ~620-660 B per record. What it is (the
+    /// output's per-stage lines): the record's <see cref="PipelineRecord"/> (264 B with its decoded envelope), the
+    /// message id string the envelope decoder makes (56 B), its line protocol in shared 64 KiB chunks (~150 B for a
+    /// 5-field point), and the rest (partition state queues and dedup windows growing, batch lists, snapshots) ~150 B.
+    /// HMAC verification and authorization allocate nothing.
     /// </summary>
-    private const double BudgetBytesPerRecord = 1_024;
+    private const double BudgetBytesPerRecord = 800;
+
+    /// <summary>
+    /// A Debug build (JIT optimizer off, as <c>dotnet test</c> builds by default) does not expand
+    /// <c>RuntimeHelpers.CreateSpan</c>: every read of a constant <c>ReadOnlySpan&lt;ulong&gt;</c> table (the line
+    /// protocol's digit tables) allocates a 72-byte RuntimeFieldInfoStub, ~6 per record here (measured 425 B per
+    /// record with an allocation-tick listener). Optimized builds allocate none of it.
+    /// </summary>
+    private const double UnoptimizedAllowance = 512;
+
+    private static bool Unoptimized =>
+        typeof(Datacake.Streams.Influx.LineProtocol.LineProtocolWriter).Assembly.GetCustomAttributes(typeof(System.Diagnostics.DebuggableAttribute), false)
+            is [System.Diagnostics.DebuggableAttribute { IsJITOptimizerDisabled: true }, ..];
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "dcs-alloc-" + Guid.NewGuid().ToString("N"));
 
@@ -74,22 +87,16 @@ public sealed class PipelineAllocationTests(ITestOutputHelper output) : IDisposa
             log.Release(WarmUp);
             await WaitUntilCommittedAsync(pipeline, log);
 
-            using var ticks = new AllocationTicks();
-            ticks.On = true;
             var before = GC.GetTotalAllocatedBytes(precise: true);
             log.Release(WarmUp + Measured);
             await WaitUntilCommittedAsync(pipeline, log);
-            ticks.On = false;
-            foreach (var (type, bytes) in ticks.ByType.OrderByDescending(p => p.Value).Take(25))
-            {
-                output.WriteLine(FormattableString.Invariant($"{bytes / (double)Measured,8:F1} B/record  {type}"));
-            }
 
             var perRecord = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)Measured;
 
-            output.WriteLine(FormattableString.Invariant($"{perRecord:F0} bytes allocated per record over {Measured} records (budget {BudgetBytesPerRecord})"));
+            var budget = BudgetBytesPerRecord + (Unoptimized ? UnoptimizedAllowance : 0);
+            output.WriteLine(FormattableString.Invariant($"{perRecord:F0} bytes allocated per record over {Measured} records (budget {budget}, JIT optimizer {(Unoptimized ? "off" : "on")})"));
             Assert.Equal(WarmUp + Measured, pipeline.Metrics.Accepted);
-            Assert.InRange(perRecord, 0, BudgetBytesPerRecord);
+            Assert.InRange(perRecord, 0, budget);
         }
         finally
         {
