@@ -50,7 +50,37 @@ public sealed class AdapterSigner(AdapterKeyring keyring)
         }
 
         Span<byte> expected = stackalloc byte[AdapterKeyring.SignatureLength];
-        HMACSHA256.HashData(key, encoded[..decoded.SignedLength], expected);
+        var hmac = VerifierFor(decoded.SigningKeyId, key);
+        hmac.AppendData(encoded[..decoded.SignedLength]);
+        hmac.TryGetHashAndReset(expected, out _);
         return CryptographicOperations.FixedTimeEquals(expected, decoded.Signature.Span);
+    }
+
+    // Processors verify every record (issue 5: 500k records/s). The one-shot HMACSHA256.HashData sets up OpenSSL's
+    // context and the key's pads on each call; an HMAC kept per thread and key only hashes: 2-4x less on a 250-byte
+    // record (side by side on the loaded 2-core machine, 3 rounds: 17.4/18.7/8.5 us one-shot, 7.2/4.3/4.1 us reused).
+    // One entry per thread: a processor verifies with one signer and, but for a key rotation, one key.
+    [ThreadStatic]
+    private static AdapterSigner? t_owner;
+
+    [ThreadStatic]
+    private static uint t_keyId;
+
+    [ThreadStatic]
+    private static IncrementalHash? t_hmac;
+
+    private IncrementalHash VerifierFor(uint keyId, ReadOnlySpan<byte> key)
+    {
+        if (t_hmac is { } hmac && ReferenceEquals(t_owner, this) && t_keyId == keyId)
+        {
+            return hmac;
+        }
+
+        t_hmac?.Dispose();
+        hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        t_hmac = hmac;
+        t_owner = this;
+        t_keyId = keyId;
+        return hmac;
     }
 }

@@ -19,7 +19,7 @@ public interface IRecordVerdicts
 
 /// <summary>
 /// The state of one partition. <see cref="Admit"/> and <see cref="Decode"/> are called from one stage, one record at
-/// a time in log order; <see cref="Written"/> comes from the commit stage, on another thread, and must synchronise
+/// a time in log order; <see cref="Written"/> comes from the checkpointer, on another thread, and must synchronise
 /// with them.
 /// </summary>
 public interface IPartitionState : IDisposable

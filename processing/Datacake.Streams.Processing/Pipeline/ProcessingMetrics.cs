@@ -44,9 +44,9 @@ public sealed class ProcessingMetrics : IDisposable
     private long _deadLetteredTotal;
     private long _writeErrorsTotal;
 
-    internal void RecordIn()
+    internal void RecordsRead(int count)
     {
-        Interlocked.Increment(ref _recordsInTotal);
+        Interlocked.Add(ref _recordsInTotal, count);
     }
 
     internal void Written(int records, int points, TimeSpan elapsed)

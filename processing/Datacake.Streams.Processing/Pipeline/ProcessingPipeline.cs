@@ -21,13 +21,20 @@ namespace Datacake.Streams.Processing.Pipeline;
 /// <code>
 /// log source ─ groupBy(partition) ─┬─ envelope check ─ partition stage (guard, dedup, decode, time) ─┐ (async, per partition)
 ///                                  └─ ...                                                              ┘
-///   ─ merge ─ batch (values lane, meta lane) ─ write (ordered, N in flight) ─ commit
+///   ─ merge ─ batch (values lane, meta lane) ─ write (ordered, N in flight) ─ commit stage
+///   ⇢ checkpointer thread (state saved, grouped) ⇢ consumer thread (commit)
 /// </code>
+/// Elements are <see cref="RecordChunk"/>s of one partition, not single records: the per-element cost of the stream
+/// is paid once per chunk.
 /// Records of one partition stay in log order end to end; a position is committed only after its batch's points and
 /// dead letters are stored.
 /// </summary>
 public sealed class ProcessingPipeline : IAsyncDisposable
 {
+    // Elements are chunks of up to 256 records: two per async boundary keep every stage busy (16, Akka's default,
+    // would hold 4,096 records per boundary and read far past ProcessingOptions.ReadAhead).
+    private static readonly Attributes s_buffers = Attributes.CreateInputBuffer(2, 2);
+
     private readonly IRecordLog _log;
     private readonly InfluxClient _influx;
     private readonly EnvelopeCheck _envelope;
@@ -40,6 +47,7 @@ public sealed class ProcessingPipeline : IAsyncDisposable
     private IRecordLogConsumer? _consumer;
     private LogConsumerPump? _pump;
     private PartitionStates? _states;
+    private Checkpointer? _checkpointer;
     private UniqueKillSwitch? _killSwitch;
     private Task _completion = Task.CompletedTask;
     private int _stopped;
@@ -97,28 +105,34 @@ public sealed class ProcessingPipeline : IAsyncDisposable
         _pump = new LogConsumerPump(_consumer, Progress, _options.ReadAhead, Metrics, _loggers.CreateLogger<LogConsumerPump>());
         _states = new PartitionStates(_verdicts);
         var writer = new BatchWriter(_influx, new DeadLetterPublisher(_log, _time), _options, Metrics, _time, _loggers.CreateLogger<BatchWriter>());
-        var commit = new CommitStage(_states, _pump, Progress, Metrics);
-        var partitionFlow = Flow.Create<PipelineRecord>()
-            .Select(record =>
+        _checkpointer = new Checkpointer(_states, _pump, e => _killSwitch?.Abort(e), _loggers.CreateLogger<Checkpointer>());
+        var commit = new CommitStage(_checkpointer, Progress, Metrics);
+        var partitionFlow = Flow.Create<RecordChunk>()
+            .Select(chunk =>
             {
-                _envelope.Check(record);
-                return record;
+                for (var i = 0; i < chunk.Count; i++)
+                {
+                    _envelope.Check(chunk[i]);
+                }
+
+                return chunk;
             })
             .Via(new PartitionStage(_states, _options, _time))
             .Async();
 
         var source = AkkaSource.FromGraph(new LogSourceStage(_pump.Records))
-            .ViaMaterialized(KillSwitches.Single<PipelineRecord>(), Keep.Right);
-        var substreams = (SubFlow<PipelineRecord, UniqueKillSwitch, IRunnableGraph<UniqueKillSwitch>>)source
-            .GroupBy(_options.MaxPartitions, record => record.Partition)
+            .ViaMaterialized(KillSwitches.Single<RecordChunk>(), Keep.Right);
+        var substreams = (SubFlow<RecordChunk, UniqueKillSwitch, IRunnableGraph<UniqueKillSwitch>>)source
+            .GroupBy(_options.MaxPartitions, chunk => chunk.Partition)
             .Via(partitionFlow);
-        var perPartition = (Source<PipelineRecord, UniqueKillSwitch>)substreams.MergeSubstreams();
+        var perPartition = (Source<RecordChunk, UniqueKillSwitch>)substreams.MergeSubstreams();
 
         var token = _stopping.Token;
         var (killSwitch, done) = perPartition
             .Via(new BatchStage(_options))
             .SelectAsync(_options.WriteParallelism, batch => writer.WriteAsync(batch, token))
             .ToMaterialized(AkkaSink.ForEach<WriteBatch>(commit.Commit), Keep.Both)
+            .WithAttributes(s_buffers)
             .Run(_system.Materializer());
 
         _killSwitch = killSwitch;
@@ -152,6 +166,12 @@ public sealed class ProcessingPipeline : IAsyncDisposable
         {
             await _stopping.CancelAsync().ConfigureAwait(false);
             _killSwitch?.Abort(new OperationCanceledException("processing stopped before in-flight batches were written"));
+            _checkpointer?.Kill();
+        }
+        else if (_checkpointer is not null)
+        {
+            // The written batches' states are saved and their commits queued before the pump performs them.
+            drained = await Task.Run(() => _checkpointer.Flush(_options.DrainTimeout)).ConfigureAwait(false);
         }
 
         _pump.Stop(flushCommits: drained);
@@ -166,6 +186,7 @@ public sealed class ProcessingPipeline : IAsyncDisposable
             return;
         }
 
+        _checkpointer?.Kill();
         _pump.Stop(flushCommits: false);
         _stopping.Cancel();
         _killSwitch?.Abort(new OperationCanceledException("processing killed"));
@@ -180,6 +201,7 @@ public sealed class ProcessingPipeline : IAsyncDisposable
 
     private void Release()
     {
+        _checkpointer?.Dispose();
         _consumer?.Dispose();
         _states?.Dispose();
     }

@@ -21,6 +21,10 @@ public sealed class RecordPoints
     public const string MetaMeasurement = "meta";
     public const string DeviceTag = "device";
 
+    // Escaped once: measuring and escaping names per point was about half of a point's cost (docs/BENCHMARKS.md).
+    private static readonly LineProtocolName s_valuesName = LineProtocolName.Measurement(ValuesMeasurement);
+    private static readonly LineProtocolName s_metaName = LineProtocolName.Measurement(MetaMeasurement);
+
     private readonly PointChunks _values = new();
     private readonly PointChunks _meta = new();
     private readonly char[] _device = new char[DeviceId.TextLength];
@@ -39,10 +43,10 @@ public sealed class RecordPoints
     public long LatestNs { get; private set; } = long.MinValue;
 
     /// <summary>Starts a measurement point at <paramref name="timestampNs"/>; add fields, then call <see cref="PointBuilder.End"/>.</summary>
-    public PointBuilder Values(long timestampNs) => Begin(_values, ValuesMeasurement, timestampNs, meta: false);
+    public PointBuilder Values(long timestampNs) => Begin(_values, timestampNs, meta: false);
 
     /// <summary>Starts a metadata point (radio, battery, counters); numeric fields only by convention.</summary>
-    public PointBuilder Meta(long timestampNs) => Begin(_meta, MetaMeasurement, timestampNs, meta: true);
+    public PointBuilder Meta(long timestampNs) => Begin(_meta, timestampNs, meta: true);
 
     /// <summary>Starts the points of a new record of <paramref name="device"/>.</summary>
     internal void Reset(DeviceId device)
@@ -68,7 +72,7 @@ public sealed class RecordPoints
     /// <summary>The current record's lines, per lane; the next record starts after them.</summary>
     internal (ReadOnlyMemory<byte> Values, ReadOnlyMemory<byte> Meta) Take() => (_values.Take(), _meta.Take());
 
-    private PointBuilder Begin(PointChunks lane, string measurement, long timestampNs, bool meta)
+    private PointBuilder Begin(PointChunks lane, long timestampNs, bool meta)
     {
         if (meta)
         {
@@ -82,7 +86,7 @@ public sealed class RecordPoints
         EarliestNs = Math.Min(EarliestNs, timestampNs);
         LatestNs = Math.Max(LatestNs, timestampNs);
         var writer = new LineProtocolWriter(lane);
-        writer.Measurement(measurement);
+        writer.Measurement(meta ? s_metaName : s_valuesName);
         writer.Tag(DeviceTag, _device);
         return new PointBuilder(writer, timestampNs);
     }

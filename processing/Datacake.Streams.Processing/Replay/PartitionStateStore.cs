@@ -46,9 +46,20 @@ public sealed class PartitionStateStore
     /// <summary>Writes the state covering <paramref name="covered"/> (the last record it includes) durably.</summary>
     public void Save(LogPosition covered, ReplayGuard guard, DuplicateFilter filter)
     {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        Snapshot(covered, guard, filter, buffer);
+        Write(covered.Partition, buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// The file content of the state covering <paramref name="covered"/>, into <paramref name="buffer"/>: the part of
+    /// a save that must see the guard and filter unchanged (under the partition's lock), without the disk work.
+    /// </summary>
+    public static void Snapshot(LogPosition covered, ReplayGuard guard, DuplicateFilter filter, ArrayBufferWriter<byte> buffer)
+    {
         ArgumentNullException.ThrowIfNull(guard);
         ArgumentNullException.ThrowIfNull(filter);
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        ArgumentNullException.ThrowIfNull(buffer);
         var header = buffer.GetSpan(HeaderLength);
         BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
         header[4] = FileVersion;
@@ -57,12 +68,16 @@ public sealed class PartitionStateStore
         buffer.Advance(HeaderLength);
         WriteSection(buffer, guard.WriteSnapshot);
         WriteSection(buffer, filter.WriteSnapshot);
+    }
 
-        var target = PathOf(covered.Partition);
+    /// <summary>Replaces the state file of <paramref name="partition"/> with <paramref name="snapshot"/> (from <see cref="Snapshot"/>) durably.</summary>
+    public void Write(int partition, ReadOnlySpan<byte> snapshot)
+    {
+        var target = PathOf(partition);
         var temp = target + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1))
         {
-            stream.Write(buffer.WrittenSpan);
+            stream.Write(snapshot);
             stream.Flush(flushToDisk: true);
         }
 

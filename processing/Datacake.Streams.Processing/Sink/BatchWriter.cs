@@ -60,7 +60,15 @@ public sealed class BatchWriter
 
     private async Task WriteLaneAsync(WriteBatch batch, IReadOnlyList<PipelineRecord> records, Lane lane, CancellationToken cancellationToken)
     {
-        var live = records.Where(r => !r.IsRejected && Count(r, lane) > 0).ToList();
+        var live = new List<PipelineRecord>(records.Count);
+        foreach (var record in records)
+        {
+            if (!record.IsRejected && Count(record, lane) > 0)
+            {
+                live.Add(record);
+            }
+        }
+
         var policy = lane == Lane.Values ? _options.ValuesRetentionPolicy : _options.MetaRetentionPolicy;
         var attempt = 0;
         while (live.Count > 0)

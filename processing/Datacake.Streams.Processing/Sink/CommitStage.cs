@@ -1,13 +1,13 @@
 using Datacake.Streams.Processing.Pipeline;
-using Datacake.Streams.Processing.Source;
 
 namespace Datacake.Streams.Processing.Sink;
 
 /// <summary>
-/// The last step of a batch, after it was stored: tells each partition's state what is covered, then hands the
-/// positions to the consumer thread to commit. Runs in stream order, so commits go in log order per partition.
+/// The last step of a batch in the stream, after it was stored: counts it and queues its positions for the
+/// <see cref="Checkpointer"/>, which saves each partition's state and then commits. Runs in stream order, so the
+/// positions of a partition are queued in log order.
 /// </summary>
-internal sealed class CommitStage(PartitionStates states, LogConsumerPump pump, ProcessingProgress progress, ProcessingMetrics metrics)
+internal sealed class CommitStage(Checkpointer checkpoints, ProcessingProgress progress, ProcessingMetrics metrics)
 {
     public void Commit(WriteBatch batch)
     {
@@ -15,8 +15,7 @@ internal sealed class CommitStage(PartitionStates states, LogConsumerPump pump, 
 
         foreach (var commit in batch.Commits)
         {
-            states.Written(commit.Position, commit.Epoch);
-            pump.RequestCommit(commit);
+            checkpoints.Enqueue(commit);
         }
 
         progress.OnRecordsDone(batch.Records);

@@ -10,7 +10,8 @@ namespace Datacake.Streams.Processing.Source;
 /// <summary>
 /// Runs an <see cref="IRecordLogConsumer"/> on a thread of its own: the consumer blocks in <c>Consume</c> and is not
 /// thread-safe, so reading AND committing happen here, never on the Akka dispatcher. Records go into a bounded
-/// channel that <see cref="LogSourceStage"/> reads; commits come back through <see cref="RequestCommit"/>.
+/// channel, in chunks per partition (<see cref="RecordChunk"/>), that <see cref="LogSourceStage"/> reads; commits come
+/// back through <see cref="RequestCommit"/>.
 /// </summary>
 /// <remarks>
 /// Every partition carries an assignment epoch. It changes when the partition is lost, gained, or starts over at an
@@ -27,22 +28,28 @@ public sealed class LogConsumerPump : IDisposable
     // Assignment allocates a list in some backends: look at it when idle and every this many records.
     private const int AssignmentCheckInterval = 1024;
 
+    // A power of two: whether the stream starves is looked at every this many records.
+    private const int StarvationCheckInterval = 16;
+
     private readonly IRecordLogConsumer _consumer;
     private readonly ProcessingProgress _progress;
     private readonly ProcessingMetrics? _metrics;
     private readonly ILogger _logger;
-    private readonly Channel<PipelineRecord> _records;
+    private readonly Channel<RecordChunk> _records;
+    private readonly Dictionary<int, RecordChunk> _open = [];
+    private readonly Queue<RecordChunk> _ready = new();
     private readonly ConcurrentQueue<CommitPoint> _commits = new();
     private readonly Dictionary<int, long> _epochs = [];
     private readonly Dictionary<int, long> _lastOffsets = [];
     private readonly Dictionary<int, CommitPoint> _coalesced = [];
     private readonly Thread _thread;
+    private readonly int _chunkCapacity;
     private HashSet<int> _assigned = [];
     private long _nextEpoch;
     private volatile bool _stopReading;
     private volatile bool _stop;
     private volatile bool _flushOnStop;
-    private PipelineRecord? _pending;
+    private int _openRecords;
 
     public LogConsumerPump(IRecordLogConsumer consumer, ProcessingProgress progress, int readAhead, ProcessingMetrics? metrics = null, ILogger? logger = null)
     {
@@ -52,7 +59,9 @@ public sealed class LogConsumerPump : IDisposable
         _progress = progress;
         _metrics = metrics;
         _logger = logger ?? NullLogger.Instance;
-        _records = Channel.CreateBounded<PipelineRecord>(new BoundedChannelOptions(readAhead)
+        // Read-ahead counts records; the channel holds chunks of them, so a small read-ahead makes small chunks.
+        _chunkCapacity = Math.Clamp(readAhead, 1, RecordChunk.Capacity);
+        _records = Channel.CreateBounded<RecordChunk>(new BoundedChannelOptions(Math.Max(1, readAhead / _chunkCapacity))
         {
             SingleReader = true,
             SingleWriter = true,
@@ -61,8 +70,8 @@ public sealed class LogConsumerPump : IDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = "dcs-log-consumer" };
     }
 
-    /// <summary>Records in log order per partition; completes when reading stops, faults when the log fails.</summary>
-    public ChannelReader<PipelineRecord> Records => _records.Reader;
+    /// <summary>Chunks of records in log order per partition; completes when reading stops, faults when the log fails.</summary>
+    public ChannelReader<RecordChunk> Records => _records.Reader;
 
     /// <summary>Commits that were dropped because their partition changed owner or epoch meanwhile.</summary>
     public long StaleCommits => Interlocked.Read(ref _staleCommits);
@@ -101,8 +110,32 @@ public sealed class LogConsumerPump : IDisposable
                 DrainCommits();
                 if (_stopReading)
                 {
+                    // Best effort: what was read goes in if there is room; the rest is read again after the last commit.
+                    FlushOpen();
+                    while (_ready.TryPeek(out var last) && _records.Writer.TryWrite(last))
+                    {
+                        _ready.Dequeue();
+                        _metrics?.RecordsRead(last.Count);
+                    }
+
                     _records.Writer.TryComplete();
                     WaitBriefly();
+                    continue;
+                }
+
+                if (_ready.TryPeek(out var chunk))
+                {
+                    if (_records.Writer.TryWrite(chunk))
+                    {
+                        _ready.Dequeue();
+                        _metrics?.RecordsRead(chunk.Count);
+                    }
+                    else
+                    {
+                        // Backpressure: the stream is behind (e.g. InfluxDB is down). Keep serving commits meanwhile.
+                        WaitForSpace();
+                    }
+
                     continue;
                 }
 
@@ -112,29 +145,17 @@ public sealed class LogConsumerPump : IDisposable
                     sinceCheck = 0;
                 }
 
-                if (_pending is null)
+                // With records in open chunks, do not wait: no record ready now means hand them over.
+                var record = _consumer.Consume(_openRecords > 0 ? TimeSpan.Zero : s_pollTimeout);
+                if (record is null)
                 {
-                    var record = _consumer.Consume(s_pollTimeout);
-                    if (record is null)
-                    {
-                        sinceCheck = AssignmentCheckInterval;
-                        continue;
-                    }
-
-                    sinceCheck++;
-                    _metrics?.RecordIn();
-                    _pending = new PipelineRecord(record, EpochOf(record.Position));
+                    FlushOpen();
+                    sinceCheck = AssignmentCheckInterval;
+                    continue;
                 }
 
-                if (_records.Writer.TryWrite(_pending))
-                {
-                    _pending = null;
-                }
-                else
-                {
-                    // Backpressure: the stream is behind (e.g. InfluxDB is down). Keep serving commits meanwhile.
-                    WaitForSpace();
-                }
+                sinceCheck++;
+                Add(new PipelineRecord(record, EpochOf(record.Position)));
             }
 
             if (_flushOnStop)
@@ -151,6 +172,54 @@ public sealed class LogConsumerPump : IDisposable
         {
             _records.Writer.TryComplete();
         }
+    }
+
+    /// <summary>Puts a record into its partition's open chunk; a full chunk, or any when the stream starves, is made ready.</summary>
+    private void Add(PipelineRecord record)
+    {
+        if (!_open.TryGetValue(record.Partition, out var chunk) || chunk.Epoch != record.Epoch)
+        {
+            if (chunk is not null)
+            {
+                // A new epoch starts a new chunk: a chunk never mixes assignments.
+                Ready(chunk);
+            }
+
+            chunk = new RecordChunk(record.Partition, record.Epoch, _chunkCapacity);
+            _open[record.Partition] = chunk;
+        }
+
+        chunk.Add(record);
+        _openRecords++;
+        if (chunk.IsFull)
+        {
+            Ready(chunk);
+            _open.Remove(record.Partition);
+            return;
+        }
+
+        // The stream has nothing to do: hand over what there is instead of waiting for chunks to fill. Looked at on
+        // the first record and every few after it, as the channel's count takes its lock.
+        if ((_openRecords == 1 || (_openRecords & (StarvationCheckInterval - 1)) == 0) && _records.Reader.Count == 0)
+        {
+            FlushOpen();
+        }
+    }
+
+    private void Ready(RecordChunk chunk)
+    {
+        _openRecords -= chunk.Count;
+        _ready.Enqueue(chunk);
+    }
+
+    private void FlushOpen()
+    {
+        foreach (var chunk in _open.Values)
+        {
+            Ready(chunk);
+        }
+
+        _open.Clear();
     }
 
     private void WaitForSpace()

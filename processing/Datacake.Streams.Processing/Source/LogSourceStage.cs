@@ -6,26 +6,26 @@ using Datacake.Streams.Processing.Pipeline;
 namespace Datacake.Streams.Processing.Source;
 
 /// <summary>
-/// Emits the records <see cref="LogConsumerPump"/> read, without ever blocking the dispatcher: when none is ready
+/// Emits the chunks of records <see cref="LogConsumerPump"/> read, without ever blocking the dispatcher: when none is ready
 /// it waits for the channel through an async callback. Completes when the pump stops reading, fails when it fails.
 /// </summary>
-public sealed class LogSourceStage(ChannelReader<PipelineRecord> records) : GraphStage<SourceShape<PipelineRecord>>
+public sealed class LogSourceStage(ChannelReader<RecordChunk> records) : GraphStage<SourceShape<RecordChunk>>
 {
-    private readonly Outlet<PipelineRecord> _out = new("log.out");
+    private readonly Outlet<RecordChunk> _out = new("log.out");
 
-    public override SourceShape<PipelineRecord> Shape => new(_out);
+    public override SourceShape<RecordChunk> Shape => new(_out);
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this, records);
 
     private sealed class Logic : OutGraphStageLogic
     {
         private readonly LogSourceStage _stage;
-        private readonly ChannelReader<PipelineRecord> _records;
+        private readonly ChannelReader<RecordChunk> _records;
         private Action<bool>? _onReadable;
         private Action<Exception>? _onFailed;
         private bool _waiting;
 
-        public Logic(LogSourceStage stage, ChannelReader<PipelineRecord> records)
+        public Logic(LogSourceStage stage, ChannelReader<RecordChunk> records)
             : base(stage.Shape)
         {
             _stage = stage;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Processing.Decoding;
@@ -17,8 +18,9 @@ namespace Datacake.Streams.Processing.State;
 /// exactly that position before the pipeline commits it (order write → state → commit, docs/PROCESSING.md).
 /// </summary>
 /// <remarks>
-/// Admit runs on the partition's substream, Written on the commit stage: one lock per partition. Written holds it
-/// through the save (one file fsync + one directory fsync, a few ms) so a save never sees a half-accepted batch.
+/// Admit runs on the partition's substream, Written on the checkpointer's thread: one lock per partition. Written
+/// holds it while accepting and taking the snapshot, so a save never sees a half-accepted batch, and releases it for
+/// the disk work (one file fsync + one directory fsync, a few ms).
 /// </remarks>
 internal sealed class GuardedPartitionState : IPartitionState
 {
@@ -32,6 +34,7 @@ internal sealed class GuardedPartitionState : IPartitionState
     private readonly Queue<(long Offset, RawRecord Record)> _admitted = new();
     private readonly HashSet<(DeviceId Device, ulong Key)> _admittedKeys = [];
     private readonly DecodedPoints _decoded = new();
+    private readonly ArrayBufferWriter<byte> _snapshot = new(4096);
 
     // Frame counters and webhook-ids of records admitted but not yet written. The guard learns a record only in
     // Written, after InfluxDB took its batch, and records keep arriving meanwhile (in the same batch or the next
@@ -134,12 +137,19 @@ internal sealed class GuardedPartitionState : IPartitionState
                 }
             }
 
-            if (upTo.Offset > _savedOffset)
+            if (upTo.Offset <= _savedOffset)
             {
-                _store.Save(upTo, _guard, _filter);
-                _savedOffset = upTo.Offset;
+                return;
             }
+
+            _snapshot.ResetWrittenCount();
+            PartitionStateStore.Snapshot(upTo, _guard, _filter, _snapshot);
+            _savedOffset = upTo.Offset;
         }
+
+        // The disk work (two fsyncs) outside the lock: Admit goes on meanwhile. Written has one caller at a time
+        // (the checkpointer), so the snapshot buffer is not shared.
+        _store.Write(upTo.Partition, _snapshot.WrittenSpan);
     }
 
     public void Dispose()

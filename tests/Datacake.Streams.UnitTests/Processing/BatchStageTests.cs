@@ -11,9 +11,9 @@ public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly TimeSpan s_long = TimeSpan.FromMinutes(5);
 
-    private (TestPublisher.Probe<PipelineRecord> In, TestSubscriber.Probe<WriteBatch> Out) Run(ProcessingOptions options)
+    private (TestPublisher.Probe<RecordChunk> In, TestSubscriber.Probe<WriteBatch> Out) Run(ProcessingOptions options)
     {
-        var (source, sink) = this.SourceProbe<PipelineRecord>()
+        var (source, sink) = this.SourceProbe<RecordChunk>()
             .Via(new BatchStage(options))
             .ToMaterialized(this.SinkProbe<WriteBatch>(), Keep.Both)
             .Run(Sys.Materializer());
@@ -25,9 +25,9 @@ public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
     {
         var (source, sink) = Run(new ProcessingOptions { BatchSize = 3, BatchWindow = s_long });
         sink.Request(1);
-        source.SendNext(ProcessingRecords.Decoded(10, values: 1, partition: 0));
-        source.SendNext(ProcessingRecords.Decoded(20, values: 1, partition: 1));
-        source.SendNext(ProcessingRecords.Decoded(11, values: 1, partition: 0));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(10, values: 1, partition: 0)));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(20, values: 1, partition: 1)));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(11, values: 1, partition: 0)));
         var batch = sink.ExpectNext();
         Assert.Equal(3, batch.Values.Count);
         Assert.Equal(3, batch.ValuesPoints);
@@ -39,7 +39,7 @@ public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
     {
         var (source, sink) = Run(new ProcessingOptions { BatchSize = 100, BatchWindow = TimeSpan.FromMilliseconds(50) });
         sink.Request(1);
-        source.SendNext(ProcessingRecords.Decoded(1, values: 2));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(1, values: 2)));
         var batch = sink.ExpectNext(TimeSpan.FromSeconds(5));
         Assert.Equal(2, batch.ValuesPoints);
         Assert.Equal(new LogPosition(0, 1), Assert.Single(batch.Commits).Position);
@@ -50,20 +50,20 @@ public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
     {
         var (source, sink) = Run(new ProcessingOptions { BatchSize = 2, BatchWindow = TimeSpan.FromMilliseconds(300), MetaMaxDelay = s_long });
         sink.Request(3);
-        source.SendNext(ProcessingRecords.Decoded(1, values: 1));
-        source.SendNext(ProcessingRecords.Decoded(2, values: 1, meta: 1));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(1, values: 1)));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(2, values: 1, meta: 1)));
         var first = sink.ExpectNext();
         Assert.Empty(first.Meta);
         Assert.Equal(new LogPosition(0, 1), Assert.Single(first.Commits).Position);
 
-        source.SendNext(ProcessingRecords.Decoded(3, values: 1));
-        source.SendNext(ProcessingRecords.Decoded(4, values: 1));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(3, values: 1)));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(4, values: 1)));
         var second = sink.ExpectNext();
         Assert.Empty(second.Meta);
         Assert.Empty(second.Commits);
 
         // The measurement lane goes idle: the window closes a batch and the metadata rides along.
-        source.SendNext(ProcessingRecords.Decoded(5, values: 1));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(5, values: 1)));
         var third = sink.ExpectNext(TimeSpan.FromSeconds(5));
         Assert.Equal(new LogPosition(0, 2), Assert.Single(third.Meta).Position);
         Assert.Equal(new LogPosition(0, 5), Assert.Single(third.Commits).Position);
@@ -74,8 +74,8 @@ public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
     {
         var (source, sink) = Run(new ProcessingOptions { BatchSize = 2, BatchWindow = s_long, MetaMaxDelay = TimeSpan.FromMilliseconds(100) });
         sink.Request(10);
-        source.SendNext(ProcessingRecords.Decoded(1, values: 1, meta: 1));
-        source.SendNext(ProcessingRecords.Decoded(2, values: 1));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(1, values: 1, meta: 1)));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(2, values: 1)));
         var full = sink.ExpectNext();
         Assert.Empty(full.Meta);
         Assert.Empty(full.Commits);
@@ -93,8 +93,8 @@ public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
         rejected.Reject(RejectReason.BadSignature, "x");
         var duplicate = ProcessingRecords.Decoded(2, values: 0);
         duplicate.Reject(RejectReason.Duplicate, null);
-        source.SendNext(rejected);
-        source.SendNext(duplicate);
+        source.SendNext(RecordChunk.Of(rejected));
+        source.SendNext(RecordChunk.Of(duplicate));
         var batch = sink.ExpectNext(TimeSpan.FromSeconds(5));
         Assert.Same(rejected, Assert.Single(batch.DeadLetters));
         Assert.Empty(batch.Values);
@@ -108,11 +108,11 @@ public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
     {
         var (source, sink) = Run(new ProcessingOptions { BatchSize = 2, BatchWindow = s_long });
         sink.Request(2);
-        source.SendNext(ProcessingRecords.Decoded(50, values: 1, epoch: 1));
-        source.SendNext(ProcessingRecords.Decoded(51, values: 1, epoch: 1));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(50, values: 1, epoch: 1)));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(51, values: 1, epoch: 1)));
         Assert.Equal(new CommitPoint(new LogPosition(0, 51), 1), Assert.Single(sink.ExpectNext().Commits));
-        source.SendNext(ProcessingRecords.Decoded(40, values: 1, epoch: 2));
-        source.SendNext(ProcessingRecords.Decoded(41, values: 1, epoch: 2));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(40, values: 1, epoch: 2)));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(41, values: 1, epoch: 2)));
         Assert.Equal(new CommitPoint(new LogPosition(0, 41), 2), Assert.Single(sink.ExpectNext().Commits));
     }
 
@@ -121,11 +121,42 @@ public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
     {
         var (source, sink) = Run(new ProcessingOptions { BatchSize = 100, BatchWindow = s_long, MetaMaxDelay = s_long });
         sink.Request(1);
-        source.SendNext(ProcessingRecords.Decoded(1, values: 1, meta: 2));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(1, values: 1, meta: 2)));
         source.SendComplete();
         var batch = sink.ExpectNext();
         Assert.Equal(2, batch.MetaPoints);
         Assert.Single(batch.Commits);
+        sink.ExpectComplete();
+    }
+
+    [Fact]
+    public void A_chunk_larger_than_a_batch_is_split_into_full_batches_that_wait_for_demand()
+    {
+        var (source, sink) = Run(new ProcessingOptions { BatchSize = 2, BatchWindow = s_long });
+        var chunk = new RecordChunk(partition: 0, epoch: 1);
+        for (var offset = 1; offset <= 5; offset++)
+        {
+            chunk.Add(ProcessingRecords.Decoded(offset, values: 1));
+        }
+
+        sink.Request(1);
+        source.SendNext(chunk);
+        var first = sink.ExpectNext();
+        Assert.Equal([1L, 2L], first.Values.Select(r => r.Position.Offset));
+        Assert.Equal(new LogPosition(0, 2), Assert.Single(first.Commits).Position);
+
+        // No demand: the rest of the chunk waits instead of piling up in one oversized batch.
+        sink.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        sink.Request(1);
+        var second = sink.ExpectNext();
+        Assert.Equal([3L, 4L], second.Values.Select(r => r.Position.Offset));
+        Assert.Equal(new LogPosition(0, 4), Assert.Single(second.Commits).Position);
+
+        sink.Request(1);
+        source.SendComplete();
+        var last = sink.ExpectNext();
+        Assert.Equal([5L], last.Values.Select(r => r.Position.Offset));
+        Assert.Equal(new LogPosition(0, 5), Assert.Single(last.Commits).Position);
         sink.ExpectComplete();
     }
 }

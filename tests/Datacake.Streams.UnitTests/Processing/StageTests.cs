@@ -15,12 +15,12 @@ public sealed class StageTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task The_log_source_emits_what_the_consumer_thread_reads_waits_without_blocking_and_completes_with_it()
     {
-        var channel = Channel.CreateBounded<PipelineRecord>(4);
-        var sink = Akka.Streams.Dsl.Source.FromGraph(new LogSourceStage(channel.Reader)).RunWith(this.SinkProbe<PipelineRecord>(), Sys.Materializer());
+        var channel = Channel.CreateBounded<RecordChunk>(4);
+        var sink = Akka.Streams.Dsl.Source.FromGraph(new LogSourceStage(channel.Reader)).RunWith(this.SinkProbe<RecordChunk>(), Sys.Materializer());
         sink.Request(2);
         sink.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
-        var first = ProcessingRecords.Decoded(1, values: 1);
-        var second = ProcessingRecords.Decoded(2, values: 1);
+        var first = RecordChunk.Of(ProcessingRecords.Decoded(1, values: 1));
+        var second = RecordChunk.Of(ProcessingRecords.Decoded(2, values: 1));
         await channel.Writer.WriteAsync(first);
         Assert.Same(first, sink.ExpectNext());
         await channel.Writer.WriteAsync(second);
@@ -33,8 +33,8 @@ public sealed class StageTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void The_log_source_fails_when_the_consumer_fails()
     {
-        var channel = Channel.CreateBounded<PipelineRecord>(4);
-        var sink = Akka.Streams.Dsl.Source.FromGraph(new LogSourceStage(channel.Reader)).RunWith(this.SinkProbe<PipelineRecord>(), Sys.Materializer());
+        var channel = Channel.CreateBounded<RecordChunk>(4);
+        var sink = Akka.Streams.Dsl.Source.FromGraph(new LogSourceStage(channel.Reader)).RunWith(this.SinkProbe<RecordChunk>(), Sys.Materializer());
         sink.Request(1);
         channel.Writer.Complete(new Datacake.Streams.RecordLog.RecordLogUnavailableException("closed"));
         Assert.IsType<Datacake.Streams.RecordLog.RecordLogUnavailableException>(sink.ExpectError());
@@ -57,9 +57,10 @@ public sealed class StageTests : Akka.TestKit.Xunit2.TestKit
             ProcessingRecords.Checked(ProcessingRecords.Json(device, """{"t":[true]}"""), 6),
         };
 
-        var output = await Akka.Streams.Dsl.Source.From(records)
+        var chunks = await Akka.Streams.Dsl.Source.Single(RecordChunk.Of(records))
             .Via(new PartitionStage(states, options, time))
-            .RunWith(Sink.Seq<PipelineRecord>(), Sys.Materializer());
+            .RunWith(Sink.Seq<RecordChunk>(), Sys.Materializer());
+        var output = Enumerable.Range(0, chunks[0].Count).Select(i => chunks[0][i]).ToList();
 
         Assert.Equal(
             [RejectReason.None, RejectReason.Duplicate, RejectReason.TooOld, RejectReason.TooFarInFuture, RejectReason.None, RejectReason.DecodeFailed],
@@ -75,10 +76,11 @@ public sealed class StageTests : Akka.TestKit.Xunit2.TestKit
         using var states = new PartitionStates(new InMemoryVerdicts());
         var rejected = ProcessingRecords.Raw([1, 2, 3], 7);
         rejected.Reject(RejectReason.BadEnvelope, "envelope: Truncated");
-        var output = await Akka.Streams.Dsl.Source.Single(rejected)
+        var output = await Akka.Streams.Dsl.Source.Single(RecordChunk.Of(rejected))
             .Via(new PartitionStage(states, new ProcessingOptions(), TimeProvider.System))
-            .RunWith(Sink.Seq<PipelineRecord>(), Sys.Materializer());
-        Assert.Equal(RejectReason.BadEnvelope, Assert.Single(output).Reason);
-        Assert.Equal("envelope: Truncated", output[0].Detail);
+            .RunWith(Sink.Seq<RecordChunk>(), Sys.Materializer());
+        var chunk = Assert.Single(output);
+        Assert.Equal(RejectReason.BadEnvelope, chunk[0].Reason);
+        Assert.Equal("envelope: Truncated", chunk[0].Detail);
     }
 }
