@@ -25,6 +25,9 @@ public sealed class HostProcess : IAsyncDisposable
 
     public int HttpPort { get; }
 
+    /// <summary>The child's process id, e.g. to read its memory from <c>/proc/PID/status</c>.</summary>
+    public int ProcessId => _process.Id;
+
     public string DataDirectory { get; }
 
     public HttpClient Http { get; }
