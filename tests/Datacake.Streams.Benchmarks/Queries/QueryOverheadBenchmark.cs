@@ -21,7 +21,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Datacake.Streams.Benchmarks.Queries;
 
 /// <summary>
-/// Our query API beside the same InfluxQL sent straight to influxd, in the same run: the real host (api role, identity on
+/// Our query API beside the same InfluxQL sent straight to influxd, in the same run: the real host (all roles, identity on
 /// SQLite, real Kestrel on loopback) in this process over the real influxd. Targets (issue 6): one device, one hour at
 /// one minute ≤ 1.5× direct; last values of 1,000 devices ≤ 2× direct. Both sides read the whole answer body.
 /// </summary>
@@ -57,7 +57,7 @@ public class QueryOverheadBenchmark
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Streams:DataDirectory"] = _dataDirectory,
-            ["Streams:Roles"] = "api",
+            ["Ingest:Mqtt:PlainEndpoint"] = $"127.0.0.1:{FreeTcpPort()}",
             ["Streams:HttpUrl"] = $"http://127.0.0.1:{port}",
             ["Influx:Url"] = services.InfluxUrl,
             ["Influx:User"] = services.InfluxUser,

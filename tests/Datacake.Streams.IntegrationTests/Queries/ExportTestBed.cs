@@ -13,7 +13,7 @@ using Datacake.Streams.IntegrationTests.Services;
 namespace Datacake.Streams.IntegrationTests.Queries;
 
 /// <summary>
-/// The real executable (api role, real identity on SQLite) over a database of its own, with the retention tiers
+/// The real executable (all roles on the embedded log, real identity on SQLite) over a database of its own, with the retention tiers
 /// provisioned and their start-up backfills finished, so that nothing writes into the database behind a test's back.
 /// </summary>
 public sealed class ExportTestBed : IAsyncLifetime
@@ -54,7 +54,6 @@ public sealed class ExportTestBed : IAsyncLifetime
         {
             ["DCS_OPERATOR_TOKEN"] = OperatorToken,
             ["DCS_INFLUX_DATABASE"] = Database,
-            ["DCS_ROLES"] = "api",
         });
         Api = new ApiClient(Host.Http);
 
@@ -69,8 +68,12 @@ public sealed class ExportTestBed : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Host.DisposeAsync();
-        Directory.Delete(Host.DataDirectory, recursive: true);
+        if (Host is not null)
+        {
+            await Host.DisposeAsync();
+            Directory.Delete(Host.DataDirectory, recursive: true);
+        }
+
         await Influx.ExecuteAsync($"DROP DATABASE {InfluxQl.QuoteIdentifier(Database)}", Database);
         Influx.Dispose();
     }
