@@ -64,4 +64,36 @@ public sealed class StoreDeviceReadAccess(CallerResolver resolver, IMetadataStor
 
         return new DeviceReadScope(ReadScopeStatus.Ok, readable);
     }
+
+    /// <summary>One device: its record and its workspace's ancestry, two lookups whatever the size of the workspaces.</summary>
+    public async ValueTask<DeviceReadScope> ResolveDeviceAsync(HttpContext context, string deviceId, CancellationToken cancellationToken)
+    {
+        var resolution = await resolver.TryResolveAsync(context, cancellationToken);
+        switch (resolution.Status)
+        {
+            case ReadScopeStatus.RateLimited:
+                return new DeviceReadScope(ReadScopeStatus.RateLimited, retryAfter: resolution.RetryAfter);
+            case ReadScopeStatus.Unauthenticated:
+                return new DeviceReadScope(ReadScopeStatus.Unauthenticated);
+        }
+
+        var caller = resolution.Caller!;
+        if (caller is OperatorCaller)
+        {
+            return new DeviceReadScope(ReadScopeStatus.Forbidden);
+        }
+
+        if (!Datacake.Streams.Ids.DeviceId.TryParse(deviceId, out var id) || await store.GetDeviceAsync(id, cancellationToken) is not { DeletedAt: null } device)
+        {
+            return new DeviceReadScope(ReadScopeStatus.Ok);
+        }
+
+        var ancestry = await store.GetAncestryAsync(device.WorkspaceId, AccessGuard.MaxDepth, cancellationToken);
+        if (ancestry.Count == 0 || AccessRules.AccessTo(caller, device.Id, [.. ancestry.Select(w => w.Id)]) < DeviceAccess.Read)
+        {
+            return new DeviceReadScope(ReadScopeStatus.Ok);
+        }
+
+        return new DeviceReadScope(ReadScopeStatus.Ok, [new ReadableDevice(device.Id, device.Name, ancestry[0].Id, ancestry[0].Name)]);
+    }
 }

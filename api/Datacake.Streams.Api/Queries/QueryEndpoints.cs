@@ -26,7 +26,7 @@ public static class QueryEndpoints
         string id, string? fields, string? from, string? to, string? every, string? agg, string? fill,
         HttpContext context, IDeviceReadAccess access, SeriesReader reader, CancellationToken cancellationToken)
     {
-        (DeviceReadScope? scope, ProblemHttpResult? problem) = await ReadScopeResults.ResolveAsync(access, context, cancellationToken);
+        (DeviceReadScope? scope, ProblemHttpResult? problem) = await ReadScopeResults.ResolveDeviceAsync(access, context, id, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -50,7 +50,7 @@ public static class QueryEndpoints
     internal static async Task<Results<Ok<LastAnswer>, ProblemHttpResult>> GetLastAsync(
         string id, string? fields, HttpContext context, IDeviceReadAccess access, SeriesReader reader, CancellationToken cancellationToken)
     {
-        (DeviceReadScope? scope, ProblemHttpResult? problem) = await ReadScopeResults.ResolveAsync(access, context, cancellationToken);
+        (DeviceReadScope? scope, ProblemHttpResult? problem) = await ReadScopeResults.ResolveDeviceAsync(access, context, id, cancellationToken);
         if (problem is not null)
         {
             return problem;

@@ -65,6 +65,7 @@ public class QueryOverheadBenchmark
             ["Influx:Database"] = _database,
             ["Access:OperatorToken"] = _operator,
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Backup:Enabled"] = "false",
         });
         builder.AddStreamsHost();
         _app = builder.Build();

@@ -160,6 +160,17 @@ public sealed class WorkspaceExportTests(ExportTestBed bed, ITestOutputHelper ou
         Assert.Equal(HttpStatusCode.BadRequest, (await bed.Api.GetAsync($"/v1/workspaces/{a.Workspace}/export?format=xml", a.Token)).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await bed.Api.GetAsync($"/v1/workspaces/{a.Workspace}/export?from=yesterday", a.Token)).Status);
 
+        // The one-device reads (series, last) resolve one device through the sub-workspace's ancestry: same answers.
+        var last = await bed.Api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, $"/v1/devices/{aSubDevice}/last", viewer);
+        Assert.Equal(49, last.Json.GetProperty("values").GetProperty("humidity").GetProperty("value").GetInt64());
+        Assert.Equal("Tomatoes, row 1", last.Json.GetProperty("device").GetProperty("name").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await bed.Api.GetAsync($"/v1/devices/{aSubDevice}/series?fields=temperature", a.Token)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await bed.Api.GetAsync($"/v1/devices/{aSubDevice}/last", b.Token)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await bed.Api.GetAsync($"/v1/devices/{aSubDevice}/series", b.Token)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await bed.Api.GetAsync($"/v1/devices/{aDeleted}/last", a.Token)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await bed.Api.GetAsync($"/v1/devices/{aSubDevice}/last", bed.OperatorToken)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await bed.Api.GetAsync($"/v1/devices/{aSubDevice}/last", null)).Status);
+
         // A's export (owner, line protocol): A's two live devices with their names, never B's or the deleted one.
         string lp = (await bed.Api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, $"/v1/workspaces/{a.Workspace}/export", a.Token)).Body;
         Assert.Equal(20, PointLines(lp).Count());
