@@ -35,10 +35,19 @@ public sealed class StoreDeviceReadAccess(CallerResolver resolver, IMetadataStor
         };
         var workspaces = (await store.ListSubtreesAsync(roots, cancellationToken)).ToDictionary(w => w.Id, StringComparer.Ordinal);
         var readable = new List<ReadableDevice>();
+        WorkspaceRecord[] listed = [.. workspaces.Values];
+
+        // One ancestry per workspace, not per device: a workspace of 1,000 devices walked its tree 1,000 times.
+        var ancestries = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var device in await store.ListDevicesAsync(workspaces.Keys, includeDeleted: false, cancellationToken))
         {
             var workspace = workspaces[device.WorkspaceId];
-            if (AccessRules.AccessTo(caller, device.Id, UsersEndpoints.Ancestry(workspace, [.. workspaces.Values])) >= DeviceAccess.Read)
+            if (!ancestries.TryGetValue(workspace.Id, out var ancestry))
+            {
+                ancestries[workspace.Id] = ancestry = UsersEndpoints.Ancestry(workspace, listed);
+            }
+
+            if (AccessRules.AccessTo(caller, device.Id, ancestry) >= DeviceAccess.Read)
             {
                 readable.Add(new ReadableDevice(device.Id, device.Name, workspace.Id, workspace.Name));
             }
