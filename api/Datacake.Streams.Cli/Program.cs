@@ -186,6 +186,57 @@ drill.SetAction((parse, ct) =>
 });
 root.Subcommands.Add(drill);
 
+// export / import: a workspace's points to a file with the owner's or an admin's token; a file into a new database
+var workspaceArgument = new Argument<string>("workspace") { Description = "Workspace id (ws_...)" };
+var outOption = new Option<string>("--out") { Description = "File to write", Required = true };
+var formatOption = new Option<string>("--format") { Description = "lp (re-importable), csv or json", DefaultValueFactory = _ => "lp" };
+var fromOption = new Option<string?>("--from") { Description = "Start, RFC 3339 or epoch ms (default: the first point)" };
+var toOption = new Option<string?>("--to") { Description = "End, exclusive (default: the last point)" };
+var gzipOption = new Option<bool>("--gzip") { Description = "Ask for gzip and keep the file compressed" };
+var export = new Command("export", "Export a workspace and its sub-workspaces (token of an owner or admin: --token-file or $DCS_TOKEN)")
+{
+    Arguments = { workspaceArgument },
+    Options = { outOption, formatOption, fromOption, toOption, gzipOption },
+};
+export.SetAction(async (parse, ct) =>
+{
+    var tokenFile = parse.GetValue(tokenFileOption);
+    var token = tokenFile is { Length: > 0 } ? ApiClient.ReadToken(tokenFile) : Environment.GetEnvironmentVariable("DCS_TOKEN")?.Trim();
+    if (string.IsNullOrEmpty(token))
+    {
+        Console.Error.WriteLine("dcs export: no token: set DCS_TOKEN or pass --token-file");
+        return ExitCodes.Auth;
+    }
+
+    var url = parse.GetValue(urlOption) ?? Environment.GetEnvironmentVariable("DCS_API_URL") ?? "http://127.0.0.1:8080";
+    if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUrl))
+    {
+        Console.Error.WriteLine($"dcs: --url '{url}' is not a URL");
+        return ExitCodes.Usage;
+    }
+
+    return await Transfer.ExportAsync(baseUrl, token, parse.GetValue(workspaceArgument)!, parse.GetValue(outOption)!, parse.GetValue(formatOption)!, parse.GetValue(fromOption), parse.GetValue(toOption), parse.GetValue(gzipOption), ct);
+});
+root.Subcommands.Add(export);
+var fileArgument = new Argument<string>("file") { Description = "An export in line protocol (plain or gzip)" };
+var databaseOption = new Option<string>("--database") { Description = "Database to create and write into", Required = true };
+var importInfluxUrl = new Option<string>("--influx-url") { Description = "HTTP URL of influxd", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DCS_INFLUX_URL") ?? "http://127.0.0.1:8086" };
+var importUser = new Option<string?>("--influx-user") { Description = "InfluxDB user (default $DCS_INFLUX_USER)" };
+var importPassword = new Option<string?>("--influx-password") { Description = "InfluxDB password (default $DCS_INFLUX_PASSWORD)" };
+var import = new Command("import", "Write an export into a new InfluxDB database and check it against the file's summary")
+{
+    Arguments = { fileArgument },
+    Options = { databaseOption, importInfluxUrl, importUser, importPassword },
+};
+import.SetAction((parse, ct) => Transfer.ImportAsync(
+    parse.GetValue(fileArgument)!,
+    new Uri(parse.GetValue(importInfluxUrl)!),
+    parse.GetValue(databaseOption)!,
+    parse.GetValue(importUser) ?? Environment.GetEnvironmentVariable("DCS_INFLUX_USER"),
+    parse.GetValue(importPassword) ?? Environment.GetEnvironmentVariable("DCS_INFLUX_PASSWORD"),
+    ct));
+root.Subcommands.Add(import);
+
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

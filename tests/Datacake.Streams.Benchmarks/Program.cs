@@ -1,3 +1,4 @@
 using BenchmarkDotNet.Running;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// The API's own Program is referenced too (Queries benchmarks host it): name this assembly by another type.
+BenchmarkSwitcher.FromAssembly(typeof(Datacake.Streams.Benchmarks.Queries.BenchServices).Assembly).Run(args);

@@ -11,6 +11,19 @@ public interface IDeviceReadAccess
 {
     /// <summary>Resolves the request's <c>Authorization: Bearer</c> token into what it may read.</summary>
     ValueTask<DeviceReadScope> ResolveAsync(HttpContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The same answer as <see cref="ResolveAsync"/>, narrowed to one device: a scope holding that device when the
+    /// token may read it, else none. Endpoints of one device use it so that their cost does not grow with the size of
+    /// the caller's workspaces (listing 1,000 devices per request was most of a one-device query's time).
+    /// </summary>
+    async ValueTask<DeviceReadScope> ResolveDeviceAsync(HttpContext context, string deviceId, CancellationToken cancellationToken)
+    {
+        DeviceReadScope scope = await ResolveAsync(context, cancellationToken).ConfigureAwait(false);
+        return scope.Status != ReadScopeStatus.Ok || !DeviceId.TryParse(deviceId, out DeviceId id) || !scope.TryGet(id, out ReadableDevice? device)
+            ? (scope.Status == ReadScopeStatus.Ok ? new DeviceReadScope(ReadScopeStatus.Ok) : scope)
+            : new DeviceReadScope(ReadScopeStatus.Ok, [device!]);
+    }
 }
 
 /// <summary>How a request's credentials turned out.</summary>

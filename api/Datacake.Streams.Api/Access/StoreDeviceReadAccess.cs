@@ -35,10 +35,19 @@ public sealed class StoreDeviceReadAccess(CallerResolver resolver, IMetadataStor
         };
         var workspaces = (await store.ListSubtreesAsync(roots, cancellationToken)).ToDictionary(w => w.Id, StringComparer.Ordinal);
         var readable = new List<ReadableDevice>();
+        WorkspaceRecord[] listed = [.. workspaces.Values];
+
+        // One ancestry per workspace, not per device: a workspace of 1,000 devices walked its tree 1,000 times.
+        var ancestries = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var device in await store.ListDevicesAsync(workspaces.Keys, includeDeleted: false, cancellationToken))
         {
             var workspace = workspaces[device.WorkspaceId];
-            if (AccessRules.AccessTo(caller, device.Id, UsersEndpoints.Ancestry(workspace, [.. workspaces.Values])) >= DeviceAccess.Read)
+            if (!ancestries.TryGetValue(workspace.Id, out var ancestry))
+            {
+                ancestries[workspace.Id] = ancestry = UsersEndpoints.Ancestry(workspace, listed);
+            }
+
+            if (AccessRules.AccessTo(caller, device.Id, ancestry) >= DeviceAccess.Read)
             {
                 readable.Add(new ReadableDevice(device.Id, device.Name, workspace.Id, workspace.Name));
             }
@@ -63,5 +72,37 @@ public sealed class StoreDeviceReadAccess(CallerResolver resolver, IMetadataStor
         }
 
         return new DeviceReadScope(ReadScopeStatus.Ok, readable);
+    }
+
+    /// <summary>One device: its record and its workspace's ancestry, two lookups whatever the size of the workspaces.</summary>
+    public async ValueTask<DeviceReadScope> ResolveDeviceAsync(HttpContext context, string deviceId, CancellationToken cancellationToken)
+    {
+        var resolution = await resolver.TryResolveAsync(context, cancellationToken);
+        switch (resolution.Status)
+        {
+            case ReadScopeStatus.RateLimited:
+                return new DeviceReadScope(ReadScopeStatus.RateLimited, retryAfter: resolution.RetryAfter);
+            case ReadScopeStatus.Unauthenticated:
+                return new DeviceReadScope(ReadScopeStatus.Unauthenticated);
+        }
+
+        var caller = resolution.Caller!;
+        if (caller is OperatorCaller)
+        {
+            return new DeviceReadScope(ReadScopeStatus.Forbidden);
+        }
+
+        if (!Datacake.Streams.Ids.DeviceId.TryParse(deviceId, out var id) || await store.GetDeviceAsync(id, cancellationToken) is not { DeletedAt: null } device)
+        {
+            return new DeviceReadScope(ReadScopeStatus.Ok);
+        }
+
+        var ancestry = await store.GetAncestryAsync(device.WorkspaceId, AccessGuard.MaxDepth, cancellationToken);
+        if (ancestry.Count == 0 || AccessRules.AccessTo(caller, device.Id, [.. ancestry.Select(w => w.Id)]) < DeviceAccess.Read)
+        {
+            return new DeviceReadScope(ReadScopeStatus.Ok);
+        }
+
+        return new DeviceReadScope(ReadScopeStatus.Ok, [new ReadableDevice(device.Id, device.Name, ancestry[0].Id, ancestry[0].Name)]);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Datacake.Streams.Api.Access;
+using Datacake.Streams.Api.Export;
 using Datacake.Streams.Influx.Client;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -17,6 +18,7 @@ public static class QueryEndpoints
         group.MapGet("/devices/{id}/series", GetSeriesAsync);
         group.MapGet("/devices/{id}/last", GetLastAsync);
         group.MapPost("/query", PostQueryAsync);
+        endpoints.MapExportApi();
         return endpoints;
     }
 
@@ -24,7 +26,7 @@ public static class QueryEndpoints
         string id, string? fields, string? from, string? to, string? every, string? agg, string? fill,
         HttpContext context, IDeviceReadAccess access, SeriesReader reader, CancellationToken cancellationToken)
     {
-        (DeviceReadScope? scope, ProblemHttpResult? problem) = await ReadScopeResults.ResolveAsync(access, context, cancellationToken);
+        (DeviceReadScope? scope, ProblemHttpResult? problem) = await ReadScopeResults.ResolveDeviceAsync(access, context, id, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -48,7 +50,7 @@ public static class QueryEndpoints
     internal static async Task<Results<Ok<LastAnswer>, ProblemHttpResult>> GetLastAsync(
         string id, string? fields, HttpContext context, IDeviceReadAccess access, SeriesReader reader, CancellationToken cancellationToken)
     {
-        (DeviceReadScope? scope, ProblemHttpResult? problem) = await ReadScopeResults.ResolveAsync(access, context, cancellationToken);
+        (DeviceReadScope? scope, ProblemHttpResult? problem) = await ReadScopeResults.ResolveDeviceAsync(access, context, id, cancellationToken);
         if (problem is not null)
         {
             return problem;

@@ -1,4 +1,5 @@
 using Datacake.Streams.Api.Access;
+using Datacake.Streams.Api.Export;
 using Datacake.Streams.Api.Retention;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ public static class QueryServiceCollectionExtensions
         services.AddOptions<QueryLimits>().Bind(configuration.GetSection(QueryLimits.Section)).ValidateOnStart();
         services.TryAddSingleton<SeriesReader>();
         services.TryAddSingleton<IDeviceReadAccess, NoReadAccess>();
+        services.AddWorkspaceExport(configuration);
         return services;
     }
 

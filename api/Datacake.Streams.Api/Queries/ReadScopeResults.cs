@@ -9,9 +9,15 @@ namespace Datacake.Streams.Api.Queries;
 public static class ReadScopeResults
 {
     /// <summary>The scope, or the 401/403/429 problem to answer instead.</summary>
-    public static async Task<(DeviceReadScope? Scope, ProblemHttpResult? Problem)> ResolveAsync(IDeviceReadAccess access, HttpContext context, CancellationToken cancellationToken)
+    public static async Task<(DeviceReadScope? Scope, ProblemHttpResult? Problem)> ResolveAsync(IDeviceReadAccess access, HttpContext context, CancellationToken cancellationToken) =>
+        Problems(await access.ResolveAsync(context, cancellationToken), context);
+
+    /// <summary>As <see cref="ResolveAsync"/> for the endpoints of one device: only that device is looked up.</summary>
+    public static async Task<(DeviceReadScope? Scope, ProblemHttpResult? Problem)> ResolveDeviceAsync(IDeviceReadAccess access, HttpContext context, string deviceId, CancellationToken cancellationToken) =>
+        Problems(await access.ResolveDeviceAsync(context, deviceId, cancellationToken), context);
+
+    private static (DeviceReadScope? Scope, ProblemHttpResult? Problem) Problems(DeviceReadScope scope, HttpContext context)
     {
-        DeviceReadScope scope = await access.ResolveAsync(context, cancellationToken);
         switch (scope.Status)
         {
             case ReadScopeStatus.Ok:

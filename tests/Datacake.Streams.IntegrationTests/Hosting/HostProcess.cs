@@ -25,14 +25,14 @@ public sealed class HostProcess : IAsyncDisposable
 
     public int HttpPort { get; }
 
+    /// <summary>The child's process id, e.g. to read its memory from <c>/proc/PID/status</c>.</summary>
+    public int ProcessId => _process.Id;
+
     public string DataDirectory { get; }
 
     public HttpClient Http { get; }
 
     public bool HasExited => _process.HasExited;
-
-    /// <summary>The host's process id (the failover drill stops the primary by pid).</summary>
-    public int ProcessId => _process.Id;
 
     public int ExitCode => _process.ExitCode;
 
