@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Datacake.Streams.Influx.LineProtocol;
 
@@ -34,6 +35,23 @@ internal static class DecimalDigits
         return 1 + Write((ulong)-value, destination[1..]);
     }
 
+    /// <summary>As <see cref="Write(long, Span{byte})"/>; the caller guarantees 20 bytes at <paramref name="destination"/>.</summary>
+    public static int Write(long value, ref byte destination)
+    {
+        ulong magnitude = (ulong)value;
+        int sign = 0;
+        if (value < 0)
+        {
+            destination = (byte)'-';
+            sign = 1;
+            magnitude = (ulong)-value;
+        }
+
+        int count = CountDigits(magnitude);
+        WriteExactly(ref Unsafe.Add(ref destination, sign), magnitude, count);
+        return sign + count;
+    }
+
     /// <summary>Writes <paramref name="value"/>; returns the byte count.</summary>
     public static int Write(ulong value, Span<byte> destination)
     {
@@ -43,31 +61,59 @@ internal static class DecimalDigits
             ThrowTooSmall();
         }
 
-        ref byte pairs = ref Unsafe.AsRef(in Pairs[0]);
-        int position = count;
-        while (value >= 100)
-        {
-            ulong quotient = value / 100;
-            int pair = (int)(value - (quotient * 100)) * 2;
-            value = quotient;
-            position -= 2;
-            destination[position] = Unsafe.Add(ref pairs, pair);
-            destination[position + 1] = Unsafe.Add(ref pairs, pair + 1);
-        }
-
-        if (value >= 10)
-        {
-            int pair = (int)value * 2;
-            destination[0] = Unsafe.Add(ref pairs, pair);
-            destination[1] = Unsafe.Add(ref pairs, pair + 1);
-        }
-        else
-        {
-            destination[0] = (byte)('0' + (int)value);
-        }
-
+        WriteExactly(ref MemoryMarshal.GetReference(destination), value, count);
         return count;
     }
+
+    /// <summary>
+    /// Writes <paramref name="value"/> as exactly <paramref name="count"/> digits, zero-padded on the left
+    /// (<paramref name="value"/> has at most that many); the caller guarantees the room at <paramref name="destination"/>.
+    /// </summary>
+    /// <remarks>
+    /// Eight digits at a time: one 64-bit division by 10^8, then two independent 32-bit chains of divisions by 100
+    /// (all multiplications after the JIT), so a 19-digit ns timestamp is three short chains instead of one of ten.
+    /// </remarks>
+    public static void WriteExactly(ref byte destination, ulong value, int count)
+    {
+        int position = count;
+        while (position >= 8)
+        {
+            ulong quotient = value / 100_000_000;
+            uint chunk = (uint)(value - (quotient * 100_000_000));
+            value = quotient;
+            position -= 8;
+            uint high = chunk / 10_000;
+            uint low = chunk - (high * 10_000);
+            WriteFour(ref Unsafe.Add(ref destination, position), high);
+            WriteFour(ref Unsafe.Add(ref destination, position + 4), low);
+        }
+
+        uint rest = (uint)value;
+        while (position >= 2)
+        {
+            uint quotient = rest / 100;
+            position -= 2;
+            WritePair(ref Unsafe.Add(ref destination, position), rest - (quotient * 100));
+            rest = quotient;
+        }
+
+        if (position == 1)
+        {
+            destination = (byte)('0' + (rest % 10));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteFour(ref byte destination, uint value)
+    {
+        uint high = value / 100;
+        WritePair(ref destination, high);
+        WritePair(ref Unsafe.Add(ref destination, 2), value - (high * 100));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WritePair(ref byte destination, uint pair) =>
+        Unsafe.WriteUnaligned(ref destination, Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref MemoryMarshal.GetReference(Pairs), (int)pair * 2)));
 
     /// <summary>Number of decimal digits of <paramref name="value"/> (1 for 0).</summary>
     public static int CountDigits(ulong value)
