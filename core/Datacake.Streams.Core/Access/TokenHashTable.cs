@@ -18,8 +18,8 @@ internal interface ITokenHashKeyed
 /// <remarks>
 /// Readers never lock and never see a torn entry: a slot's tag is published (release) after its grant, a grant is
 /// replaced or cleared with one reference write, and growth fills a new array before publishing it. Writers must be
-/// serialized by the caller (the registry view's write lock). A removed key leaves its tag with no grant; such
-/// slots are dropped when the table is rebuilt.
+/// serialized by the caller (the registry view's write lock). A removed key leaves its tag with no grant: the slot
+/// keeps probe chains intact and is reused by a later insert or dropped when the table is rebuilt.
 /// </remarks>
 internal sealed class TokenHashTable<T>
     where T : class, ITokenHashKeyed
@@ -69,29 +69,38 @@ internal sealed class TokenHashTable<T>
         var slots = _slots;
         var mask = slots.Length - 1;
         var tag = Tag(key);
-        for (var i = (int)tag & mask; ; i = (i + 1) & mask)
+        var free = -1;
+        var i = (int)tag & mask;
+        for (; slots[i].Tag != 0; i = (i + 1) & mask)
         {
             ref var slot = ref slots[i];
-            if (slot.Tag == 0)
+            if (slot.Value is null)
             {
-                slot.Value = value;
-                Volatile.Write(ref slot.Tag, tag);
-                _occupied++;
-                Count++;
-                return;
+                // A removed key's slot is reused only once the whole chain shows the key is not stored further on.
+                free = free < 0 ? i : free;
             }
-
-            if (slot.Tag == tag && (slot.Value is null || slot.Value.IsKeyedBy(key)))
+            else if (slot.Tag == tag && slot.Value.IsKeyedBy(key))
             {
-                if (slot.Value is null)
-                {
-                    Count++;
-                }
-
                 Volatile.Write(ref slot.Value, value);
                 return;
             }
         }
+
+        // Grant before tag: a reader that sees the tag sees the grant. A reused slot may briefly pair the old tag
+        // with the new grant; readers check the hash on the grant, so they skip it.
+        if (free >= 0)
+        {
+            Volatile.Write(ref slots[free].Value, value);
+            Volatile.Write(ref slots[free].Tag, tag);
+        }
+        else
+        {
+            slots[i].Value = value;
+            Volatile.Write(ref slots[i].Tag, tag);
+            _occupied++;
+        }
+
+        Count++;
     }
 
     /// <summary>Removes <paramref name="key"/> if it still maps to <paramref name="expected"/> (the same object). Writers only.</summary>

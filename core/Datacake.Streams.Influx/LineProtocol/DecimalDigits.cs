@@ -14,7 +14,9 @@ internal static class DecimalDigits
     private static ReadOnlySpan<byte> Pairs =>
         "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
 
-    private static ReadOnlySpan<ulong> PowersOf10 =>
+    // An array, not a ReadOnlySpan<ulong> property: unoptimized (Debug) code builds such a span through
+    // RuntimeHelpers.CreateSpan, which allocates a field-info stub (72 B) per call.
+    private static readonly ulong[] s_powersOf10 =
     [
         1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000,
         100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
@@ -121,7 +123,7 @@ internal static class DecimalDigits
         // log10 from log2 (1233/4096 ≈ log10(2)), then one comparison corrects the estimate; 0 counts as 1 digit.
         value |= 1;
         int estimate = ((BitOperations.Log2(value) + 1) * 1233) >> 12;
-        return estimate + (value >= PowersOf10[estimate] ? 1 : 0);
+        return estimate + (value >= s_powersOf10[estimate] ? 1 : 0);
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]

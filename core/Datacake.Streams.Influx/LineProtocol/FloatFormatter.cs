@@ -4,9 +4,11 @@ using System.Runtime.InteropServices;
 namespace Datacake.Streams.Influx.LineProtocol;
 
 /// <summary>
-/// Shortest round-trip text of a finite double, byte-identical to <c>double.ToString("R")</c> (what InfluxDB.Client
+/// Shortest round-trip text of a finite double, the same as <c>double.ToString("R")</c> (what InfluxDB.Client
 /// writes): the digits come from <see cref="ShortestDecimal"/>, the layout follows .NET's: fixed notation for decimal
-/// exponents -5 &lt; e &lt; 15 (<c>0.0001</c>, <c>999999999999999</c>), else <c>1E-05</c>, <c>1.5E+300</c>.
+/// exponents -5 &lt; e &lt; 17 (<c>0.0001</c>, <c>70150000000000000</c>), else <c>1E-05</c>, <c>1.2345678901234568E+17</c>.
+/// One deliberate difference: for a few powers of two (2^-25, 2^-958) .NET writes a digit too few and its text reads
+/// back as the neighbouring double; here the text always reads back as the value written.
 /// </summary>
 internal static class FloatFormatter
 {
@@ -46,7 +48,7 @@ internal static class FloatFormatter
         ulong digits = ShortestDecimal.Find(bits, out int exponent);
         int count = DecimalDigits.CountDigits(digits);
         int scientific = count - 1 + exponent;
-        int written = (uint)(scientific + 4) < 19u
+        int written = (uint)(scientific + 4) < 21u
             ? WriteFixed(digits, count, exponent, scientific, ref text)
             : WriteScientific(digits, count, scientific, ref text);
         return sign + written;
@@ -56,7 +58,7 @@ internal static class FloatFormatter
     {
         if (exponent >= 0)
         {
-            // A whole number: its digits and the zeros the exponent stands for (at most 15 in all).
+            // A whole number: its digits and the zeros the exponent stands for (at most 17 in all).
             DecimalDigits.WriteExactly(ref text, digits, count);
             Unsafe.InitBlockUnaligned(ref Unsafe.Add(ref text, count), (byte)'0', (uint)exponent);
             return count + exponent;
@@ -64,7 +66,7 @@ internal static class FloatFormatter
 
         if (scientific >= 0)
         {
-            // Digits one place to the right, then the integer part (1-15 digits, usually 1-3) back left over the
+            // Digits one place to the right, then the integer part (1-17 digits, usually 1-3) back left over the
             // gap for the point: fewer bytes to move than the fraction in a typical reading.
             int integerDigits = scientific + 1;
             DecimalDigits.WriteExactly(ref Unsafe.Add(ref text, 1), digits, count);

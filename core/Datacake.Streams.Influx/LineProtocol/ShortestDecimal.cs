@@ -98,7 +98,9 @@ internal static class ShortestDecimal
         // An odd significand's interval is open: its ends round to the even neighbours, not to it.
         ulong open = c & 1;
         ulong s = vb >> 2;
-        if (s >= 100)
+
+        // One digit fewer needs a nonzero multiple of ten (a subnormal's s can be as small as 4).
+        if (s >= 10)
         {
             ulong shorter = s / 10 * 10;
             bool lowerIn = vbl + open <= shorter << 2;
@@ -121,16 +123,21 @@ internal static class ShortestDecimal
         return vb < middle || (vb == middle && (s & 1) == 0) ? s : s + 1;
     }
 
-    /// <summary>⌊g·operand / 2^127⌋ with its lowest bit set when the division left a remainder.</summary>
+    /// <summary>
+    /// ⌊g·operand / 2^127⌋ with its lowest bit set when bits 64-126 of the product are not all zero. The bits below
+    /// 2^64 are ignored on purpose: g exceeds the true power by less than one unit, so they hold the approximation's
+    /// error (operand &lt; 2^61), not information; counting them would make an exact boundary such as 3.323E+21
+    /// (the lower end of its double's interval) look inexact and cost the shorter digits.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong ScaleRoundedToOdd(in ScalePower g, ulong operand)
     {
-        ulong lowHigh = Math.BigMul(g.Low, operand, out ulong lowLow);
+        ulong lowHigh = Math.BigMul(g.Low, operand, out _);
         ulong highHigh = Math.BigMul(g.High, operand, out ulong highLow);
         ulong middle = highLow + lowHigh;
         ulong top = highHigh + (middle < highLow ? 1UL : 0UL);
         ulong quotient = (top << 1) | (middle >> 63);
-        ulong inexact = ((middle << 1) | lowLow) != 0 ? 1UL : 0UL;
+        ulong inexact = (middle << 1) != 0 ? 1UL : 0UL;
         return quotient | inexact;
     }
 
