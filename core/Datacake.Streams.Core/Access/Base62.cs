@@ -13,6 +13,9 @@ internal static class Base62
     /// <summary>The digits as a vectorized set: checking a token's 43 characters is one SIMD scan.</summary>
     public static readonly SearchValues<char> Digits = SearchValues.Create(Alphabet);
 
+    /// <summary>The digits as ASCII bytes, for text already narrowed from UTF-16.</summary>
+    public static readonly SearchValues<byte> DigitBytes = SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
+
     // Digit value per ASCII code, -1 when the character is not a base62 digit.
     private static readonly sbyte[] _values = BuildValues();
 
@@ -94,6 +97,18 @@ internal static class Base62
         }
 
         return true;
+    }
+
+    /// <summary>Reads up to 10 ASCII digits already checked against <see cref="DigitBytes"/> as a number.</summary>
+    public static ulong DecodeCheckedDigits(ReadOnlySpan<byte> digits)
+    {
+        ulong value = 0;
+        foreach (var b in digits)
+        {
+            value = (value * 62) + (uint)_values[b & 0x7F];
+        }
+
+        return value;
     }
 
     private static sbyte[] BuildValues()

@@ -8,8 +8,8 @@ namespace Datacake.Streams.Access;
 /// devices and the workspace tree, built from <c>dcs.registry</c> by a <see cref="RegistryFeed"/>.
 /// </summary>
 /// <remarks>
-/// Readers never lock: every map is a <see cref="ConcurrentDictionary{TKey,TValue}"/>, whose reads are lock-free,
-/// and every value is immutable (a change replaces the object). Writers (<see cref="Apply"/>) are serialized by a
+/// Readers never lock: every map is a <see cref="ConcurrentDictionary{TKey,TValue}"/> or, for the hashes checked on
+/// every request, a <see cref="TokenHashTable{T}"/>, whose reads are lock-free, and every value is immutable (a change replaces the object). Writers (<see cref="Apply"/>) are serialized by a
 /// lock; a reader may see one change half applied across maps (a new token before its old hash is removed) but
 /// never a torn entry, and each change is complete before <see cref="Version"/> moves.
 /// </remarks>
@@ -21,10 +21,10 @@ public sealed partial class RegistryView
     private readonly Lock _writeLock = new();
     private readonly TimeProvider _timeProvider;
 
-    private readonly ConcurrentDictionary<TokenHash, TokenGrant> _tokensByHash = new();
+    private readonly TokenHashTable<TokenGrant> _tokensByHash = new();
     private readonly ConcurrentDictionary<string, TokenGrant> _tokensById = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WebhookGrant> _webhooksById = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<TokenHash, WebhookGrant> _webhooksByHash = new();
+    private readonly TokenHashTable<WebhookGrant> _webhooksByHash = new();
     private readonly ConcurrentDictionary<DeviceId, DeviceEntry> _devices = new();
     private readonly ConcurrentDictionary<string, WorkspaceEntry> _workspaces = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DecoderEntry> _decoders = new(StringComparer.Ordinal);
@@ -121,10 +121,10 @@ public sealed partial class RegistryView
 
         // New hashes first, stale ones after: a presented secret that stays valid is never briefly unknown.
         _tokensById[grant.TokenId] = grant;
-        _tokensByHash[grant.Hash] = grant;
+        _tokensByHash.Set(grant.Hash, grant);
         if (grant.Rotation is { } rotation)
         {
-            _tokensByHash[rotation.PreviousHash] = grant;
+            _tokensByHash.Set(rotation.PreviousHash, grant);
         }
 
         if (old is not null)
@@ -141,7 +141,7 @@ public sealed partial class RegistryView
     {
         if (hash != current.Hash && hash != current.Rotation?.PreviousHash)
         {
-            _tokensByHash.TryRemove(new KeyValuePair<TokenHash, TokenGrant>(hash, old));
+            _tokensByHash.Remove(hash, old);
         }
     }
 
@@ -149,10 +149,10 @@ public sealed partial class RegistryView
     {
         if (_tokensById.TryRemove(tokenId, out var old))
         {
-            _tokensByHash.TryRemove(new KeyValuePair<TokenHash, TokenGrant>(old.Hash, old));
+            _tokensByHash.Remove(old.Hash, old);
             if (old.Rotation is { } rotation)
             {
-                _tokensByHash.TryRemove(new KeyValuePair<TokenHash, TokenGrant>(rotation.PreviousHash, old));
+                _tokensByHash.Remove(rotation.PreviousHash, old);
             }
         }
     }
@@ -161,10 +161,10 @@ public sealed partial class RegistryView
     {
         _webhooksById.TryGetValue(webhook.WebhookId, out var old);
         _webhooksById[webhook.WebhookId] = webhook;
-        _webhooksByHash[webhook.TokenHash] = webhook;
+        _webhooksByHash.Set(webhook.TokenHash, webhook);
         if (old is not null && old.TokenHash != webhook.TokenHash)
         {
-            _webhooksByHash.TryRemove(new KeyValuePair<TokenHash, WebhookGrant>(old.TokenHash, old));
+            _webhooksByHash.Remove(old.TokenHash, old);
         }
     }
 
@@ -172,7 +172,7 @@ public sealed partial class RegistryView
     {
         if (_webhooksById.TryRemove(webhookId, out var old))
         {
-            _webhooksByHash.TryRemove(new KeyValuePair<TokenHash, WebhookGrant>(old.TokenHash, old));
+            _webhooksByHash.Remove(old.TokenHash, old);
         }
     }
 }

@@ -13,7 +13,7 @@ namespace Datacake.Streams.Access;
 /// Revoking publishes the grant with <see cref="RevokedAt"/> set; removing the token from the registry (a tombstone)
 /// is for later, once no record that could carry it is left unprocessed.
 /// </remarks>
-public sealed class TokenGrant
+public sealed class TokenGrant : ITokenHashKeyed
 {
     private readonly long _expiresAt;
     private readonly long _disabledAt;
@@ -84,6 +84,8 @@ public sealed class TokenGrant
         // A rotated-out secret works until the grace deadline, then reads as expired.
         return current || at < Rotation!.ValidUntil ? AuthenticationResult.Ok : AuthenticationResult.Expired;
     }
+
+    bool ITokenHashKeyed.IsKeyedBy(TokenHash hash) => hash == Hash || (Rotation is { } rotation && rotation.PreviousHash == hash);
 
     /// <summary>The access this token's device list gives to <paramref name="device"/> (workspace roles aside).</summary>
     public DeviceAccess AccessTo(DeviceId device)

@@ -17,9 +17,9 @@ public readonly struct TokenHash : IEquatable<TokenHash>
     // Tokens are 53 ASCII characters; anything up to 256 UTF-8 bytes hashes from the stack.
     private const int StackLimit = 256;
 
-    // BouncyCastle's managed SHA-256 rather than SHA256.HashData: for a 53-byte token (one block) the BCL's call into
-    // OpenSSL costs ~1.1 us here against ~0.57 us managed, and verification runs on every HTTP request
-    // (target <= 1 us in all). One digest per thread: it is stateful, DoFinal resets it.
+    // Beyond one block (SingleBlockSha256): BouncyCastle's managed SHA-256 rather than SHA256.HashData, whose call
+    // into OpenSSL costs ~1.1 us here against ~0.57 us managed for short input. One digest per thread: it is
+    // stateful, DoFinal resets it.
     [ThreadStatic]
     private static Sha256Digest? t_sha256;
 
@@ -36,10 +36,19 @@ public readonly struct TokenHash : IEquatable<TokenHash>
         _w3 = w3;
     }
 
+    /// <summary>The first 8 digest bytes, big-endian: uniformly distributed, a ready-made hash-table index.</summary>
+    internal ulong Prefix => _w0;
+
     public bool IsEmpty => (_w0 | _w1 | _w2 | _w3) == 0;
 
     /// <summary>SHA-256 of the UTF-8 bytes of <paramref name="token"/>; allocation-free for token-sized input.</summary>
-    public static TokenHash Of(ReadOnlySpan<char> token)
+    public static TokenHash Of(ReadOnlySpan<char> token) =>
+        SingleBlockSha256.TryHashAscii(token, out var hash) ? hash : OfAnyText(token);
+
+    internal static TokenHash FromWords(ulong w0, ulong w1, ulong w2, ulong w3) => new(w0, w1, w2, w3);
+
+    // Longer or non-ASCII text (operator tokens from a file, confirmation codes): the general digest.
+    private static TokenHash OfAnyText(ReadOnlySpan<char> token)
     {
         var maxBytes = Encoding.UTF8.GetMaxByteCount(token.Length);
         byte[]? rented = null;

@@ -6,7 +6,7 @@ namespace Datacake.Streams.Access;
 /// <summary>
 /// A webhook's credentials and scope: its token (hash only) writes to its bound devices and nowhere else.
 /// </summary>
-public sealed class WebhookGrant
+public sealed class WebhookGrant : ITokenHashKeyed
 {
     private readonly FrozenSet<DeviceId> _devices = FrozenSet<DeviceId>.Empty;
     private readonly long _disabledAt;
@@ -47,4 +47,6 @@ public sealed class WebhookGrant
     public bool IsDisabledAt(DateTimeOffset at) => RegistryTime.ReachedBy(_disabledAt, at);
 
     public bool IsBound(DeviceId device) => _devices.Contains(device);
+
+    bool ITokenHashKeyed.IsKeyedBy(TokenHash hash) => hash == TokenHash;
 }

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Datacake.Streams.Influx.Writing;
 
 namespace Datacake.Streams.Influx.LineProtocol;
@@ -14,8 +16,9 @@ namespace Datacake.Streams.Influx.LineProtocol;
 /// newlines (the server's line scanner skips newlines inside quotes; checked on 1.6.7). Newlines and other
 /// control characters in names are refused, never escaped: line protocol has no escape for them, and the
 /// <c>\n</c> that InfluxDB.Client writes would be stored as a literal backslash and 'n'.
-/// Every element is validated before any of its bytes is written; on a <see cref="LineProtocolException"/>
-/// the line so far stays in the output and must be discarded by the caller. Over an
+/// Every element is validated before any of its bytes is written. A line is handed to the output (Advance) when it
+/// ends; on a <see cref="LineProtocolException"/> the line so far is not in the output, except the part of a line
+/// that outgrew its first span, which the caller must discard. Over an
 /// <see cref="InfluxPointBatch"/> that happens by itself: the unfinished line never becomes part of the batch.
 /// Fields are written in call order; InfluxDB does not need them sorted. Tags sorted by key save the server
 /// a sort, so callers with several tags should add them in ordinal key order.
@@ -25,8 +28,17 @@ public ref struct LineProtocolWriter
     // Longest shortest-round-trip double is "-1.7976931348623157E+308" (24 bytes); a long is 20 + sign.
     private const int MaxNumberBytes = 32;
 
+    // One GetSpan per line instead of a GetSpan/Advance interface-call pair per element (8 pairs for a point with a
+    // device tag and five fields, ~130 bytes); a line longer than this takes the slow path (Grow).
+    private const int LineSizeHint = 256;
+
     private readonly IBufferWriter<byte> _output;
     private readonly InfluxPointBatch? _batch;
+
+    // Room for the current line from one GetSpan, and how much of it the line has filled. Advanced when the line
+    // ends, so a line refused half way leaves nothing behind (unless it outgrew the first span).
+    private Span<byte> _line;
+    private int _filled;
     private LineState _state;
 
     public LineProtocolWriter(IBufferWriter<byte> output)
@@ -34,6 +46,8 @@ public ref struct LineProtocolWriter
         ArgumentNullException.ThrowIfNull(output);
         _output = output;
         _batch = output as InfluxPointBatch;
+        _line = default;
+        _filled = 0;
         _state = LineState.Idle;
     }
 
@@ -46,9 +60,8 @@ public ref struct LineProtocolWriter
         }
 
         int length = LineProtocolText.MeasureName(name, NameKind.Measurement);
-        _batch?.OnLineStarted();
-        Span<byte> span = _output.GetSpan(length);
-        _output.Advance(LineProtocolText.WriteName(name, NameKind.Measurement, length, span));
+        StartLine(length);
+        _filled = LineProtocolText.WriteName(name, NameKind.Measurement, length, _line);
         _state = LineState.Tags;
     }
 
@@ -61,9 +74,9 @@ public ref struct LineProtocolWriter
         }
 
         var escaped = Checked(name, NameKind.Measurement);
-        _batch?.OnLineStarted();
-        escaped.CopyTo(_output.GetSpan(escaped.Length));
-        _output.Advance(escaped.Length);
+        StartLine(escaped.Length);
+        escaped.CopyTo(_line);
+        _filled = escaped.Length;
         _state = LineState.Tags;
     }
 
@@ -77,13 +90,13 @@ public ref struct LineProtocolWriter
 
         var escapedKey = Checked(key, NameKind.TagKey);
         var escapedValue = Checked(value, NameKind.TagValue);
-        Span<byte> span = _output.GetSpan(escapedKey.Length + escapedValue.Length + 2);
+        Span<byte> span = Reserve(escapedKey.Length + escapedValue.Length + 2);
         span[0] = (byte)',';
         escapedKey.CopyTo(span[1..]);
         int written = 1 + escapedKey.Length;
         span[written++] = (byte)'=';
         escapedValue.CopyTo(span[written..]);
-        _output.Advance(written + escapedValue.Length);
+        _filled += written + escapedValue.Length;
     }
 
     /// <summary>A float field under a pre-escaped key; see <see cref="Field(ReadOnlySpan{char}, double)"/>.</summary>
@@ -95,18 +108,18 @@ public ref struct LineProtocolWriter
         }
 
         var escaped = CheckedFieldKey(key);
-        Span<byte> span = _output.GetSpan(escaped.Length + 2 + MaxNumberBytes);
+        Span<byte> span = Reserve(escaped.Length + 2 + MaxNumberBytes);
         int written = WriteFieldKey(escaped, span);
-        Commit(written + FloatFormatter.Format(value, span[written..]));
+        Commit(written + FloatFormatter.Format(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), written)));
     }
 
     /// <summary>An integer field under a pre-escaped key.</summary>
     public void Field(LineProtocolName key, long value)
     {
         var escaped = CheckedFieldKey(key);
-        Span<byte> span = _output.GetSpan(escaped.Length + 3 + MaxNumberBytes);
+        Span<byte> span = Reserve(escaped.Length + 3 + MaxNumberBytes);
         int written = WriteFieldKey(escaped, span);
-        written += DecimalDigits.Write(value, span[written..]);
+        written += DecimalDigits.Write(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), written));
         span[written++] = (byte)'i';
         Commit(written);
     }
@@ -115,7 +128,7 @@ public ref struct LineProtocolWriter
     public void Field(LineProtocolName key, bool value)
     {
         var escaped = CheckedFieldKey(key);
-        Span<byte> span = _output.GetSpan(escaped.Length + 2 + 5);
+        Span<byte> span = Reserve(escaped.Length + 2 + 5);
         int written = WriteFieldKey(escaped, span);
         ReadOnlySpan<byte> text = value ? "true"u8 : "false"u8;
         text.CopyTo(span[written..]);
@@ -127,7 +140,7 @@ public ref struct LineProtocolWriter
     {
         var escaped = CheckedFieldKey(key);
         int valueLength = LineProtocolText.MeasureString(value);
-        Span<byte> span = _output.GetSpan(escaped.Length + valueLength + 4);
+        Span<byte> span = Reserve(escaped.Length + valueLength + 4);
         int written = WriteFieldKey(escaped, span);
         span[written++] = (byte)'"';
         written += LineProtocolText.WriteString(value, span[written..]);
@@ -145,21 +158,21 @@ public ref struct LineProtocolWriter
 
         int keyLength = LineProtocolText.MeasureName(key, NameKind.TagKey);
         int valueLength = LineProtocolText.MeasureName(value, NameKind.TagValue);
-        Span<byte> span = _output.GetSpan(keyLength + valueLength + 2);
+        Span<byte> span = Reserve(keyLength + valueLength + 2);
         span[0] = (byte)',';
         int written = 1 + LineProtocolText.WriteName(key, NameKind.TagKey, keyLength, span[1..]);
         span[written++] = (byte)'=';
         written += LineProtocolText.WriteName(value, NameKind.TagValue, valueLength, span[written..]);
-        _output.Advance(written);
+        _filled += written;
     }
 
     /// <summary>An integer field, written with InfluxDB's <c>i</c> suffix.</summary>
     public void Field(ReadOnlySpan<char> key, long value)
     {
         int keyLength = MeasureFieldKey(key);
-        Span<byte> span = _output.GetSpan(keyLength + 3 + MaxNumberBytes);
+        Span<byte> span = Reserve(keyLength + 3 + MaxNumberBytes);
         int written = WriteFieldKey(key, keyLength, span);
-        written += DecimalDigits.Write(value, span[written..]);
+        written += DecimalDigits.Write(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), written));
         span[written++] = (byte)'i';
         Commit(written);
     }
@@ -177,15 +190,15 @@ public ref struct LineProtocolWriter
         }
 
         int keyLength = MeasureFieldKey(key);
-        Span<byte> span = _output.GetSpan(keyLength + 2 + MaxNumberBytes);
+        Span<byte> span = Reserve(keyLength + 2 + MaxNumberBytes);
         int written = WriteFieldKey(key, keyLength, span);
-        Commit(written + FloatFormatter.Format(value, span[written..]));
+        Commit(written + FloatFormatter.Format(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), written)));
     }
 
     public void Field(ReadOnlySpan<char> key, bool value)
     {
         int keyLength = MeasureFieldKey(key);
-        Span<byte> span = _output.GetSpan(keyLength + 2 + 5);
+        Span<byte> span = Reserve(keyLength + 2 + 5);
         int written = WriteFieldKey(key, keyLength, span);
         ReadOnlySpan<byte> text = value ? "true"u8 : "false"u8;
         text.CopyTo(span[written..]);
@@ -197,7 +210,7 @@ public ref struct LineProtocolWriter
     {
         int keyLength = MeasureFieldKey(key);
         int valueLength = LineProtocolText.MeasureString(value);
-        Span<byte> span = _output.GetSpan(keyLength + valueLength + 4);
+        Span<byte> span = Reserve(keyLength + valueLength + 4);
         int written = WriteFieldKey(key, keyLength, span);
         span[written++] = (byte)'"';
         written += LineProtocolText.WriteString(value, span[written..]);
@@ -209,22 +222,19 @@ public ref struct LineProtocolWriter
     public void Timestamp(long unixNanoseconds)
     {
         RequireFields("timestamp");
-        Span<byte> span = _output.GetSpan(MaxNumberBytes);
+        Span<byte> span = Reserve(MaxNumberBytes);
         span[0] = (byte)' ';
-        int digits = DecimalDigits.Write(unixNanoseconds, span[1..]);
+        int digits = DecimalDigits.Write(unixNanoseconds, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), 1));
         span[digits + 1] = (byte)'\n';
-        _output.Advance(digits + 2);
-        EndOfLine();
+        EndOfLine(digits + 2);
     }
 
     /// <summary>Ends the line without a timestamp: the server stamps it on arrival, so a replay would not rewrite it.</summary>
     public void EndLine()
     {
         RequireFields("end of line");
-        Span<byte> span = _output.GetSpan(1);
-        span[0] = (byte)'\n';
-        _output.Advance(1);
-        EndOfLine();
+        Reserve(1)[0] = (byte)'\n';
+        EndOfLine(1);
     }
 
     private readonly int MeasureFieldKey(ReadOnlySpan<char> key)
@@ -284,8 +294,36 @@ public ref struct LineProtocolWriter
 
     private void Commit(int written)
     {
-        _output.Advance(written);
+        _filled += written;
         _state = LineState.Fields;
+    }
+
+    private void StartLine(int measurementLength)
+    {
+        _batch?.OnLineStarted();
+        _line = _output.GetSpan(Math.Max(measurementLength, LineSizeHint));
+        _filled = 0;
+    }
+
+    /// <summary>The unfilled room of the current line, at least <paramref name="size"/> bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span<byte> Reserve(int size)
+    {
+        if (size > _line.Length - _filled)
+        {
+            Grow(size);
+        }
+
+        return _line[_filled..];
+    }
+
+    // A line longer than the first span (long strings, many fields): hand over what it has so far, ask for more.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow(int size)
+    {
+        _output.Advance(_filled);
+        _filled = 0;
+        _line = _output.GetSpan(Math.Max(size, LineSizeHint));
     }
 
     private readonly void RequireFields(string element)
@@ -296,8 +334,11 @@ public ref struct LineProtocolWriter
         }
     }
 
-    private void EndOfLine()
+    private void EndOfLine(int written)
     {
+        _output.Advance(_filled + written);
+        _line = default;
+        _filled = 0;
         _state = LineState.Idle;
         _batch?.OnLineEnded();
     }

@@ -86,6 +86,17 @@ public class TokenVerificationBenchmark
             && _view.CanWrite(grant!, _targets[slot], _now);
     }
 
+    /// <summary>The same check with session 2's format check and BouncyCastle's SHA-256: the baseline of this session.</summary>
+    [Benchmark]
+    public bool VerifyAndAuthorizeWritePrevious()
+    {
+        var slot = _next = (_next + 1) & (SampleSize - 1);
+        var presented = _presented[slot];
+        return PreviousTokenCheck.IsWellFormed(presented)
+            && _view.AuthenticateFingerprint(PreviousTokenCheck.Hash(presented), _now, out var grant) == AuthenticationResult.Ok
+            && _view.CanWrite(grant!, _targets[slot], _now);
+    }
+
     /// <summary>What a processor does per record: the fingerprint is already a hash.</summary>
     [Benchmark]
     public AuthenticationResult AuthorizeFingerprint()
@@ -102,10 +113,24 @@ public class TokenVerificationBenchmark
     }
 
     [Benchmark]
+    public bool FormatCheckOnlyPrevious()
+    {
+        var slot = _next = (_next + 1) & (SampleSize - 1);
+        return PreviousTokenCheck.IsWellFormed(_presented[slot]);
+    }
+
+    [Benchmark]
     public TokenHash Sha256Only()
     {
         var slot = _next = (_next + 1) & (SampleSize - 1);
         return TokenHash.Of(_presented[slot]);
+    }
+
+    [Benchmark]
+    public TokenHash Sha256OnlyBouncyCastle()
+    {
+        var slot = _next = (_next + 1) & (SampleSize - 1);
+        return PreviousTokenCheck.Hash(_presented[slot]);
     }
 
     /// <summary>A mistyped token is refused by the checksum, before hashing and lookup.</summary>

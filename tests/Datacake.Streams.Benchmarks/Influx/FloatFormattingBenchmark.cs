@@ -1,10 +1,14 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
+using Datacake.Streams.Benchmarks.Influx.Baselines;
 using Datacake.Streams.Influx.LineProtocol;
 
 namespace Datacake.Streams.Benchmarks.Influx;
 
-/// <summary>Why FloatFormatter exists: three sensor readings, its fast path against the BCL's shortest round-trip.</summary>
+/// <summary>
+/// Float text for line protocol: three sensor readings and three values with 17 significant digits (what a
+/// computed value such as 0.1 + 0.2 has), the shortest-digits formatter against session 2's and the BCL's.
+/// </summary>
 [MemoryDiagnoser]
 [MinColumn]
 [MedianColumn]
@@ -13,10 +17,14 @@ public class FloatFormattingBenchmark
     private readonly byte[] _scratch = new byte[32];
 
     [Benchmark]
-    public int FloatFormatterThreeReadings() =>
+    public int ShortestDigitsThreeReadings() =>
         FloatFormatter.Format(21.53, _scratch) + FloatFormatter.Format(45.2, _scratch) + FloatFormatter.Format(3.27, _scratch);
 
     [Benchmark(Baseline = true)]
+    public int PreviousThreeReadings() =>
+        PreviousFloatFormatter.Format(21.53, _scratch) + PreviousFloatFormatter.Format(45.2, _scratch) + PreviousFloatFormatter.Format(3.27, _scratch);
+
+    [Benchmark]
     public int DoubleTryFormatThreeReadings()
     {
         21.53.TryFormat(_scratch, out int a, default, NumberFormatInfo.InvariantInfo);
@@ -24,4 +32,12 @@ public class FloatFormattingBenchmark
         3.27.TryFormat(_scratch, out int c, default, NumberFormatInfo.InvariantInfo);
         return a + b + c;
     }
+
+    [Benchmark]
+    public int ShortestDigitsThreeLongValues() =>
+        FloatFormatter.Format(0.30000000000000004, _scratch) + FloatFormatter.Format(1.0 / 3, _scratch) + FloatFormatter.Format(6.02214076e23, _scratch);
+
+    [Benchmark]
+    public int PreviousThreeLongValues() =>
+        PreviousFloatFormatter.Format(0.30000000000000004, _scratch) + PreviousFloatFormatter.Format(1.0 / 3, _scratch) + PreviousFloatFormatter.Format(6.02214076e23, _scratch);
 }

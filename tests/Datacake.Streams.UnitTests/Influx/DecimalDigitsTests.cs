@@ -36,4 +36,36 @@ public sealed class DecimalDigitsTests
         Assert.Equal(20, DecimalDigits.CountDigits(ulong.MaxValue));
         Assert.Equal(1, DecimalDigits.CountDigits(0));
     }
+
+    [Fact]
+    public void The_unchecked_writer_writes_the_same_bytes_as_the_checked_one()
+    {
+        // Every digit count from 1 to 19 equally often, the extremes, and their neighbours.
+        Gen.OneOf(
+                Gen.Long,
+                Gen.Select(Gen.Int[0, 18], Gen.Int[-2, 2], Gen.Bool, (e, delta, negative) => ((long)Math.Pow(10, e) + delta) * (negative ? -1 : 1)),
+                Gen.OneOf(0L, long.MinValue, long.MaxValue, long.MinValue + 1))
+            .Sample(
+                value =>
+                {
+                    byte[] checkedBytes = new byte[20];
+                    byte[] uncheckedBytes = new byte[20];
+                    int written = DecimalDigits.Write(value, checkedBytes);
+                    Assert.Equal(written, DecimalDigits.Write(value, ref uncheckedBytes[0]));
+                    Assert.Equal(checkedBytes, uncheckedBytes);
+                },
+                iter: 20_000);
+    }
+
+    [Fact]
+    public void Writes_exactly_the_asked_width_with_leading_zeros()
+    {
+        byte[] scratch = new byte[20];
+        DecimalDigits.WriteExactly(ref scratch[0], 5, 2);
+        Assert.Equal("05", Encoding.ASCII.GetString(scratch, 0, 2));
+        DecimalDigits.WriteExactly(ref scratch[0], 42, 9);
+        Assert.Equal("000000042", Encoding.ASCII.GetString(scratch, 0, 9));
+        DecimalDigits.WriteExactly(ref scratch[0], ulong.MaxValue, 20);
+        Assert.Equal("18446744073709551615", Encoding.ASCII.GetString(scratch, 0, 20));
+    }
 }
