@@ -136,7 +136,7 @@ public sealed partial class MqttIngestServer(
         await _revocationSweep.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         // A clean stop loses no QoS 0 message the broker took: wait until every append handed to the log is durable
-        // (one group commit, a few ms) before the host goes on to close the log.
+        // (one group commit, a few ms) before the host goes on to close the log, and count each as accepted.
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // Exchange, not a plain write: a full fence, so that either this sees the last decrement or that release sees this.
         Interlocked.Exchange(ref _qos0Drained, drained);
@@ -145,7 +145,8 @@ public sealed partial class MqttIngestServer(
             drained.TrySetResult();
         }
 
-        await drained.Task.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // Bounded like a held QoS 1 PUBACK: a log that takes longer than UnavailableHold is not waited for.
+        await drained.Task.WaitAsync(_options.UnavailableHold, timeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public async ValueTask DisposeAsync()
