@@ -40,11 +40,15 @@ internal static class MqttLoad
         var workers = clients.SelectMany(client => Enumerable.Range(0, settings.Inflight).Select(_ => Task.Run(async () =>
         {
             var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithQualityOfServiceLevel(qos).Build();
+
+            // QoS 0 completes once the packet is written: no token, so MQTTnet links none per publish (the generator
+            // shares the CPU with the host). QoS 1 takes the stop token so that a PUBACK that never comes ends the run.
+            var token = qos == MqttQualityOfServiceLevel.AtMostOnce ? CancellationToken.None : stop.Token;
             while (!stop.IsCancellationRequested)
             {
                 try
                 {
-                    var result = await client.PublishAsync(message, stop.Token);
+                    var result = await client.PublishAsync(message, token);
                     if (result.IsSuccess)
                     {
                         meter.Add(1);
@@ -54,8 +58,10 @@ internal static class MqttLoad
                         meter.Error();
                     }
                 }
-                catch (OperationCanceledException)
+                catch (Exception) when (stop.IsCancellationRequested)
                 {
+                    // The run ended with this publish in flight (MQTTnet reports the cancel as a communication error
+                    // too): neither a message nor an error.
                 }
                 catch (MQTTnet.Exceptions.MqttCommunicationException)
                 {

@@ -1,10 +1,12 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ingest.Measurements;
 using Datacake.Streams.Ingest.Publishing;
+using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
@@ -39,7 +41,12 @@ public sealed partial class MqttIngestServer
         return Task.CompletedTask;
     }
 
-    private async Task InterceptPublishAsync(InterceptingPublishEventArgs e)
+    /// <summary>
+    /// Checks scope and body and appends. Not an async method: a QoS 0 message is encoded, handed to the log and left to
+    /// complete on its own (no await, no state machine), so the connection's receive loop goes straight on to the next
+    /// packet; only QoS 1 (PUBACK after durability) and a full QoS 0 window return a pending task.
+    /// </summary>
+    private Task InterceptPublishAsync(InterceptingPublishEventArgs e)
     {
         // Nothing is routed to subscribers: ingest only.
         e.ProcessPublish = false;
@@ -47,7 +54,7 @@ public sealed partial class MqttIngestServer
         if (e.SessionItems[MqttDeviceSession.ItemKey] is not MqttDeviceSession session || session.Closing != 0)
         {
             e.CloseConnection = true;
-            return;
+            return Task.CompletedTask;
         }
 
         var qos1 = message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce;
@@ -57,7 +64,7 @@ public sealed partial class MqttIngestServer
             || !registry.CanWrite(grant!, device, now))
         {
             Refuse(e, session, qos1, MqttPubAckReasonCode.NotAuthorized, MqttDisconnectReasonCode.NotAuthorized);
-            return;
+            return Task.CompletedTask;
         }
 
         var payload = message.Payload;
@@ -74,13 +81,14 @@ public sealed partial class MqttIngestServer
             bytes = rented.AsMemory(0, (int)payload.Length);
         }
 
+        var owned = false;
         try
         {
             var check = MeasurementBody.Check(bytes.Span);
             if (!check.IsValid)
             {
                 Refuse(e, session, qos1, MqttPubAckReasonCode.PayloadFormatInvalid, MqttDisconnectReasonCode.PayloadFormatInvalid);
-                return;
+                return Task.CompletedTask;
             }
 
             var record = new RawRecord
@@ -96,13 +104,41 @@ public sealed partial class MqttIngestServer
                 CredentialKind = CredentialKind.Token,
             };
 
-            if (!qos1)
+            if (qos1)
             {
-                await AppendBestEffortAsync(record).ConfigureAwait(false);
-                return;
+                owned = true;
+                return AcknowledgeWhenDurableAsync(e, record, rented);
             }
 
-            if (await AppendHoldingAsync(record, e.CancellationToken).ConfigureAwait(false) != AppendOutcome.Durable)
+            if (TryTakeQos0Slot())
+            {
+                // Encodes (reads the payload) before returning: the rented copy can go back right away.
+                AppendQos0(record);
+                return Task.CompletedTask;
+            }
+
+            owned = true;
+            return AppendQos0WhenRoomAsync(record, rented);
+        }
+        finally
+        {
+            if (!owned && rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>QoS 1: the PUBACK goes out when this completes, so it completes only after the durable append.</summary>
+    private async Task AcknowledgeWhenDurableAsync(InterceptingPublishEventArgs e, RawRecord record, byte[]? rented)
+    {
+        try
+        {
+            if (await AppendHoldingAsync(record, e.CancellationToken).ConfigureAwait(false) == AppendOutcome.Durable)
+            {
+                _counters.Accepted(qos1: true);
+            }
+            else
             {
                 // No PUBACK: closing makes the client resend the message (DUP) once it reconnects.
                 e.CloseConnection = true;
@@ -124,6 +160,7 @@ public sealed partial class MqttIngestServer
     /// </summary>
     private void Refuse(InterceptingPublishEventArgs e, MqttDeviceSession session, bool qos1, MqttPubAckReasonCode pubAck, MqttDisconnectReasonCode disconnect)
     {
+        _counters.Refuse(qos1);
         if (qos1 && session.IsV5)
         {
             e.Response.ReasonCode = pubAck;
@@ -138,57 +175,147 @@ public sealed partial class MqttIngestServer
         }
     }
 
-    /// <summary>QoS 0: not awaited by the connection (no ack to hold), bounded by a global number of appends in flight.</summary>
-    private async ValueTask AppendBestEffortAsync(RawRecord record)
+    /// <summary>A full QoS 0 window: the connection's reader waits here (pushing back through TCP) until an append completes.</summary>
+    private async Task AppendQos0WhenRoomAsync(RawRecord record, byte[]? rented)
     {
-        var slots = _qos0Slots!;
-        if (!slots.Wait(0))
-        {
-            await slots.WaitAsync(_stopping.Token).ConfigureAwait(false);
-        }
-
-        ValueTask<AppendOutcome> append;
         try
         {
-            // Encoding (and so every read of the payload) happens before AppendAsync first yields.
-            append = appender.AppendAsync(record, CancellationToken.None);
+            Interlocked.Increment(ref _qos0SlotWaiters);
+            try
+            {
+                while (!TryTakeQos0Slot())
+                {
+                    await _qos0SlotFreed.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _qos0SlotWaiters);
+            }
+
+            AppendQos0(record);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>A window of <see cref="MqttIngestOptions.MaxPendingQos0Appends"/> across all connections, taken without a lock.</summary>
+    private bool TryTakeQos0Slot()
+    {
+        var pending = Volatile.Read(ref _pendingQos0);
+        while (pending < _options.MaxPendingQos0Appends)
+        {
+            var seen = Interlocked.CompareExchange(ref _pendingQos0, pending + 1, pending);
+            if (seen == pending)
+            {
+                return true;
+            }
+
+            pending = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>QoS 0 with a slot taken: encoded and handed to the log now, counted when durable, slot returned then.</summary>
+    private void AppendQos0(in RawRecord record)
+    {
+        ValueTask<LogPosition> append;
+        try
+        {
+            append = appender.StartAppend(record, CancellationToken.None);
+        }
+        catch (RecordLogUnavailableException)
+        {
+            CompleteQos0(durable: false);
+            return;
         }
         catch
         {
-            slots.Release();
+            ReleaseQos0Slot();
             throw;
         }
 
         if (append.IsCompleted)
         {
-            Finish(append.Result);
+            CompleteQos0(append);
         }
         else
         {
-            _ = CompleteAsync(append);
+            Qos0Completion.When(append, this);
+        }
+    }
+
+    private void CompleteQos0(ValueTask<LogPosition> append)
+    {
+        bool durable;
+        try
+        {
+            append.GetAwaiter().GetResult();
+            durable = true;
+        }
+        catch (Exception exception) when (exception is RecordLogUnavailableException or OperationCanceledException)
+        {
+            durable = false;
         }
 
-        async Task CompleteAsync(ValueTask<AppendOutcome> pending)
+        CompleteQos0(durable);
+    }
+
+    private void CompleteQos0(bool durable)
+    {
+        if (durable)
         {
-            var outcome = AppendOutcome.Unavailable;
-            try
-            {
-                outcome = await pending.ConfigureAwait(false);
-            }
-            finally
-            {
-                Finish(outcome);
-            }
+            _counters.Accepted(qos1: false);
+        }
+        else
+        {
+            _counters.Dropped();
         }
 
-        void Finish(AppendOutcome outcome)
+        ReleaseQos0Slot();
+    }
+
+    private void ReleaseQos0Slot()
+    {
+        var left = Interlocked.Decrement(ref _pendingQos0);
+        if (Volatile.Read(ref _qos0SlotWaiters) > 0)
         {
-            slots.Release();
-            if (outcome != AppendOutcome.Durable)
-            {
-                Interlocked.Increment(ref _droppedQos0);
-            }
+            _qos0SlotFreed.Release();
         }
+
+        if (left == 0 && Volatile.Read(ref _qos0Drained) is { } drained)
+        {
+            drained.TrySetResult();
+        }
+    }
+
+    /// <summary>Waits for one QoS 0 append's durability without an async method: one object and one delegate per message.</summary>
+    private sealed class Qos0Completion
+    {
+        private readonly ConfiguredValueTaskAwaitable<LogPosition>.ConfiguredValueTaskAwaiter _awaiter;
+        private readonly ValueTask<LogPosition> _append;
+        private readonly MqttIngestServer _server;
+
+        private Qos0Completion(ValueTask<LogPosition> append, MqttIngestServer server)
+        {
+            _append = append;
+            _awaiter = append.ConfigureAwait(false).GetAwaiter();
+            _server = server;
+        }
+
+        public static void When(ValueTask<LogPosition> append, MqttIngestServer server)
+        {
+            var completion = new Qos0Completion(append, server);
+            completion._awaiter.UnsafeOnCompleted(completion.Complete);
+        }
+
+        private void Complete() => _server.CompleteQos0(_append);
     }
 
     /// <summary>QoS 1: retries an unavailable log for up to <see cref="MqttIngestOptions.UnavailableHold"/> while the PUBACK waits.</summary>
@@ -226,20 +353,27 @@ public sealed partial class MqttIngestServer
     /// </summary>
     internal static string MessageKey(string clientId, ushort packetId, ReadOnlySpan<byte> payload)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> buffer = stackalloc byte[256];
-        var clientBytes = Encoding.UTF8.GetByteCount(clientId) <= buffer.Length - 3
-            ? buffer[..Encoding.UTF8.GetBytes(clientId, buffer)]
-            : Encoding.UTF8.GetBytes(clientId);
-        hash.AppendData(clientBytes);
-        Span<byte> separator = stackalloc byte[3];
-        separator[0] = 0;
-        BinaryPrimitives.WriteUInt16BigEndian(separator[1..], packetId);
-        hash.AppendData(separator);
-        hash.AppendData(payload);
-        Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
-        return "mqtt:" + Convert.ToHexStringLower(digest[..16]);
+        // One contiguous buffer and the one-shot hash: a new IncrementalHash costs a native context per message.
+        var length = Encoding.UTF8.GetByteCount(clientId) + 3 + payload.Length;
+        byte[]? rented = null;
+        var buffer = length <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(clientId, buffer);
+            buffer[written] = 0;
+            BinaryPrimitives.WriteUInt16BigEndian(buffer[(written + 1)..], packetId);
+            payload.CopyTo(buffer[(written + 3)..]);
+            Span<byte> digest = stackalloc byte[32];
+            SHA256.HashData(buffer[..length], digest);
+            return "mqtt:" + Convert.ToHexStringLower(digest[..16]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>Subscriptions stay within one device the token may read; <c>#</c> or a wildcard device is refused.</summary>

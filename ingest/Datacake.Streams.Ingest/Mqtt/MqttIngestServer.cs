@@ -36,7 +36,8 @@ public sealed partial class MqttIngestServer(
     private readonly MqttIngestOptions _options = options.Value.Mqtt;
     private readonly ConcurrentDictionary<string, MqttDeviceSession> _sessions = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
-    private SemaphoreSlim? _qos0Slots;
+    private readonly SemaphoreSlim _qos0SlotFreed = new(0);
+    private readonly MqttIngestCounters _counters = new();
     private MqttServer? _server;
     private Task _revocationSweep = Task.CompletedTask;
 
@@ -50,9 +51,17 @@ public sealed partial class MqttIngestServer(
     public int SessionCount => _sessions.Count;
 
     /// <summary>QoS 0 messages dropped because the log was unavailable (best effort: counted, not retried).</summary>
-    public long DroppedQos0 => Interlocked.Read(ref _droppedQos0);
+    public long DroppedQos0 => _counters.DroppedQos0;
 
-    private long _droppedQos0;
+    /// <summary>What became of the PUBLISH packets handled so far; accepted means durable.</summary>
+    public MqttIngestCounters Counters => _counters;
+
+    /// <summary>QoS 0 appends handed to the log and not yet durable (or refused).</summary>
+    public int PendingQos0 => Volatile.Read(ref _pendingQos0);
+
+    private int _pendingQos0;
+    private int _qos0SlotWaiters;
+    private TaskCompletionSource? _qos0Drained;
     private int _disposed;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -102,7 +111,6 @@ public sealed partial class MqttIngestServer(
             return;
         }
 
-        _qos0Slots = new SemaphoreSlim(_options.MaxPendingQos0Appends, _options.MaxPendingQos0Appends);
         var server = new MqttServerFactory().CreateMqttServer(builder.Build());
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
         server.InterceptingInboundPacketAsync += InspectInboundPacketAsync;
@@ -122,14 +130,30 @@ public sealed partial class MqttIngestServer(
             return;
         }
 
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _revocationSweep.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // The broker first, while connections waiting for a QoS 0 slot can still get one (the log is open until the
+        // host disposes it after every hosted service stopped); then the sweep and whatever still waits.
         if (_server is { } server)
         {
             _server = null;
             await server.StopAsync().ConfigureAwait(false);
             server.Dispose();
         }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _revocationSweep.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+        // A clean stop loses no QoS 0 message the broker took: wait until every append handed to the log is durable
+        // (one group commit, a few ms) before the host goes on to close the log, and count each as accepted.
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Exchange, not a plain write: a full fence, so that either this sees the last decrement or that release sees this.
+        Interlocked.Exchange(ref _qos0Drained, drained);
+        if (Volatile.Read(ref _pendingQos0) == 0)
+        {
+            drained.TrySetResult();
+        }
+
+        // Bounded like a held QoS 1 PUBACK: a log that takes longer than UnavailableHold is not waited for.
+        await drained.Task.WaitAsync(_options.UnavailableHold, timeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public async ValueTask DisposeAsync()
@@ -143,7 +167,7 @@ public sealed partial class MqttIngestServer(
         }
 
         _stopping.Dispose();
-        _qos0Slots?.Dispose();
+        _qos0SlotFreed.Dispose();
     }
 
     private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)

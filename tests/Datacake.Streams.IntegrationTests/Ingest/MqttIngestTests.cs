@@ -107,6 +107,25 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Qos0_messages_the_broker_took_are_all_durable_and_counted_once_a_clean_stop_returns()
+    {
+        var client = await ConnectAsync(_host.DeviceToken.Secret);
+        for (var i = 0; i < 2000; i++)
+        {
+            await client.PublishAsync(Message(Topic, $"{{\"n\":{i}}}", MqttQualityOfServiceLevel.AtMostOnce));
+        }
+
+        // Stop while appends are still waiting for their group commit: the stop waits for them, not the log's disposal.
+        await _host.Mqtt.StopAsync(CancellationToken.None);
+
+        Assert.Equal(0, _host.Mqtt.PendingQos0);
+        Assert.Equal(0, _host.Mqtt.DroppedQos0);
+        var stored = _host.ReadRaw().Count;
+        Assert.True(stored > 0, "no QoS 0 message reached the log");
+        Assert.Equal(stored, _host.Mqtt.Counters.AcceptedQos0);
+    }
+
+    [Fact]
     public async Task Mosquitto_pub_over_tls_with_the_hosts_certificate_is_stored()
     {
         var ca = Path.Combine(_directory.Path, "ca.pem");

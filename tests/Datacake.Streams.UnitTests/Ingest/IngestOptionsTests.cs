@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Ingest;
@@ -95,6 +96,18 @@ public sealed class IngestOptionsTests
         Assert.NotEqual(key, MqttIngestServer.MessageKey("sensor-7", 42, "{\"t\":2}"u8));
         Assert.DoesNotContain("sensor", key, StringComparison.Ordinal);
         Assert.Equal(MqttIngestServer.MessageKey(new string('c', 1000), 1, default), MqttIngestServer.MessageKey(new string('c', 1000), 1, default));
+    }
+
+    [Theory]
+    [InlineData("sensor-7", 42, 10)]
+    [InlineData("sensor-7", 65535, 5000)]
+    public void A_qos1_message_key_is_the_first_128_bits_of_sha256_over_client_id_packet_id_and_payload(string clientId, int packetId, int payloadLength)
+    {
+        // Pinned: keys written by earlier versions must still match a redelivery after an upgrade.
+        var payload = Enumerable.Range(0, payloadLength).Select(i => (byte)i).ToArray();
+        var joined = Encoding.UTF8.GetBytes(clientId).Concat(new byte[] { 0, (byte)(packetId >> 8), (byte)packetId }).Concat(payload).ToArray();
+        var expected = "mqtt:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(joined).AsSpan(0, 16));
+        Assert.Equal(expected, MqttIngestServer.MessageKey(clientId, (ushort)packetId, payload));
     }
 
     [Fact]

@@ -23,6 +23,24 @@ public class AdapterSignerTests
     }
 
     [Fact]
+    public void The_kept_per_thread_hmac_signs_exactly_as_the_one_shot_hmac_from_many_threads()
+    {
+        // The signer reuses one keyed HMAC per thread; a state not reset between records would change every
+        // signature after the first, and a context shared across threads would mix two records' bytes.
+        RawRecordGenerators.Record.Array[200].Sample(records => Parallel.For(0, 8, _ =>
+        {
+            foreach (var record in records)
+            {
+                var bytes = _signer.EncodeSigned(record);
+                Assert.True(RawRecordCodec.TryDecode(bytes, out var decoded, out var error), error.ToString());
+                var expected = System.Security.Cryptography.HMACSHA256.HashData(_keyring.CurrentKey, bytes.AsSpan(0, decoded.SignedLength));
+                Assert.Equal(expected, decoded.Signature.ToArray());
+                Assert.True(_signer.Verify(bytes, decoded));
+            }
+        }), iter: 3);
+    }
+
+    [Fact]
     public void Any_flipped_byte_fails_decoding_or_verification()
     {
         RawRecordGenerators.Record.Sample(record =>
