@@ -2,7 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Datacake.Streams.Processing.Hosting;
 
-/// <summary>Ready while the pipeline runs; reports the partitions it owns and their committed offsets.</summary>
+/// <summary>Ready while the pipeline runs; reports the partitions it owns, their committed offsets and the records in flight.</summary>
 internal sealed class ProcessingHealthCheck(ProcessingService service) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -19,6 +19,6 @@ internal sealed class ProcessingHealthCheck(ProcessingService service) : IHealth
         }
 
         var committed = string.Join(", ", progress.Committed.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"));
-        return Task.FromResult(HealthCheckResult.Healthy($"partitions [{string.Join(",", progress.Assignment)}], committed {committed}"));
+        return Task.FromResult(HealthCheckResult.Healthy($"partitions [{string.Join(",", progress.Assignment)}], committed {committed}, in flight {progress.InFlight}"));
     }
 }

@@ -123,6 +123,7 @@ public sealed class LogConsumerPump : IDisposable
 
                     sinceCheck++;
                     _metrics?.RecordIn();
+                    _progress.OnRecordRead();
                     _pending = new PipelineRecord(record, EpochOf(record.Position));
                 }
 

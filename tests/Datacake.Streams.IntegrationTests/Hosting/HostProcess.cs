@@ -31,6 +31,9 @@ public sealed class HostProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The host's operating-system process id (for /proc/&lt;pid&gt;/status).</summary>
+    public int ProcessId => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     public string Output => string.Join('\n', _output);
