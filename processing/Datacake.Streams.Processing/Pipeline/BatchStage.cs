@@ -12,6 +12,8 @@ namespace Datacake.Streams.Processing.Pipeline;
 /// metadata (P1) waits while measurements fill whole batches and rides along when the measurement lane is idle (a
 /// batch closed by the window), when it fills a batch itself, or after <see cref="ProcessingOptions.MetaMaxDelay"/>.
 /// It is never dropped. A partition's commit stops before its first record whose metadata still waits.
+/// While the writer is busy (InfluxDB down) the stage holds one batch: a closed window waits for the writer, the batch
+/// fills up to its size, then the stage stops pulling and the stream backpressures to the log.
 /// </summary>
 internal sealed class BatchStage : GraphStage<FlowShape<PipelineRecord, WriteBatch>>
 {
@@ -55,6 +57,7 @@ internal sealed class BatchStage : GraphStage<FlowShape<PipelineRecord, WriteBat
         private int _records;
         private int _duplicates;
         private long _metaSince;
+        private bool _flushDue;
 
         public Logic(BatchStage stage)
             : base(stage.Shape)
@@ -65,7 +68,9 @@ internal sealed class BatchStage : GraphStage<FlowShape<PipelineRecord, WriteBat
             SetHandler(stage._out, this);
         }
 
-        private bool IsFull => _valuesPoints >= _batchSize || _metaPoints >= _batchSize || _values.Count + _deadLetters.Count >= _batchSize;
+        // Every record counts towards the size, duplicates and dead letters too: a batch is also the unit that
+        // holds records back from the commit, so what the stage holds stays bounded whatever the records are.
+        private bool IsFull => _valuesPoints >= _batchSize || _metaPoints >= _batchSize || _records >= _batchSize;
 
         private bool HasContent => _records > 0;
 
@@ -74,15 +79,17 @@ internal sealed class BatchStage : GraphStage<FlowShape<PipelineRecord, WriteBat
         public void OnPush()
         {
             Add(Grab(_stage._in));
-            if (IsFull)
+            if (!IsFull)
             {
-                // Measurements fill the batch: metadata goes only when it is overdue or fills a batch itself.
-                var metaDue = _metaPoints >= _batchSize || (_meta.Count > 0 && Stopwatch.GetElapsedTime(_metaSince) >= _stage._options.MetaMaxDelay);
-                Emit(_stage._out, Build(metaDue), PullIfIdle);
-                return;
+                Pull(_stage._in);
+            }
+            else if (IsAvailable(_stage._out))
+            {
+                PushFull();
             }
 
-            Pull(_stage._in);
+            // Full while the writer is busy: no pull until it takes the batch (OnPull). Reading stops here, which
+            // is what keeps a long InfluxDB outage from filling memory.
         }
 
         public void OnUpstreamFinish()
@@ -99,17 +106,51 @@ internal sealed class BatchStage : GraphStage<FlowShape<PipelineRecord, WriteBat
 
         public void OnUpstreamFailure(Exception e) => FailStage(e);
 
-        public void OnPull() => PullIfIdle();
+        public void OnPull()
+        {
+            if (IsFull)
+            {
+                PushFull();
+                return;
+            }
+
+            if (_flushDue && (HasContent || _meta.Count > 0))
+            {
+                Push(_stage._out, Build(includeMeta: true));
+            }
+
+            PullIfIdle();
+        }
 
         public void OnDownstreamFinish(Exception cause) => CompleteStage();
 
         protected override void OnTimer(object timerKey)
         {
-            // The window closed before the batch filled: the measurement lane is idle, metadata goes along.
-            if (HasContent || _meta.Count > 0)
+            // The window (or the metadata's delay) closed before the batch filled: the measurement lane is idle,
+            // metadata goes along. While the writer is busy the batch waits for it and keeps filling up to its size;
+            // emitting one batch per window regardless would queue batches without bound behind a stuck writer.
+            if (!HasContent && _meta.Count == 0)
             {
-                Emit(_stage._out, Build(includeMeta: true), PullIfIdle);
+                return;
             }
+
+            if (IsAvailable(_stage._out))
+            {
+                Push(_stage._out, Build(includeMeta: true));
+                PullIfIdle();
+            }
+            else
+            {
+                _flushDue = true;
+            }
+        }
+
+        /// <summary>Pushes the full batch; metadata goes only when it is overdue, fills a batch itself, or a window closed meanwhile.</summary>
+        private void PushFull()
+        {
+            var metaDue = _flushDue || _metaPoints >= _batchSize || (_meta.Count > 0 && Stopwatch.GetElapsedTime(_metaSince) >= _stage._options.MetaMaxDelay);
+            Push(_stage._out, Build(metaDue));
+            PullIfIdle();
         }
 
         private void PullIfIdle()
@@ -201,6 +242,7 @@ internal sealed class BatchStage : GraphStage<FlowShape<PipelineRecord, WriteBat
                 Duplicates = _duplicates,
             };
             _duplicates = 0;
+            _flushDue = false;
             _values = [];
             _deadLetters = [];
             _valuesPoints = 0;

@@ -28,18 +28,24 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     private const int Devices = 8;
     private const int Workers = 8;
 
-    // A steady 600 requests/s: ~36,000 records pile up in the log during the outage, well above what the pipeline
-    // may hold (InFlightBound), so a pipeline that kept reading would show it. The mock keeps ~5 MiB per partition;
-    // ~60,000 records of ~250 B over 16 partitions stay far below that.
+    // A steady 600 requests/s (~400 reached on a loaded 2-core machine): 24,000-36,000 records pile up in the log
+    // during the outage, several times what the pipeline may hold, so a pipeline that kept reading would show it.
+    // The mock keeps ~5 MiB per partition; ~45,000 records of ~250 B over 16 partitions stay far below that.
     private const int RequestsPerSecond = 600;
 
+    // The processing node's read-ahead and batch size, a fifth of the defaults (4,096 and 5,000): the same code and
+    // the same bound, small enough that the backlog of a 60 s outage on a loaded machine exceeds it several times.
+    private const int ReadAhead = 1_024;
+    private const int BatchSize = 1_000;
+    private const int WriteParallelism = 2;
+
     /// <summary>
-    /// What the processing node may hold in flight with the default options (ProcessingOptions): the read-ahead
-    /// channel (ReadAhead 4,096) + one batch filling or waiting to be emitted and WriteParallelism (2) batches being
-    /// written, BatchSize (5,000) records each + Akka's stream buffers, 16 elements per async boundary and per merged
-    /// substream (2 × 16 × 16 partitions).
+    /// What the processing node may hold in flight (records read, not yet written and committed): the read-ahead
+    /// channel and the one record the consumer thread holds when it is full; one batch filling or waiting for the
+    /// writer plus WriteParallelism batches being written; Akka's stream buffers, 16 elements per async boundary and
+    /// per merged substream (2 × 16 per partition).
     /// </summary>
-    private const long InFlightBound = 4_096 + ((2 + 1) * 5_000) + (2 * 16 * ScaledOutNodes.RawPartitions);
+    private const long InFlightBound = ReadAhead + 1 + ((WriteParallelism + 1) * BatchSize) + (2 * 16 * ScaledOutNodes.RawPartitions);
 
     /// <summary>
     /// 400 MiB resident for the processing node: measured here, the node alone (runtime, ASP.NET Core, Akka, librdkafka,
@@ -76,7 +82,12 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         using var nodes = new ScaledOutNodes(influxOptions);
         var operatorToken = AccessToken.New().Secret;
         var ingestStart = nodes.StartNodeAsync("ingest,api", extra: new Dictionary<string, string> { ["DCS_OPERATOR_TOKEN"] = operatorToken });
-        var processingStart = nodes.StartNodeAsync("process");
+        var processingStart = nodes.StartNodeAsync("process", extra: new Dictionary<string, string>
+        {
+            ["Processing__ReadAhead"] = ReadAhead.ToString(CultureInfo.InvariantCulture),
+            ["Processing__BatchSize"] = BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["Processing__WriteParallelism"] = WriteParallelism.ToString(CultureInfo.InvariantCulture),
+        });
         await using var ingest = await ingestStart;
         await using var processing = await processingStart;
         var senders = await DevicesAsync(new ApiClient(ingest.Http), operatorToken);
@@ -130,6 +141,10 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         var issued = Interlocked.Read(ref _issued);
         output.WriteLine(Line($"influxd back, load stopped at {clock.Elapsed.TotalSeconds:0.0} s; {issued} values sent in all"));
 
+        // The lag drains: polled until InfluxDB holds as many values as were sent, asserted below.
+        var drained = await UntilAsync(async () => await stored.CountAsync() >= issued, Deadline);
+        output.WriteLine(Line($"stored {await stored.CountAsync()} of {issued} at {clock.Elapsed.TotalSeconds:0.0} s"));
+
         // Ingest: every request during the outage (and around it) was accepted.
         Assert.True(_failures.IsEmpty, $"{_failures.Count} ingest requests were not accepted, e.g.: {string.Join("; ", _failures.Take(5))}");
         Assert.True(
@@ -142,9 +157,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         Assert.True(maxInFlight <= InFlightBound, $"the processing node held {maxInFlight} records in flight during the outage; the bound is {InFlightBound}");
         Assert.True(maxResident > 0 && maxResident < MemoryBoundBytes, $"the processing node's RSS reached {maxResident / 1048576.0:0} MiB during the outage; the bound is {MemoryBoundBytes / 1048576} MiB");
 
-        // The lag drains, and nothing is missing or doubled.
-        var drained = await UntilAsync(async () => await stored.CountAsync() >= issued, Deadline);
-        output.WriteLine(Line($"stored {await stored.CountAsync()} of {issued} at {clock.Elapsed.TotalSeconds:0.0} s"));
+        // The lag drained, and nothing is missing or doubled.
         Assert.True(drained, $"InfluxDB holds {await stored.CountAsync()} of {issued} values {Deadline} after influxd returned:\n{Tail(processing.Output)}");
         await stored.AssertExactlyAsync(issued, "after the outage");
     }
@@ -248,10 +261,10 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     private static async Task WhileAsync(TimeSpan duration, Func<Task> each)
     {
         var clock = Stopwatch.StartNew();
-        var last = TimeSpan.MinValue;
+        TimeSpan? last = null;
         while (clock.Elapsed < duration)
         {
-            if (clock.Elapsed - last >= TimeSpan.FromMilliseconds(250))
+            if (last is null || clock.Elapsed - last >= TimeSpan.FromMilliseconds(250))
             {
                 last = clock.Elapsed;
                 await each();
