@@ -34,7 +34,8 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
     // Spread over the 16 partitions of dcs.raw (keys hash by murmur2), so every substream of the pipeline works.
     private const int Devices = 64;
 
-    // 1,500 values/s stream for at least ~67 s: through all 20 restarts (each takes 3-8 s here), not before the first.
+    // Each run of the node releases 1/21 of the values (4,762), which stream in at 1,500/s for ~3.2 s: longer than the
+    // latest kill moment (2 s), so every kill strikes while values stream in.
     private const int ValuesPerSecond = 1_500;
 
     // A kill lands within this long after the restarted node owns partitions: while it reads, writes, saves state
@@ -65,9 +66,9 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
             var appender = new RawRecordAppender(log, nodes.Signer);
             var stored = new StoredValues(influx);
 
-            var kills = 0;
+            var runs = 0;
             var produced = 0L;
-            producer = ProduceAsync(appender, devices, token, () => Volatile.Read(ref kills), p => Volatile.Write(ref produced, p), stopping.Token);
+            producer = ProduceAsync(appender, devices, token, () => Volatile.Read(ref runs), p => Volatile.Write(ref produced, p), stopping.Token);
 
             var producedAtKill = new List<long>();
             for (var kill = 1; kill <= Kills; kill++)
@@ -78,6 +79,7 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
                     var started = clock.Elapsed;
                     await WaitUntilConsumingAsync(node, producer, seed);
                     var consuming = clock.Elapsed;
+                    Volatile.Write(ref runs, kill);
 
                     // The kill moment is the scenario itself: a random point of the run, watched in 10 ms steps.
                     var moment = TimeSpan.FromMilliseconds(random.Next(0, (int)LatestKill.TotalMilliseconds));
@@ -101,19 +103,25 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
                     await node.DisposeAsync();
                 }
 
-                Volatile.Write(ref kills, kill);
             }
 
             await using var survivor = await nodes.StartNodeAsync("process", data.FullName, waitUntilHealthy: false);
+            await WaitUntilConsumingAsync(survivor, producer, seed);
+            Volatile.Write(ref runs, Kills + 1);
             await producer;
             var drained = await UntilAsync(async () => await stored.CountAsync() >= Values, DrainDeadline);
             var storedAtEnd = await stored.CountAsync();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Values} produced; {storedAtEnd} stored at {clock.Elapsed.TotalSeconds:0.0} s"));
             Assert.True(drained, $"seed {seed}: InfluxDB holds {await stored.CountAsync()} of {Values} values {DrainDeadline} after the last restart:\n{Tail(survivor.Output)}");
 
-            // Every kill struck while values were still streaming in.
+            // Every kill struck while the values its run released were still streaming in.
             Assert.Equal(Kills, producedAtKill.Count);
-            Assert.All(producedAtKill, p => Assert.True(p < Values, $"seed {seed}: a kill came after all {Values} values were produced"));
+            for (var kill = 1; kill <= Kills; kill++)
+            {
+                var released = (long)Values * kill / (Kills + 1);
+                Assert.True(producedAtKill[kill - 1] < released, $"seed {seed}: kill {kill} came after the {released} values released so far were all produced");
+            }
+
             await stored.AssertExactlyAsync(Values, $"seed {seed}, after {Kills} kills");
         }
         finally
@@ -174,33 +182,42 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
 
     /// <summary>
     /// Appends value i (field v = i) for device i mod 64, received at base + i ms (distinct point times), at
-    /// <see cref="ValuesPerSecond"/>, and never more than (kills + 1)/21 of them: every kill strikes mid-stream.
+    /// <see cref="ValuesPerSecond"/>. Each run of the node releases another 1/21 of the values when it starts consuming
+    /// (~3.2 s of streaming): the kill, at most 2 s later, strikes while values stream in, and the rest of the chunk
+    /// piles up while the node is down, for its successor to catch up on.
     /// </summary>
     private static async Task ProduceAsync(
         RawRecordAppender appender,
         DeviceId[] devices,
         TokenHash token,
-        Func<int> killsSoFar,
+        Func<int> runsSoFar,
         Action<long> report,
         CancellationToken cancellationToken)
     {
+        const int step = 256;
         var baseTime = DateTimeOffset.UtcNow.AddMinutes(-10);
-        var started = Stopwatch.GetTimestamp();
-        var pending = new List<Task<AppendOutcome>>(256);
+        var pending = new List<Task<AppendOutcome>>(step);
+        var last = Stopwatch.GetTimestamp();
+        var credit = 0.0;
         var next = 0;
         while (next < Values)
         {
-            var quota = (long)Values * (killsSoFar() + 1) / (Kills + 1);
-            var paced = (long)(Stopwatch.GetElapsedTime(started).TotalSeconds * ValuesPerSecond);
-            var allowed = Math.Min(Math.Min(quota, paced), Values);
-            if (next >= allowed)
+            // Credit accrues at the rate while waiting for the next chunk too, but never more than one step of it: a
+            // released chunk streams at the rate instead of arriving at once.
+            var now = Stopwatch.GetTimestamp();
+            credit = Math.Min(step, credit + (Stopwatch.GetElapsedTime(last, now).TotalSeconds * ValuesPerSecond));
+            last = now;
+            var quota = (long)Values * runsSoFar() / (Kills + 1);
+            var count = (int)Math.Min(Math.Min(quota - next, (long)credit), step);
+            if (count <= 0)
             {
                 // Pacing, not synchronisation: the next values are due in a few milliseconds.
                 await Task.Delay(10, cancellationToken);
                 continue;
             }
 
-            for (var upTo = Math.Min(allowed, next + 256); next < upTo; next++)
+            credit -= count;
+            for (var upTo = next + count; next < upTo; next++)
             {
                 pending.Add(appender.AppendAsync(Record(next, devices[next % devices.Length], token, baseTime), cancellationToken).AsTask());
             }
