@@ -48,10 +48,11 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     private const long InFlightBound = ReadAhead + 1 + ((WriteParallelism + 1) * BatchSize) + (2 * 16 * ScaledOutNodes.RawPartitions);
 
     /// <summary>
-    /// 400 MiB resident for the processing node: measured here, the node alone (runtime, ASP.NET Core, Akka, librdkafka,
-    /// Jint) settles at ~150-200 MiB with Server GC on 2 cores; the records it may hold (≤ InFlightBound ≈ 20,000, each
-    /// ~1 KiB with its raw bytes and line protocol) add ~20 MiB. A pipeline that kept reading a 60 s backlog, or kept
-    /// every failed write, would still grow past it on a longer outage; within 60 s InFlightBound is the sharper check.
+    /// 400 MiB resident for the processing node. Measured here (2026-11-29, load average ~45): 173-176 MiB at the end of
+    /// the outage, the node alone (runtime, ASP.NET Core, Akka, librdkafka, Jint, Server GC on 2 cores) being most of
+    /// it; the records it may hold (≤ InFlightBound ≈ 4,500, ~1 KiB each with raw bytes and line protocol) add a few
+    /// MiB. 400 leaves room for GC timing on a loaded machine; a pipeline that kept reading the backlog is caught
+    /// sooner by InFlightBound (before the fix in BatchStage it held all 25,000 records of the outage).
     /// </summary>
     private const long MemoryBoundBytes = 400L * 1024 * 1024;
 
