@@ -13,6 +13,8 @@ namespace Datacake.Streams.Processing.Pipeline;
 /// batch closed by the window), when it fills a batch itself, or after <see cref="ProcessingOptions.MetaMaxDelay"/>.
 /// It is never dropped. A partition's commit stops before its first record whose metadata still waits.
 /// A chunk may fill several batches: the rest of it waits until downstream takes the full one.
+/// While the writer is busy (InfluxDB down) the stage holds one batch: a closed window waits for the writer, the batch
+/// fills up to its size, then the stage stops pulling and the stream backpressures to the log.
 /// </summary>
 internal sealed class BatchStage : GraphStage<FlowShape<RecordChunk, WriteBatch>>
 {
@@ -59,6 +61,7 @@ internal sealed class BatchStage : GraphStage<FlowShape<RecordChunk, WriteBatch>
         private RecordChunk? _chunk;
         private int _next;
         private bool _finished;
+        private bool _flushDue;
 
         public Logic(BatchStage stage)
             : base(stage.Shape)
@@ -69,7 +72,8 @@ internal sealed class BatchStage : GraphStage<FlowShape<RecordChunk, WriteBatch>
             SetHandler(stage._out, this);
         }
 
-        private bool IsFull => _valuesPoints >= _batchSize || _metaPoints >= _batchSize || _values.Count + _deadLetters.Count >= _batchSize;
+        // Every record counts, duplicates too: a run of duplicates behind a stuck writer must not pile up either.
+        private bool IsFull => _valuesPoints >= _batchSize || _metaPoints >= _batchSize || _records >= _batchSize;
 
         private bool HasContent => _records > 0;
 
@@ -99,11 +103,16 @@ internal sealed class BatchStage : GraphStage<FlowShape<RecordChunk, WriteBatch>
 
         protected override void OnTimer(object timerKey)
         {
-            // The window closed before the batch filled: the measurement lane is idle, metadata goes along.
-            if (HasContent || _meta.Count > 0)
+            // The window (or the metadata's delay) closed before the batch filled: the measurement lane is idle,
+            // metadata goes along. While the writer is busy the batch waits for it and keeps filling up to its size:
+            // closing one batch per window regardless would queue batches without bound behind a stuck writer.
+            if (!HasContent && _meta.Count == 0)
             {
-                Emit(_stage._out, Build(includeMeta: true), Drain);
+                return;
             }
+
+            _flushDue = true;
+            Drain();
         }
 
         /// <summary>
@@ -129,6 +138,12 @@ internal sealed class BatchStage : GraphStage<FlowShape<RecordChunk, WriteBatch>
 
                 if (!IsFull)
                 {
+                    if (_flushDue && (HasContent || _meta.Count > 0) && IsAvailable(_stage._out))
+                    {
+                        Push(_stage._out, Build(includeMeta: true));
+                        continue;
+                    }
+
                     break;
                 }
 
@@ -139,7 +154,7 @@ internal sealed class BatchStage : GraphStage<FlowShape<RecordChunk, WriteBatch>
                 }
 
                 // Measurements fill the batch: metadata goes only when it is overdue or fills a batch itself.
-                var metaDue = _metaPoints >= _batchSize || (_meta.Count > 0 && Stopwatch.GetElapsedTime(_metaSince) >= _stage._options.MetaMaxDelay);
+                var metaDue = _flushDue || _metaPoints >= _batchSize || (_meta.Count > 0 && Stopwatch.GetElapsedTime(_metaSince) >= _stage._options.MetaMaxDelay);
                 Push(_stage._out, Build(metaDue));
             }
 
@@ -259,6 +274,7 @@ internal sealed class BatchStage : GraphStage<FlowShape<RecordChunk, WriteBatch>
                 Duplicates = _duplicates,
             };
             _duplicates = 0;
+            _flushDue = false;
             // Sized for a full batch at once: growing 4 → 8,192 by doubling allocated twice as much per batch.
             _values = new List<PipelineRecord>(_batchSize);
             _deadLetters = [];

@@ -10,6 +10,7 @@ namespace Datacake.Streams.Processing.Pipeline;
 public sealed class ProcessingProgress
 {
     private readonly ConcurrentDictionary<int, long> _committed = new();
+    private long _recordsRead;
     private long _recordsCommitted;
     private volatile IReadOnlyList<int> _assignment = [];
 
@@ -18,6 +19,15 @@ public sealed class ProcessingProgress
 
     /// <summary>Records this member finished (written, dead-lettered or dropped as duplicates) and handed to the commit.</summary>
     public long RecordsCommitted => Interlocked.Read(ref _recordsCommitted);
+
+    /// <summary>Records this member read from the log since it started.</summary>
+    public long RecordsRead => Interlocked.Read(ref _recordsRead);
+
+    /// <summary>
+    /// Records read but not yet finished: what the pipeline holds in memory (read-ahead channel, stream buffers,
+    /// open and in-flight batches). Bounded by design while InfluxDB is down; /readyz shows it.
+    /// </summary>
+    public long InFlight => Math.Max(0, RecordsRead - RecordsCommitted);
 
     /// <summary>The partitions the member's consumer owned when last looked at.</summary>
     public IReadOnlyList<int> Assignment => _assignment;
@@ -37,6 +47,8 @@ public sealed class ProcessingProgress
 
     internal void OnCommitted(LogPosition position) =>
         _committed.AddOrUpdate(position.Partition, position.Offset, (_, old) => Math.Max(old, position.Offset));
+
+    internal void OnRecordRead() => Interlocked.Increment(ref _recordsRead);
 
     internal void OnRecordsDone(int records) => Interlocked.Add(ref _recordsCommitted, records);
 

@@ -155,6 +155,7 @@ public sealed class LogConsumerPump : IDisposable
                 }
 
                 sinceCheck++;
+                _progress.OnRecordRead();
                 Add(new PipelineRecord(record, EpochOf(record.Position)));
             }
 

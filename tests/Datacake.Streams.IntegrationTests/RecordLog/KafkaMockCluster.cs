@@ -50,12 +50,32 @@ public sealed class KafkaMockCluster : IDisposable
     /// <summary>Creates <paramref name="topic"/> with <paramref name="partitions"/> partitions, before any client asks for it.</summary>
     public void CreateTopic(string topic, int partitions)
     {
+        var (library, mockCluster) = NativeMockCluster();
+        var createTopic = Marshal.GetDelegateForFunctionPointer<MockTopicCreate>(NativeLibrary.GetExport(library, "rd_kafka_mock_topic_create"));
+        var error = (ErrorCode)createTopic(mockCluster, topic, partitions, replicationFactor: 1);
+        if (error != ErrorCode.NoError)
+        {
+            throw new InvalidOperationException($"rd_kafka_mock_topic_create({topic}, {partitions}) failed: {error}");
+        }
+    }
+
+    /// <summary>
+    /// How long the first member of an empty consumer group waits for others before the group forms (Kafka's
+    /// group.initial.rebalance.delay.ms; the mock's default is 3 s). Tests that restart a member many times lower it.
+    /// </summary>
+    public void SetInitialRebalanceDelay(TimeSpan delay)
+    {
+        var (library, mockCluster) = NativeMockCluster();
+        var setDelay = Marshal.GetDelegateForFunctionPointer<MockInitialRebalanceDelay>(NativeLibrary.GetExport(library, "rd_kafka_mock_group_initial_rebalance_delay_ms"));
+        setDelay(mockCluster, (int)delay.TotalMilliseconds);
+    }
+
+    private (IntPtr Library, IntPtr MockCluster) NativeMockCluster()
+    {
         // Confluent.Kafka has no managed door to the mock cluster's own API, and its librdkafka may be the
         // centos8 build it fell back to (Debian 12 lacks libsasl2.so.3): call into the library already loaded.
         var library = NativeLibrary.Load(LoadedLibrdkafka());
         var mockClusterOf = Marshal.GetDelegateForFunctionPointer<HandleMockCluster>(NativeLibrary.GetExport(library, "rd_kafka_handle_mock_cluster"));
-        var createTopic = Marshal.GetDelegateForFunctionPointer<MockTopicCreate>(NativeLibrary.GetExport(library, "rd_kafka_mock_topic_create"));
-
         var handle = (SafeHandle)typeof(Handle).GetProperty("LibrdkafkaHandle", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(_holder.Handle)!;
         var mockCluster = mockClusterOf(handle.DangerousGetHandle());
         if (mockCluster == IntPtr.Zero)
@@ -63,11 +83,7 @@ public sealed class KafkaMockCluster : IDisposable
             throw new InvalidOperationException("The holder's librdkafka handle has no mock cluster.");
         }
 
-        var error = (ErrorCode)createTopic(mockCluster, topic, partitions, replicationFactor: 1);
-        if (error != ErrorCode.NoError)
-        {
-            throw new InvalidOperationException($"rd_kafka_mock_topic_create({topic}, {partitions}) failed: {error}");
-        }
+        return (library, mockCluster);
     }
 
     public void Dispose() => _holder.Dispose();
@@ -83,6 +99,9 @@ public sealed class KafkaMockCluster : IDisposable
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate int MockTopicCreate(IntPtr mockCluster, [MarshalAs(UnmanagedType.LPUTF8Str)] string topic, int partitionCount, int replicationFactor);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate void MockInitialRebalanceDelay(IntPtr mockCluster, int delayMs);
 }
 
 /// <summary>One mock cluster for every test class of the collection; tests keep apart through their own topic and group names.</summary>

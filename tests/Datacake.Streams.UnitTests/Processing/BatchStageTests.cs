@@ -46,6 +46,31 @@ public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void While_the_writer_is_busy_a_closed_window_waits_and_the_batch_fills_to_its_size()
+    {
+        var (source, sink) = Run(new ProcessingOptions { BatchSize = 3, BatchWindow = TimeSpan.FromMilliseconds(20) });
+        sink.EnsureSubscription();
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(1, values: 1)));
+
+        // Nothing is requested downstream (the writer is busy) for ten windows: no batch per window may queue up.
+        sink.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(2, values: 1)));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(3, values: 1)));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(4, values: 1)));
+        sink.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        sink.Request(1);
+        var first = sink.ExpectNext();
+        Assert.Equal([1L, 2L, 3L], first.Values.Select(r => r.Position.Offset));
+        Assert.Equal(new LogPosition(0, 3), Assert.Single(first.Commits).Position);
+
+        // The fourth waited outside the full batch; the window closes its own.
+        sink.Request(1);
+        var second = sink.ExpectNext(TimeSpan.FromSeconds(5));
+        Assert.Equal([4L], second.Values.Select(r => r.Position.Offset));
+    }
+
+    [Fact]
     public void Metadata_waits_while_measurements_fill_batches_and_holds_the_commit_back_until_written()
     {
         var (source, sink) = Run(new ProcessingOptions { BatchSize = 2, BatchWindow = TimeSpan.FromMilliseconds(300), MetaMaxDelay = s_long });
