@@ -221,10 +221,13 @@ public sealed class ProcessingPipelineTests
             await h.AppendAsync(ProcessingHarness.Json(device, token, "{\"n\":" + i.ToString(CultureInfo.InvariantCulture) + "}", start.AddMilliseconds(i)));
         }
 
-        var first = h.StartPipeline(ProcessingHarness.FastOptions with { BatchSize = 100 });
+        // Batches of 10 points: 200 writes to influxd, so the kill right after the first commit lands mid-way
+        // (with batches of 100 a fast pipeline could commit all 2,000 records before the kill).
+        var first = h.StartPipeline(ProcessingHarness.FastOptions with { BatchSize = 10 });
         await ProcessingHarness.WaitUntilAsync(() => first.Progress.Committed.Count > 0, "the first pipeline commits");
         first.Kill();
         var committedByFirst = first.Progress.Committed.ToDictionary();
+        Assert.True(first.Progress.RecordsCommitted < count, "the first pipeline finished before it was killed: nothing left to resume");
 
         var second = h.StartPipeline();
         await ProcessingHarness.WaitUntilAsync(async () => await h.CountPointsAsync() == count, $"{count} points are in InfluxDB");
