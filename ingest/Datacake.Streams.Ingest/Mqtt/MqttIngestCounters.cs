@@ -4,7 +4,7 @@ namespace Datacake.Streams.Ingest.Mqtt;
 
 /// <summary>
 /// What the MQTT broker did with the PUBLISH packets it handled, for tests, benchmarks and metrics; every count is also
-/// added to the meter <c>Datacake.Streams.Ingest.Mqtt</c> (instrument <c>dcs.ingest.mqtt.messages</c>, tags qos and
+/// added to the meter <c>Datacake.Streams.Ingest.Mqtt</c> (instrument <c>messages</c>, exported as <c>datacake_streams_ingest_mqtt_messages_total</c>; tags qos and
 /// outcome). A message is counted as accepted only once its record is durable in the log, for QoS 0 as for QoS 1.
 /// </summary>
 public sealed class MqttIngestCounters
@@ -12,7 +12,7 @@ public sealed class MqttIngestCounters
     public const string MeterName = "Datacake.Streams.Ingest.Mqtt";
 
     private static readonly Meter _meter = new(MeterName);
-    private static readonly Counter<long> _messages = _meter.CreateCounter<long>("dcs.ingest.mqtt.messages", description: "MQTT PUBLISH packets by QoS and outcome");
+    private static readonly Counter<long> _messages = _meter.CreateCounter<long>("messages", description: "MQTT PUBLISH packets by QoS and outcome");
     private static readonly KeyValuePair<string, object?> _qos0 = new("qos", 0);
     private static readonly KeyValuePair<string, object?> _qos1 = new("qos", 1);
     private static readonly KeyValuePair<string, object?> _accepted = new("outcome", "accepted");

@@ -43,7 +43,7 @@ public sealed class FailoverDrillTests(ITestOutputHelper output)
             ["Secrets__AdapterKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Secrets__RegistryKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         };
-        await using var primaryInflux = await PrivateInfluxd.StartAsync();
+        await using var primaryInflux = await PrivateInfluxd.StartAsync(authEnabled: false);
         await using var primary = await HostProcess.StartAsync(new Dictionary<string, string>(shared)
         {
             ["DCS_INFLUX_URL"] = primaryInflux.Url,

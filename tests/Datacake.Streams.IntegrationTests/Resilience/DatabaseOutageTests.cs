@@ -8,6 +8,7 @@ using Datacake.Streams.Access;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.IntegrationTests.AccessApi;
 using Datacake.Streams.IntegrationTests.Hosting;
+using Datacake.Streams.IntegrationTests.Services;
 using Xunit.Abstractions;
 
 namespace Datacake.Streams.IntegrationTests.Resilience;

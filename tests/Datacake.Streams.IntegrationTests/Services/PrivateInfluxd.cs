@@ -4,14 +4,14 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Datacake.Streams.Influx.Client;
-using Datacake.Streams.IntegrationTests.Services;
 
-namespace Datacake.Streams.IntegrationTests.Resilience;
+namespace Datacake.Streams.IntegrationTests.Services;
 
 /// <summary>
-/// An influxd of one test, configured as ops/services.sh configures the shared one (auth on, an admin user, the
-/// backup RPC on loopback) but on free ports and in a temporary folder, so the test may stop and restart it
-/// without touching the influxd everyone else's tests use. Restarts keep the ports and the data.
+/// An influxd of one test, configured as ops/services.sh configures the shared one (auth on with an admin user, or
+/// off for a test that plays an operator's bare standby; the backup RPC on loopback) but on free ports and in a
+/// temporary folder, so the test may stop and restart it without touching the influxd everyone else's tests use.
+/// Restarts keep the ports and the data.
 /// </summary>
 internal sealed class PrivateInfluxd : IAsyncDisposable
 {
@@ -28,9 +28,12 @@ internal sealed class PrivateInfluxd : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
 
-    private PrivateInfluxd(DirectoryInfo folder, int httpPort, int rpcPort)
+    private readonly bool _authEnabled;
+
+    private PrivateInfluxd(DirectoryInfo folder, int httpPort, int rpcPort, bool authEnabled)
     {
         _folder = folder;
+        _authEnabled = authEnabled;
         HttpPort = httpPort;
         RpcPort = rpcPort;
         _configPath = Path.Combine(folder.FullName, "influxd.conf");
@@ -43,12 +46,18 @@ internal sealed class PrivateInfluxd : IAsyncDisposable
 
     public string Url => $"http://127.0.0.1:{HttpPort}";
 
+    /// <summary>The admin user's password; unused when auth is off.</summary>
     public string Password { get; }
+
+    /// <summary>The backup RPC address (host:port) for <c>influxd backup/restore -host</c>.</summary>
+    public string BackupHost => $"127.0.0.1:{RpcPort}";
 
     public bool IsRunning => _process is { HasExited: false };
 
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("the private influxd was never started");
+
     /// <summary>Installs nothing: fails naming ops/services.sh when Debian's influxd is missing.</summary>
-    public static async Task<PrivateInfluxd> StartAsync()
+    public static async Task<PrivateInfluxd> StartAsync(bool authEnabled = true)
     {
         if (!File.Exists(Binary))
         {
@@ -56,9 +65,13 @@ internal sealed class PrivateInfluxd : IAsyncDisposable
         }
 
         var folder = Directory.CreateTempSubdirectory("dcs-influxd-");
-        var influxd = new PrivateInfluxd(folder, FreeTcpPort(), FreeTcpPort());
+        var influxd = new PrivateInfluxd(folder, FreeTcpPort(), FreeTcpPort(), authEnabled);
         influxd.WriteConfig();
         await influxd.StartAgainAsync();
+        if (!authEnabled)
+        {
+            return influxd;
+        }
 
         // With auth on and no user yet, influxd accepts exactly this statement without credentials.
         using var http = new HttpClient { BaseAddress = new Uri(influxd.Url), Timeout = TimeSpan.FromSeconds(30) };
@@ -77,8 +90,8 @@ internal sealed class PrivateInfluxd : IAsyncDisposable
     {
         Url = new Uri(Url),
         Database = database,
-        User = AdminUser,
-        Password = Password,
+        User = _authEnabled ? AdminUser : null,
+        Password = _authEnabled ? Password : null,
         MaxRetries = 0,
         RequestTimeout = TimeSpan.FromSeconds(20),
     };
@@ -161,6 +174,21 @@ internal sealed class PrivateInfluxd : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether it answers <c>/ping</c> with 204 now.</summary>
+    public async Task<bool> AnswersAsync()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            using var ping = await http.GetAsync("/ping");
+            return ping.StatusCode == HttpStatusCode.NoContent;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
     public string Tail() => string.Join('\n', _output.TakeLast(40));
 
     public async ValueTask DisposeAsync()
@@ -203,7 +231,7 @@ internal sealed class PrivateInfluxd : IAsyncDisposable
             [http]
               enabled = true
               bind-address = "127.0.0.1:{HttpPort}"
-              auth-enabled = true
+              auth-enabled = {(_authEnabled ? "true" : "false")}
               log-enabled = false
 
             [monitor]
