@@ -16,9 +16,16 @@ internal sealed class DeliveryWatch(InfluxEndpoint influx, string database)
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
+    /// <summary>The Stopwatch timestamp of the start: second 0 of <see cref="Samples"/>.</summary>
+    public long StartTimestamp { get; private set; }
+
+    /// <summary>(seconds since the start, points written since the start), every 250 ms.</summary>
+    public IReadOnlyList<(double Seconds, long Written)> Samples => _samples;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _baseline = await influx.PointsWrittenAsync(cancellationToken);
+        StartTimestamp = Stopwatch.GetTimestamp();
         _clock.Start();
         _samples.Add((0, 0));
     }

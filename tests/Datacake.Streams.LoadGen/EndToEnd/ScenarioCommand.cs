@@ -57,9 +57,10 @@ internal static class ScenarioCommand
 
         var check = await DeliveryCheck.RunAsync(influx, database, acks, total, baseMs, abort.Token);
         var rate = check.Stored / Math.Max(seconds, 0.001);
+        var latency = LatencyEstimate.From(acks.Timeline(), watch.StartTimestamp, watch.Samples);
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"result name={name} points={total} acked={acks.Total} failed={acks.Failed} send_seconds={sendSeconds:0.00} seconds={seconds:0.00} rate={rate:0} stored={check.Stored} missing={check.Missing} duplicates={check.Duplicates} unacknowledged={check.Unacknowledged} misplaced={check.Misplaced}"));
+            $"result name={name} points={total} acked={acks.Total} failed={acks.Failed} send_seconds={sendSeconds:0.00} seconds={seconds:0.00} rate={rate:0} stored={check.Stored} missing={check.Missing} duplicates={check.Duplicates} unacknowledged={check.Unacknowledged} misplaced={check.Misplaced} p50_ms={latency.P50Ms:0} p99_ms={latency.P99Ms:0} max_ms={latency.MaxMs:0}"));
         return check.ExactlyOnce ? 0 : 3;
     }
 
