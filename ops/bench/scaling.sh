@@ -50,9 +50,9 @@ while (($#)); do
 done
 want() { [[ -z $only || $only == *",$1,"* ]]; }
 
-# Sizes. Full: each timed run lasts ≥ 15 s on an idle machine at the rates measured for its batch size (HTTP ingest
-# end to end ~100-140k points/s at 1,000 per request, far less per point with small requests); warm-ups are a
-# fraction of it. Quick: the mechanics, in seconds per point.
+# Sizes. Full: each timed run lasts ≥ 15 s on an idle machine at the rate of its batch size (quick run at load
+# average 26: 0.66k points/s at 1 per request, 6.6k at 10, 37k at 100, 48k at 1,000; an idle machine does 2-3× that);
+# warm-ups are a fraction of it. Quick: the mechanics, in seconds per point.
 http_connections=16 # keep-alive connections of the load tool, the same at every point
 if [[ $mode == quick ]]; then
   device_counts=(1000 10000)
@@ -66,11 +66,12 @@ if [[ $mode == quick ]]; then
   out=${out:-$repo_root/.bench/scaling}
 else
   device_counts=(1000 10000 100000)
-  devices_points=1000000 devices_warmup=200000 devices_per_request=10
+  # 1M points as 100,000 requests of 10: every one of 100,000 devices is written to.
+  devices_points=1000000 devices_warmup=100000 devices_per_request=10
   batch_sizes=(1 10 100 1000)
-  declare -A batch_points=([1]=150000 [10]=600000 [100]=2000000 [1000]=3000000)
-  declare -A batch_warmup=([1]=30000 [10]=100000 [100]=300000 [1000]=300000)
-  processors_points=1000000 processors_warmup=300000
+  declare -A batch_points=([1]=30000 [10]=300000 [100]=1500000 [1000]=2000000)
+  declare -A batch_warmup=([1]=5000 [10]=50000 [100]=200000 [1000]=300000)
+  processors_points=1000000 processors_warmup=200000
   memory_seconds=$((${memory_minutes:-5} * 60)) memory_interval=5
   stall=60
   out=${out:-$repo_root/docs/bench}
@@ -243,6 +244,29 @@ if want batch || want processors; then
 fi
 
 # --- (iii) processors over Kafka ----------------------------------------------------------------------------------------
+assignment_of() { # url [detail] → the partitions a process node owns, from its /readyz (processing check), as a count
+  local body
+  body=$(curl -s --max-time 5 "$1/readyz" || true)
+  if [[ ${2:-} == detail ]]; then
+    sed -n 's/.*"description":"\(partitions [^"]*\)".*/\1/p' <<<"$body"
+  else
+    sed -n 's/.*partitions \[\([0-9,]*\)\].*/\1/p' <<<"$body" | tr ',' '\n' | grep -c . || true
+  fi
+}
+wait_assigned() { # urls...: until every processor owns partitions and together all of dcs.raw (a settled group)
+  local deadline=$((SECONDS + 90)) url total owned settled
+  while ((SECONDS < deadline)); do
+    total=0 settled=1
+    for url in "$@"; do
+      owned=$(assignment_of "$url")
+      ((owned > 0)) || settled=0
+      total=$((total + owned))
+    done
+    ((settled && total == kafka_partitions)) && { log "consumer group settled: $# processor(s) own the $total partitions"; return 0; }
+    sleep 0.5
+  done
+  return 1
+}
 if want processors; then
   loadgen kafka-mock --partitions "$kafka_partitions" >"$run/kafka-mock.out" 2>&1 &
   kafka_pid=$!
@@ -260,20 +284,23 @@ if want processors; then
   start_node kafka-ingest scaling_kafka DCS_ROLES=ingest,api "${kafka_env[@]}"
   ingest_pid=$node_pid ingest_url=$node_url
   start_node kafka-process-1 scaling_kafka DCS_ROLES=process "${kafka_env[@]}"
-  process_pids="$node_pid"
+  process_pids="$node_pid" process_urls=("$node_url")
+  wait_assigned "${process_urls[@]}" || die "the processor was not assigned every partition of dcs.raw"
   node_url=$ingest_url
   # shellcheck disable=SC2046
   measure "$processors_tsv" processors 1 kafka scaling_kafka "$processors_warmup" "$processors_points" "$ingest_pid $process_pids" \
     "$processors_per_request" "$processors_points" -- $(http_load "$name" "$processors_per_request")
 
-  # The second member joins the group: the rebalance (~3-5 s on the mock) happens during the warm-up, which ends
-  # only when every warm-up point is written, so the timed run starts on a settled group.
+  # The second member joins the group: the timed point starts once both own partitions (the mock rebalances in
+  # ~3-5 s), after its own warm-up.
   start_node kafka-process-2 scaling_kafka DCS_ROLES=process "${kafka_env[@]}"
-  process_pids="$process_pids $node_pid"
+  process_pids="$process_pids $node_pid" process_urls+=("$node_url")
+  wait_assigned "${process_urls[@]}" || die "the two processors did not split the partitions of dcs.raw"
   node_url=$ingest_url
   # shellcheck disable=SC2046
   measure "$processors_tsv" processors 2 kafka scaling_kafka "$processors_warmup" "$processors_points" "$ingest_pid $process_pids" \
     "$processors_per_request" "$processors_points" -- $(http_load "$name" "$processors_per_request")
+  for url in "${process_urls[@]}"; do log "processor $url: $(assignment_of "$url" detail)"; done
   for pid in $process_pids "$ingest_pid" "$kafka_pid"; do stop_pid "$pid"; done
 fi
 

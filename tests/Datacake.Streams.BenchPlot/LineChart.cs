@@ -23,6 +23,8 @@ public static class LineChart
 
         // Whisker caps 1.5% of the x span to each side: visible, and clear of a neighbouring point's caps.
         var cap = 0.015 * Math.Max(Scale(xs.Max(), spec.LogX) - Scale(xs.Min(), spec.LogX), 1e-9);
+        // A legend only names lines apart: ScottPlot shows one as soon as a line has a legend text.
+        var drawn = lines.Count(l => l.Points.Count > 0);
         for (var i = 0; i < lines.Count; i++)
         {
             var (name, points) = lines[i];
@@ -35,7 +37,11 @@ public static class LineChart
             var px = points.Select(p => Scale(p.X, spec.LogX)).ToArray();
             var py = points.Select(p => Scale(p.Y.Median, spec.LogY)).ToArray();
             var scatter = plot.Add.Scatter(px, py, color);
-            scatter.LegendText = name;
+            if (drawn > 1)
+            {
+                scatter.LegendText = name;
+            }
+
             scatter.LineWidth = 2;
             scatter.MarkerSize = points.Count > 60 ? 0 : 7;
             if (points.Count == 1)
@@ -62,7 +68,7 @@ public static class LineChart
             plot.Axes.SetLimitsY(0, plot.Axes.GetLimits().Top);
         }
 
-        if (lines.Count(l => l.Points.Count > 0) > 1)
+        if (drawn > 1)
         {
             // Beside the data area, not inside it: inside, it hid the embedded log's single point at the top left.
             plot.ShowLegend(Edge.Right);
