@@ -15,8 +15,8 @@ namespace Datacake.Streams.LoadGen;
 internal static class Registration
 {
     /// <summary>
-    /// Changes published at once. Awaiting each durable append in turn would pay one group commit (~2 ms) per device:
-    /// 100,000 devices took minutes; 1,024 in flight share each commit.
+    /// Changes published at once. Awaiting each durable append in turn pays one FasterLog group commit (~2 ms) per
+    /// device, ~200 s for 100,000; with 1,024 in flight they share commits (10,000 devices registered in ~1 s here).
     /// </summary>
     private const int InFlight = 1024;
 
