@@ -347,7 +347,7 @@ run_scenario() { # name run
   database=$(database_of "$1" "$2")
   case $name in
     direct-1w | direct-2w)
-      scenario "$name" "$r" 1 "" --kind influx --create-db true --writers "${name#direct-}" --batch 5000 \
+      scenario "$name" "$r" 1 "" --kind influx --create-db true --writers "${name:7:1}" --batch 5000 \
         --points "$direct_points" --warmup "$warmup_points" ;;
     http)
       prepare_host "$dir"
