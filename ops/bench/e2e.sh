@@ -51,7 +51,7 @@ while (($#)); do
     --node-red-1msg-points) node_red_1msg_points_arg=$2; shift ;;
     --warmup-points) warmup_points_arg=$2; shift ;;
     --mqtt-warmup-points) mqtt_warmup_points_arg=$2; shift ;;
-    -h | --help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "e2e: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
