@@ -13,12 +13,12 @@
 #   options: --out DIR, --runs N (repeats per point; charts show the median and a min–max whisker), --no-build,
 #            --only devices,batch,processors,memory, --memory-minutes M
 #
-# Every timed point is warmed first: the same load through the same path (fewer points) until it is all written,
-# then its points are dropped (DROP MEASUREMENT) and the timed run starts; the lead measured that JIT and tier-up
-# dominate runs shorter than ~15 s (82k/s for 1M points against 141k/s for 4M). Each run's points are numbered: the
-# load tool checks every acknowledged point is stored exactly once (a miss or a duplicate fails the script, exit 1).
-# Latency: the load tool logs its cumulative acknowledgements and samples influxd's pointsWrittenOK every 250 ms;
-# the k-th point's latency ≈ when written reached k − when acknowledged reached k (p50/p99 over k).
+# Every timed run is warmed first, inside the load tool (`scenario --warmup`): the same load through the same path,
+# numbered below 0, until it is all written; the lead measured that JIT and tier-up dominate runs shorter than ~15 s
+# (82k/s for 1M points against 141k/s for 4M). Each run's points are numbered: the load tool checks every acknowledged
+# point is stored exactly once (a miss or a duplicate fails the script, exit 1); DROP MEASUREMENT after each run.
+# Latency: the load tool logs when each send began and samples influxd's pointsWrittenOK every 100 ms; the k-th
+# point's latency ≈ when written reached k − when the send of the k-th point began (p50/p99 over k).
 # Private influxd (and the Kafka mock) on free loopback ports, state under .bench/ (gitignored); every process
 # started here is stopped at exit, by pid.
 set -euo pipefail
@@ -139,27 +139,22 @@ start_node() {
 
 # --- one measured point -------------------------------------------------------------------------------------------
 failed=0
-# measure TSV SWEEP X PATH DATABASE WARMUP POINTS "NODE_PIDS" [EXTRA COLUMNS...] -- SCENARIO_ARGS...
-#   warm-up run, DROP MEASUREMENT, then $runs timed runs (each followed by a drop); appends one TSV row per run.
+# measure TSV SWEEP X PATH DATABASE WARMUP POINTS WATCH [EXTRA COLUMNS...] -- SCENARIO_ARGS...
+#   $runs runs of `loadgen scenario`, each warmed inside the load tool (--warmup: numbered below 0, written before the
+#   clock starts, ignored by the check) and followed by DROP MEASUREMENT so the next run's check sees only its own
+#   points; WATCH is name=pid,... of our processes (CPU and peak RSS over the timed window, summed). One TSV row per run.
 measure() {
-  local tsv=$1 sweep=$2 x=$3 path=$4 database=$5 warmup=$6 points=$7 node_pids=$8
+  local tsv=$1 sweep=$2 x=$3 path=$4 database=$5 warmup=$6 points=$7 watch=$8
   shift 8
   local extra=()
   while [[ $1 != -- ]]; do extra+=("$1"); shift; done
   shift
-  local tag="$sweep-$x-$path" status cpu0 cpu1 line rss r pid
-  log "$tag: warm-up, $warmup points"
-  status=0
-  loadgen scenario --name "$tag-warmup" --db "$database" --influx "$influx_url" --points "$warmup" \
-    --stall-seconds "$stall" "$@" >"$run/$tag-warmup.out" 2>&1 || status=$?
-  ((status == 0)) || { cat "$run/$tag-warmup.out" >&2; log "$tag: the warm-up lost or duplicated points"; failed=1; }
-  influx_query "$database" 'DROP MEASUREMENT "values"' >/dev/null || die "could not drop the warm-up's points"
+  local tag="$sweep-$x-$path" status line cpu rss r name column
   for ((r = 1; r <= runs; r++)); do
-    cpu0=0
-    for pid in $node_pids; do cpu0=$(awk -v a="$cpu0" -v b="$(cpu_seconds "$pid")" 'BEGIN { print a + b }'); done
+    log "$tag run $r: $warmup warm-up points, then $points timed"
     status=0
-    loadgen scenario --name "$tag" --db "$database" --influx "$influx_url" --points "$points" \
-      --stall-seconds "$stall" "$@" >"$run/$tag-$r.out" 2>&1 || status=$?
+    loadgen scenario --name "$tag" --run "$r" --db "$database" --influx "$influx_url" --points "$points" --warmup "$warmup" \
+      --watch "$watch" --stall-seconds "$stall" "$@" >"$run/$tag-$r.out" 2>&1 || status=$?
     line=$(grep '^result ' "$run/$tag-$r.out" || true)
     if [[ -z $line ]]; then
       cat "$run/$tag-$r.out" >&2
@@ -168,25 +163,24 @@ measure() {
       continue
     fi
     ((status == 0)) || { log "$tag run $r: acknowledged points missing, duplicated or misplaced: $line"; failed=1; }
-    cpu1=0 rss=0
-    for pid in $node_pids; do
-      cpu1=$(awk -v a="$cpu1" -v b="$(cpu_seconds "$pid")" 'BEGIN { print a + b }')
-      rss=$((rss + $(peak_rss_mib "$pid")))
+    cpu=0 rss=0
+    for name in $(tr ',' '\n' <<<"$watch" | cut -d= -f1); do
+      cpu=$(awk -v a="$cpu" -v b="$(field "$line" "cpu_$name")" 'BEGIN { print a + b }')
+      rss=$(awk -v a="$rss" -v b="$(field "$line" "rss_$name")" 'BEGIN { print a + b }')
     done
     printf '%s\t%s\t%s\t%s' "$sweep" "$path" "$x" "$r" >>"$tsv"
     for column in "${extra[@]}"; do printf '\t%s' "$column" >>"$tsv"; done
-    printf '\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    printf '\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
       "$(field "$line" acked)" "$(field "$line" seconds)" "$(field "$line" rate)" \
-      "$(nan_dash "$(field "$line" p50_ms)")" "$(nan_dash "$(field "$line" p99_ms)")" "$(nan_dash "$(field "$line" max_ms)")" \
-      "$(field "$line" missing)" "$(field "$line" duplicates)" \
-      "$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN { printf "%.1f", a - b }')" "$rss" \
+      "$(nan_dash "$(field "$line" p50_ms)")" "$(nan_dash "$(field "$line" p99_ms)")" \
+      "$(field "$line" missing)" "$(field "$line" duplicates)" "$cpu" "$rss" \
       "$(cut -d' ' -f1 /proc/loadavg)" "$status" >>"$tsv"
     log "$tag run $r: $(field "$line" rate) points/s, p99 $(field "$line" p99_ms) ms, missing $(field "$line" missing), duplicates $(field "$line" duplicates)"
     influx_query "$database" 'DROP MEASUREMENT "values"' >/dev/null || die "could not drop the run's points"
   done
 }
 nan_dash() { [[ $1 == NaN || -z $1 ]] && echo - || echo "$1"; }
-result_columns='acked	seconds	rate	p50_ms	p99_ms	max_ms	missing	duplicates	cpu_s	peak_rss_mib	load1	exit'
+result_columns='acked	seconds	rate	p50_ms	p99_ms	missing	duplicates	cpu_s	peak_rss_mib	load1	exit'
 
 # prepare_embedded NAME DEVICES → $run/NAME/{token,devices}, registered in NAME's embedded log (before its host starts)
 prepare_embedded() {
@@ -209,7 +203,7 @@ if want devices; then
     prepare_embedded "$name" "$devices"
     start_node "$name" "scaling_devices_$devices"
     # shellcheck disable=SC2046
-    measure "$devices_tsv" devices "$devices" embedded "scaling_devices_$devices" "$devices_warmup" "$devices_points" "$node_pid" \
+    measure "$devices_tsv" devices "$devices" embedded "scaling_devices_$devices" "$devices_warmup" "$devices_points" "host=$node_pid" \
       "$devices_per_request" "$devices_points" -- $(http_load "$name" "$devices_per_request")
     stop_pid "$node_pid"
   done
@@ -229,7 +223,7 @@ if want batch || want processors; then
     printf 'sweep\tpath\tper_request\trun\tdevices\tpoints\t%s\n' "$result_columns" >"$batch_tsv"
     for size in "${batch_sizes[@]}"; do
       # shellcheck disable=SC2046
-      measure "$batch_tsv" batch "$size" embedded scaling_embedded "${batch_warmup[$size]}" "${batch_points[$size]}" "$node_pid" \
+      measure "$batch_tsv" batch "$size" embedded scaling_embedded "${batch_warmup[$size]}" "${batch_points[$size]}" "host=$node_pid" \
         "$batch_devices" "${batch_points[$size]}" -- $(http_load "$name" "$size")
     done
   fi
@@ -237,7 +231,7 @@ if want batch || want processors; then
     # FasterLog is a file of one process: the embedded log runs every role in one process, so one processor (with
     # one ordered substream per partition inside it); a second process cannot share the log.
     # shellcheck disable=SC2046
-    measure "$processors_tsv" processors 1 embedded scaling_embedded "$processors_warmup" "$processors_points" "$node_pid" \
+    measure "$processors_tsv" processors 1 embedded scaling_embedded "$processors_warmup" "$processors_points" "host=$node_pid" \
       "$processors_per_request" "$processors_points" -- $(http_load "$name" "$processors_per_request")
   fi
   stop_pid "$node_pid"
@@ -284,21 +278,21 @@ if want processors; then
   start_node kafka-ingest scaling_kafka DCS_ROLES=ingest,api "${kafka_env[@]}"
   ingest_pid=$node_pid ingest_url=$node_url
   start_node kafka-process-1 scaling_kafka DCS_ROLES=process "${kafka_env[@]}"
-  process_pids="$node_pid" process_urls=("$node_url")
+  process_pids="$node_pid" process_urls=("$node_url") watch="ingest=$ingest_pid,process1=$node_pid"
   wait_assigned "${process_urls[@]}" || die "the processor was not assigned every partition of dcs.raw"
   node_url=$ingest_url
   # shellcheck disable=SC2046
-  measure "$processors_tsv" processors 1 kafka scaling_kafka "$processors_warmup" "$processors_points" "$ingest_pid $process_pids" \
+  measure "$processors_tsv" processors 1 kafka scaling_kafka "$processors_warmup" "$processors_points" "$watch" \
     "$processors_per_request" "$processors_points" -- $(http_load "$name" "$processors_per_request")
 
   # The second member joins the group: the timed point starts once both own partitions (the mock rebalances in
   # ~3-5 s), after its own warm-up.
   start_node kafka-process-2 scaling_kafka DCS_ROLES=process "${kafka_env[@]}"
-  process_pids="$process_pids $node_pid" process_urls+=("$node_url")
+  process_pids="$process_pids $node_pid" process_urls+=("$node_url") watch="$watch,process2=$node_pid"
   wait_assigned "${process_urls[@]}" || die "the two processors did not split the partitions of dcs.raw"
   node_url=$ingest_url
   # shellcheck disable=SC2046
-  measure "$processors_tsv" processors 2 kafka scaling_kafka "$processors_warmup" "$processors_points" "$ingest_pid $process_pids" \
+  measure "$processors_tsv" processors 2 kafka scaling_kafka "$processors_warmup" "$processors_points" "$watch" \
     "$processors_per_request" "$processors_points" -- $(http_load "$name" "$processors_per_request")
   for url in "${process_urls[@]}"; do log "processor $url: $(assignment_of "$url" detail)"; done
   for pid in $process_pids "$ingest_pid" "$kafka_pid"; do stop_pid "$pid"; done
@@ -408,10 +402,10 @@ fragment=$out/scaling.md
   echo "Command: \`ops/bench/scaling.sh$([[ $mode == quick ]] && echo ' --quick')$([[ $runs != 1 ]] && echo " --runs $runs")\`."
   echo "Load: numbered 5-value points, batched HTTP ingest over $http_connections keep-alive connections, request i to device i mod D;"
   echo "our host (Release) with a private influxd $(influxd version 2>/dev/null | awk '{ print $2 }') (defaults, no auth) on loopback. Every timed point"
-  echo "follows a warm-up through the same path (its points then dropped); points/s = points stored ÷ seconds from the first send"
+  echo "follows a warm-up through the same path in the same load-tool process; points/s = points stored ÷ seconds from the first send"
   echo "until the last acknowledged point is queryable; every acknowledged point checked stored exactly once (missing/duplicates columns)."
-  echo "Latency = acknowledged → queryable, estimated from cumulative counts (acknowledged by the load tool; written as influxd's"
-  echo "pointsWrittenOK, sampled every 250 ms: that is its resolution); acknowledgement follows the send by one durable log append."
+  echo "Latency = send → queryable, estimated from cumulative counts (sends begun, logged by the load tool; written, influxd's"
+  echo "pointsWrittenOK sampled every 100 ms: that and the write batches are its resolution). CPU and peak RSS: our processes over the timed window."
   echo "Tokens: one workspace editor token for all devices (registered on dcs.registry before the host starts)."
   if [[ -s $devices_tsv ]] && want devices; then
     echo

@@ -1,16 +1,10 @@
-using System.Diagnostics;
-
 namespace Datacake.Streams.LoadGen.EndToEnd;
 
-/// <summary>
-/// The sequence numbers whose send was acknowledged (HTTP 202/204, MQTT PUBACK success), as ranges, and when the
-/// acknowledged count grew (for <see cref="LatencyEstimate"/>).
-/// </summary>
+/// <summary>The sequence numbers whose send was acknowledged (HTTP 202/204, MQTT PUBACK success), as ranges.</summary>
 internal sealed class AckedRanges
 {
     private readonly Lock _gate = new();
     private readonly List<(long First, int Count)> _ranges = [];
-    private readonly List<(long Timestamp, long Total)> _timeline = [];
     private long _total;
     private long _failed;
 
@@ -24,17 +18,9 @@ internal sealed class AckedRanges
         lock (_gate)
         {
             _ranges.Add((first, count));
-            _timeline.Add((Stopwatch.GetTimestamp(), Interlocked.Add(ref _total, count)));
         }
-    }
 
-    /// <summary>(Stopwatch timestamp, acknowledged so far) after each acknowledgement, in order.</summary>
-    public IReadOnlyList<(long Timestamp, long Total)> Timeline()
-    {
-        lock (_gate)
-        {
-            return [.. _timeline];
-        }
+        Interlocked.Add(ref _total, count);
     }
 
     public void Fail(int count) => Interlocked.Add(ref _failed, count);

@@ -3,96 +3,65 @@ using System.Diagnostics;
 namespace Datacake.Streams.LoadGen.EndToEnd;
 
 /// <summary>
-/// Acknowledged → queryable latency without polling single points: the k-th point is taken to be queryable when
-/// influxd's written count (sampled every 250 ms by <see cref="DeliveryWatch"/>, linear between samples) reaches k,
-/// and to have been acknowledged when the load's acknowledged count reached k. Holds while a system delivers about
-/// in order (per-partition order, bounded batches); resolution is the sampling interval. An acknowledgement follows
-/// its send by one durable log append (a few ms), so this is close to send → queryable.
+/// Send → queryable latency without polling single points: every system here delivers in order up to a bounded
+/// reorder, so the k-th point written is, within that reorder, the k-th point sent. Its latency is then the time
+/// influxd's written counter reached k minus the time the send carrying the k-th point began. The send side is exact
+/// (one <see cref="SendLog"/> entry per request or publish); the written side is linear between counter samples, so
+/// the resolution is the sampling interval (100 ms) plus the size of the system's write batches.
 /// </summary>
-internal readonly record struct LatencyEstimate(double P50Ms, double P99Ms, double MaxMs, int Samples)
+internal static class LatencyEstimate
 {
-    /// <summary>Points looked at: every (N/2,000)-th, enough for a p99 from 20 points above it.</summary>
-    private const int Quantiles = 2_000;
+    /// <summary>Enough ranks for a stable p99 without walking millions of points.</summary>
+    private const int Ranks = 100_000;
 
-    public static LatencyEstimate From(IReadOnlyList<(long Timestamp, long Total)> acks, long startTimestamp, IReadOnlyList<(double Seconds, long Written)> written)
+    /// <summary>p50 and p99 in milliseconds over the points both sent and written; (NaN, NaN) when none were.</summary>
+    public static (double P50, double P99) Percentiles(
+        IReadOnlyList<(long Timestamp, long Cumulative)> sends, IReadOnlyList<(double Seconds, long Written)> samples, long startTimestamp)
     {
-        if (acks.Count == 0 || written.Count < 2)
+        var delivered = Math.Min(sends.Count > 0 ? sends[^1].Cumulative : 0, samples.Count > 0 ? samples[^1].Written : 0);
+        if (delivered <= 0)
         {
-            return new LatencyEstimate(double.NaN, double.NaN, double.NaN, 0);
+            return (double.NaN, double.NaN);
         }
 
-        var total = acks[^1].Total;
-        var steps = (int)Math.Min(total, Quantiles);
-        var latencies = new List<double>(steps);
-        for (var j = 1; j <= steps; j++)
+        var step = Math.Max(1, delivered / Ranks);
+        var latencies = new List<double>((int)(delivered / step) + 1);
+        int send = 0, sample = 0;
+        for (var k = step; k <= delivered; k += step)
         {
-            var k = (long)Math.Ceiling((double)j * total / steps);
-            var ackedAt = Stopwatch.GetElapsedTime(startTimestamp, acks[FirstAtLeast(acks, k)].Timestamp).TotalSeconds;
-            if (WrittenAt(written, k) is { } writtenAt)
+            // Both columns only grow, so one forward pass over each answers every rank.
+            while (sends[send].Cumulative < k)
             {
-                latencies.Add(Math.Max(0, writtenAt - ackedAt) * 1000);
+                send++;
             }
-        }
 
-        if (latencies.Count == 0)
-        {
-            return new LatencyEstimate(double.NaN, double.NaN, double.NaN, 0);
+            while (samples[sample].Written < k)
+            {
+                sample++;
+            }
+
+            var sentSeconds = Stopwatch.GetElapsedTime(startTimestamp, sends[send].Timestamp).TotalSeconds;
+            var writtenSeconds = WrittenAt(samples, sample, k);
+            latencies.Add(Math.Max(0, writtenSeconds - sentSeconds) * 1000);
         }
 
         latencies.Sort();
-        return new LatencyEstimate(Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies[^1], latencies.Count);
+        return (Quantile(latencies, 0.50), Quantile(latencies, 0.99));
     }
 
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-
-    private static int FirstAtLeast(IReadOnlyList<(long Timestamp, long Total)> acks, long k)
+    /// <summary>When the counter passed <paramref name="k"/>: linear between the sample before and the first at or above it.</summary>
+    private static double WrittenAt(IReadOnlyList<(double Seconds, long Written)> samples, int index, long k)
     {
-        int low = 0, high = acks.Count - 1;
-        while (low < high)
-        {
-            var middle = (low + high) / 2;
-            if (acks[middle].Total >= k)
-            {
-                high = middle;
-            }
-            else
-            {
-                low = middle + 1;
-            }
-        }
-
-        return low;
-    }
-
-    /// <summary>When the written count reached <paramref name="k"/>, linear between the samples around it; null if it never did.</summary>
-    private static double? WrittenAt(IReadOnlyList<(double Seconds, long Written)> samples, long k)
-    {
-        int low = 0, high = samples.Count - 1;
-        if (samples[high].Written < k)
-        {
-            return null;
-        }
-
-        while (low < high)
-        {
-            var middle = (low + high) / 2;
-            if (samples[middle].Written >= k)
-            {
-                high = middle;
-            }
-            else
-            {
-                low = middle + 1;
-            }
-        }
-
-        if (low == 0)
+        if (index == 0)
         {
             return samples[0].Seconds;
         }
 
-        var (s0, w0) = samples[low - 1];
-        var (s1, w1) = samples[low];
-        return s0 + ((s1 - s0) * (k - w0) / Math.Max(w1 - w0, 1));
+        var (s0, w0) = samples[index - 1];
+        var (s1, w1) = samples[index];
+        return w1 <= w0 ? s1 : s0 + ((s1 - s0) * (k - w0) / (w1 - w0));
     }
+
+    private static double Quantile(List<double> sorted, double q) =>
+        sorted[(int)Math.Clamp(Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
 }

@@ -5,43 +5,50 @@ namespace Datacake.Streams.UnitTests.LoadGen;
 
 public sealed class LatencyEstimateTests
 {
+    private const double SampleSeconds = 0.1;
+
     [Fact]
-    public void Points_written_half_a_second_after_their_acknowledgement_give_a_half_second_latency()
+    public void A_constant_delay_is_found_within_the_sampling_resolution()
     {
-        // 1,000 points acknowledged 100 at a time every 100 ms; influxd's count follows the same steps 500 ms later.
-        var acks = Enumerable.Range(1, 10).Select(i => (Ticks(0.1 * i), 100L * i)).ToList();
-        var written = new List<(double, long)> { (0, 0), (0.5, 0) };
-        written.AddRange(Enumerable.Range(1, 10).Select(i => (0.5 + (0.1 * i), 100L * i)));
+        // 10,000 points, one per ms, each written exactly 250 ms after its send.
+        var sends = Sends(10_000, k => k * 0.001);
+        var samples = Samples(12, t => WrittenBy(10_000, k => (k * 0.001) + 0.25, t));
 
-        var latency = LatencyEstimate.From(acks, 0, written);
+        var (p50, p99) = LatencyEstimate.Percentiles(sends, samples, 0);
 
-        // The written count is linear between samples, the acknowledged one a step: inside a step 400-500 ms.
-        Assert.Equal(1_000, latency.Samples);
-        Assert.InRange(latency.P50Ms, 440, 460);
-        Assert.InRange(latency.P99Ms, 490, 500);
-        Assert.InRange(latency.MaxMs, 499, 500.001);
+        Assert.InRange(p50, 240, 260);
+        Assert.InRange(p99, 240, 260);
     }
 
     [Fact]
-    public void Points_never_written_are_left_out_rather_than_counted_as_fast()
+    public void A_growing_backlog_shows_in_the_tail()
     {
-        var acks = new List<(long, long)> { (Ticks(0.1), 1_000) };
-        var written = new List<(double, long)> { (0, 0), (1.1, 400) };
+        // Sent at 2,000 points/s, written at 1,000/s: point k waits k/2,000 s, 0 to 5 s.
+        var sends = Sends(10_000, k => k / 2000.0);
+        var samples = Samples(11, t => WrittenBy(10_000, k => k / 1000.0, t));
 
-        var latency = LatencyEstimate.From(acks, 0, written);
+        var (p50, p99) = LatencyEstimate.Percentiles(sends, samples, 0);
 
-        Assert.Equal(400, latency.Samples);
-        Assert.InRange(latency.P99Ms, 980, 1_000);
+        Assert.InRange(p50, 2400, 2600);
+        Assert.InRange(p99, 4850, 5050);
     }
 
     [Fact]
-    public void Without_acknowledgements_there_is_no_estimate()
+    public void Nothing_written_has_no_latency()
     {
-        var latency = LatencyEstimate.From([], 0, [(0, 0), (1, 10)]);
+        var (p50, p99) = LatencyEstimate.Percentiles(Sends(100, k => k * 0.001), Samples(1, _ => 0), 0);
 
-        Assert.Equal(0, latency.Samples);
-        Assert.True(double.IsNaN(latency.P99Ms));
+        Assert.True(double.IsNaN(p50));
+        Assert.True(double.IsNaN(p99));
     }
 
-    private static long Ticks(double seconds) => (long)(seconds * Stopwatch.Frequency);
+    /// <summary>One send entry per point k (1-based rank), at <paramref name="sentAt"/>(k) seconds.</summary>
+    private static List<(long Timestamp, long Cumulative)> Sends(int points, Func<long, double> sentAt) =>
+        [.. Enumerable.Range(1, points).Select(k => ((long)(sentAt(k) * Stopwatch.Frequency), (long)k))];
+
+    private static List<(double Seconds, long Written)> Samples(double seconds, Func<double, long> written) =>
+        [.. Enumerable.Range(0, (int)(seconds / SampleSeconds) + 1).Select(i => i * SampleSeconds).Select(t => (t, written(t)))];
+
+    private static long WrittenBy(long points, Func<long, double> writtenAt, double t) =>
+        Enumerable.Range(1, (int)points).LongCount(k => writtenAt(k) <= t);
 }
