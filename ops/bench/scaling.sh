@@ -425,7 +425,8 @@ fragment=$out/scaling.md
     echo "(\`loadgen kafka-mock\`, dcs.raw with $kafka_partitions partitions) in its own process, one ingest+api node and 1 or 2 process-only nodes in"
     echo "one consumer group; CPU and RSS are summed over our processes. Embedded: FasterLog is one process's file, so it has"
     echo "exactly one processor (every role in one process, one ordered substream per partition inside it); a second process cannot share it."
-    echo "On this 2-core machine a second processor adds no CPU: the curve shows the cost of the split, not a gain."
+    echo "Here all processes share one 2-core machine, so a second processor adds no cores: the step from 1 to 2 shows the cost of"
+    echo "the split (or, on a machine others load, a larger share of the contended CPU), not what a second machine adds."
     echo
     md_table "$processors_tsv" processors
   fi
