@@ -341,19 +341,19 @@ if [[ -s $devices_tsv ]] && want devices; then
   chart scaling-devices-throughput.png line --in "$devices_tsv" --x devices --y rate --log-x --y-from-zero \
     --title "Throughput vs registered devices $stamp" --x-label "devices (log scale; $devices_per_request measurements per request)" --y-label "points/s until queryable"
   chart scaling-devices-latency.png line --in "$devices_tsv" --x devices --y p50_ms,p99_ms --log-x --y-from-zero \
-    --title "Acknowledged → queryable latency vs devices $stamp" --x-label "devices (log scale)" --y-label "ms"
+    --title "Send → queryable latency vs devices $stamp" --x-label "devices (log scale)" --y-label "ms"
 fi
 if [[ -s $batch_tsv ]] && want batch; then
   chart scaling-batch-throughput.png line --in "$batch_tsv" --x per_request --y rate --log-x --log-y \
     --title "Throughput vs measurements per HTTP request $stamp" --x-label "measurements per request (log scale)" --y-label "points/s until queryable (log scale)"
   chart scaling-batch-latency.png line --in "$batch_tsv" --x per_request --y p50_ms,p99_ms --log-x --y-from-zero \
-    --title "Acknowledged → queryable latency vs batch size $stamp" --x-label "measurements per request (log scale)" --y-label "ms"
+    --title "Send → queryable latency vs batch size $stamp" --x-label "measurements per request (log scale)" --y-label "ms"
 fi
 if [[ -s $processors_tsv ]] && want processors; then
   chart scaling-processors-throughput.png line --in "$processors_tsv" --x processors --y rate --series path --y-from-zero \
     --title "Throughput vs processors in the consumer group $stamp" --x-label "processing processes" --y-label "points/s until queryable"
   chart scaling-processors-latency.png line --in "$processors_tsv" --x processors --y p99_ms --series path --y-from-zero \
-    --title "p99 acknowledged → queryable latency vs processors $stamp" --x-label "processing processes" --y-label "p99 ms"
+    --title "p99 send → queryable latency vs processors $stamp" --x-label "processing processes" --y-label "p99 ms"
 fi
 if [[ -s $memory_tsv ]] && want memory; then
   chart scaling-memory.png line --in "$memory_tsv" --x t_s --y rss_mib,gc_heap_mib --y-from-zero \

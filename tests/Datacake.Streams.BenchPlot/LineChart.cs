@@ -64,8 +64,10 @@ public static class LineChart
         }
         else if (spec.Chart.YFromZero)
         {
-            plot.Axes.AutoScale();
-            plot.Axes.SetLimitsY(0, plot.Axes.GetLimits().Top);
+            // 8% above the highest whisker or point: autoscale's margin is a share of the data's range, which is
+            // tiny when the lines are flat, and the top point would sit on the frame.
+            var top = ys.Where(double.IsFinite).DefaultIfEmpty(1).Max();
+            plot.Axes.SetLimitsY(0, top > 0 ? top * 1.08 : 1);
         }
 
         if (drawn > 1)
