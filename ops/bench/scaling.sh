@@ -11,7 +11,8 @@
 #   ops/bench/scaling.sh            full run (≤ ~20 min on an idle 2-core machine) into docs/bench/
 #   ops/bench/scaling.sh --quick    smoke run (~3 min after the build) into .bench/scaling/
 #   options: --out DIR, --runs N (repeats per point; charts show the median and a min–max whisker), --no-build,
-#            --only devices,batch,processors,memory, --memory-minutes M
+#            --only devices,batch,processors,memory, --memory-minutes M,
+#            --report-only (charts and scaling.md again from the TSVs in --out and the last run's notes in .bench/)
 #
 # Every timed run is warmed first, inside the load tool (`scenario --warmup`): the same load through the same path,
 # numbered below 0, until it is all written; the lead measured that JIT and tier-up dominate runs shorter than ~15 s
@@ -30,6 +31,7 @@ bench_name=scaling
 source "$repo_root/ops/bench/lib.sh"
 
 mode=full
+report_only=0
 build=1
 runs=1
 only=""
@@ -43,12 +45,17 @@ while (($#)); do
     --no-build) build=0 ;;
     --only) only=",$2,"; shift ;;
     --memory-minutes) memory_minutes=$2; shift ;;
-    -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
+    --report-only) report_only=1 ;;
+    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "scaling: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
 want() { [[ -z $only || $only == *",$1,"* ]]; }
+if ((report_only)) && [[ -s $repo_root/.bench/scaling-run/notes ]]; then
+  mode=$(sed -n 's/^mode=\([a-z]*\) .*/\1/p' "$repo_root/.bench/scaling-run/notes")
+fi
+measuring() { ((report_only == 0)) && want "$1"; }
 
 # Sizes. Full: each timed run lasts ≥ 15 s on an idle machine at the rate of its batch size (quick run at load
 # average 26: 0.66k points/s at 1 per request, 6.6k at 10, 37k at 100, 48k at 1,000; an idle machine does 2-3× that);
@@ -85,7 +92,7 @@ kafka_partitions=32
 
 cache=$repo_root/.bench
 run=$cache/scaling-run
-rm -rf "$run"
+((report_only)) || rm -rf "$run"
 mkdir -p "$run" "$out"
 trap stop_all EXIT
 
@@ -106,13 +113,18 @@ plot_dll=$repo_root/tests/Datacake.Streams.BenchPlot/bin/Release/net10.0/benchpl
 loadgen() { dotnet "$loadgen_dll" "$@"; }
 benchplot() { dotnet "$plot_dll" "$@" >/dev/null; }
 
-mapfile -t ports < <(loadgen ports 2)
-start_influxd "$run/influx" "${ports[0]}" "${ports[1]}"
-
-started=$(date -u '+%Y-%m-%d %H:%M UTC')
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-clock_start=$SECONDS
-log "mode $mode, $runs run(s) per point; influxd $influx_url; load average $load_before"
+if ((report_only)); then
+  [[ -s $run/notes ]] || die "no notes of a run in $run: run the measurements first"
+  # shellcheck source=/dev/null
+  source "$run/notes"
+else
+  mapfile -t ports < <(loadgen ports 2)
+  start_influxd "$run/influx" "${ports[0]}" "${ports[1]}"
+  started=$(date -u '+%Y-%m-%d %H:%M UTC')
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  clock_start=$SECONDS
+  log "mode $mode, $runs run(s) per point; influxd $influx_url; load average $load_before"
+fi
 
 # --- our nodes ----------------------------------------------------------------------------------------------------
 # start_node NAME DATABASE [VAR=value ...] → node_pid, node_url (own data folder, HTTP and MQTT ports)
@@ -196,7 +208,7 @@ http_load() { # NAME PER_REQUEST → the scenario arguments of batched HTTP inge
 
 # --- (i) devices ----------------------------------------------------------------------------------------------------
 devices_tsv=$out/scaling-devices.tsv
-if want devices; then
+if measuring devices; then
   printf 'sweep\tpath\tdevices\trun\tper_request\tpoints\t%s\n' "$result_columns" >"$devices_tsv"
   for devices in "${device_counts[@]}"; do
     name=devices-$devices
@@ -212,10 +224,10 @@ fi
 # --- (ii) batch size, and the embedded log's single processor for (iii) -----------------------------------------------
 batch_tsv=$out/scaling-batch.tsv
 processors_tsv=$out/scaling-processors.tsv
-if want processors; then
+if measuring processors; then
   printf 'sweep\tpath\tprocessors\trun\tper_request\tpoints\t%s\n' "$result_columns" >"$processors_tsv"
 fi
-if want batch || want processors; then
+if measuring batch || measuring processors; then
   name=embedded-$batch_devices
   prepare_embedded "$name" "$batch_devices"
   start_node "$name" scaling_embedded
@@ -261,7 +273,7 @@ wait_assigned() { # urls...: until every processor owns partitions and together 
   done
   return 1
 }
-if want processors; then
+if measuring processors; then
   loadgen kafka-mock --partitions "$kafka_partitions" >"$run/kafka-mock.out" 2>&1 &
   kafka_pid=$!
   track "$kafka_pid"
@@ -300,7 +312,7 @@ fi
 
 # --- (iv) memory over a long flat-out load ------------------------------------------------------------------------------
 memory_tsv=$out/scaling-memory.tsv
-if want memory; then
+if measuring memory; then
   name=memory
   prepare_embedded "$name" 1000
   start_node "$name" scaling_memory
@@ -328,8 +340,13 @@ if want memory; then
   stop_pid "$memory_pid"
 fi
 
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-elapsed=$((SECONDS - clock_start))
+if ((report_only == 0)); then
+  load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+  elapsed=$((SECONDS - clock_start))
+  # What the fragment says about this run, for --report-only (charts and text again after a change to either).
+  printf 'mode=%q runs=%q started=%q load_before=%q load_after=%q elapsed=%q memory_total=%q\n' \
+    "$mode" "$runs" "$started" "$load_before" "$load_after" "$elapsed" "${memory_total:-}" >"$run/notes"
+fi
 
 # --- charts -------------------------------------------------------------------------------------------------------------
 charts=()
@@ -346,8 +363,9 @@ fi
 if [[ -s $batch_tsv ]] && want batch; then
   chart scaling-batch-throughput.png line --in "$batch_tsv" --x per_request --y rate --log-x --log-y \
     --title "Throughput vs measurements per HTTP request $stamp" --x-label "measurements per request (log scale)" --y-label "points/s until queryable (log scale)"
-  chart scaling-batch-latency.png line --in "$batch_tsv" --x per_request --y p50_ms,p99_ms --log-x --y-from-zero \
-    --title "Send → queryable latency vs batch size $stamp" --x-label "measurements per request (log scale)" --y-label "ms"
+  # Log y: from tens of ms to tens of seconds where a flat-out load saturates processing (1,000 per request).
+  chart scaling-batch-latency.png line --in "$batch_tsv" --x per_request --y p50_ms,p99_ms --log-x --log-y \
+    --title "Send → queryable latency vs batch size $stamp" --x-label "measurements per request (log scale)" --y-label "ms (log scale)"
 fi
 if [[ -s $processors_tsv ]] && want processors; then
   chart scaling-processors-throughput.png line --in "$processors_tsv" --x processors --y rate --series path --y-from-zero \
@@ -406,6 +424,8 @@ fragment=$out/scaling.md
   echo "until the last acknowledged point is queryable; every acknowledged point checked stored exactly once (missing/duplicates columns)."
   echo "Latency = send → queryable, estimated from cumulative counts (sends begun, logged by the load tool; written, influxd's"
   echo "pointsWrittenOK sampled every 100 ms: that and the write batches are its resolution). CPU and peak RSS: our processes over the timed window."
+  echo "The load runs flat out: where ingest acknowledges faster than processing writes (large requests), points queue durably in"
+  echo "the log and p99 measures that backlog at the end of the run (latency at saturation), not a paced device's latency."
   echo "Tokens: one workspace editor token for all devices (registered on dcs.registry before the host starts)."
   if [[ -s $devices_tsv ]] && want devices; then
     echo
