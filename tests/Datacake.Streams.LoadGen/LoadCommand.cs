@@ -5,18 +5,19 @@ namespace Datacake.Streams.LoadGen;
 /// <summary>
 /// <c>prepare --data DIR</c>: registers a workspace, devices and a token in a host's embedded log (before the host
 /// starts) and prints them. <c>http</c> / <c>mqtt</c>: drive a running host and print messages per second.
-/// <c>scenario</c>: one measured end-to-end run with numbered points (ops/bench/e2e.sh). <c>ports N</c>: N free
-/// loopback TCP ports.
+/// <c>scenario</c>: one measured end-to-end run with numbered points (ops/bench/e2e.sh); <c>table</c>: its table from
+/// the runs' result lines. <c>ports N</c>: N free loopback TCP ports. <c>kafka-mock</c>: a local Kafka (librdkafka's
+/// mock cluster) for scaled-out runs (ops/bench/scaling.sh).
 /// </summary>
 internal static class LoadCommand
 {
     private const string Usage = """
         usage:
-          loadgen prepare --data DIR [--devices 1] [--devices-file FILE]
+          loadgen prepare --data DIR | --kafka BOOTSTRAP [--devices 1] [--devices-file FILE]
           loadgen http --url http://127.0.0.1:8080 --token T --device D [--connections 16] [--per-request 100] [--seconds 20]
           loadgen mqtt --host 127.0.0.1 --port 1883 --token T --device D [--connections 32] [--qos 0|1] [--seconds 20] [--inflight 1]
           loadgen ports N
-        """ + "\n" + EndToEnd.ScenarioCommand.Usage;
+        """ + "\n" + EndToEnd.ScenarioCommand.Usage + "\n" + EndToEnd.ResultTable.Usage + KafkaMock.KafkaMockCommand.Usage;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -38,10 +39,15 @@ internal static class LoadCommand
             switch (args[0])
             {
                 case "prepare":
-                    await Registration.PrepareAsync(Required(options, "data"), Int(options, "devices", 1), options.GetValueOrDefault("devices-file"));
+                    await Registration.PrepareAsync(
+                        options.GetValueOrDefault("data"), options.GetValueOrDefault("kafka"), Int(options, "devices", 1), options.GetValueOrDefault("devices-file"));
                     return 0;
+                case "kafka-mock":
+                    return await KafkaMock.KafkaMockCommand.RunAsync(options);
                 case "scenario":
                     return await EndToEnd.ScenarioCommand.RunAsync(options);
+                case "table":
+                    return await EndToEnd.ResultTable.RunAsync(options);
                 case "http":
                     await HttpLoad.RunAsync(new HttpLoadSettings(
                         new Uri(Required(options, "url")), Required(options, "token"), Required(options, "device"),

@@ -5,20 +5,27 @@ namespace Datacake.Streams.LoadGen.EndToEnd;
 
 /// <summary>
 /// Follows points arriving in influxd from the moment the first point is sent: samples influxd's own write counter
-/// every 250 ms (the throughput-over-time series) and decides when the last acknowledged point is queryable.
+/// every <c>interval</c> (the throughput-over-time series and the arrival side of the latency estimate) and decides
+/// when the last acknowledged point is queryable.
 /// </summary>
-internal sealed class DeliveryWatch(InfluxEndpoint influx, string database)
+internal sealed class DeliveryWatch(InfluxEndpoint influx, string database, TimeSpan interval)
 {
-    private static readonly TimeSpan _interval = TimeSpan.FromMilliseconds(250);
     private readonly List<(double Seconds, long Written)> _samples = [];
     private readonly Stopwatch _clock = new();
     private long _baseline;
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
+    /// <summary>The <see cref="Stopwatch"/> timestamp of the start: second 0 of <see cref="Samples"/>.</summary>
+    public long StartTimestamp { get; private set; }
+
+    /// <summary>(seconds since the start, points written since the start), in time order.</summary>
+    public IReadOnlyList<(double Seconds, long Written)> Samples => _samples;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _baseline = await influx.PointsWrittenAsync(cancellationToken);
+        StartTimestamp = Stopwatch.GetTimestamp();
         _clock.Start();
         _samples.Add((0, 0));
     }
@@ -26,7 +33,7 @@ internal sealed class DeliveryWatch(InfluxEndpoint influx, string database)
     /// <summary>Samples until the load has ended and the check is done; returns when nothing else is expected.</summary>
     public async Task SampleAsync(Task load, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(_interval);
+        using var timer = new PeriodicTimer(interval);
         while (!load.IsCompleted && await timer.WaitForNextTickAsync(cancellationToken))
         {
             await SampleOnceAsync(cancellationToken);
@@ -40,7 +47,7 @@ internal sealed class DeliveryWatch(InfluxEndpoint influx, string database)
     /// </summary>
     public async Task<double> WaitDeliveredAsync(long acked, TimeSpan stall, TimeSpan deadline, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(_interval);
+        using var timer = new PeriodicTimer(interval);
         var lastChange = _clock.Elapsed;
         var lastWritten = _samples[^1].Written;
         while (_clock.Elapsed < deadline && await timer.WaitForNextTickAsync(cancellationToken))

@@ -23,7 +23,7 @@ internal sealed class DirectInfluxLoad(Uri influx, string database, int writers,
         return await _influx.WriteAsync(database, line.ToString(), cancellationToken) == HttpStatusCode.NoContent;
     }
 
-    public Task RunAsync(SequenceSource sequence, long baseMs, AckedRanges acks, CancellationToken cancellationToken) =>
+    public Task RunAsync(SequenceSource sequence, long baseMs, SendLog sends, AckedRanges acks, CancellationToken cancellationToken) =>
         Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(
             async () =>
             {
@@ -33,8 +33,10 @@ internal sealed class DirectInfluxLoad(Uri influx, string database, int writers,
                     lines.Clear();
                     for (var seq = first; seq < first + count; seq++)
                     {
-                        NumberedPoint.AppendLine(lines, "d" + (seq % Series), baseMs, seq);
+                        NumberedPoint.AppendLine(lines, "d" + NumberedPoint.Modulo(seq, Series), baseMs, seq);
                     }
+
+                    sends.Begin(count);
 
                     try
                     {

@@ -11,6 +11,9 @@ internal interface INumberedLoad : IAsyncDisposable
     /// <summary>Sends the probe point once; false if it was not acknowledged (the system may still be starting).</summary>
     Task<bool> SendProbeAsync(long baseMs, CancellationToken cancellationToken);
 
-    /// <summary>Sends every number of <paramref name="sequence"/> once, recording acknowledged ones.</summary>
-    Task RunAsync(SequenceSource sequence, long baseMs, AckedRanges acks, CancellationToken cancellationToken);
+    /// <summary>
+    /// Sends every number of <paramref name="sequence"/> once, recording when each send began in <paramref name="sends"/>
+    /// and the acknowledged ones in <paramref name="acks"/>.
+    /// </summary>
+    Task RunAsync(SequenceSource sequence, long baseMs, SendLog sends, AckedRanges acks, CancellationToken cancellationToken);
 }

@@ -44,7 +44,7 @@ internal sealed class NumberedHttpLoad : INumberedLoad
         }
     }
 
-    public Task RunAsync(SequenceSource sequence, long baseMs, AckedRanges acks, CancellationToken cancellationToken) =>
+    public Task RunAsync(SequenceSource sequence, long baseMs, SendLog sends, AckedRanges acks, CancellationToken cancellationToken) =>
         Task.WhenAll(Enumerable.Range(0, _connections).Select(_ => Task.Run(
             async () =>
             {
@@ -62,7 +62,8 @@ internal sealed class NumberedHttpLoad : INumberedLoad
                         NumberedPoint.AppendJsonEntry(json, baseMs, seq);
                     }
 
-                    var device = _devices[(int)(first / _perRequest % _devices.Count)];
+                    var device = _devices[(int)NumberedPoint.Modulo(first / _perRequest, _devices.Count)];
+                    sends.Begin(count);
                     try
                     {
                         if (await PostAsync(device, json.Append(']').ToString(), cancellationToken) == HttpStatusCode.Accepted)

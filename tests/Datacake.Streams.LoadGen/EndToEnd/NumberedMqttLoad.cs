@@ -57,12 +57,13 @@ internal sealed class NumberedMqttLoad(
         return result.IsSuccess;
     }
 
-    public Task RunAsync(SequenceSource sequence, long baseMs, AckedRanges acks, CancellationToken cancellationToken) =>
+    public Task RunAsync(SequenceSource sequence, long baseMs, SendLog sends, AckedRanges acks, CancellationToken cancellationToken) =>
         Task.WhenAll(_clients.SelectMany(c => Enumerable.Range(0, inflight).Select(_ => Task.Run(
             async () =>
             {
                 while (sequence.TryClaim(1, out var seq, out _))
                 {
+                    sends.Begin(1);
                     try
                     {
                         var result = await c.Client.PublishAsync(Message(c.Topic, baseMs, seq, _qos), cancellationToken);

@@ -15,6 +15,12 @@ internal static class NumberedPoint
 
     public static long TimeMs(long baseMs, long seq) => baseMs + seq;
 
+    /// <summary>The first number of a warm-up of <paramref name="points"/>: just below the probe, so times stay unique and the check (seq ≥ 0) ignores it.</summary>
+    public static long WarmupFirst(long points) => ProbeSeq - points;
+
+    /// <summary>A modulo that stays in 0..m-1 for the negative numbers of the warm-up as well.</summary>
+    public static long Modulo(long value, long m) => ((value % m) + m) % m;
+
     /// <summary><c>{"time":T,"values":{...}}</c>, the entry of a JSON measurement array (docs/INGEST.md).</summary>
     public static void AppendJsonEntry(StringBuilder json, long baseMs, long seq)
     {

@@ -1,18 +1,22 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace Datacake.Streams.LoadGen.EndToEnd;
 
 /// <summary>
-/// <c>loadgen scenario</c>: one measured end-to-end run. Proves the path is live with a probe point, then sends
+/// <c>loadgen scenario</c>: one measured end-to-end run. Proves the path is live with a probe point, warms it up with
+/// <c>--warmup</c> points the check ignores (negative numbers) until they are written, then starts the clock, sends
 /// <c>--points</c> numbered points, follows them into influxd until the last acknowledged one is queryable, and checks
-/// that every acknowledged point is stored exactly once. Prints one <c>result key=value ...</c> line; exit code 3
-/// when a point is missing, duplicated or misplaced.
+/// that every acknowledged point is stored exactly once. Prints one <c>result key=value ...</c> line (rate, latency
+/// p50/p99, CPU seconds and peak RSS of the watched processes over the timed window); exit code 3 when a point is
+/// missing, duplicated or misplaced.
 /// </summary>
 internal static class ScenarioCommand
 {
     public const string Usage = """
           loadgen scenario --name N --kind influx|http|mqtt --influx URL --db DB --points P [--create-db true]
-                           [--timeline FILE] [--stall-seconds 20] [--deadline-seconds 900]
+                           [--warmup W] [--watch host=PID,influxd=PID,...] [--run R] [--timeline FILE]
+                           [--stall-seconds 20] [--deliver-seconds 900] [--sample-ms 100]
               influx: [--writers 2] [--batch 5000]
               http:   --url URL --token T --devices-file F [--connections 8] [--per-request 1000]
               mqtt:   --host H --port P [--token T] --devices-file F [--topic devices/{device}/measurements]
@@ -21,46 +25,106 @@ internal static class ScenarioCommand
 
     private static readonly TimeSpan _probeDeadline = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// A warm-up that stops making progress for this long has lost points (a peer that drops): start the clock anyway.
+    /// 10 s is far above any batching delay here (1 s joins, 2 s flushes) and costs little when it happens.
+    /// </summary>
+    private static readonly TimeSpan _warmupStall = TimeSpan.FromSeconds(10);
+
     public static async Task<int> RunAsync(IReadOnlyDictionary<string, string> options)
     {
         var name = LoadCommand.Required(options, "name");
         var database = LoadCommand.Required(options, "db");
         var total = LoadCommand.Long(options, "points", 100_000);
+        var warmup = LoadCommand.Long(options, "warmup", 0);
+        var interval = TimeSpan.FromMilliseconds(LoadCommand.Int(options, "sample-ms", 100));
+        var deliver = TimeSpan.FromSeconds(LoadCommand.Int(options, "deliver-seconds", 900));
+        var processes = ProcessWatch.Parse(options.GetValueOrDefault("watch"));
         using var influx = new InfluxEndpoint(new Uri(LoadCommand.Required(options, "influx")));
         await using var load = Create(options, database);
 
         // Older than now by far more than a run lasts, younger than the 30-day raw tier; ms steps keep series unique.
         var baseMs = DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeMilliseconds();
-        using var abort = new CancellationTokenSource(TimeSpan.FromSeconds(LoadCommand.Int(options, "deadline-seconds", 900)));
+
+        // The whole run may take the delivery bound plus the probe, the warm-up and the read-back of every point.
+        using var abort = new CancellationTokenSource(deliver + TimeSpan.FromMinutes(15));
         if (LoadCommand.Text(options, "create-db", "false") == "true")
         {
             await influx.ExecuteAsync($"CREATE DATABASE \"{database}\"", abort.Token);
         }
 
-        Console.WriteLine($"{name}: {load.Description}; {total:N0} points into {database}");
+        Console.WriteLine($"{name}: {load.Description}; {warmup:N0} warm-up points, then {total:N0} timed points into {database}");
         await ConnectAsync(load, abort.Token);
         await ProbeAsync(load, influx, database, baseMs, abort.Token);
+        var (warmupAcked, warmupSeconds) = await WarmUpAsync(load, influx, warmup, baseMs, interval, abort.Token);
 
-        var watch = new DeliveryWatch(influx, database);
+        var watch = new DeliveryWatch(influx, database, interval);
+        var sends = new SendLog();
         var acks = new AckedRanges();
+        processes.Start();
         await watch.StartAsync(abort.Token);
-        var sending = load.RunAsync(new SequenceSource(total), baseMs, acks, abort.Token);
+        var sending = load.RunAsync(new SequenceSource(total), baseMs, sends, acks, abort.Token);
         await watch.SampleAsync(sending, abort.Token);
         await sending;
         var sendSeconds = watch.Elapsed.TotalSeconds;
         var stall = TimeSpan.FromSeconds(LoadCommand.Int(options, "stall-seconds", 20));
-        var seconds = await watch.WaitDeliveredAsync(acks.Total, stall, TimeSpan.FromSeconds(LoadCommand.Int(options, "deadline-seconds", 900)), abort.Token);
+        var seconds = await watch.WaitDeliveredAsync(acks.Total, stall, deliver, abort.Token);
+        var usage = processes.Stop();
         if (options.TryGetValue("timeline", out var timeline))
         {
             await watch.WriteTimelineAsync(timeline, seconds);
         }
 
+        var (p50, p99) = LatencyEstimate.Percentiles(sends.Entries, watch.Samples, watch.StartTimestamp);
         var check = await DeliveryCheck.RunAsync(influx, database, acks, total, baseMs, abort.Token);
         var rate = check.Stored / Math.Max(seconds, 0.001);
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"result name={name} points={total} acked={acks.Total} failed={acks.Failed} send_seconds={sendSeconds:0.00} seconds={seconds:0.00} rate={rate:0} stored={check.Stored} missing={check.Missing} duplicates={check.Duplicates} unacknowledged={check.Unacknowledged} misplaced={check.Misplaced}"));
+            $"result name={name} run={LoadCommand.Text(options, "run", "1")} points={total} acked={acks.Total} failed={acks.Failed} send_seconds={sendSeconds:0.00} seconds={seconds:0.00} rate={rate:0} stored={check.Stored} missing={check.Missing} duplicates={check.Duplicates} unacknowledged={check.Unacknowledged} misplaced={check.Misplaced} p50_ms={p50:0} p99_ms={p99:0} warmup={warmup} warmup_acked={warmupAcked} warmup_seconds={warmupSeconds:0.00} sample_ms={interval.TotalMilliseconds:0} {usage}"));
         return check.ExactlyOnce ? 0 : 3;
+    }
+
+    /// <summary>
+    /// Sends the warm-up points through the same path and waits until influxd has written them (or they stop
+    /// arriving): the JIT's tiering and the pools are then past their first seconds when the clock starts, as in a
+    /// server that has been running. Returns the acknowledged count and the seconds it took.
+    /// </summary>
+    private static async Task<(long Acked, double Seconds)> WarmUpAsync(
+        INumberedLoad load, InfluxEndpoint influx, long points, long baseMs, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        if (points <= 0)
+        {
+            return (0, 0);
+        }
+
+        var clock = Stopwatch.StartNew();
+        var baseline = await influx.PointsWrittenAsync(cancellationToken);
+        var acks = new AckedRanges();
+        await load.RunAsync(new SequenceSource(NumberedPoint.WarmupFirst(points), points), baseMs, new SendLog(), acks, cancellationToken);
+        using var timer = new PeriodicTimer(interval);
+        var lastWritten = -1L;
+        var lastChange = clock.Elapsed;
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            var written = await influx.PointsWrittenAsync(cancellationToken) - baseline;
+            if (written >= acks.Total)
+            {
+                break;
+            }
+
+            if (written != lastWritten)
+            {
+                lastWritten = written;
+                lastChange = clock.Elapsed;
+            }
+            else if (clock.Elapsed - lastChange > _warmupStall)
+            {
+                Console.WriteLine($"warm-up: {written:N0} of {acks.Total:N0} acknowledged points written, then nothing for {_warmupStall.TotalSeconds:0} s; starting the clock");
+                break;
+            }
+        }
+
+        return (acks.Total, clock.Elapsed.TotalSeconds);
     }
 
     private static INumberedLoad Create(IReadOnlyDictionary<string, string> options, string database)

@@ -1,0 +1,3 @@
+using Datacake.Streams.BenchPlot;
+
+return PlotCommand.Run(args);
