@@ -35,7 +35,7 @@ internal static class ResultTable
         var nodeRed = scenarios.FirstOrDefault(s => s.Name == NodeRed)?.Median("rate") ?? double.NaN;
 
         var table = new StringBuilder()
-            .AppendLine("| scenario | runs | points per run | points/s median (min–max) | × direct-2w | × node-red | missing (all runs) | duplicates (all runs) | latency p50 / p99 ms | CPU s per 100k points: system / influxd / mosquitto | peak RSS MiB: system / influxd / mosquitto | target |")
+            .AppendLine("| scenario | runs | points per run | points/s median (min–max) | × direct-2w | × node-red | missing = lost (all runs) | duplicates (all runs) | latency p50 / p99 ms | CPU s per 100k points: system / influxd / mosquitto | peak RSS MiB: system / influxd / mosquitto | target |")
             .AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---:|---|---|---|");
         foreach (var s in scenarios)
         {
