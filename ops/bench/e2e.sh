@@ -147,7 +147,8 @@ command -v influxd >/dev/null || apt_install influxdb
 command -v mosquitto >/dev/null || apt_install mosquitto
 command -v curl >/dev/null || apt_install curl
 if [[ $mode == full ]]; then
-  command -v gnuplot >/dev/null || apt_install gnuplot-nox
+  # The charts name DejaVu Sans; a machine without any font would draw no text.
+  [[ -n $(fc-list 2>/dev/null | head -1) ]] || apt_install fonts-dejavu-core fontconfig
 fi
 if ((node_red)); then
   command -v npm >/dev/null || apt_install nodejs npm
@@ -162,7 +163,9 @@ fi
 
 if ((build)); then
   log "building the load tool and the host (Release)"
-  for project in tests/Datacake.Streams.LoadGen api/Datacake.Streams.Api; do
+  projects=(tests/Datacake.Streams.LoadGen api/Datacake.Streams.Api)
+  [[ $mode == full ]] && projects+=(tests/Datacake.Streams.BenchPlot)
+  for project in "${projects[@]}"; do
     dotnet build -c Release -v q -nologo "$project" >"$run/build.log" 2>&1 || { cat "$run/build.log" >&2; die "build of $project failed"; }
   done
 fi
@@ -429,26 +432,25 @@ cp "$results" "$out/e2e-results.tsv"
 cat "$table"
 
 # --- plots ----------------------------------------------------------------------------------------------------------
-if [[ $mode == full ]] && command -v gnuplot >/dev/null; then
-  plot_lines=""
+plot_dll=$repo_root/tests/Datacake.Streams.BenchPlot/bin/Release/net10.0/benchplot.dll
+if [[ $mode == full && -f $plot_dll ]]; then
+  # Two PNGs (tests/Datacake.Streams.BenchPlot): points/s per scenario as median with the runs' min–max, and the
+  # median run of each scenario over time.
+  rates=$run/rates.tsv timelines=$run/timelines.tsv
+  { printf 'scenario\trate\n'; sed -n 's/.*result name=\([^ ]*\) .* rate=\([0-9.]*\) .*/\1\t\2/p' "$results"; } >"$rates"
+  printf 'scenario\tt_s\tpoints_per_s\n' >"$timelines"
   while read -r name r; do
     cp "$run/$name-r$r.timeline" "$out/$name.timeline"
-    plot_lines+="${plot_lines:+, }'$out/$name.timeline' using 1:2 with lines lw 2 title '$name'"
+    awk -v name="$name" '{ print name "\t" $1 "\t" $2 }' "$out/$name.timeline" >>"$timelines"
   done <"$run/median-runs"
-  gnuplot <<EOF
-set terminal svg size 900,500 dynamic background rgb 'white' font 'sans,12'
-set output '$out/throughput.svg'
-set title 'Points written into influxd per second after the warm-up, median run of each (ops/bench/e2e.sh, $started)'
-set xlabel 'seconds since the first timed point was sent'
-set ylabel 'points/s (log scale)'
-set format y '%.0s%c'
-set logscale y
-set yrange [10:*]
-set grid
-set key outside right
-plot $plot_lines
-EOF
-  log "plots: $out/throughput.svg"
+  dotnet "$plot_dll" bar --in "$rates" --out "$out/e2e-rates.png" --label scenario --y rate \
+    --title "Points/s until queryable, median and min–max of $runs runs (ops/bench/e2e.sh, $started)" --y-label "points/s" >/dev/null \
+    || log "chart e2e-rates.png failed"
+  dotnet "$plot_dll" line --in "$timelines" --out "$out/e2e-throughput.png" --x t_s --y points_per_s --series scenario --log-y \
+    --title "Points written into influxd per second after the warm-up, median run of each ($started)" \
+    --x-label "seconds since the first timed point was sent" --y-label "points/s (log scale)" >/dev/null \
+    || log "chart e2e-throughput.png failed"
+  log "plots: $out/e2e-rates.png, $out/e2e-throughput.png"
 fi
 
 log "took $minutes min"
