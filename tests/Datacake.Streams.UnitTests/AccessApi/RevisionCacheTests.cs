@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Datacake.Streams.UnitTests.AccessApi;
 
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RevisionCacheTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
