@@ -24,6 +24,17 @@ public sealed record AccessOptions
 
     /// <summary>How long one failed-authentication allowance takes to come back (10 per minute at the default).</summary>
     public TimeSpan FailedAuthenticationRefill { get; init; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>
+    /// How long a resolved token or device may answer from memory while the metadata store has not changed; zero turns
+    /// the cache off. Writes on this node end every entry at once, so this only bounds how long a change made outside
+    /// this process (another process on the same file) can go unseen. The four store lookups it saves were ~0.65-0.85 ms
+    /// of a ~2 ms one-device series query.
+    /// </summary>
+    public TimeSpan IdentityCacheLifetime { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Entries of each identity cache (tokens, devices) before it starts over; ~1 KiB each at most.</summary>
+    public int IdentityCacheEntries { get; init; } = 10_000;
 }
 
 public sealed class AccessOptionsValidator : IValidateOptions<AccessOptions>
@@ -59,6 +70,16 @@ public sealed class AccessOptionsValidator : IValidateOptions<AccessOptions>
         if (options.FailedAuthenticationRefill <= TimeSpan.Zero)
         {
             failures.Add("Access:FailedAuthenticationRefill must be positive");
+        }
+
+        if (options.IdentityCacheLifetime < TimeSpan.Zero || options.IdentityCacheLifetime > TimeSpan.FromHours(1))
+        {
+            failures.Add("Access:IdentityCacheLifetime must be between 0 (off) and 1 hour");
+        }
+
+        if (options.IdentityCacheEntries is < 1 or > 1_000_000)
+        {
+            failures.Add("Access:IdentityCacheEntries must be between 1 and 1,000,000");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -21,7 +21,7 @@ public sealed record OperatorCaller : Caller
     public override string Identity => "operator";
 }
 
-/// <summary>A person with their own token; roles come from memberships, read fresh for every request.</summary>
+/// <summary>A person with their own token; roles come from memberships as the store holds them now (remembered only until its next write).</summary>
 public sealed record UserCaller(string UserId, string TokenId, IReadOnlyDictionary<string, Datacake.Streams.Access.WorkspaceRole> Memberships) : Caller
 {
     public override string Identity => UserId;

@@ -1,5 +1,6 @@
 using Datacake.Streams.Access;
 using Datacake.Streams.Api.Metadata;
+using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Access;
 
@@ -8,13 +9,30 @@ public readonly record struct CallerResolution(ReadScopeStatus Status, Caller? C
 
 /// <summary>
 /// Turns <c>Authorization: Bearer</c> into a <see cref="Caller"/> from the metadata store (not the registry view), so
-/// that a revocation or a removed membership holds for the very next API request. Failures count against the
-/// client IP in <see cref="FailedAuthenticationLimiter"/>.
+/// that a revocation or a removed membership holds for the very next API request. A resolved token is remembered in
+/// a <see cref="RevisionCache{TKey, TValue}"/> until the store next changes (any write), and its expiry and rotation
+/// grace are checked again on every request. Failures count against the client IP in
+/// <see cref="FailedAuthenticationLimiter"/>; they are never cached.
 /// </summary>
-public sealed class CallerResolver(IMetadataStore store, OperatorCredential operatorCredential, FailedAuthenticationLimiter limiter, TimeProvider time)
+public sealed class CallerResolver
 {
     private const string BearerScheme = "Bearer ";
     private static readonly object _itemKey = new();
+
+    private readonly IMetadataStore _store;
+    private readonly OperatorCredential _operatorCredential;
+    private readonly FailedAuthenticationLimiter _limiter;
+    private readonly TimeProvider _time;
+    private readonly RevisionCache<TokenHash, KnownToken> _known;
+
+    public CallerResolver(IMetadataStore store, OperatorCredential operatorCredential, FailedAuthenticationLimiter limiter, TimeProvider time, IOptions<AccessOptions> options)
+    {
+        _store = store;
+        _operatorCredential = operatorCredential;
+        _limiter = limiter;
+        _time = time;
+        _known = new RevisionCache<TokenHash, KnownToken>(time, options.Value.IdentityCacheLifetime, options.Value.IdentityCacheEntries);
+    }
 
     /// <summary>The caller, or throws the 401 / 429 problem. Cached for the rest of the request.</summary>
     public async Task<Caller> ResolveAsync(HttpContext context, CancellationToken cancellationToken)
@@ -43,7 +61,7 @@ public sealed class CallerResolver(IMetadataStore store, OperatorCredential oper
     private async Task<CallerResolution> ResolveUncachedAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var client = context.Connection.RemoteIpAddress;
-        if (limiter.IsLimited(client, out var retryAfter))
+        if (_limiter.IsLimited(client, out var retryAfter))
         {
             return new CallerResolution(ReadScopeStatus.RateLimited, null, retryAfter);
         }
@@ -57,7 +75,7 @@ public sealed class CallerResolver(IMetadataStore store, OperatorCredential oper
 
         var presented = header.AsSpan(BearerScheme.Length).Trim();
         var hash = TokenHash.Of(presented);
-        if (operatorCredential.Matches(hash))
+        if (_operatorCredential.Matches(hash))
         {
             return new CallerResolution(ReadScopeStatus.Ok, OperatorCaller.Instance, default);
         }
@@ -65,7 +83,7 @@ public sealed class CallerResolver(IMetadataStore store, OperatorCredential oper
         var caller = AccessToken.TryValidateFormat(presented) ? await FindAsync(hash, cancellationToken) : null;
         if (caller is null)
         {
-            limiter.RecordFailure(client);
+            _limiter.RecordFailure(client);
             return new CallerResolution(ReadScopeStatus.Unauthenticated, null, default);
         }
 
@@ -74,18 +92,35 @@ public sealed class CallerResolver(IMetadataStore store, OperatorCredential oper
 
     private async Task<Caller?> FindAsync(TokenHash hash, CancellationToken cancellationToken)
     {
-        var token = await store.FindTokenByHashAsync(hash, cancellationToken);
-        if (token is null || AccessRules.Status(token, hash, time.GetUtcNow()) != AuthenticationResult.Ok)
+        // Taken before the lookups: a write that lands while they run advances it and retires what they read.
+        long revision = _store.Revision;
+        if (!_known.TryGet(hash, revision, out KnownToken known))
         {
-            return null;
+            var token = await _store.FindTokenByHashAsync(hash, cancellationToken);
+            if (token is null)
+            {
+                return null;
+            }
+
+            known = new KnownToken(token, await CallerOfAsync(token, cancellationToken));
+            _known.Set(hash, revision, known);
         }
 
+        // Expiry and the end of a rotation's grace come with time, not with a write: checked on every request.
+        return AccessRules.Status(known.Token, hash, _time.GetUtcNow()) == AuthenticationResult.Ok ? known.Caller : null;
+    }
+
+    private async Task<Caller> CallerOfAsync(TokenRecord token, CancellationToken cancellationToken)
+    {
         if (token.Kind == TokenKind.Scoped)
         {
             return new ScopedCaller(token);
         }
 
-        var memberships = await store.ListMembershipsOfUserAsync(token.OwnerUserId!, cancellationToken);
+        var memberships = await _store.ListMembershipsOfUserAsync(token.OwnerUserId!, cancellationToken);
         return new UserCaller(token.OwnerUserId!, token.Id, memberships.ToDictionary(m => m.WorkspaceId, m => m.Role, StringComparer.Ordinal));
     }
+
+    /// <summary>A stored token and the caller it makes, as read at one store revision.</summary>
+    private readonly record struct KnownToken(TokenRecord Token, Caller Caller);
 }

@@ -1,15 +1,21 @@
 using Datacake.Streams.Access;
 using Datacake.Streams.Api.Metadata;
 using Datacake.Streams.Api.Users;
+using Datacake.Streams.Ids;
+using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Access;
 
 /// <summary>
 /// <see cref="IDeviceReadAccess"/> from the metadata store: the live devices a caller's roles and listed devices
-/// reach, with device and workspace names joined.
+/// reach, with device and workspace names joined. For one device, the device with its workspace's ancestry and names
+/// is remembered until the store next changes (<see cref="RevisionCache{TKey, TValue}"/>), so that a repeated
+/// one-device query costs no store lookup; the caller's access is still decided on every request.
 /// </summary>
-public sealed class StoreDeviceReadAccess(CallerResolver resolver, IMetadataStore store, AccessGuard guard) : IDeviceReadAccess
+public sealed class StoreDeviceReadAccess(CallerResolver resolver, IMetadataStore store, AccessGuard guard, TimeProvider time, IOptions<AccessOptions> options) : IDeviceReadAccess
 {
+    private readonly RevisionCache<DeviceId, PlacedDevice> _placed = new(time, options.Value.IdentityCacheLifetime, options.Value.IdentityCacheEntries);
+
     public async ValueTask<DeviceReadScope> ResolveAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var resolution = await resolver.TryResolveAsync(context, cancellationToken);
@@ -74,7 +80,7 @@ public sealed class StoreDeviceReadAccess(CallerResolver resolver, IMetadataStor
         return new DeviceReadScope(ReadScopeStatus.Ok, readable);
     }
 
-    /// <summary>One device: its record and its workspace's ancestry, two lookups whatever the size of the workspaces.</summary>
+    /// <summary>One device: its record and its workspace's ancestry, two lookups (none when remembered) whatever the size of the workspaces.</summary>
     public async ValueTask<DeviceReadScope> ResolveDeviceAsync(HttpContext context, string deviceId, CancellationToken cancellationToken)
     {
         var resolution = await resolver.TryResolveAsync(context, cancellationToken);
@@ -92,17 +98,41 @@ public sealed class StoreDeviceReadAccess(CallerResolver resolver, IMetadataStor
             return new DeviceReadScope(ReadScopeStatus.Forbidden);
         }
 
-        if (!Datacake.Streams.Ids.DeviceId.TryParse(deviceId, out var id) || await store.GetDeviceAsync(id, cancellationToken) is not { DeletedAt: null } device)
+        if (!DeviceId.TryParse(deviceId, out var id) || await PlaceAsync(id, cancellationToken) is not { } placed
+            || AccessRules.AccessTo(caller, id, placed.Ancestry) < DeviceAccess.Read)
         {
             return new DeviceReadScope(ReadScopeStatus.Ok);
+        }
+
+        return new DeviceReadScope(ReadScopeStatus.Ok, [placed.Device]);
+    }
+
+    /// <summary>A live device with its names and its workspace's ancestry; null when unknown or deleted (never remembered).</summary>
+    private async ValueTask<PlacedDevice?> PlaceAsync(DeviceId id, CancellationToken cancellationToken)
+    {
+        // Taken before the lookups: a write that lands while they run advances it and retires what they read.
+        long revision = store.Revision;
+        if (_placed.TryGet(id, revision, out PlacedDevice? placed))
+        {
+            return placed;
+        }
+
+        if (await store.GetDeviceAsync(id, cancellationToken) is not { DeletedAt: null } device)
+        {
+            return null;
         }
 
         var ancestry = await store.GetAncestryAsync(device.WorkspaceId, AccessGuard.MaxDepth, cancellationToken);
-        if (ancestry.Count == 0 || AccessRules.AccessTo(caller, device.Id, [.. ancestry.Select(w => w.Id)]) < DeviceAccess.Read)
+        if (ancestry.Count == 0)
         {
-            return new DeviceReadScope(ReadScopeStatus.Ok);
+            return null;
         }
 
-        return new DeviceReadScope(ReadScopeStatus.Ok, [new ReadableDevice(device.Id, device.Name, ancestry[0].Id, ancestry[0].Name)]);
+        placed = new PlacedDevice(new ReadableDevice(device.Id, device.Name, ancestry[0].Id, ancestry[0].Name), [.. ancestry.Select(w => w.Id)]);
+        _placed.Set(id, revision, placed);
+        return placed;
     }
+
+    /// <summary>A device as a reader sees it, and its workspace's ancestry (itself first) that access is decided on.</summary>
+    private sealed record PlacedDevice(ReadableDevice Device, IReadOnlyList<string> Ancestry);
 }

@@ -10,6 +10,13 @@ namespace Datacake.Streams.Api.Metadata;
 /// </summary>
 public interface IMetadataStore
 {
+    /// <summary>
+    /// Advances after every write has committed (or failed), never before. A cache of what it read stamps each entry
+    /// with the revision it saw before reading the store and trusts the entry only while the revision is unchanged:
+    /// any write since (a revoked token, a removed member, a deleted device) makes every entry a miss.
+    /// </summary>
+    long Revision { get; }
+
     /// <summary>Creates the user and the user's own token in one transaction.</summary>
     Task CreateUserAsync(UserRecord user, TokenRecord token, CancellationToken cancellationToken);
 

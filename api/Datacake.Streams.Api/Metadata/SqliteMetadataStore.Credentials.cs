@@ -17,6 +17,7 @@ public sealed partial class SqliteMetadataStore
 
     public async Task CreateTokenAsync(TokenRecord token, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await InsertTokenAsync(connection, transaction, token, cancellationToken);
@@ -56,6 +57,7 @@ public sealed partial class SqliteMetadataStore
 
     public async Task UpdateTokenAsync(TokenRecord token, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(
             connection,
@@ -72,6 +74,7 @@ public sealed partial class SqliteMetadataStore
 
     public async Task CreateWebhookAsync(WebhookRecord webhook, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(
             connection,
@@ -107,12 +110,14 @@ public sealed partial class SqliteMetadataStore
 
     public async Task<bool> DeleteWebhookAsync(string id, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         return await ExecuteAsync(connection, "DELETE FROM webhooks WHERE id = $id", cancellationToken, null, ("$id", id)) > 0;
     }
 
     public async Task CreateDecoderAsync(DecoderRecord decoder, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(
             connection,

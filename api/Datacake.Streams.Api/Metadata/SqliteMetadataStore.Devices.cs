@@ -11,6 +11,7 @@ public sealed partial class SqliteMetadataStore
 
     public async Task CreateDeviceAsync(DeviceRecord device, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(
             connection,
@@ -47,6 +48,7 @@ public sealed partial class SqliteMetadataStore
 
     public async Task UpdateDeviceAsync(DeviceRecord device, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(
             connection,
@@ -61,6 +63,7 @@ public sealed partial class SqliteMetadataStore
 
     public async Task SaveConfirmationAsync(DeletionConfirmation confirmation, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(
             connection,
@@ -74,6 +77,7 @@ public sealed partial class SqliteMetadataStore
 
     public async Task<bool> TakeConfirmationAsync(TokenHash codeHash, DeviceId device, DateTimeOffset at, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
 
         // Expired codes go with every take, so the table holds only codes that can still be used.

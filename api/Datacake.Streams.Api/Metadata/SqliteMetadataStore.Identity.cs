@@ -11,6 +11,7 @@ public sealed partial class SqliteMetadataStore
 
     public async Task CreateUserAsync(UserRecord user, TokenRecord token, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await ExecuteAsync(
@@ -39,6 +40,7 @@ public sealed partial class SqliteMetadataStore
 
     public async Task CreateWorkspaceAsync(WorkspaceRecord workspace, MembershipRecord? owner, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await ExecuteAsync(
@@ -60,6 +62,7 @@ public sealed partial class SqliteMetadataStore
 
     public async Task<string> EnsureHomeWorkspaceAsync(string userId, WorkspaceRecord workspace, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var claimed = await ExecuteAsync(
@@ -170,6 +173,7 @@ public sealed partial class SqliteMetadataStore
 
     public async Task<bool> RemoveMembershipAsync(string workspaceId, string userId, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         return await ExecuteAsync(
             connection,
@@ -182,6 +186,7 @@ public sealed partial class SqliteMetadataStore
 
     public async Task CreateInvitationAsync(InvitationRecord invitation, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(
             connection,
@@ -210,6 +215,7 @@ public sealed partial class SqliteMetadataStore
 
     public async Task AcceptInvitationAsync(InvitationRecord invitation, DateTimeOffset at, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await ExecuteAsync(

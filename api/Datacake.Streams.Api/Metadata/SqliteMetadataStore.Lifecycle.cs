@@ -38,6 +38,7 @@ public sealed partial class SqliteMetadataStore : IMetadataSnapshot
 
     public async Task MarkPurgedAsync(DeviceId device, DateTimeOffset purgedAt, CancellationToken cancellationToken)
     {
+        using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(
             connection,

@@ -16,6 +16,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore
     private const int BusyTimeoutMilliseconds = 5000;
 
     private readonly string _connectionString;
+    private long _revision;
 
     private SqliteMetadataStore(string path)
     {
@@ -29,6 +30,8 @@ public sealed partial class SqliteMetadataStore : IMetadataStore
     }
 
     public string Path { get; }
+
+    public long Revision => Interlocked.Read(ref _revision);
 
     /// <summary>Opens (creating it, mode 0600, when missing) the store in <paramref name="dataDirectory"/> and applies pending migrations.</summary>
     public static async Task<SqliteMetadataStore> OpenAsync(string dataDirectory, CancellationToken cancellationToken = default)
@@ -83,6 +86,13 @@ public sealed partial class SqliteMetadataStore : IMetadataStore
             await transaction.CommitAsync(cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Opens a write: disposed when the write method returns (its transaction committed, or failed), it advances
+    /// <see cref="Revision"/>. Advancing after the commit, never before, is what lets a cache trust an entry stamped
+    /// with the revision read before its own lookup.
+    /// </summary>
+    private RevisionAdvance BeginWrite() => new(this);
 
     private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
@@ -155,4 +165,9 @@ public sealed partial class SqliteMetadataStore : IMetadataStore
     private static string? TextOrNull(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     private static TokenHash Hash(DbDataReader reader, int ordinal) => TokenHash.FromBytes((byte[])reader.GetValue(ordinal));
+
+    private readonly struct RevisionAdvance(SqliteMetadataStore store) : IDisposable
+    {
+        public void Dispose() => Interlocked.Increment(ref store._revision);
+    }
 }

@@ -22,7 +22,7 @@ public static class QueryEndpoints
         return endpoints;
     }
 
-    internal static async Task<Results<Ok<SeriesAnswer>, ProblemHttpResult>> GetSeriesAsync(
+    internal static async Task<Results<SeriesJsonResult, ProblemHttpResult>> GetSeriesAsync(
         string id, string? fields, string? from, string? to, string? every, string? agg, string? fill,
         HttpContext context, IDeviceReadAccess access, SeriesReader reader, CancellationToken cancellationToken)
     {
@@ -44,7 +44,12 @@ public static class QueryEndpoints
             return InvalidQuery(errors);
         }
 
-        return await RunAsync(reader, request, cancellationToken);
+        return (await RunAsync(reader, request, cancellationToken)).Result switch
+        {
+            Ok<SeriesAnswer> { Value: { } answer } => new SeriesJsonResult(answer),
+            ProblemHttpResult p => p,
+            _ => throw new InvalidOperationException("unreachable"),
+        };
     }
 
     internal static async Task<Results<Ok<LastAnswer>, ProblemHttpResult>> GetLastAsync(
@@ -81,7 +86,7 @@ public static class QueryEndpoints
     /// Many devices at once. With <c>agg: "last"</c> and no <c>every</c> it answers the last value of each field per
     /// device with its own time (within from/to when given), as <c>GET /last</c> does for one.
     /// </summary>
-    internal static async Task<Results<Ok<SeriesAnswer>, Ok<IReadOnlyList<LastAnswer>>, ProblemHttpResult>> PostQueryAsync(
+    internal static async Task<Results<SeriesJsonResult, Ok<IReadOnlyList<LastAnswer>>, ProblemHttpResult>> PostQueryAsync(
         HttpContext context, IDeviceReadAccess access, SeriesReader reader, CancellationToken cancellationToken)
     {
         (DeviceReadScope? scope, ProblemHttpResult? problem) = await ReadScopeResults.ResolveAsync(access, context, cancellationToken);
@@ -144,7 +149,7 @@ public static class QueryEndpoints
 
         return (await RunAsync(reader, request, cancellationToken)).Result switch
         {
-            Ok<SeriesAnswer> ok => ok,
+            Ok<SeriesAnswer> { Value: { } answer } => new SeriesJsonResult(answer),
             ProblemHttpResult p => p,
             _ => throw new InvalidOperationException("unreachable"),
         };
