@@ -43,24 +43,30 @@ public sealed class DuplicateFilter
     /// <summary>Keys held over all devices.</summary>
     public long EntryCount { get; private set; }
 
-    public bool IsDuplicate(in RawRecord record)
+    public bool IsDuplicate(in RawRecord record) => IsDuplicate(record, KeyHash.Of(record.MessageId));
+
+    /// <summary>As <see cref="IsDuplicate(in RawRecord)"/> with the message id's <see cref="KeyHash"/> (0: none) already at hand.</summary>
+    internal bool IsDuplicate(in RawRecord record, ulong messageKey)
     {
-        if (record.MessageId is null || !_devices.TryGetValue(record.DeviceId, out var window))
+        if (messageKey == 0 || !_devices.TryGetValue(record.DeviceId, out var window))
         {
             return false;
         }
 
-        return window.Contains(KeyHash.Of(record.MessageId), record.ReceivedAtUnixNs - _windowAgeNs);
+        return window.Contains(messageKey, record.ReceivedAtUnixNs - _windowAgeNs);
     }
 
-    public void Accept(in RawRecord record)
+    public void Accept(in RawRecord record) => Accept(record, KeyHash.Of(record.MessageId));
+
+    /// <summary>As <see cref="Accept(in RawRecord)"/> with the message id's <see cref="KeyHash"/> (0: none) already at hand.</summary>
+    internal void Accept(in RawRecord record, ulong messageKey)
     {
-        if (record.MessageId is null)
+        if (messageKey == 0)
         {
             return;
         }
 
-        var hash = KeyHash.Of(record.MessageId);
+        var hash = messageKey;
         if (!_devices.TryGetValue(record.DeviceId, out var window))
         {
             window = new DeviceKeyWindow(record.DeviceId);

@@ -42,8 +42,15 @@ public sealed class RecordPoints
 
     public long LatestNs { get; private set; } = long.MinValue;
 
-    /// <summary>Starts a measurement point at <paramref name="timestampNs"/>; add fields, then call <see cref="PointBuilder.End"/>.</summary>
+    /// <summary>Starts a measurement point at <paramref name="timestampNs"/>; add fields, then call <see cref="PointBuilder.End()"/>.</summary>
     public PointBuilder Values(long timestampNs) => Begin(_values, timestampNs, meta: false);
+
+    /// <summary>
+    /// Starts a measurement point whose time is known only after its fields: add fields, then call
+    /// <see cref="PointBuilder.End(long)"/> (line protocol writes the timestamp last, so a decoder that finds the
+    /// time among the values needs no second pass over them).
+    /// </summary>
+    public PointBuilder Values() => Begin(_values, long.MinValue, meta: false);
 
     /// <summary>Starts a metadata point (radio, battery, counters); numeric fields only by convention.</summary>
     public PointBuilder Meta(long timestampNs) => Begin(_meta, timestampNs, meta: true);
@@ -83,23 +90,30 @@ public sealed class RecordPoints
             ValuesCount++;
         }
 
-        EarliestNs = Math.Min(EarliestNs, timestampNs);
-        LatestNs = Math.Max(LatestNs, timestampNs);
         var writer = new LineProtocolWriter(lane);
         writer.Measurement(meta ? s_metaName : s_valuesName);
         writer.Tag(DeviceTag, _device);
-        return new PointBuilder(writer, timestampNs);
+        return new PointBuilder(this, writer, timestampNs);
+    }
+
+    /// <summary>A point's time, as its line ends: what the too_old / too_far_in_future checks look at.</summary>
+    internal void Timed(long timestampNs)
+    {
+        EarliestNs = Math.Min(EarliestNs, timestampNs);
+        LatestNs = Math.Max(LatestNs, timestampNs);
     }
 }
 
 /// <summary>One point being written: fields, then <see cref="End"/>, which writes its timestamp.</summary>
 public ref struct PointBuilder
 {
+    private readonly RecordPoints _points;
     private LineProtocolWriter _writer;
     private readonly long _timestampNs;
 
-    internal PointBuilder(LineProtocolWriter writer, long timestampNs)
+    internal PointBuilder(RecordPoints points, LineProtocolWriter writer, long timestampNs)
     {
+        _points = points;
         _writer = writer;
         _timestampNs = timestampNs;
     }
@@ -111,5 +125,13 @@ public ref struct PointBuilder
 
     public void Field(ReadOnlySpan<char> key, ReadOnlySpan<char> value) => _writer.Field(key, value);
 
-    public void End() => _writer.Timestamp(_timestampNs);
+    /// <summary>Ends the point at the time it was started with.</summary>
+    public void End() => End(_timestampNs);
+
+    /// <summary>Ends the point at <paramref name="timestampNs"/> (a point started without a time).</summary>
+    public void End(long timestampNs)
+    {
+        _writer.Timestamp(timestampNs);
+        _points.Timed(timestampNs);
+    }
 }

@@ -73,29 +73,12 @@ public static class JsonValuesDecoder
 
     private static string? DecodePlainObject(ref Utf8JsonReader reader, RecordPoints points, long fallbackNs, Span<char> name)
     {
-        // First pass on a copy: the top-level "time" may come after the values, and the point starts with its time.
-        var scan = reader;
-        var timeNs = fallbackNs;
-        while (scan.Read() && scan.TokenType == JsonTokenType.PropertyName)
-        {
-            var isTime = scan.ValueTextEquals("time"u8);
-            scan.Read();
-            if (isTime)
-            {
-                if (ReadTime(ref scan, out timeNs) is { } timeError)
-                {
-                    return timeError;
-                }
-            }
-            else
-            {
-                scan.Skip();
-            }
-        }
-
-        var point = points.Values(timeNs);
+        // One pass: the top-level "time" may come after the values, but line protocol writes the time last, so the
+        // point is ended with it once the object is read (a first pass to find it cost ~30% of the decode).
+        var point = points.Values();
         var fields = 0;
-        if (WriteObject(ref reader, ref point, name, 0, 1, ref fields, skipTime: true) is { } error)
+        var timeNs = fallbackNs;
+        if (WriteObject(ref reader, ref point, name, 0, 1, ref fields, ref timeNs, topLevel: true) is { } error)
         {
             return error;
         }
@@ -105,7 +88,7 @@ public static class JsonValuesDecoder
             return "the object holds no values";
         }
 
-        point.End();
+        point.End(timeNs);
         return null;
     }
 
@@ -158,7 +141,8 @@ public static class JsonValuesDecoder
 
             var point = points.Values(timeNs);
             var fields = 0;
-            if (WriteObject(ref valuesReader, ref point, name, 0, 1, ref fields, skipTime: false) is { } error)
+            var unused = 0L;
+            if (WriteObject(ref valuesReader, ref point, name, 0, 1, ref fields, ref unused, topLevel: false) is { } error)
             {
                 return $"[{index}].values.{error}";
             }
@@ -199,15 +183,24 @@ public static class JsonValuesDecoder
         return "time: must be an RFC 3339 string or epoch milliseconds";
     }
 
-    /// <summary>Writes the members of the object the reader is on; returns the failing path, or null.</summary>
-    private static string? WriteObject(ref Utf8JsonReader reader, ref PointBuilder point, Span<char> name, int prefix, int depth, ref int fields, bool skipTime)
+    /// <summary>
+    /// Writes the members of the object the reader is on; returns the failing path, or null. In the top-level object
+    /// of a plain payload (<paramref name="topLevel"/>) a <c>time</c> key is the point's time, read into
+    /// <paramref name="timeNs"/> (the last one wins), not a field.
+    /// </summary>
+    private static string? WriteObject(ref Utf8JsonReader reader, ref PointBuilder point, Span<char> name, int prefix, int depth, ref int fields, ref long timeNs, bool topLevel)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (skipTime && reader.ValueTextEquals("time"u8))
+            if (topLevel && reader.ValueTextEquals("time"u8))
             {
                 reader.Read();
-                reader.Skip();
+                // Only a string or a number is a time, so there is nothing to skip after one.
+                if (ReadTime(ref reader, out timeNs) is { } timeError)
+                {
+                    return timeError;
+                }
+
                 continue;
             }
 
@@ -289,7 +282,8 @@ public static class JsonValuesDecoder
                     return $"{Path(name, length)}: nested deeper than {MaxDepth} levels";
                 }
 
-                return WriteObject(ref reader, ref point, name, length, depth + 1, ref fields, skipTime: false);
+                var unused = 0L;
+                return WriteObject(ref reader, ref point, name, length, depth + 1, ref fields, ref unused, topLevel: false);
             case JsonTokenType.StartArray:
                 if (depth >= MaxDepth)
                 {
