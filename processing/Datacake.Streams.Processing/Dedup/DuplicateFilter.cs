@@ -56,10 +56,14 @@ public sealed class DuplicateFilter
         return window.Contains(messageKey, record.ReceivedAtUnixNs - _windowAgeNs);
     }
 
-    public void Accept(in RawRecord record) => Accept(record, KeyHash.Of(record.MessageId));
+    public void Accept(in RawRecord record) => Accept(record, KeyHash.Of(record.MessageId), knownNew: false);
 
-    /// <summary>As <see cref="Accept(in RawRecord)"/> with the message id's <see cref="KeyHash"/> (0: none) already at hand.</summary>
-    internal void Accept(in RawRecord record, ulong messageKey)
+    /// <summary>
+    /// As <see cref="Accept(in RawRecord)"/> with the message id's <see cref="KeyHash"/> (0: none) already at hand.
+    /// <paramref name="knownNew"/>: the caller checked that the key is in no window (an admitted record, of which no
+    /// other copy was admitted), so the second scan of the device's window is skipped.
+    /// </summary>
+    internal void Accept(in RawRecord record, ulong messageKey, bool knownNew)
     {
         if (messageKey == 0)
         {
@@ -80,7 +84,7 @@ public sealed class DuplicateFilter
 
         var notBefore = record.ReceivedAtUnixNs - _windowAgeNs;
         EntryCount -= window.Expire(notBefore);
-        if (window.Contains(hash, notBefore))
+        if (!knownNew && window.Contains(hash, notBefore))
         {
             // Both copies of an in-batch duplicate are accepted after the write: keep one slot.
             return;

@@ -130,7 +130,8 @@ internal sealed class GuardedPartitionState : IPartitionState
             {
                 _admitted.Dequeue();
                 _guard.Accept(next.Record);
-                _filter.Accept(next.Record, next.MessageKey);
+                // Admit let it through only when neither the filter nor another admitted record held its key.
+                _filter.Accept(next.Record, next.MessageKey, knownNew: true);
                 RemovePending(next.Record);
                 if (next.MessageKey != 0)
                 {
