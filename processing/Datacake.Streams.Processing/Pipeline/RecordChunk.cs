@@ -28,6 +28,8 @@ public sealed class RecordChunk
     private readonly PipelineRecord?[] _records;
     private readonly RecordChunkPool? _pool;
     private byte[] _buffer = [];
+    private PointChunks? _valuesLines;
+    private PointChunks? _metaLines;
     private int _used;
     private int _holds;
 
@@ -54,8 +56,14 @@ public sealed class RecordChunk
 
     public bool IsFull => Count == _records.Length;
 
-    /// <summary>Bytes of the chunk's record buffer (what a pool keeps of it).</summary>
-    internal int BufferBytes => _buffer.Length;
+    /// <summary>Bytes of the chunk's buffers: records and line protocol (what a pool keeps of it).</summary>
+    internal int BufferBytes => _buffer.Length + (_valuesLines?.Capacity ?? 0) + (_metaLines?.Capacity ?? 0);
+
+    /// <summary>Where the partition stage writes the measurement lines of this chunk's records.</summary>
+    internal PointChunks ValuesLines => _valuesLines ??= new PointChunks();
+
+    /// <summary>Where the partition stage writes the metadata lines of this chunk's records.</summary>
+    internal PointChunks MetaLines => _metaLines ??= new PointChunks();
 
     public PipelineRecord this[int index] => (uint)index < (uint)Count ? _records[index]! : throw new ArgumentOutOfRangeException(nameof(index));
 
@@ -130,6 +138,8 @@ public sealed class RecordChunk
         Epoch = epoch;
         Count = 0;
         _used = 0;
+        _valuesLines?.Reset();
+        _metaLines?.Reset();
         _holds = 1;
     }
 

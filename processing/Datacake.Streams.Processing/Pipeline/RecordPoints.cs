@@ -25,8 +25,8 @@ public sealed class RecordPoints
     private static readonly LineProtocolName s_valuesName = LineProtocolName.Measurement(ValuesMeasurement);
     private static readonly LineProtocolName s_metaName = LineProtocolName.Measurement(MetaMeasurement);
 
-    private readonly PointChunks _values = new();
-    private readonly PointChunks _meta = new();
+    private PointChunks _values = new();
+    private PointChunks _meta = new();
     private readonly char[] _device = new char[DeviceId.TextLength];
 
     internal RecordPoints()
@@ -54,6 +54,13 @@ public sealed class RecordPoints
 
     /// <summary>Starts a metadata point (radio, battery, counters); numeric fields only by convention.</summary>
     public PointBuilder Meta(long timestampNs) => Begin(_meta, timestampNs, meta: true);
+
+    /// <summary>Writes the lines of the next records into the given lanes (those of the chunk the records are in).</summary>
+    internal void WriteInto(PointChunks values, PointChunks meta)
+    {
+        _values = values;
+        _meta = meta;
+    }
 
     /// <summary>Starts the points of a new record of <paramref name="device"/>.</summary>
     internal void Reset(DeviceId device)
