@@ -43,7 +43,7 @@ public sealed class DuplicateFilter
     /// <summary>Keys held over all devices.</summary>
     public long EntryCount { get; private set; }
 
-    public bool IsDuplicate(in RawRecord record) => IsDuplicate(record, KeyHash.Of(record.MessageId));
+    public bool IsDuplicate(in RawRecord record) => IsDuplicate(record, KeyHash.OfMessageId(record));
 
     /// <summary>As <see cref="IsDuplicate(in RawRecord)"/> with the message id's <see cref="KeyHash"/> (0: none) already at hand.</summary>
     internal bool IsDuplicate(in RawRecord record, ulong messageKey)
@@ -56,7 +56,7 @@ public sealed class DuplicateFilter
         return window.Contains(messageKey, record.ReceivedAtUnixNs - _windowAgeNs);
     }
 
-    public void Accept(in RawRecord record) => Accept(record, KeyHash.Of(record.MessageId), knownNew: false);
+    public void Accept(in RawRecord record) => Accept(record, KeyHash.OfMessageId(record), knownNew: false);
 
     /// <summary>
     /// As <see cref="Accept(in RawRecord)"/> with the message id's <see cref="KeyHash"/> (0: none) already at hand.

@@ -71,7 +71,7 @@ internal sealed class GuardedPartitionState : IPartitionState
                     // message whose id was written before is that message again, arriving late (a Standard Webhooks
                     // retry with its webhook-id, a TTS uplink's third gateway after the next uplink): a duplicate, as it
                     // is when it lands in the same batch as the first copy, not a replay to dead-letter.
-                    return position.Offset <= _coveredOffset || _filter.IsDuplicate(record, KeyHash.Of(record.MessageId))
+                    return position.Offset <= _coveredOffset || _filter.IsDuplicate(record, KeyHash.OfMessageId(record))
                         ? Verdict.Duplicate
                         : Verdict.Reject(RejectReason.Replayed, ReplayDetail(_guard, record));
                 case ReplayVerdict.TooOld:
@@ -81,7 +81,7 @@ internal sealed class GuardedPartitionState : IPartitionState
             }
 
             // Hashed once here; the filter and Written reuse it.
-            var key = KeyHash.Of(record.MessageId);
+            var key = KeyHash.OfMessageId(record);
             if (_filter.IsDuplicate(record, key) || (key != 0 && _admittedKeys.Contains((record.DeviceId, key))))
             {
                 return Verdict.Duplicate;
