@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using System.Text.Unicode;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
 
@@ -31,7 +32,9 @@ public static class RawRecordCodec
         size += r.Source == 0 ? 0 : 1 + VarintSize((uint)r.Source);
         size += 1 + 8;
         size += r.DeviceTimeUnixNs is null ? 0 : 1 + 8;
-        size += StringFieldSize(1, r.MessageId);
+        size += r.IsMessageIdUtf8
+            ? (r.MessageIdUtf8.IsEmpty ? 0 : 1 + VarintSize((uint)r.MessageIdUtf8.Length) + r.MessageIdUtf8.Length)
+            : StringFieldSize(1, r.MessageId);
         size += r.FrameCounter is { } fc ? 1 + VarintSize(fc) : 0;
         size += r.Session is null ? 0 : StringFieldSize(1, r.Session, always: true);
         size += r.Port is { } port ? 1 + VarintSize(port) : 0;
@@ -77,7 +80,16 @@ public static class RawRecordCodec
             BinaryPrimitives.WriteInt64LittleEndian(w.Take(8), deviceTime);
         }
 
-        if (!string.IsNullOrEmpty(r.MessageId))
+        if (r.IsMessageIdUtf8)
+        {
+            if (!r.MessageIdUtf8.IsEmpty)
+            {
+                w.Tag(FMessageId, WireLengthDelimited);
+                w.Varint((uint)r.MessageIdUtf8.Length);
+                r.MessageIdUtf8.Span.CopyTo(w.Take(r.MessageIdUtf8.Length));
+            }
+        }
+        else if (!string.IsNullOrEmpty(r.MessageId))
         {
             w.String(FMessageId, r.MessageId);
         }
@@ -155,7 +167,9 @@ public static class RawRecordCodec
         bool hasCredential = false;
         long receivedAt = 0;
         long? deviceTime = null;
-        string? messageId = null, session = null, webhookMessageId = null, routeId = null;
+        string? session = null, webhookMessageId = null, routeId = null;
+        ReadOnlyMemory<byte> messageId = default;
+        var hasMessageId = false;
         uint? frameCounter = null, port = null;
         uint source = 0, payloadKind = 0, credentialKind = 0, signingKeyId = 0;
         ReadOnlyMemory<byte> payload = default, signature = default;
@@ -307,7 +321,18 @@ public static class RawRecordCodec
                     signature = slice;
                     signedLength = fieldStart;
                     break;
-                case FMessageId or FSession or FWebhookMessageId or FRouteId:
+                case FMessageId:
+                    // Kept as UTF-8 (checked as strictly as the strings below): a string only when someone asks.
+                    if (!Utf8.IsValid(slice.Span))
+                    {
+                        error = EnvelopeError.BadText;
+                        return false;
+                    }
+
+                    messageId = slice;
+                    hasMessageId = true;
+                    break;
+                case FSession or FWebhookMessageId or FRouteId:
                     if (!TryText(slice.Span, out var text))
                     {
                         error = EnvelopeError.BadText;
@@ -316,7 +341,6 @@ public static class RawRecordCodec
 
                     switch (field)
                     {
-                        case FMessageId: messageId = text; break;
                         case FSession: session = text; break;
                         case FWebhookMessageId: webhookMessageId = text; break;
                         default: routeId = text; break;
@@ -351,10 +375,10 @@ public static class RawRecordCodec
             Source = (SourceKind)source,
             ReceivedAtUnixNs = receivedAt,
             DeviceTimeUnixNs = deviceTime,
-            MessageId = messageId,
             FrameCounter = frameCounter,
             Session = session,
             Port = port,
+            MessageIdUtf8 = messageId,
             PayloadKind = (PayloadKind)payloadKind,
             Payload = payload,
             Credential = credential,
@@ -365,6 +389,12 @@ public static class RawRecordCodec
             Signature = signature,
             SignedLength = signedLength < 0 ? bytes.Length : signedLength,
         };
+        if (!hasMessageId)
+        {
+            // The initializer marked the (empty) bytes as present; a record without the field has no message id.
+            record = record with { MessageId = null };
+        }
+
         error = EnvelopeError.None;
         return true;
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using Datacake.Streams.RecordLog.Faster.Storage;
 
@@ -7,7 +8,7 @@ namespace Datacake.Streams.RecordLog.Faster.Groups;
 /// One member of a consumer group: reads its assigned partitions round-robin, one record at a time, each
 /// partition in offset order. Picks up a new assignment at the next <see cref="Consume"/>.
 /// </summary>
-internal sealed class GroupMember : IRecordLogConsumer
+internal sealed class GroupMember : IRecordLogCopyingConsumer
 {
     private readonly TopicLog _topic;
     private readonly ConsumerGroup _group;
@@ -56,6 +57,43 @@ internal sealed class GroupMember : IRecordLogConsumer
             if (remaining <= TimeSpan.Zero)
             {
                 return null;
+            }
+
+            _progress.WaitPast(seen, remaining);
+        }
+    }
+
+    public bool TryConsumeInto(TimeSpan timeout, IBufferWriter<byte> destination, out LogPosition position, out int keyLength, out int valueLength)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(destination);
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var seen = _progress.Version;
+            if (!_topic.IsOpen)
+            {
+                throw new RecordLogUnavailableException($"topic {_topic.Name} is closed");
+            }
+
+            Reconcile();
+            for (var i = 0; i < _order.Length; i++)
+            {
+                var index = (_cursor + i) % _order.Length;
+                if (_order[index].TryReadInto(destination, out position, out keyLength, out valueLength))
+                {
+                    _cursor = index + 1;
+                    return true;
+                }
+            }
+
+            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                position = default;
+                keyLength = 0;
+                valueLength = 0;
+                return false;
             }
 
             _progress.WaitPast(seen, remaining);

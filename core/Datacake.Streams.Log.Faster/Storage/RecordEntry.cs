@@ -23,6 +23,27 @@ internal readonly struct RecordEntry(ReadOnlyMemory<byte> key, ReadOnlyMemory<by
         value.Span.CopyTo(dest[(Overhead + key.Length)..]);
     }
 
+    /// <summary>Splits a stored entry (exactly its bytes) into key and value spans.</summary>
+    public static bool TrySplit(ReadOnlySpan<byte> entry, out ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
+    {
+        key = default;
+        value = default;
+        if (entry.Length < Overhead || entry[0] != Format)
+        {
+            return false;
+        }
+
+        var keyLength = BinaryPrimitives.ReadInt32LittleEndian(entry[1..]);
+        if (keyLength < 0 || keyLength > entry.Length - Overhead)
+        {
+            return false;
+        }
+
+        key = entry.Slice(Overhead, keyLength);
+        value = entry[(Overhead + keyLength)..];
+        return true;
+    }
+
     /// <summary>Splits a stored entry into key and value without copying.</summary>
     public static bool TryDecode(byte[] entry, int length, out ReadOnlyMemory<byte> key, out ReadOnlyMemory<byte> value)
     {

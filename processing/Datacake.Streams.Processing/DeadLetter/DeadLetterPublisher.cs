@@ -21,7 +21,7 @@ public sealed class DeadLetterPublisher(IRecordLog log, TimeProvider time)
         for (var i = 0; i < records.Count; i++)
         {
             var record = records[i];
-            var letter = new DeadLetterRecord(record.Reason, record.Detail ?? string.Empty, record.Position, now, record.Source.Value);
+            var letter = new DeadLetterRecord(record.Reason, record.Detail ?? string.Empty, record.Position, now, record.Value);
             appends[i] = log.AppendAsync(LogTopics.DeadLetter, record.DeviceKey, DeadLetterCodec.Encode(letter), cancellationToken).AsTask();
         }
 

@@ -43,24 +43,34 @@ public sealed class DuplicateFilter
     /// <summary>Keys held over all devices.</summary>
     public long EntryCount { get; private set; }
 
-    public bool IsDuplicate(in RawRecord record)
+    public bool IsDuplicate(in RawRecord record) => IsDuplicate(record, KeyHash.OfMessageId(record));
+
+    /// <summary>As <see cref="IsDuplicate(in RawRecord)"/> with the message id's <see cref="KeyHash"/> (0: none) already at hand.</summary>
+    internal bool IsDuplicate(in RawRecord record, ulong messageKey)
     {
-        if (record.MessageId is null || !_devices.TryGetValue(record.DeviceId, out var window))
+        if (messageKey == 0 || !_devices.TryGetValue(record.DeviceId, out var window))
         {
             return false;
         }
 
-        return window.Contains(KeyHash.Of(record.MessageId), record.ReceivedAtUnixNs - _windowAgeNs);
+        return window.Contains(messageKey, record.ReceivedAtUnixNs - _windowAgeNs);
     }
 
-    public void Accept(in RawRecord record)
+    public void Accept(in RawRecord record) => Accept(record, KeyHash.OfMessageId(record), knownNew: false);
+
+    /// <summary>
+    /// As <see cref="Accept(in RawRecord)"/> with the message id's <see cref="KeyHash"/> (0: none) already at hand.
+    /// <paramref name="knownNew"/>: the caller checked that the key is in no window (an admitted record, of which no
+    /// other copy was admitted), so the second scan of the device's window is skipped.
+    /// </summary>
+    internal void Accept(in RawRecord record, ulong messageKey, bool knownNew)
     {
-        if (record.MessageId is null)
+        if (messageKey == 0)
         {
             return;
         }
 
-        var hash = KeyHash.Of(record.MessageId);
+        var hash = messageKey;
         if (!_devices.TryGetValue(record.DeviceId, out var window))
         {
             window = new DeviceKeyWindow(record.DeviceId);
@@ -74,7 +84,7 @@ public sealed class DuplicateFilter
 
         var notBefore = record.ReceivedAtUnixNs - _windowAgeNs;
         EntryCount -= window.Expire(notBefore);
-        if (window.Contains(hash, notBefore))
+        if (!knownNew && window.Contains(hash, notBefore))
         {
             // Both copies of an in-batch duplicate are accepted after the write: keep one slot.
             return;

@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using System.Text;
+using Datacake.Streams.Records;
 
 namespace Datacake.Streams.Processing.Dedup;
 
@@ -11,6 +14,38 @@ namespace Datacake.Streams.Processing.Dedup;
 /// </summary>
 internal static class KeyHash
 {
+    // Message ids longer than this many UTF-16 code units are transcoded through a rented buffer (none of today's sources).
+    private const int StackChars = 256;
+
+    /// <summary>
+    /// <see cref="Of(string?, long)"/> of the record's message id, without making the string of a decoded record: the
+    /// UTF-8 bytes are transcoded to UTF-16 on the stack, so the hash is the one older state files hold.
+    /// </summary>
+    public static ulong OfMessageId(in RawRecord record)
+    {
+        if (!record.IsMessageIdUtf8)
+        {
+            return Of(record.MessageId);
+        }
+
+        var utf8 = record.MessageIdUtf8.Span;
+        char[]? rented = null;
+        var chars = utf8.Length <= StackChars ? stackalloc char[StackChars] : (rented = ArrayPool<char>.Shared.Rent(utf8.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetChars(utf8, chars);
+            var hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(chars[..length]));
+            return hash == 0 ? 1 : hash;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
     /// <summary>Zero is reserved for "no key"; a real hash of zero is moved to one.</summary>
     public static ulong Of(string? text, long seed = 0)
     {

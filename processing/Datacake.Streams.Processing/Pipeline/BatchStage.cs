@@ -53,6 +53,13 @@ internal sealed class BatchStage : GraphStage<FlowShape<RecordChunk, WriteBatch>
         private List<PipelineRecord> _values = [];
         private List<PipelineRecord> _meta = [];
         private List<PipelineRecord> _deadLetters = [];
+
+        // The chunks whose records the open batch holds (values, dead letters, duplicates) and those the waiting
+        // metadata holds: each holds its chunk until the batch that carries them is committed (RecordChunk).
+        private List<RecordChunk> _chunks = [];
+        private List<RecordChunk> _metaChunks = [];
+        private RecordChunk? _lastHeld;
+        private RecordChunk? _lastMetaHeld;
         private int _valuesPoints;
         private int _metaPoints;
         private int _records;
@@ -127,11 +134,13 @@ internal sealed class BatchStage : GraphStage<FlowShape<RecordChunk, WriteBatch>
                 {
                     while (_next < _chunk.Count && !IsFull)
                     {
-                        Add(_chunk[_next++]);
+                        Add(_chunk, _chunk[_next++]);
                     }
 
                     if (_next == _chunk.Count)
                     {
+                        // Every record is in a batch now, which holds the chunk from here on.
+                        _chunk.Release();
                         _chunk = null;
                     }
                 }
@@ -193,11 +202,18 @@ internal sealed class BatchStage : GraphStage<FlowShape<RecordChunk, WriteBatch>
             }
         }
 
-        private void Add(PipelineRecord record)
+        private void Add(RecordChunk chunk, PipelineRecord record)
         {
             if (!HasContent)
             {
                 ScheduleOnce(WindowTimer, _stage._options.BatchWindow);
+            }
+
+            if (!ReferenceEquals(_lastHeld, chunk))
+            {
+                chunk.Hold();
+                _chunks.Add(chunk);
+                _lastHeld = chunk;
             }
 
             _records++;
@@ -239,6 +255,12 @@ internal sealed class BatchStage : GraphStage<FlowShape<RecordChunk, WriteBatch>
 
                     _meta.Add(record);
                     _metaPoints += record.MetaCount;
+                    if (!ReferenceEquals(_lastMetaHeld, chunk))
+                    {
+                        chunk.Hold();
+                        _metaChunks.Add(chunk);
+                        _lastMetaHeld = chunk;
+                    }
                 }
             }
 
@@ -272,7 +294,17 @@ internal sealed class BatchStage : GraphStage<FlowShape<RecordChunk, WriteBatch>
                 Commits = commits,
                 Records = _records,
                 Duplicates = _duplicates,
+                Chunks = _chunks,
             };
+            if (includeMeta && _metaChunks.Count > 0)
+            {
+                _chunks.AddRange(_metaChunks);
+                _metaChunks = [];
+                _lastMetaHeld = null;
+            }
+
+            _chunks = [];
+            _lastHeld = null;
             _duplicates = 0;
             _flushDue = false;
             // Sized for a full batch at once: growing 4 → 8,192 by doubling allocated twice as much per batch.

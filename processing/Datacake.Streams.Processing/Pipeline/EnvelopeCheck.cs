@@ -12,7 +12,7 @@ public sealed class EnvelopeCheck(AdapterSigner signer, RegistryView registry)
     /// <summary>Decodes and authorizes <paramref name="record"/>; on failure rejects it with the reason. Never throws.</summary>
     public void Check(PipelineRecord record)
     {
-        var bytes = record.Source.Value;
+        var bytes = record.Value;
         if (!RawRecordCodec.TryDecode(bytes, out var raw, out var error))
         {
             record.Reject(RejectReason.BadEnvelope, $"envelope: {error}");

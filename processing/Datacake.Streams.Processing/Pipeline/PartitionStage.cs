@@ -48,6 +48,9 @@ internal sealed class PartitionStage : GraphStage<FlowShape<RecordChunk, RecordC
         {
             var chunk = Grab(_stage._in);
 
+            // The lines live in the chunk, and are reused with it once its batches are committed.
+            _points.WriteInto(chunk.ValuesLines, chunk.MetaLines);
+
             // One clock reading per chunk: its records were read within microseconds of each other.
             var nowNs = (_stage._time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100;
             for (var i = 0; i < chunk.Count; i++)

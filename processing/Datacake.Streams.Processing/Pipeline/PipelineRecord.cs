@@ -6,24 +6,36 @@ namespace Datacake.Streams.Processing.Pipeline;
 
 /// <summary>
 /// One log record on its way through the stages. Each stage fills in what it learned; the element is owned by one
-/// stage at a time, so it is mutable and allocated once per record.
+/// stage at a time, so it is mutable. The records of a pooled <see cref="RecordChunk"/> are reused once every batch
+/// that held them is committed: no object per record (264 B each before, at 500k records/s ~130 MB/s of garbage).
 /// </summary>
 public sealed class PipelineRecord
 {
     public PipelineRecord(LogRecord source, long epoch)
     {
-        Source = source;
+        ArgumentNullException.ThrowIfNull(source);
+        Position = source.Position;
+        Key = source.Key;
+        Value = source.Value;
         Epoch = epoch;
     }
 
-    public LogRecord Source { get; }
+    internal PipelineRecord()
+    {
+    }
 
-    public LogPosition Position => Source.Position;
+    public LogPosition Position { get; private set; }
 
-    public int Partition => Source.Position.Partition;
+    public int Partition => Position.Partition;
+
+    /// <summary>The log record's key (the device id bytes for raw records).</summary>
+    public ReadOnlyMemory<byte> Key { get; private set; }
+
+    /// <summary>The log record's value: the encoded raw record. Valid while the record is in the stream.</summary>
+    public ReadOnlyMemory<byte> Value { get; private set; }
 
     /// <summary>The partition's assignment epoch when the record was read; a commit of another epoch is refused.</summary>
-    public long Epoch { get; }
+    public long Epoch { get; private set; }
 
     /// <summary>The decoded envelope; default until the envelope check passed.</summary>
     public RawRecord Raw { get; internal set; }
@@ -50,9 +62,26 @@ public sealed class PipelineRecord
     public bool IsDeadLetter => Reason is not RejectReason.None and not RejectReason.Duplicate;
 
     /// <summary>The dead-letter key: the device id bytes, from the envelope or else the log key.</summary>
-    public ReadOnlyMemory<byte> DeviceKey => HasEnvelope ? Raw.DeviceId.ToBytes() : Source.Key;
+    public ReadOnlyMemory<byte> DeviceKey => HasEnvelope ? Raw.DeviceId.ToBytes() : Key;
 
     public DeviceId? Device => HasEnvelope ? Raw.DeviceId : null;
+
+    /// <summary>Makes a pooled record the one read at <paramref name="position"/>, as new.</summary>
+    internal void Reset(LogPosition position, long epoch, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value)
+    {
+        Position = position;
+        Epoch = epoch;
+        Key = key;
+        Value = value;
+        Raw = default;
+        HasEnvelope = false;
+        Reason = RejectReason.None;
+        Detail = null;
+        ValuesLines = default;
+        ValuesCount = 0;
+        MetaLines = default;
+        MetaCount = 0;
+    }
 
     public void Reject(RejectReason reason, string? detail)
     {

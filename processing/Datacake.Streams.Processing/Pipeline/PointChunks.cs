@@ -4,14 +4,16 @@ namespace Datacake.Streams.Processing.Pipeline;
 
 /// <summary>
 /// Line protocol of many records in shared 64 KiB chunks: each record's lines end up as one slice of a chunk, so a
-/// record costs no buffer of its own. A chunk is never reused (slices of it travel down the stream until written);
-/// once every slice is gone the GC takes it, one allocation per ~500 points instead of one per record.
+/// record costs no buffer of its own. A <see cref="RecordChunk"/> owns one per lane for its records' lines and
+/// <see cref="Reset"/>s it when it is reused, that is once every batch holding those slices is committed; a chunk
+/// that fills up is left to the slices that point into it (and the GC) and a new one started.
 /// </summary>
 internal sealed class PointChunks : IBufferWriter<byte>
 {
+    // Below the 85,000 B of the large object heap; 256 records of a 5-value point take ~38 KB.
     private const int ChunkSize = 64 * 1024;
 
-    private byte[] _chunk = new byte[ChunkSize];
+    private byte[] _chunk = [];
     private int _start;
     private int _written;
 
@@ -47,6 +49,16 @@ internal sealed class PointChunks : IBufferWriter<byte>
         var slice = _chunk.AsMemory(_start, _written - _start);
         _start = _written;
         return slice;
+    }
+
+    /// <summary>Bytes of the current chunk (what a pooled record chunk keeps).</summary>
+    public int Capacity => _chunk.Length;
+
+    /// <summary>Starts over at the beginning of the current chunk: only once no slice taken from it is in use.</summary>
+    public void Reset()
+    {
+        _start = 0;
+        _written = 0;
     }
 
     /// <summary>Forgets the bytes written since the last take (a failed decode).</summary>

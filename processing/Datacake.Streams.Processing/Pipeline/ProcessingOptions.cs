@@ -60,6 +60,13 @@ public sealed record ProcessingOptions
     /// </summary>
     public string? StateDirectory { get; init; }
 
+    /// <summary>
+    /// Least time between two saves of the replay/dedup state (each a snapshot of the whole state and two fsyncs)
+    /// while batches keep coming; the commits of the batches written meanwhile wait for the next save. Zero saves
+    /// after every group of batches. 50 ms: ≤ 20 snapshots/s of a 4 MB state; a crash replays at most that much more.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>How long a graceful stop waits for in-flight batches to be written and committed.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
@@ -92,6 +99,11 @@ public sealed class ProcessingOptionsValidator : IValidateOptions<ProcessingOpti
         Positive(options.MaxFutureSkew, "MaxFutureSkew", failures);
         Positive(options.MaxAge, "MaxAge", failures);
         Positive(options.DrainTimeout, "DrainTimeout", failures);
+        if (options.CheckpointInterval < TimeSpan.Zero || options.CheckpointInterval > TimeSpan.FromSeconds(10))
+        {
+            failures.Add("Processing:CheckpointInterval: 0 to 10 s");
+        }
+
         if (options.WriteRetryMaxDelay < options.WriteRetry)
         {
             failures.Add("Processing:WriteRetryMaxDelay: at least WriteRetry");

@@ -105,7 +105,7 @@ public sealed class ProcessingPipeline : IAsyncDisposable
         _pump = new LogConsumerPump(_consumer, Progress, _options.ReadAhead, Metrics, _loggers.CreateLogger<LogConsumerPump>());
         _states = new PartitionStates(_verdicts);
         var writer = new BatchWriter(_influx, new DeadLetterPublisher(_log, _time), _options, Metrics, _time, _loggers.CreateLogger<BatchWriter>());
-        _checkpointer = new Checkpointer(_states, _pump, e => _killSwitch?.Abort(e), _loggers.CreateLogger<Checkpointer>());
+        _checkpointer = new Checkpointer(_states, _pump, e => _killSwitch?.Abort(e), _loggers.CreateLogger<Checkpointer>(), _options.CheckpointInterval);
         var commit = new CommitStage(_checkpointer, Progress, Metrics);
         var partitionFlow = Flow.Create<RecordChunk>()
             .Select(chunk =>

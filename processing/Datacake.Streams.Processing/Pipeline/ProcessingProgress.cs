@@ -48,7 +48,7 @@ public sealed class ProcessingProgress
     internal void OnCommitted(LogPosition position) =>
         _committed.AddOrUpdate(position.Partition, position.Offset, (_, old) => Math.Max(old, position.Offset));
 
-    internal void OnRecordRead() => Interlocked.Increment(ref _recordsRead);
+    internal void OnRecordsRead(int records) => Interlocked.Add(ref _recordsRead, records);
 
     internal void OnRecordsDone(int records) => Interlocked.Add(ref _recordsCommitted, records);
 

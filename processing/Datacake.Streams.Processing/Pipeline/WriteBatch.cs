@@ -23,6 +23,9 @@ public sealed class WriteBatch
     /// <summary>Duplicates dropped in this batch (counted, never dead-lettered).</summary>
     public int Duplicates { get; init; }
 
+    /// <summary>The chunks this batch's records live in; the commit stage releases them once the batch is committed.</summary>
+    internal IReadOnlyList<RecordChunk> Chunks { get; init; } = [];
+
     public int ValuesPoints => Values.Sum(r => r.ValuesCount);
 
     public int MetaPoints => Meta.Sum(r => r.MetaCount);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Processing.Source;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,10 @@ namespace Datacake.Streams.Processing.Sink;
 /// the next save covers all of them with one snapshot and one pair of fsyncs per partition, and the stream does not
 /// wait. Commits lag the writes by at most one save; a crash in between replays records whose points are
 /// rewritten identically (docs/PROCESSING.md).
+/// <para>Saves are paced: while positions keep coming, the next save waits until <c>interval</c> after the last one
+/// began, gathering them; when none comes for <see cref="QuietPeriod"/> it saves at once. A snapshot covers the whole
+/// state (1,000 devices × 256 dedup keys ≈ 4 MB), so saving back to back, as fast as the fsyncs allowed, spent more
+/// CPU and disk on snapshots of unchanged keys than the records themselves cost (pipeline benchmark profile).</para>
 /// </remarks>
 internal sealed class Checkpointer : IDisposable
 {
@@ -28,11 +33,18 @@ internal sealed class Checkpointer : IDisposable
     private readonly CancellationTokenSource _kill = new();
     private readonly List<CommitPoint> _group = [];
     private readonly Thread _thread;
+    private readonly TimeSpan _interval;
+    private long _lastSave;
     private volatile bool _failed;
     private int _killed;
 
-    public Checkpointer(PartitionStates states, LogConsumerPump pump, Action<Exception> onFailure, ILogger logger)
+    // No position for this long: the stream is idle or at its end, so waiting for more would only delay the commit.
+    // Batches of 5,000 records at 500k records/s come every 10 ms.
+    private static readonly TimeSpan QuietPeriod = TimeSpan.FromMilliseconds(10);
+
+    public Checkpointer(PartitionStates states, LogConsumerPump pump, Action<Exception> onFailure, ILogger logger, TimeSpan interval = default)
     {
+        _interval = interval;
         _states = states;
         _pump = pump;
         _onFailure = onFailure;
@@ -88,10 +100,7 @@ internal sealed class Checkpointer : IDisposable
             while (_queue.TryTake(out var first, Timeout.Infinite, _kill.Token))
             {
                 Group(first);
-                while (_queue.TryTake(out var next))
-                {
-                    Group(next);
-                }
+                GatherUntilDue();
 
                 foreach (var commit in _group)
                 {
@@ -118,6 +127,32 @@ internal sealed class Checkpointer : IDisposable
             LogSaveFailed(_logger, e);
             _onFailure(e);
         }
+    }
+
+    /// <summary>Takes the positions queued meanwhile, and while more keep coming, those up to the save's due time.</summary>
+    private void GatherUntilDue()
+    {
+        while (_queue.TryTake(out var next))
+        {
+            Group(next);
+        }
+
+        // Real time on purpose: this paces disk work; it decides nothing about records (a fake clock in tests must
+        // not stop commits).
+        var due = _lastSave + (long)(_interval.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            var remaining = TimeSpan.FromSeconds((due - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
+            var wait = remaining < QuietPeriod ? remaining : QuietPeriod;
+            if (remaining <= TimeSpan.Zero || !_queue.TryTake(out var next, (int)Math.Ceiling(wait.TotalMilliseconds), _kill.Token))
+            {
+                break;
+            }
+
+            Group(next);
+        }
+
+        _lastSave = Stopwatch.GetTimestamp();
     }
 
     /// <summary>Keeps the highest position per partition and epoch, in the order they first came.</summary>

@@ -19,5 +19,11 @@ internal sealed class CommitStage(Checkpointer checkpoints, ProcessingProgress p
         }
 
         progress.OnRecordsDone(batch.Records);
+
+        // Nothing refers to these records after the commit is queued: their chunks may be filled again.
+        foreach (var chunk in batch.Chunks)
+        {
+            chunk.Release();
+        }
     }
 }

@@ -31,7 +31,7 @@ internal sealed class GuardedPartitionState : IPartitionState
     private readonly ReplayGuard _guard;
     private readonly DuplicateFilter _filter;
     private readonly long _coveredOffset;
-    private readonly Queue<(long Offset, RawRecord Record)> _admitted = new();
+    private readonly Queue<(long Offset, RawRecord Record, ulong MessageKey)> _admitted = new();
     private readonly HashSet<(DeviceId Device, ulong Key)> _admittedKeys = [];
     private readonly DecodedPoints _decoded = new();
     private readonly ArrayBufferWriter<byte> _snapshot = new(4096);
@@ -71,7 +71,7 @@ internal sealed class GuardedPartitionState : IPartitionState
                     // message whose id was written before is that message again, arriving late (a Standard Webhooks
                     // retry with its webhook-id, a TTS uplink's third gateway after the next uplink): a duplicate, as it
                     // is when it lands in the same batch as the first copy, not a replay to dead-letter.
-                    return position.Offset <= _coveredOffset || _filter.IsDuplicate(record)
+                    return position.Offset <= _coveredOffset || _filter.IsDuplicate(record, KeyHash.OfMessageId(record))
                         ? Verdict.Duplicate
                         : Verdict.Reject(RejectReason.Replayed, ReplayDetail(_guard, record));
                 case ReplayVerdict.TooOld:
@@ -80,8 +80,9 @@ internal sealed class GuardedPartitionState : IPartitionState
                     return Verdict.Reject(RejectReason.TooFarInFuture, "point time is too far ahead of now");
             }
 
-            var key = record.MessageId is null ? 0 : KeyHash.Of(record.MessageId);
-            if (_filter.IsDuplicate(record) || (key != 0 && _admittedKeys.Contains((record.DeviceId, key))))
+            // Hashed once here; the filter and Written reuse it.
+            var key = KeyHash.OfMessageId(record);
+            if (_filter.IsDuplicate(record, key) || (key != 0 && _admittedKeys.Contains((record.DeviceId, key))))
             {
                 return Verdict.Duplicate;
             }
@@ -96,7 +97,7 @@ internal sealed class GuardedPartitionState : IPartitionState
                 _admittedKeys.Add((record.DeviceId, key));
             }
 
-            _admitted.Enqueue((position.Offset, record));
+            _admitted.Enqueue((position.Offset, record, key));
             AddPending(record);
             return Verdict.Accept;
         }
@@ -129,11 +130,12 @@ internal sealed class GuardedPartitionState : IPartitionState
             {
                 _admitted.Dequeue();
                 _guard.Accept(next.Record);
-                _filter.Accept(next.Record);
+                // Admit let it through only when neither the filter nor another admitted record held its key.
+                _filter.Accept(next.Record, next.MessageKey, knownNew: true);
                 RemovePending(next.Record);
-                if (next.Record.MessageId is { } id)
+                if (next.MessageKey != 0)
                 {
-                    _admittedKeys.Remove((next.Record.DeviceId, KeyHash.Of(id)));
+                    _admittedKeys.Remove((next.Record.DeviceId, next.MessageKey));
                 }
             }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Datacake.Streams.Processing.Pipeline;
@@ -23,6 +24,10 @@ public static class JsonValuesDecoder
     public const int MaxDepth = 3;
     public const int MaxNameLength = 64;
     public const int MaxStringBytes = 1_024;
+
+    // Checked for every field of every record: one vectorised search instead of a test per character.
+    private static readonly SearchValues<char> s_nameCharacters =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-");
 
     [ThreadStatic]
     private static char[]? s_name;
@@ -73,29 +78,12 @@ public static class JsonValuesDecoder
 
     private static string? DecodePlainObject(ref Utf8JsonReader reader, RecordPoints points, long fallbackNs, Span<char> name)
     {
-        // First pass on a copy: the top-level "time" may come after the values, and the point starts with its time.
-        var scan = reader;
-        var timeNs = fallbackNs;
-        while (scan.Read() && scan.TokenType == JsonTokenType.PropertyName)
-        {
-            var isTime = scan.ValueTextEquals("time"u8);
-            scan.Read();
-            if (isTime)
-            {
-                if (ReadTime(ref scan, out timeNs) is { } timeError)
-                {
-                    return timeError;
-                }
-            }
-            else
-            {
-                scan.Skip();
-            }
-        }
-
-        var point = points.Values(timeNs);
+        // One pass: the top-level "time" may come after the values, but line protocol writes the time last, so the
+        // point is ended with it once the object is read (a first pass to find it cost ~30% of the decode).
+        var point = points.Values();
         var fields = 0;
-        if (WriteObject(ref reader, ref point, name, 0, 1, ref fields, skipTime: true) is { } error)
+        var timeNs = fallbackNs;
+        if (WriteObject(ref reader, ref point, name, 0, 1, ref fields, ref timeNs, topLevel: true) is { } error)
         {
             return error;
         }
@@ -105,7 +93,7 @@ public static class JsonValuesDecoder
             return "the object holds no values";
         }
 
-        point.End();
+        point.End(timeNs);
         return null;
     }
 
@@ -119,9 +107,12 @@ public static class JsonValuesDecoder
                 return $"[{index}]: an entry must be an object {{time, values}}";
             }
 
+            // One pass: the values are written as they come and the point ended with the entry's time, wherever
+            // "time" stands (before: the values were skipped, then read again once the time was known).
             var timeNs = fallbackNs;
-            var values = default(Utf8JsonReader);
+            var point = default(PointBuilder);
             var hasValues = false;
+            var fields = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("time"u8))
@@ -140,9 +131,18 @@ public static class JsonValuesDecoder
                         return $"[{index}].values: must be an object";
                     }
 
-                    values = reader;
+                    if (hasValues)
+                    {
+                        return $"[{index}].values: given twice";
+                    }
+
                     hasValues = true;
-                    reader.Skip();
+                    point = points.Values();
+                    var unused = 0L;
+                    if (WriteObject(ref reader, ref point, name, 0, 1, ref fields, ref unused, topLevel: false) is { } error)
+                    {
+                        return $"[{index}].values.{error}";
+                    }
                 }
                 else
                 {
@@ -150,17 +150,9 @@ public static class JsonValuesDecoder
                 }
             }
 
-            var valuesReader = values;
             if (!hasValues)
             {
                 return $"[{index}]: the entry has no values";
-            }
-
-            var point = points.Values(timeNs);
-            var fields = 0;
-            if (WriteObject(ref valuesReader, ref point, name, 0, 1, ref fields, skipTime: false) is { } error)
-            {
-                return $"[{index}].values.{error}";
             }
 
             if (fields == 0)
@@ -168,7 +160,7 @@ public static class JsonValuesDecoder
                 return $"[{index}].values: holds no values";
             }
 
-            point.End();
+            point.End(timeNs);
             index++;
         }
 
@@ -199,15 +191,24 @@ public static class JsonValuesDecoder
         return "time: must be an RFC 3339 string or epoch milliseconds";
     }
 
-    /// <summary>Writes the members of the object the reader is on; returns the failing path, or null.</summary>
-    private static string? WriteObject(ref Utf8JsonReader reader, ref PointBuilder point, Span<char> name, int prefix, int depth, ref int fields, bool skipTime)
+    /// <summary>
+    /// Writes the members of the object the reader is on; returns the failing path, or null. In the top-level object
+    /// of a plain payload (<paramref name="topLevel"/>) a <c>time</c> key is the point's time, read into
+    /// <paramref name="timeNs"/> (the last one wins), not a field.
+    /// </summary>
+    private static string? WriteObject(ref Utf8JsonReader reader, ref PointBuilder point, Span<char> name, int prefix, int depth, ref int fields, ref long timeNs, bool topLevel)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (skipTime && reader.ValueTextEquals("time"u8))
+            if (topLevel && reader.ValueTextEquals("time"u8))
             {
                 reader.Read();
-                reader.Skip();
+                // Only a string or a number is a time, so there is nothing to skip after one.
+                if (ReadTime(ref reader, out timeNs) is { } timeError)
+                {
+                    return timeError;
+                }
+
                 continue;
             }
 
@@ -289,7 +290,8 @@ public static class JsonValuesDecoder
                     return $"{Path(name, length)}: nested deeper than {MaxDepth} levels";
                 }
 
-                return WriteObject(ref reader, ref point, name, length, depth + 1, ref fields, skipTime: false);
+                var unused = 0L;
+                return WriteObject(ref reader, ref point, name, length, depth + 1, ref fields, ref unused, topLevel: false);
             case JsonTokenType.StartArray:
                 if (depth >= MaxDepth)
                 {
@@ -340,15 +342,8 @@ public static class JsonValuesDecoder
             return "empty name";
         }
 
-        foreach (var c in segment)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'))
-            {
-                return $"character '{c}' not allowed in a name (use A-Z a-z 0-9 _ . -)";
-            }
-        }
-
-        return null;
+        var bad = segment.IndexOfAnyExcept(s_nameCharacters);
+        return bad < 0 ? null : $"character '{segment[bad]}' not allowed in a name (use A-Z a-z 0-9 _ . -)";
     }
 
     private static string Path(ReadOnlySpan<char> name, int length) => length == 0 ? "(root)" : name[..Math.Min(length, name.Length)].ToString();

@@ -182,6 +182,50 @@ public sealed class FasterRecordLogTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Copying_reads_give_exactly_the_records_consume_returns_into_one_reused_buffer()
+    {
+        await using var log = await FasterRecordLog.OpenAsync(Options with { Partitions = 3 });
+
+        // Sizes around and above the reader's 4 KiB scratch buffer, so that it has to grow on the way.
+        var sizes = new[] { 1, 200, 4_000, 4_091, 4_096, 9_000, 70_000, 3 };
+        for (var i = 0; i < 40; i++)
+        {
+            var value = new byte[sizes[i % sizes.Length]];
+            Random.Shared.NextBytes(value);
+            await log.AppendAsync("copying", Key(i % 5), value);
+        }
+
+        using var consuming = log.Subscribe("copying", "consume");
+        var expected = Consume(consuming, 40);
+        using var copying = (IRecordLogCopyingConsumer)log.Subscribe("copying", "copy");
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var copied = new List<(LogPosition Position, byte[] Key, byte[] Value)>();
+        var deadline = DateTime.UtcNow + Deadline;
+        while (copied.Count < expected.Count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"copied {copied.Count} of {expected.Count}");
+            buffer.ResetWrittenCount();
+            if (copying.TryConsumeInto(TimeSpan.FromMilliseconds(200), buffer, out var position, out var keyLength, out var valueLength))
+            {
+                Assert.Equal(keyLength + valueLength, buffer.WrittenCount);
+                copied.Add((position, buffer.WrittenSpan[..keyLength].ToArray(), buffer.WrittenSpan[keyLength..].ToArray()));
+            }
+        }
+
+        Assert.Equal(
+            expected.Select(r => r.Position).OrderBy(p => p.Partition).ThenBy(p => p.Offset),
+            copied.Select(r => r.Position).OrderBy(p => p.Partition).ThenBy(p => p.Offset));
+        foreach (var (position, key, value) in copied)
+        {
+            var original = expected.Single(r => r.Position == position);
+            Assert.Equal(original.Key.ToArray(), key);
+            Assert.Equal(original.Value.ToArray(), value);
+        }
+
+        Assert.False(copying.TryConsumeInto(TimeSpan.FromMilliseconds(50), buffer, out _, out _, out _));
+    }
+
     private static async Task<LogPosition[]> AppendAllAsync(IRecordLog log, string topic, byte[][] keys)
     {
         var positions = new LogPosition[keys.Length];

@@ -44,7 +44,35 @@ public sealed class JsonValuesDecoderTests
             lines);
     }
 
+    [Fact]
+    public void A_time_after_the_values_still_times_the_point_in_one_pass()
+    {
+        var (verdict, lines) = Decode("""[{"values":{"a":1,"b":2},"time":1700000000000},{"values":{"a":3}}]""", deviceTimeNs: 5);
+        Assert.True(verdict.IsAccepted, verdict.Detail);
+        Assert.Equal([$"values,device={s_device} a=1,b=2 1700000000000000000", $"values,device={s_device} a=3 5"], lines);
+        Assert.Equal($"values,device={s_device} a=1,time.x=2 1700000000000000000", Decode("""{"a":1,"time":1700000000000,"time.x":2}""").Lines.Single());
+    }
+
+    [Fact]
+    public void Each_record_of_many_points_is_tagged_with_its_own_device()
+    {
+        var points = new RecordPoints();
+        var other = DeviceId.New();
+        string[] Lines(DeviceId device)
+        {
+            points.Reset(device);
+            var verdict = JsonValuesDecoder.Decode(ProcessingRecords.Json(device, """[{"values":{"a":1}},{"values":{"a":2}},{"values":{"a":3}}]"""), points);
+            Assert.True(verdict.IsAccepted, verdict.Detail);
+            return Encoding.UTF8.GetString(points.Take().Values.Span).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        Assert.All(Lines(s_device), line => Assert.StartsWith($"values,device={s_device} a=", line, StringComparison.Ordinal));
+        Assert.All(Lines(other), line => Assert.StartsWith($"values,device={other} a=", line, StringComparison.Ordinal));
+        Assert.All(Lines(s_device), line => Assert.StartsWith($"values,device={s_device} a=", line, StringComparison.Ordinal));
+    }
+
     [Theory]
+    [InlineData("""[{"values":{"a":1},"values":{"a":2}}]""", "[0].values: given twice")]
     [InlineData("""{"t":null}""", "t: null")]
     [InlineData("""{"a":{"b":{"c":{"d":1}}}}""", "a.b.c: nested deeper than 3 levels")]
     [InlineData("""{"a b":1}""", "a b: character ' '")]
