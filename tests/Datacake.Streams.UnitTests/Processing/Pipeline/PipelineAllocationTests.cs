@@ -34,10 +34,10 @@ public sealed class PipelineAllocationTests(ITestOutputHelper output) : IDisposa
 
     /// <summary>
     /// What a record may cost with optimized code. Measured 2026-11-29 (issue 5, session 4): ~620-660 B per record
-    /// before records, their bytes and their line protocol lived in pooled chunks, ~250-380 B after. What is left (the
-    /// output's per-stage lines): the message id string the envelope decoder makes (56 B), and the partition state's
-    /// queues and dedup windows growing, batch lists and snapshots. Reading from the pooled chunk, HMAC verification
-    /// and authorization allocate nothing.
+    /// before records, their bytes and their line protocol lived in pooled chunks and the message id stayed UTF-8,
+    /// 256 B after (the budget leaves room for a loaded machine's larger state snapshots). What is left: the partition
+    /// state's queues and dedup windows growing, batch lists, HTTP requests and snapshots. Envelope decoding, reading
+    /// from the pooled chunk, HMAC verification and authorization allocate nothing (the output's per-stage lines).
     /// </summary>
     private const double BudgetBytesPerRecord = 450;
 
