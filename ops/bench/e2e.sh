@@ -95,54 +95,11 @@ cache=$repo_root/.bench
 run=$cache/run
 rm -rf "$run"
 mkdir -p "$run" "$out"
-log() { printf 'e2e %s: %s\n' "$(date -u +%T)" "$*" >&2; }
-die() { log "$*"; exit 1; }
+bench_name=e2e
+# shellcheck source=lib.sh
+. "$repo_root/ops/bench/lib.sh"   # log, die, track/stop_pid/stop_all, wait_http, cpu_seconds, peak_rss_mib, apt_install, start_influxd
+trap stop_all EXIT
 
-# --- processes: started here, stopped here, by pid ------------------------------------------------------------------
-pids=()
-alive() { [[ -e /proc/$1/stat ]] && [[ $(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
-stop_pid() { # a child of this script: TERM, up to 20 s for a graceful stop, then KILL; reaped, forgotten
-  local pid=$1 kept=() p
-  if alive "$pid"; then
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 200); do alive "$pid" || break; sleep 0.1; done
-    if alive "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
-  fi
-  wait "$pid" 2>/dev/null || true
-  for p in "${pids[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
-  pids=("${kept[@]}")
-}
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do stop_pid "$pid"; done
-}
-trap cleanup EXIT
-
-wait_http() { # url expected-code seconds pid
-  local deadline=$((SECONDS + $3))
-  while ((SECONDS < deadline)); do
-    alive "$4" || return 1
-    [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true) == "$2" ]] && return 0
-    sleep 0.2
-  done
-  return 1
-}
-
-cpu_seconds() { # pid → user+system CPU seconds so far
-  local ticks
-  ticks=$(awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0)
-  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }'
-}
-
-peak_rss_mib() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-
-# --- what is needed -------------------------------------------------------------------------------------------------
-apt_install() {
-  log "installing $* (apt)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >"$run/apt.log" 2>&1 ||
-    { apt-get update -q >>"$run/apt.log" 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >>"$run/apt.log" 2>&1; } ||
-    die "apt-get install $* failed: see $run/apt.log"
-}
 command -v influxd >/dev/null || apt_install influxdb
 command -v mosquitto >/dev/null || apt_install mosquitto
 command -v curl >/dev/null || apt_install curl
@@ -176,33 +133,9 @@ loadgen() { dotnet "$loadgen_dll" "$@"; }
 mapfile -t ports < <(loadgen ports 6)
 influx_port=${ports[0]} influx_rpc_port=${ports[1]} mosquitto_port=${ports[2]}
 host_http_port=${ports[3]} host_mqtt_port=${ports[4]} node_red_port=${ports[5]}
-influx_url=http://127.0.0.1:$influx_port
 
 # --- private influxd: defaults but ports, folders, no auth (loopback), no HTTP access log ---------------------------
-mkdir -p "$run/influx"
-cat >"$run/influx/influxdb.conf" <<EOF
-reporting-disabled = true
-bind-address = "127.0.0.1:$influx_rpc_port"
-[meta]
-  dir = "$run/influx/meta"
-[data]
-  dir = "$run/influx/data"
-  wal-dir = "$run/influx/wal"
-  query-log-enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:$influx_port"
-  auth-enabled = false
-  log-enabled = false
-[monitor]
-  store-enabled = false
-[logging]
-  level = "warn"
-EOF
-influxd -config "$run/influx/influxdb.conf" >"$run/influx/influxd.log" 2>&1 &
-influx_pid=$!
-pids+=("$influx_pid")
-wait_http "$influx_url/ping" 204 60 "$influx_pid" || die "influxd did not start: see $run/influx/influxd.log"
+start_influxd "$run/influx" "$influx_port" "$influx_rpc_port"
 
 # --- private Mosquitto, the same for every system of the run --------------------------------------------------------
 mosquitto_config="max_queued_messages 0 (no drops for a slow subscriber), max_inflight_messages 20, persistence off, anonymous on loopback"
@@ -223,7 +156,7 @@ listener $mosquitto_port 127.0.0.1
 EOF
 mosquitto -c "$run/mosquitto/mosquitto.conf" >"$run/mosquitto/stdout.log" 2>&1 &
 mosquitto_pid=$!
-pids+=("$mosquitto_pid")
+track "$mosquitto_pid"
 for _ in $(seq 50); do
   (exec 3<>"/dev/tcp/127.0.0.1/$mosquitto_port") 2>/dev/null && break
   alive "$mosquitto_pid" || die "mosquitto did not start: see $run/mosquitto/mosquitto.log"
@@ -250,7 +183,7 @@ start_host() { # name database [VAR=value ...]
     Backup__Enabled=false \
     "$@" dotnet "$host_dll" >"$run/$name/host.log" 2>&1 &
   host_pid=$!
-  pids+=("$host_pid")
+  track "$host_pid"
   wait_http "http://127.0.0.1:$host_http_port/healthz" 200 120 "$host_pid" || { tail -50 "$run/$name/host.log" >&2; die "the host did not become healthy"; }
 }
 stop_host() { [[ -n $host_pid ]] && stop_pid "$host_pid"; host_pid=""; }
@@ -309,7 +242,7 @@ $nodes
 EOF
   node "$node_red_dir/node_modules/node-red/red.js" -u "$dir" >"$dir/node-red.log" 2>&1 &
   node_red_pid=$!
-  pids+=("$node_red_pid")
+  track "$node_red_pid"
   wait_http "http://127.0.0.1:$node_red_port/" 200 120 "$node_red_pid" || { tail -30 "$dir/node-red.log" >&2; die "Node-RED did not start"; }
 }
 stop_node_red() { [[ -n $node_red_pid ]] && stop_pid "$node_red_pid"; node_red_pid=""; }
@@ -320,7 +253,7 @@ results=$run/results.tsv
 failed=0
 want() { [[ -z $only || $only == *",$1,"* ]]; }
 database_of() { echo "bench_${1//-/_}_r$2"; }
-influx_query() { curl -s -o /dev/null --max-time 60 -XPOST "$influx_url/query" --data-urlencode "q=$1" || true; }
+drop_database() { curl -s -o /dev/null --max-time 60 -XPOST "$influx_url/query" --data-urlencode "q=DROP DATABASE \"$1\"" || true; }
 scenario() { # name run asserted(0/1) watch(name=pid,...) loadgen-args...
   local name=$1 r=$2 asserted=$3 watch=$4
   shift 4
@@ -330,7 +263,7 @@ scenario() { # name run asserted(0/1) watch(name=pid,...) loadgen-args...
     --stall-seconds "$stall" --sample-ms "$sample_ms" --watch "influxd=$influx_pid,mosquitto=$mosquitto_pid${watch:+,$watch}" \
     "$@" | tee "$run/$name-r$r.out" || status=$?
   # Dropped once checked: later runs then meet an influxd holding no more than they do.
-  influx_query "DROP DATABASE \"$database\""
+  drop_database "$database"
   line=$(grep '^result ' "$run/$name-r$r.out" || true)
   [[ -n $line ]] || { log "$name run $r: no result (exit $status)"; failed=1; return 0; }
   if ((status != 0)); then
