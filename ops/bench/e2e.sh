@@ -172,19 +172,8 @@ prepare_host() { # name → $run/<name>/{devices,token}
 start_host() { # name database [VAR=value ...]
   local name=$1 database=$2
   shift 2
-  env -u DCS_INFLUX_USER -u DCS_INFLUX_PASSWORD -u DCS_INFLUX_BACKUP_HOST \
-    DOTNET_ENVIRONMENT=Production \
-    DCS_DATA_DIR="$run/$name" \
-    DCS_HTTP_URL="http://127.0.0.1:$host_http_port" \
-    DCS_INFLUX_URL="$influx_url" \
-    DCS_INFLUX_DATABASE="$database" \
-    Ingest__Mqtt__PlainEndpoint="127.0.0.1:$host_mqtt_port" \
-    Logging__LogLevel__Default=Warning \
-    Backup__Enabled=false \
-    "$@" dotnet "$host_dll" >"$run/$name/host.log" 2>&1 &
-  host_pid=$!
-  track "$host_pid"
-  wait_http "http://127.0.0.1:$host_http_port/healthz" 200 120 "$host_pid" || { tail -50 "$run/$name/host.log" >&2; die "the host did not become healthy"; }
+  launch_node "$run/$name" "http://127.0.0.1:$host_http_port" "127.0.0.1:$host_mqtt_port" "$database" "$@"
+  host_pid=$node_pid
 }
 stop_host() { [[ -n $host_pid ]] && stop_pid "$host_pid"; host_pid=""; }
 

@@ -102,5 +102,26 @@ influx_query() { # database statement → response body; fails on an HTTP error 
   echo "$body"
 }
 
+# --- our host: one node on a private influxd (no auth), backups off, warnings only ----------------------------------------
+# launch_node DIR HTTP_URL MQTT_ENDPOINT DATABASE [VAR=value ...] → node_pid (tracked); the caller sets host_dll.
+launch_node() {
+  local dir=$1 url=$2 mqtt=$3 database=$4
+  shift 4
+  mkdir -p "$dir"
+  env -u DCS_INFLUX_USER -u DCS_INFLUX_PASSWORD -u DCS_INFLUX_BACKUP_HOST \
+    DOTNET_ENVIRONMENT=Production \
+    DCS_DATA_DIR="$dir" \
+    DCS_HTTP_URL="$url" \
+    DCS_INFLUX_URL="$influx_url" \
+    DCS_INFLUX_DATABASE="$database" \
+    Ingest__Mqtt__PlainEndpoint="$mqtt" \
+    Logging__LogLevel__Default=Warning \
+    Backup__Enabled=false \
+    "$@" dotnet "$host_dll" >"$dir/host.log" 2>&1 &
+  node_pid=$!
+  track "$node_pid"
+  wait_http "$url/healthz" 200 120 "$node_pid" || { tail -50 "$dir/host.log" >&2; die "the node in $dir did not become healthy"; }
+}
+
 # --- the result line of `loadgen scenario` ------------------------------------------------------------------------------
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }

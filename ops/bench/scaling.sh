@@ -133,20 +133,7 @@ start_node() {
   shift 2
   mapfile -t node_ports < <(loadgen ports 2)
   node_url=http://127.0.0.1:${node_ports[0]}
-  mkdir -p "$run/$name"
-  env -u DCS_INFLUX_USER -u DCS_INFLUX_PASSWORD -u DCS_INFLUX_BACKUP_HOST \
-    DOTNET_ENVIRONMENT=Production \
-    DCS_DATA_DIR="$run/$name" \
-    DCS_HTTP_URL="$node_url" \
-    DCS_INFLUX_URL="$influx_url" \
-    DCS_INFLUX_DATABASE="$database" \
-    Ingest__Mqtt__PlainEndpoint="127.0.0.1:${node_ports[1]}" \
-    Logging__LogLevel__Default=Warning \
-    Backup__Enabled=false \
-    "$@" dotnet "$host_dll" >"$run/$name/host.log" 2>&1 &
-  node_pid=$!
-  track "$node_pid"
-  wait_http "$node_url/healthz" 200 120 "$node_pid" || { tail -50 "$run/$name/host.log" >&2; die "node $name did not become healthy"; }
+  launch_node "$run/$name" "$node_url" "127.0.0.1:${node_ports[1]}" "$database" "$@"
 }
 
 # --- one measured point -------------------------------------------------------------------------------------------
