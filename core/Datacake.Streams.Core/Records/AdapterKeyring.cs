@@ -37,6 +37,9 @@ public sealed class AdapterKeyring
 
     public ReadOnlySpan<byte> CurrentKey => _keys[CurrentKeyId];
 
+    /// <summary>The ids of every key in the ring, the current one included.</summary>
+    public IEnumerable<uint> KeyIds => _keys.Keys;
+
     public bool TryGetKey(uint keyId, out ReadOnlySpan<byte> key)
     {
         if (_keys.TryGetValue(keyId, out var bytes))

@@ -155,9 +155,11 @@ public class PipelineThroughputBenchmark
             TimeProvider.System,
             _registry,
             _uplinks);
-        var options = new ProcessingOptions { ConsumerGroup = "bench-" + Guid.NewGuid().ToString("N") };
+        var options = new ProcessingOptions { ConsumerGroup = "bench-" + Guid.NewGuid().ToString("N"), CheckpointInterval = TimeSpan.FromMilliseconds(int.Parse(Environment.GetEnvironmentVariable("CPMS") ?? "50")) };
         var pipeline = new ProcessingPipeline(_log, influx, _signer, _registry, verdicts, options, _system);
+        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         pipeline.Start();
+        var tStarted = System.Diagnostics.Stopwatch.GetElapsedTime(t0);
         var last = _lastOffsets.Select(p => new LogPosition(p.Key, p.Value)).ToArray();
         while (!pipeline.Progress.HasCommitted(last))
         {
@@ -169,7 +171,9 @@ public class PipelineThroughputBenchmark
             await Task.Delay(2);
         }
 
+        var tDone = System.Diagnostics.Stopwatch.GetElapsedTime(t0);
         await pipeline.StopAsync();
+        Console.WriteLine($"  start {tStarted.TotalMilliseconds:F0} ms, committed {tDone.TotalMilliseconds:F0} ms, stopped {System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds:F0} ms");
         if (pipeline.Metrics.DeadLettered > 0 || pipeline.Metrics.Duplicates > 0 || pipeline.Metrics.Accepted != Records)
         {
             throw new InvalidOperationException(

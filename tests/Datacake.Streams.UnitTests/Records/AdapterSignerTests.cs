@@ -23,10 +23,10 @@ public class AdapterSignerTests
     }
 
     [Fact]
-    public void The_kept_per_thread_hmac_signs_exactly_as_the_one_shot_hmac_from_many_threads()
+    public void The_signer_signs_exactly_as_the_one_shot_hmac_from_many_threads()
     {
-        // The signer reuses one keyed HMAC per thread; a state not reset between records would change every
-        // signature after the first, and a context shared across threads would mix two records' bytes.
+        // The signer resumes each key's precomputed pad states from copies; a state written back into the shared
+        // one would change every signature after the first, and a context shared across threads would mix two records.
         RawRecordGenerators.Record.Array[200].Sample(records => Parallel.For(0, 8, _ =>
         {
             foreach (var record in records)
