@@ -28,6 +28,9 @@ public enum LineProtocolError
     /// <summary>NaN or an infinity: InfluxDB has no line-protocol spelling for them and rejects the line.</summary>
     NonFiniteFloat,
 
+    /// <summary>Text given as a plain decimal float is not one (<c>-?[0-9]+(.[0-9]+)?</c>, at most 32 bytes).</summary>
+    NotPlainDecimal,
+
     /// <summary>Calls out of order: a tag after a field, a field before the measurement, a line without a field.</summary>
     OutOfOrder,
 }

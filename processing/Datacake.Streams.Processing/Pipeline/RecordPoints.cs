@@ -152,6 +152,9 @@ public ref struct PointBuilder
     /// <summary>Numbers are always floats (docs/DATA-MODEL.md): 21 then 21.5 must not conflict in InfluxDB.</summary>
     public void Field(ReadOnlySpan<char> key, double value) => _writer.Field(key, value);
 
+    /// <summary>A float field as plain decimal text (<see cref="LineProtocolWriter.FieldDecimal"/>).</summary>
+    public void FieldDecimal(ReadOnlySpan<char> key, ReadOnlySpan<byte> decimalText) => _writer.FieldDecimal(key, decimalText);
+
     public void Field(ReadOnlySpan<char> key, bool value) => _writer.Field(key, value);
 
     public void Field(ReadOnlySpan<char> key, ReadOnlySpan<char> value) => _writer.Field(key, value);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Datacake.Streams.Influx.LineProtocol;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Records;
 
@@ -250,14 +251,23 @@ public static class JsonValuesDecoder
         switch (reader.TokenType)
         {
             case JsonTokenType.Number:
-                if (!reader.TryGetDouble(out var number) || !double.IsFinite(number))
-                {
-                    return $"{Path(name, length)}: number out of range";
-                }
-
                 if (++fields > MaxFields)
                 {
                     return $"{Path(name, length)}: more than {MaxFields} fields";
+                }
+
+                // Sensor values are short decimals: written as they came (finite for sure: no exponent, ≤ 32 bytes),
+                // which saves a parse and a format per value (~9% of the pipeline's CPU in its profile). Exponents and
+                // long numbers are parsed, checked for range and formatted.
+                if (!reader.HasValueSequence && LineProtocolWriter.IsPlainDecimal(reader.ValueSpan))
+                {
+                    point.FieldDecimal(field, reader.ValueSpan);
+                    return null;
+                }
+
+                if (!reader.TryGetDouble(out var number) || !double.IsFinite(number))
+                {
+                    return $"{Path(name, length)}: number out of range";
                 }
 
                 point.Field(field, number);

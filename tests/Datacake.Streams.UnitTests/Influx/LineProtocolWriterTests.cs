@@ -286,6 +286,46 @@ public sealed class LineProtocolWriterTests
 
     private delegate void WriteLine(ref LineProtocolWriter writer);
 
+    [Theory]
+    [InlineData("0", true)]
+    [InlineData("-21.50", true)]
+    [InlineData("1013", true)]
+    [InlineData("12345678901234567890123456789012", true)]
+    [InlineData("123456789012345678901234567890123", false)]
+    [InlineData("", false)]
+    [InlineData("-", false)]
+    [InlineData("1.", false)]
+    [InlineData(".5", false)]
+    [InlineData("1.2.3", false)]
+    [InlineData("--1", false)]
+    [InlineData("1e5", false)]
+    [InlineData("1 ", false)]
+    [InlineData("1,a=2", false)]
+    [InlineData("1\n", false)]
+    public void A_decimal_field_takes_plain_decimal_text_only(string text, bool plain)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text.Replace("\\n", "\n", StringComparison.Ordinal));
+        Assert.Equal(plain, LineProtocolWriter.IsPlainDecimal(bytes));
+        if (plain)
+        {
+            Assert.Equal($"m v={text} 1\n", Write((ref LineProtocolWriter w) =>
+            {
+                w.Measurement("m");
+                w.FieldDecimal("v", bytes);
+                w.Timestamp(1);
+            }));
+        }
+        else
+        {
+            var error = Assert.Throws<LineProtocolException>(() => Write((ref LineProtocolWriter w) =>
+            {
+                w.Measurement("m");
+                w.FieldDecimal("v", bytes);
+            }));
+            Assert.Equal(LineProtocolError.NotPlainDecimal, error.Error);
+        }
+    }
+
     private static string Write(WriteLine write)
     {
         var buffer = new ArrayBufferWriter<byte>();

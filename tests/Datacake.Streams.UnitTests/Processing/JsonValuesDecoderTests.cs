@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text;
+using CsCheck;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Processing.Values;
@@ -106,5 +108,33 @@ public sealed class JsonValuesDecoderTests
         Assert.Contains("more than 100 fields", Decode(many).Verdict.Detail, StringComparison.Ordinal);
         var enough = "{" + string.Join(",", Enumerable.Range(0, JsonValuesDecoder.MaxFields).Select(i => $"\"f{i}\":1")) + "}";
         Assert.True(Decode(enough).Verdict.IsAccepted);
+    }
+
+    [Fact]
+    public void Plain_decimals_are_written_as_they_came_and_other_numbers_in_shortest_form()
+    {
+        var (verdict, lines) = Decode("""{"a":21.50,"b":-0.001,"c":1013,"d":1.5e3,"e":-2E-2,"f":123456789012345678901234567890123}""");
+        Assert.True(verdict.IsAccepted, verdict.Detail);
+        Assert.StartsWith($"values,device={s_device} a=21.50,b=-0.001,c=1013,d=1500,e=-0.02,f=1.23456789012345", lines.Single(), StringComparison.Ordinal);
+        Assert.Contains("E+32 ", lines.Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Any_json_number_is_stored_as_the_double_it_spells()
+    {
+        // InfluxDB parses the field text as a double: whichever way it was written (as it came, or parsed and
+        // formatted), the text must read back as the number the JSON held.
+        Gen.OneOf(
+                Gen.Double.Where(double.IsFinite).Select(d => d.ToString("R", CultureInfo.InvariantCulture)),
+                Gen.Double[-1e6, 1e6].Select(d => d.ToString("F4", CultureInfo.InvariantCulture)),
+                Gen.Long.Select(l => l.ToString(CultureInfo.InvariantCulture)))
+            .Sample(text =>
+            {
+                var (verdict, lines) = Decode($$"""{"v":{{text}}}""");
+                Assert.True(verdict.IsAccepted, verdict.Detail);
+                var field = lines.Single().Split(' ')[1];
+                Assert.StartsWith("v=", field, StringComparison.Ordinal);
+                Assert.Equal(double.Parse(text, CultureInfo.InvariantCulture), double.Parse(field[2..], CultureInfo.InvariantCulture));
+            }, iter: 2_000);
     }
 }
