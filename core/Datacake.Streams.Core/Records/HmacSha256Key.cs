@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 
 namespace Datacake.Streams.Records;
@@ -82,7 +83,23 @@ public sealed class HmacSha256Key
     {
         Span<byte> expected = stackalloc byte[MacLength];
         Compute(data, expected);
-        return CryptographicOperations.FixedTimeEquals(expected, mac);
+        return MacEquals(expected, mac);
+    }
+
+    /// <summary>
+    /// Constant-time equality of two MACs. <see cref="CryptographicOperations.FixedTimeEquals"/> is compiled without
+    /// optimisation (so that no early exit creeps in): ~3% of the pipeline's CPU in its profile for 32 bytes. One
+    /// 32-byte vector XOR and one test of the whole result has no data-dependent branch either.
+    /// </summary>
+    internal static bool MacEquals(ReadOnlySpan<byte> expected, ReadOnlySpan<byte> actual)
+    {
+        if (expected.Length != MacLength || actual.Length != MacLength || !Vector256.IsHardwareAccelerated)
+        {
+            return CryptographicOperations.FixedTimeEquals(expected, actual);
+        }
+
+        var difference = Vector256.Create(expected) ^ Vector256.Create(actual);
+        return difference == Vector256<byte>.Zero;
     }
 
     private static OpenSslSha256.Context PaddedKeyState(ReadOnlySpan<byte> block, byte pad)
