@@ -31,6 +31,7 @@ public static class PipelineLoop
                 await bench.WithoutInfluxDb();
                 var elapsed = Stopwatch.GetElapsedTime(started);
                 var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+                await bench.StopRunAsync();
                 var records = (double)PipelineThroughputBenchmark.Records;
                 Console.WriteLine(FormattableString.Invariant(
                     $"run {run}: {records / elapsed.TotalSeconds:N0} records/s, {cpuUsed.TotalMicroseconds / records:F2} CPU-µs/record, {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / records:F0} B/record, GC {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}"));

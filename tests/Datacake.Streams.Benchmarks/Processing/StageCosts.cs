@@ -26,6 +26,7 @@ public static class StageCosts
 
     private const int Records = 250_000;
     private const int Devices = 1_000;
+    private static readonly int SaveEvery = int.Parse(Environment.GetEnvironmentVariable("SAVE_EVERY") ?? "5000", CultureInfo.InvariantCulture);
 
     public static void Run(string[] args)
     {
@@ -114,7 +115,7 @@ public static class StageCosts
             for (var i = 0; i < Records; i++)
             {
                 admitted += state.Admit(raws[i], new LogPosition(0, i)).IsAccepted ? 1 : 0;
-                if (i % 5_000 == 4_999)
+                if (i % SaveEvery == SaveEvery - 1)
                 {
                     var at = Stopwatch.GetTimestamp();
                     state.Written(new LogPosition(0, i));
