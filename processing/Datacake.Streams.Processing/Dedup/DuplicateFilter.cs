@@ -63,7 +63,11 @@ public sealed class DuplicateFilter
     /// <paramref name="knownNew"/>: the caller checked that the key is in no window (an admitted record, of which no
     /// other copy was admitted), so the second scan of the device's window is skipped.
     /// </summary>
-    internal void Accept(in RawRecord record, ulong messageKey, bool knownNew)
+    internal void Accept(in RawRecord record, ulong messageKey, bool knownNew) =>
+        Accept(record.DeviceId, record.ReceivedAtUnixNs, messageKey, knownNew);
+
+    /// <summary>As <see cref="Accept(in RawRecord, ulong, bool)"/> from a device, receive time and message key (journal replay).</summary>
+    internal void Accept(DeviceId device, long receivedAtUnixNs, ulong messageKey, bool knownNew)
     {
         if (messageKey == 0)
         {
@@ -71,10 +75,10 @@ public sealed class DuplicateFilter
         }
 
         var hash = messageKey;
-        if (!_devices.TryGetValue(record.DeviceId, out var window))
+        if (!_devices.TryGetValue(device, out var window))
         {
-            window = new DeviceKeyWindow(record.DeviceId);
-            _devices.Add(record.DeviceId, window);
+            window = new DeviceKeyWindow(device);
+            _devices.Add(device, window);
             _lru.AddNewest(window);
         }
         else
@@ -82,7 +86,7 @@ public sealed class DuplicateFilter
             _lru.Touch(window);
         }
 
-        var notBefore = record.ReceivedAtUnixNs - _windowAgeNs;
+        var notBefore = receivedAtUnixNs - _windowAgeNs;
         EntryCount -= window.Expire(notBefore);
         if (!knownNew && window.Contains(hash, notBefore))
         {
@@ -90,7 +94,7 @@ public sealed class DuplicateFilter
             return;
         }
 
-        EntryCount += window.Add(hash, record.ReceivedAtUnixNs, _options.WindowSize);
+        EntryCount += window.Add(hash, receivedAtUnixNs, _options.WindowSize);
         while (EntryCount > _options.MaxEntries && _lru.Oldest is { } oldest && !ReferenceEquals(oldest, window))
         {
             _lru.Remove(oldest);

@@ -13,12 +13,14 @@ internal sealed class PartitionStates(IRecordVerdicts verdicts) : IDisposable
 
     public IPartitionState Open(int partition, long epoch)
     {
-        var state = verdicts.Open(partition);
-        if (_open.TryGetValue(partition, out var previous))
+        // The previous epoch's state first: its last save (an append to the journal the new one reads) completes
+        // before the new state loads, and no two instances write one partition's files.
+        if (_open.TryRemove(partition, out var previous))
         {
             previous.State.Dispose();
         }
 
+        var state = verdicts.Open(partition);
         _open[partition] = (epoch, state);
         return state;
     }

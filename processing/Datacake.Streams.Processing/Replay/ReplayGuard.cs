@@ -98,18 +98,23 @@ public sealed partial class ReplayGuard
     }
 
     /// <summary>Remembers a record whose points were written (or that the pipeline decided to keep).</summary>
-    public void Accept(in RawRecord record)
+    public void Accept(in RawRecord record) => Accept(AcceptedRecord.Of(record, KeyHash.OfMessageId(record)));
+
+    /// <summary>
+    /// <see cref="Accept(in RawRecord)"/> from what the guard keeps of a record (hashes instead of strings): what the
+    /// partition state journals, and replays on load.
+    /// </summary>
+    internal void Accept(in AcceptedRecord record)
     {
         if (record.ReceivedAtUnixNs > _watermarkNs)
         {
             _watermarkNs = record.ReceivedAtUnixNs;
         }
 
-        if (record.WebhookMessageId is not null)
+        if (record.WebhookKey != 0)
         {
-            var key = WebhookKey(record);
-            _webhookIds[key] = record.ReceivedAtUnixNs;
-            _webhookOrder.Enqueue((key, record.ReceivedAtUnixNs));
+            _webhookIds[record.WebhookKey] = record.ReceivedAtUnixNs;
+            _webhookOrder.Enqueue((record.WebhookKey, record.ReceivedAtUnixNs));
         }
 
         ExpireWebhookIds();
@@ -118,7 +123,7 @@ public sealed partial class ReplayGuard
             return;
         }
 
-        var session = KeyHash.Of(record.Session);
+        var session = record.SessionKey;
         if (!_devices.TryGetValue(record.DeviceId, out var state))
         {
             state = new DeviceCounter(record.DeviceId);
@@ -200,7 +205,7 @@ public sealed partial class ReplayGuard
         return extended == last ? ReplayVerdict.DuplicateCounter : ReplayVerdict.Replayed;
     }
 
-    private static ulong WebhookKey(in RawRecord record) =>
+    internal static ulong WebhookKey(in RawRecord record) =>
         KeyHash.Of(record.WebhookMessageId, (long)KeyHash.Of(record.RouteId));
 
     private void ExpireWebhookIds()

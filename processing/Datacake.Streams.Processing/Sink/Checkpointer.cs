@@ -12,16 +12,17 @@ namespace Datacake.Streams.Processing.Sink;
 /// the position to the consumer thread to commit. Order per partition stays write → state → commit.
 /// </summary>
 /// <remarks>
-/// Saving a partition's state costs a file fsync and a directory fsync (~2,200 fsyncs/s measured on this disk) plus
-/// a snapshot of the whole state. Done in the stream for every batch and partition, it capped the pipeline at a few
-/// batches per second and stalled every stage behind it. Here positions that arrive while a save runs are grouped:
-/// the next save covers all of them with one snapshot and one pair of fsyncs per partition, and the stream does not
+/// Saving a partition's state costs an fsync (~2,200 fsyncs/s measured on this disk) plus, now and then, a snapshot
+/// of the whole state (PartitionJournal). Done in the stream for every batch and partition, it capped the pipeline at
+/// a few batches per second and stalled every stage behind it. Here positions that arrive while a save runs are
+/// grouped: the next save covers all of them with one journal entry and one fsync per partition, and the stream does not
 /// wait. Commits lag the writes by at most one save; a crash in between replays records whose points are
 /// rewritten identically (docs/PROCESSING.md).
 /// <para>Saves are paced: while positions keep coming, the next save waits until <c>interval</c> after the last one
-/// began, gathering them; when none comes for <see cref="QuietPeriod"/> it saves at once. A snapshot covers the whole
-/// state (1,000 devices × 256 dedup keys ≈ 4 MB), so saving back to back, as fast as the fsyncs allowed, spent more
-/// CPU and disk on snapshots of unchanged keys than the records themselves cost (pipeline benchmark profile).</para>
+/// began, gathering them; when none comes for <see cref="QuietPeriod"/> it saves at once. A save appends the records
+/// written since the previous one to the partition's journal and fsyncs it; saving back to back, as fast as the
+/// fsyncs allowed, spent more on fsyncs (and, before the journal, on snapshots of unchanged keys) than the records
+/// themselves cost (pipeline benchmark profile).</para>
 /// </remarks>
 internal sealed class Checkpointer : IDisposable
 {

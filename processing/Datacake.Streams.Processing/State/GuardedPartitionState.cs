@@ -15,12 +15,14 @@ namespace Datacake.Streams.Processing.State;
 /// One partition's replay guard and duplicate filter. <see cref="Admit"/> checks against what was written plus the
 /// message ids admitted but not yet written (so a second copy inside the same batch is caught);
 /// <see cref="Written"/> accepts the admitted records up to the position into both, then saves the state covering
-/// exactly that position before the pipeline commits it (order write → state → commit, docs/PROCESSING.md).
+/// exactly that position before the pipeline commits it (order write → state → commit, docs/PROCESSING.md): it
+/// appends those records to the partition's journal (<see cref="PartitionJournal"/>), and once the journal outgrows
+/// twice the snapshot it writes a new snapshot and starts the journal over.
 /// </summary>
 /// <remarks>
 /// Admit runs on the partition's substream, Written on the checkpointer's thread: one lock per partition. Written
-/// holds it while accepting and taking the snapshot, so a save never sees a half-accepted batch, and releases it for
-/// the disk work (one file fsync + one directory fsync, a few ms).
+/// holds it while accepting and encoding (or snapshotting), so a save never sees a half-accepted batch, and releases
+/// it for the disk work (an append and its fsync; a compaction adds a snapshot and a directory fsync).
 /// </remarks>
 internal sealed class GuardedPartitionState : IPartitionState
 {
@@ -31,10 +33,16 @@ internal sealed class GuardedPartitionState : IPartitionState
     private readonly ReplayGuard _guard;
     private readonly DuplicateFilter _filter;
     private readonly long _coveredOffset;
-    private readonly Queue<(long Offset, RawRecord Record, ulong MessageKey)> _admitted = new();
+    private readonly Queue<(long Offset, AcceptedRecord Record)> _admitted = new();
     private readonly HashSet<(DeviceId Device, ulong Key)> _admittedKeys = [];
     private readonly DecodedPoints _decoded = new();
     private readonly ArrayBufferWriter<byte> _snapshot = new(4096);
+    private readonly ArrayBufferWriter<byte> _entry = new(4096);
+    private readonly Lock _io = new();
+    private readonly PartitionJournal _journal;
+    private long _snapshotLength;
+    private int _entryCount;
+    private volatile bool _disposed;
 
     // Frame counters and webhook-ids of records admitted but not yet written. The guard learns a record only in
     // Written, after InfluxDB took its batch, and records keep arriving meanwhile (in the same batch or the next
@@ -54,6 +62,8 @@ internal sealed class GuardedPartitionState : IPartitionState
         _filter = loaded.Filter;
         _coveredOffset = loaded.CoveredOffset ?? -1;
         _savedOffset = _coveredOffset;
+        _snapshotLength = loaded.SnapshotLength;
+        _journal = store.OpenJournal(loaded);
     }
 
     public Verdict Admit(in RawRecord record, LogPosition position)
@@ -97,7 +107,7 @@ internal sealed class GuardedPartitionState : IPartitionState
                 _admittedKeys.Add((record.DeviceId, key));
             }
 
-            _admitted.Enqueue((position.Offset, record, key));
+            _admitted.Enqueue((position.Offset, AcceptedRecord.Of(record, key)));
             AddPending(record);
             return Verdict.Accept;
         }
@@ -124,44 +134,100 @@ internal sealed class GuardedPartitionState : IPartitionState
 
     public void Written(LogPosition upTo)
     {
+        bool compact;
         lock (_lock)
         {
-            while (_admitted.TryPeek(out var next) && next.Offset <= upTo.Offset)
-            {
-                _admitted.Dequeue();
-                _guard.Accept(next.Record);
-                // Admit let it through only when neither the filter nor another admitted record held its key.
-                _filter.Accept(next.Record, next.MessageKey, knownNew: true);
-                RemovePending(next.Record);
-                if (next.MessageKey != 0)
-                {
-                    _admittedKeys.Remove((next.Record.DeviceId, next.MessageKey));
-                }
-            }
-
-            if (upTo.Offset <= _savedOffset)
+            if (_disposed)
             {
                 return;
             }
 
-            _snapshot.ResetWrittenCount();
-            PartitionStateStore.Snapshot(upTo, _guard, _filter, _snapshot);
+            while (_admitted.TryPeek(out var next) && next.Offset <= upTo.Offset)
+            {
+                _admitted.Dequeue();
+                var record = next.Record;
+                _guard.Accept(record);
+                // Admit let it through only when neither the filter nor another admitted record held its key.
+                _filter.Accept(record.DeviceId, record.ReceivedAtUnixNs, record.MessageKey, knownNew: true);
+                RemovePending(record);
+                if (record.MessageKey != 0)
+                {
+                    _admittedKeys.Remove((record.DeviceId, record.MessageKey));
+                }
+
+                if (_entryCount++ == 0)
+                {
+                    PartitionJournal.BeginEntry(_entry);
+                }
+
+                PartitionJournal.AddRecord(_entry, record);
+            }
+
+            if (upTo.Offset <= _savedOffset)
+            {
+                // Covered already (records re-read after a restart): journaled with the next entry, which covers more.
+                return;
+            }
+
+            compact = _journal.Length + _entry.WrittenCount > Math.Max(_store.MinJournalBytes, 2 * _snapshotLength);
+            if (compact)
+            {
+                _snapshot.ResetWrittenCount();
+                PartitionStateStore.Snapshot(upTo, _guard, _filter, _snapshot);
+            }
+            else
+            {
+                // An entry without records still moves the covered offset (a batch of duplicates and dead letters).
+                if (_entryCount == 0)
+                {
+                    PartitionJournal.BeginEntry(_entry);
+                }
+
+                PartitionJournal.EndEntry(_entry, upTo.Offset, _entryCount);
+            }
+
             _savedOffset = upTo.Offset;
         }
 
-        // The disk work (two fsyncs) outside the lock: Admit goes on meanwhile. Written has one caller at a time
-        // (the checkpointer), so the snapshot buffer is not shared.
-        _store.Write(upTo.Partition, _snapshot.WrittenSpan);
+        // The disk work (an append and its fsync; on compaction a snapshot and a new journal) outside the lock: Admit
+        // goes on meanwhile. Written has one caller at a time (the checkpointer), so the buffers are not shared.
+        lock (_io)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            if (compact)
+            {
+                _store.Write(upTo.Partition, _snapshot.WrittenSpan);
+                _snapshotLength = _snapshot.WrittenCount;
+                _journal.Restart(upTo.Offset);
+            }
+            else
+            {
+                _journal.Append(_entry.WrittenSpan);
+            }
+
+            _entry.ResetWrittenCount();
+            _entryCount = 0;
+        }
     }
 
     public void Dispose()
     {
         lock (_lock)
         {
+            _disposed = true;
             _admitted.Clear();
             _admittedKeys.Clear();
             _pendingCounters.Clear();
             _pendingWebhookIds.Clear();
+        }
+
+        lock (_io)
+        {
+            _journal.Dispose();
         }
     }
 
@@ -225,21 +291,17 @@ internal sealed class GuardedPartitionState : IPartitionState
         }
     }
 
-    private void RemovePending(in RawRecord record)
+    private void RemovePending(in AcceptedRecord record)
     {
-        if (record.WebhookMessageId is not null)
+        if (record.WebhookKey != 0 && _pendingWebhookIds.TryGetValue(record.WebhookKey, out var count))
         {
-            var key = WebhookKey(record);
-            if (_pendingWebhookIds.TryGetValue(key, out var count))
+            if (count <= 1)
             {
-                if (count <= 1)
-                {
-                    _pendingWebhookIds.Remove(key);
-                }
-                else
-                {
-                    _pendingWebhookIds[key] = count - 1;
-                }
+                _pendingWebhookIds.Remove(record.WebhookKey);
+            }
+            else
+            {
+                _pendingWebhookIds[record.WebhookKey] = count - 1;
             }
         }
 
