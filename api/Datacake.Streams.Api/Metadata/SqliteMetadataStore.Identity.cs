@@ -62,6 +62,17 @@ public sealed partial class SqliteMetadataStore
 
     public async Task<string> EnsureHomeWorkspaceAsync(string userId, WorkspaceRecord workspace, CancellationToken cancellationToken)
     {
+        // GET /v1/me calls this on every request; after the first the home exists. Read first: a write would advance
+        // Revision, and every identity cache (CallerResolver, StoreDeviceReadAccess) would start over for nothing.
+        await using (var reading = await OpenConnectionAsync(cancellationToken))
+        {
+            var existing = await QueryAsync(reading, "SELECT home_workspace_id FROM users WHERE id = $u AND home_workspace_id IS NOT NULL", static r => r.GetString(0), cancellationToken, ("$u", userId));
+            if (existing.Count == 1)
+            {
+                return existing[0];
+            }
+        }
+
         using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);

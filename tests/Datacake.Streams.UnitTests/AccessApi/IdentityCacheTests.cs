@@ -48,6 +48,21 @@ public sealed class IdentityCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task Asking_for_a_home_that_exists_does_not_advance_the_revision()
+    {
+        // GET /v1/me ensures the caller's home workspace on every call: only the call that creates it is a write.
+        var (store, _) = await SeedAsync();
+        var candidate = new WorkspaceRecord("ws_owner_home", "My home", null, _time.GetUtcNow());
+        long before = store.Revision;
+        Assert.Equal(candidate.Id, await store.EnsureHomeWorkspaceAsync("usr_owner", candidate, default));
+        Assert.Equal(before + 1, store.Revision);
+
+        Assert.Equal(candidate.Id, await store.EnsureHomeWorkspaceAsync("usr_owner", candidate with { Id = "ws_other" }, default));
+        Assert.Equal(before + 1, store.Revision);
+        Assert.Null(await store.GetWorkspaceAsync("ws_other", default));
+    }
+
+    [Fact]
     public async Task A_remembered_device_answers_without_the_store_until_the_lifetime_ends()
     {
         var (store, world) = await SeedAsync();
