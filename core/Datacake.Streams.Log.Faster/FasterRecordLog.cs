@@ -23,6 +23,12 @@ public sealed class FasterRecordLog : IRecordLog
     /// <summary>The data directory, as an absolute path.</summary>
     public string DataDirectory => _directory.Path;
 
+    /// <summary>Retention rounds completed since the directory was opened (tests wait on it).</summary>
+    internal int RetentionRounds => _directory.RetentionRounds;
+
+    /// <summary>The error of the last retention round, null after a good one.</summary>
+    internal Exception? RetentionFailure => _directory.RetentionFailure;
+
     /// <summary>
     /// Opens the log in <see cref="FasterRecordLogOptions.DataDirectory"/>, recovering every committed record.
     /// Within one process every instance over the same directory shares one set of logs.

@@ -37,6 +37,26 @@ public sealed record FasterRecordLogOptions
     /// <summary>Size of one log file on disk in bytes (power of two, at least one page).</summary>
     public long SegmentSizeBytes { get; init; } = 1L << 28;
 
+    /// <summary>
+    /// Topics whose old records are deleted, with the bytes of each partition's log kept on disk: records beyond the
+    /// newest this many bytes go once every consumer group of the topic has committed past them (a group that
+    /// committed nothing for <see cref="GroupIdleExpiry"/> no longer counts). A topic not named here is kept whole:
+    /// <c>dcs.registry</c> is read from its start by every node. Defaults: the raw records 4 GiB per partition (16 GiB
+    /// for 4 partitions; at 1,000 records/s of ~300 B that is ~15 h of history per partition beyond what processing
+    /// has committed), dead letters 1 GiB per partition. Without it the embedded log grew without bound.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> RetainBytes { get; init; } = new Dictionary<string, long>
+    {
+        [LogTopics.Raw] = 4L << 30,
+        [LogTopics.DeadLetter] = 1L << 30,
+    };
+
+    /// <summary>A consumer group that committed nothing for this long no longer holds records back from retention.</summary>
+    public TimeSpan GroupIdleExpiry { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often retention looks at each topic's partitions.</summary>
+    public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The partition count a new topic gets.</summary>
     public int PartitionsFor(string topic) =>
         TopicPartitions.TryGetValue(topic, out var count) ? count : Partitions;

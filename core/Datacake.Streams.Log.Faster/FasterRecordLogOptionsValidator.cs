@@ -56,6 +56,34 @@ public sealed class FasterRecordLogOptionsValidator : IValidateOptions<FasterRec
             failures.Add($"SegmentSizeBytes must be a power of two of at least one page, was {options.SegmentSizeBytes}.");
         }
 
+        foreach (var (topic, bytes) in options.RetainBytes)
+        {
+            if (!LogNames.IsValid(topic))
+            {
+                failures.Add($"RetainBytes: '{topic}' is not a valid topic name ({LogNames.Rule}).");
+            }
+
+            if (bytes < options.PageSizeBytes)
+            {
+                failures.Add($"RetainBytes: '{topic}' must keep at least one page ({options.PageSizeBytes} bytes), was {bytes}.");
+            }
+        }
+
+        if (options.RetainBytes.ContainsKey(LogTopics.Registry))
+        {
+            failures.Add($"RetainBytes: {LogTopics.Registry} is read from its start by every node and must be kept whole.");
+        }
+
+        if (options.GroupIdleExpiry < TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"GroupIdleExpiry must be at least 1 minute, was {options.GroupIdleExpiry}.");
+        }
+
+        if (options.RetentionInterval < TimeSpan.FromSeconds(1) || options.RetentionInterval > TimeSpan.FromDays(1))
+        {
+            failures.Add($"RetentionInterval must be between 1 s and 1 day, was {options.RetentionInterval}.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -33,6 +33,9 @@ public sealed class RegistryFeed : IAsyncDisposable
     private int _disposed;
     private long _corrupt;
     private TaskCompletionSource? _progress;
+    private readonly Lock _roundGate = new();
+    private Task _round = Task.CompletedTask;
+    private long _roundStarted = long.MinValue;
 
     public RegistryFeed(IRecordLog log, RegistryView view, RegistryFeedOptions? options = null, RegistryChangeCodec? codec = null, TimeProvider? timeProvider = null)
     {
@@ -78,6 +81,50 @@ public sealed class RegistryFeed : IAsyncDisposable
     }
 
     public Task WaitUntilCaughtUpAsync(CancellationToken cancellationToken = default) => WaitUntilAsync(_ => _caughtUp, cancellationToken);
+
+    /// <summary>The feed's clock, for <see cref="CatchUpAsync"/>.</summary>
+    public long GetTimestamp() => _timeProvider.GetTimestamp();
+
+    /// <summary>
+    /// Completes once a catch-up round that began at or after <paramref name="sinceTimestamp"/> (a
+    /// <see cref="TimeProvider.GetTimestamp"/> of this feed's clock) has applied every change that was in the log when it
+    /// began: it places a barrier in every partition, as at start, and waits until the feed has read past them.
+    /// </summary>
+    /// <remarks>
+    /// For a processor that finds a record's credential or device unknown while the ingest node that accepted the
+    /// record knew it: the change was in the log before the record, so before the miss, so before the round's
+    /// barriers; once the round completes the view holds it, or it never existed. Rounds run one at a time and are
+    /// shared: every caller whose miss came before a round began waits for that one (a chunk of misses costs one).
+    /// </remarks>
+    public Task CatchUpAsync(long sinceTimestamp, CancellationToken cancellationToken = default)
+    {
+        lock (_roundGate)
+        {
+            if (_roundStarted < sinceTimestamp)
+            {
+                var previous = _round;
+                _roundStarted = _timeProvider.GetTimestamp();
+                _round = RunRoundAfterAsync(previous);
+            }
+
+            return _round.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task RunRoundAfterAsync(Task previous)
+    {
+        try
+        {
+            await previous.ConfigureAwait(false);
+        }
+        catch (Exception) when (!_stopping.IsCancellationRequested)
+        {
+            // The previous round's failure was its callers'; this one tries afresh.
+        }
+
+        var barrier = await PlaceBarriersAsync(_applied.Length, _stopping.Token).ConfigureAwait(false);
+        await WaitUntilAsync(_ => Reached(barrier), _stopping.Token).ConfigureAwait(false);
+    }
 
     /// <summary>Completes once the record at <paramref name="position"/> (from <see cref="RegistryPublisher.PublishAsync"/>) has been applied.</summary>
     public Task WaitForAsync(LogPosition position, CancellationToken cancellationToken = default) =>
@@ -213,11 +260,13 @@ public sealed class RegistryFeed : IAsyncDisposable
         Interlocked.Exchange(ref _progress, null)?.TrySetResult();
     }
 
-    private bool ReachedBarriers()
+    private bool ReachedBarriers() => Reached(_barrier);
+
+    private bool Reached(long[] barrier)
     {
-        for (var partition = 0; partition < _barrier.Length; partition++)
+        for (var partition = 0; partition < barrier.Length; partition++)
         {
-            if (Volatile.Read(ref _applied[partition]) < _barrier[partition])
+            if (Volatile.Read(ref _applied[partition]) < barrier[partition])
             {
                 return false;
             }

@@ -66,6 +66,31 @@ internal sealed class GroupPositions : IDisposable
         }
     }
 
+    /// <summary>
+    /// The committed offsets in the positions file at <paramref name="path"/> as last made durable, read without
+    /// taking the file (its group may be committing meanwhile: a torn slot loses to the other one, as on open).
+    /// Null when neither slot is valid.
+    /// </summary>
+    public static long[]? TryReadDurable(string path, int partitions)
+    {
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var size = SlotBytes(partitions);
+        var buffer = new byte[size];
+        long[]? newest = null;
+        var sequence = 0UL;
+        for (var slot = 0; slot < 2; slot++)
+        {
+            var read = RandomAccess.Read(file, buffer, slot * (long)size);
+            if (read == size && TryParse(buffer, partitions, out var seq, out var values) && seq > sequence)
+            {
+                sequence = seq;
+                newest = values;
+            }
+        }
+
+        return newest;
+    }
+
     /// <summary>Moves the partition's committed offset forward and makes it durable; an older offset changes nothing.</summary>
     public void Advance(int partition, long offset)
     {

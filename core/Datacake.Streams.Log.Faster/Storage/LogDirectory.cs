@@ -19,7 +19,9 @@ internal sealed class LogDirectory
     private readonly FileStream _lock;
     private readonly FasterRecordLogOptions _options;
     private readonly TimeProvider _time;
+    private readonly ITimer _retention;
     private volatile bool _closed;
+    private int _retaining;
 
     private LogDirectory(string path, FileStream fileLock, FasterRecordLogOptions options, TimeProvider time)
     {
@@ -27,7 +29,17 @@ internal sealed class LogDirectory
         _lock = fileLock;
         _options = options;
         _time = time;
+        _retention = time.CreateTimer(_ => StartRetentionRound(), null, options.RetentionInterval, options.RetentionInterval);
     }
+
+    /// <summary>Set when the last retention round failed (disk error); cleared by the next good one. For tests and logs.</summary>
+    public Exception? RetentionFailure { get; private set; }
+
+    /// <summary>Rounds of retention completed (tests wait on it).</summary>
+    public int RetentionRounds => Volatile.Read(ref _retentionRounds);
+
+    private int _retentionRounds;
+    private Task _retentionRound = Task.CompletedTask;
 
     public string Path { get; }
 
@@ -198,12 +210,56 @@ internal sealed class LogDirectory
         return new LogDirectory(path, fileLock, options, time);
     }
 
+    /// <summary>
+    /// One retention round over the open topics named in <see cref="FasterRecordLogOptions.RetainBytes"/>; a round
+    /// still running when the timer fires again is not doubled. An I/O error is kept in <see cref="RetentionFailure"/>
+    /// and the next round tries again: a log that keeps more than it should is not worth failing appends over.
+    /// </summary>
+    private void StartRetentionRound()
+    {
+        if (_closed || Interlocked.Exchange(ref _retaining, 1) != 0)
+        {
+            return;
+        }
+
+        _retentionRound = ApplyRetentionAsync();
+    }
+
+    private async Task ApplyRetentionAsync()
+    {
+        try
+        {
+            foreach (var topic in _topics.Values)
+            {
+                if (!_closed && _options.RetainBytes.TryGetValue(topic.Name, out var bytes))
+                {
+                    await topic.ApplyRetentionAsync(bytes, _options.GroupIdleExpiry, _time.GetUtcNow()).ConfigureAwait(false);
+                }
+            }
+
+            RetentionFailure = null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException or FASTER.core.FasterException)
+        {
+            RetentionFailure = e;
+        }
+        finally
+        {
+            Interlocked.Increment(ref _retentionRounds);
+            Volatile.Write(ref _retaining, 0);
+        }
+    }
+
     private async ValueTask CloseAsync()
     {
+        await _retention.DisposeAsync().ConfigureAwait(false);
         lock (_topicsGate)
         {
             _closed = true;
         }
+
+        // A round under way finishes before its partitions close (it never throws).
+        await _retentionRound.ConfigureAwait(false);
 
         try
         {

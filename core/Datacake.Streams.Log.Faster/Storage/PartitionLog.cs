@@ -46,6 +46,22 @@ internal sealed partial class PartitionLog : IAsyncDisposable
 
     public long Begin => _log.BeginAddress;
 
+    /// <summary>
+    /// Drops the records before the start of the page holding <paramref name="address"/> (FasterLog deletes the
+    /// segment files wholly below it) and commits at once, so that a recovery starts from the new begin and not from
+    /// an address whose file is gone.
+    /// </summary>
+    public async ValueTask TruncateBeforeAsync(long address)
+    {
+        if (address <= _log.BeginAddress || !IsOpen)
+        {
+            return;
+        }
+
+        _log.TruncateUntilPageStart(address);
+        await _log.CommitAsync().ConfigureAwait(false);
+    }
+
     public bool IsOpen => !_closing && _failure is null;
 
     /// <summary>Opens (recovering what was committed before) the log in <paramref name="directory"/>.</summary>

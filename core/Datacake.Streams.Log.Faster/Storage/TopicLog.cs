@@ -72,6 +72,54 @@ internal sealed class TopicLog : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes what retention lets go in each partition: records older than the newest <paramref name="retainBytes"/>
+    /// of the committed log that every consumer group of this topic has committed past. Groups are read from their
+    /// durable positions files (<c>groups/*.positions</c>), live or not; one whose file was not written for
+    /// <paramref name="groupIdleExpiry"/> is ignored, and a file that cannot be read stops retention for this round.
+    /// Returns the partitions it truncated.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> ApplyRetentionAsync(long retainBytes, TimeSpan groupIdleExpiry, DateTimeOffset now)
+    {
+        var floors = new long[Partitions.Count];
+        Array.Fill(floors, long.MaxValue);
+        var groups = Path.Combine(Directory, "groups");
+        if (System.IO.Directory.Exists(groups))
+        {
+            foreach (var file in System.IO.Directory.EnumerateFiles(groups, "*.positions"))
+            {
+                if (now - File.GetLastWriteTimeUtc(file) > groupIdleExpiry)
+                {
+                    continue;
+                }
+
+                if (GroupPositions.TryReadDurable(file, Partitions.Count) is not { } committed)
+                {
+                    return [];
+                }
+
+                for (var p = 0; p < floors.Length; p++)
+                {
+                    // Nothing committed on a partition: the group still needs all of it.
+                    floors[p] = Math.Min(floors[p], committed[p] == GroupPositions.None ? long.MinValue : committed[p]);
+                }
+            }
+        }
+
+        var truncated = new List<int>();
+        foreach (var partition in Partitions)
+        {
+            var keepFrom = Math.Min(partition.CommittedUntil - retainBytes, floors[partition.Partition]);
+            if (keepFrom > partition.Begin)
+            {
+                await partition.TruncateBeforeAsync(keepFrom).ConfigureAwait(false);
+                truncated.Add(partition.Partition);
+            }
+        }
+
+        return truncated;
+    }
+
     /// <summary>The count on disk wins over the configured one: keys must keep their partition.</summary>
     private static int ReadOrFixPartitionCount(string directory, int configured)
     {

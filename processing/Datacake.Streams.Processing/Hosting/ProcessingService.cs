@@ -43,7 +43,7 @@ public sealed class ProcessingService(
         // Authorizing records against a view that has not caught up would dead-letter valid ones as unknown_credential.
         await feed.WaitUntilCaughtUpAsync(cancellationToken).ConfigureAwait(false);
         _system = ActorSystem.Create("dcs-processing", s_config);
-        _pipeline = new ProcessingPipeline(log, influx, signer, registry, verdicts, options.Value, _system, time, metrics, loggers);
+        _pipeline = new ProcessingPipeline(log, influx, signer, registry, verdicts, options.Value, _system, time, metrics, loggers, feed);
         _pipeline.Start();
     }
 

@@ -62,7 +62,8 @@ public sealed class ProcessingPipeline : IAsyncDisposable
         ActorSystem system,
         TimeProvider? time = null,
         ProcessingMetrics? metrics = null,
-        ILoggerFactory? loggers = null)
+        ILoggerFactory? loggers = null,
+        RegistryFeed? feed = null)
     {
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(influx);
@@ -77,7 +78,7 @@ public sealed class ProcessingPipeline : IAsyncDisposable
 
         _log = log;
         _influx = influx;
-        _envelope = new EnvelopeCheck(signer, registry);
+        _envelope = new EnvelopeCheck(signer, registry, feed, time);
         _verdicts = verdicts;
         _options = options;
         _system = system;
@@ -110,9 +111,10 @@ public sealed class ProcessingPipeline : IAsyncDisposable
         var partitionFlow = Flow.Create<RecordChunk>()
             .Select(chunk =>
             {
+                var started = _envelope.ChunkStarted();
                 for (var i = 0; i < chunk.Count; i++)
                 {
-                    _envelope.Check(chunk[i]);
+                    _envelope.Check(chunk[i], started);
                 }
 
                 return chunk;

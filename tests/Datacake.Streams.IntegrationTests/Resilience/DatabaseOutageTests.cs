@@ -93,7 +93,21 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         await using var ingest = await ingestStart;
         await using var processing = await processingStart;
         var senders = await DevicesAsync(new ApiClient(ingest.Http), operatorToken);
-        await WarmUpAsync(ingest.Http, senders, stored);
+        try
+        {
+            await WarmUpAsync(ingest.Http, senders, stored);
+        }
+        catch
+        {
+            // What the processing node said is what tells why nothing was stored.
+            using var ready = await processing.Http.GetAsync(new Uri("/readyz", UriKind.Relative));
+            output.WriteLine($"--- processing node /readyz: {(int)ready.StatusCode} ---\n{await ready.Content.ReadAsStringAsync()}");
+            var metrics = await processing.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            output.WriteLine("--- processing node metrics ---\n" + string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("datacake_streams_", StringComparison.Ordinal))));
+            output.WriteLine("--- processing node ---\n" + string.Join('\n', processing.Output.Split('\n').TakeLast(80)));
+            output.WriteLine("--- ingest node ---\n" + string.Join('\n', ingest.Output.Split('\n').TakeLast(40)));
+            throw;
+        }
         output.WriteLine(Line($"nodes up, devices accepted and stored at {clock.Elapsed.TotalSeconds:0.0} s"));
 
         var loadClock = Stopwatch.StartNew();

@@ -35,6 +35,37 @@ public sealed class RegistryFeedTests : IAsyncDisposable
     private static CancellationToken Within(TimeSpan limit) => new CancellationTokenSource(limit).Token;
 
     [Fact]
+    public async Task A_catch_up_round_applies_every_change_appended_before_it_and_misses_of_one_moment_share_it()
+    {
+        var feed = await StartFeedAsync();
+        await feed.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(10)));
+        var token = AccessToken.New();
+        await _publisher.PublishAsync(new TokenUpserted(new TokenGrant { TokenId = "fresh", Hash = token.Hash, WorkspaceId = "ws", Role = WorkspaceRole.Editor }));
+
+        // A processor that missed the token now asks for a round: when it completes, the view holds the token, and the
+        // round appended and read one barrier per partition.
+        var since = feed.GetTimestamp();
+        var readBefore = feed.RecordsRead;
+        var first = feed.CatchUpAsync(since, Within(TimeSpan.FromSeconds(10)));
+        var second = feed.CatchUpAsync(since, Within(TimeSpan.FromSeconds(10)));
+        await Task.WhenAll(first, second);
+
+        Assert.Equal(AuthenticationResult.Ok, feed.View.Authenticate(token.Secret, out _));
+        Assert.True(feed.RecordsRead - readBefore >= 4, "the round read no barriers");
+
+        // Another miss from the same moment is answered by that round, at once, with nothing appended.
+        var readAfterRound = feed.RecordsRead;
+        var shared = feed.CatchUpAsync(since, Within(TimeSpan.FromSeconds(10)));
+        Assert.True(shared.IsCompletedSuccessfully);
+        Assert.Equal(readAfterRound, feed.RecordsRead);
+
+        // A miss after that round began needs a round of its own.
+        var readAfterFirst = feed.RecordsRead;
+        await feed.CatchUpAsync(feed.GetTimestamp(), Within(TimeSpan.FromSeconds(10)));
+        Assert.True(feed.RecordsRead - readAfterFirst >= 4, "a later miss did not get a round of its own");
+    }
+
+    [Fact]
     public async Task A_starting_feed_is_caught_up_only_after_applying_everything_already_in_the_log()
     {
         var tokens = new List<AccessToken>();
