@@ -38,7 +38,7 @@ public sealed class FasterRecordLogRetentionTests : IDisposable
         var positions = await AppendAsync(log, Topic, 300);
         using (var member = log.Subscribe(Topic, "processing"))
         {
-            Consume(member, 300);
+            LogReads.Consume(member, 300);
             Assert.True(member.Commit(positions[199]));
         }
 
@@ -47,7 +47,7 @@ public sealed class FasterRecordLogRetentionTests : IDisposable
 
         // Everything below the page of record 199 went (it is below the newest 8 KiB too); record 199 onwards stays.
         using var fresh = log.Subscribe(Topic, "late-reader");
-        var rest = ConsumeAll(fresh);
+        var rest = LogReads.ConsumeAll(fresh);
         Assert.True(rest[0].Position.Offset > positions[100].Offset, $"the log still begins at {rest[0].Position.Offset}");
         Assert.True(rest[0].Position.Offset <= positions[199].Offset, "a record after the group's commit was deleted");
         var segmentsAfter = await SegmentsOnceFewerAsync(log, Topic, segmentsBefore.Length - 5);
@@ -64,14 +64,14 @@ public sealed class FasterRecordLogRetentionTests : IDisposable
         var positions = await AppendAsync(log, Topic, 300);
         using (var done = log.Subscribe(Topic, "done"))
         {
-            Consume(done, 300);
+            LogReads.Consume(done, 300);
             Assert.True(done.Commit(positions[^1]));
         }
 
         // A second group that read a little and committed its first record: nothing after that may go.
         using (var slow = log.Subscribe(Topic, "slow"))
         {
-            Consume(slow, 1);
+            LogReads.Consume(slow, 1);
             Assert.True(slow.Commit(positions[0]));
         }
 
@@ -86,7 +86,7 @@ public sealed class FasterRecordLogRetentionTests : IDisposable
         var kept = await SegmentsOnceFewerAsync(log, Topic, segments.Length - 5);
         Assert.True(kept.Length >= 2, "the newest 8 KiB (two 4 KiB segments) must stay");
         using var fresh = log.Subscribe(Topic, "late-reader");
-        var rest = ConsumeAll(fresh).Where(r => !r.Value.Span.SequenceEqual("tick"u8)).ToList();
+        var rest = LogReads.ConsumeAll(fresh).Where(r => !r.Value.Span.SequenceEqual("tick"u8)).ToList();
         Assert.Equal(positions[^1], rest[^1].Position);
         Assert.True(rest.Count is > 30 and < 250, $"{rest.Count} records left");
     }
@@ -99,7 +99,7 @@ public sealed class FasterRecordLogRetentionTests : IDisposable
         var positions = await AppendAsync(log, LogTopics.Registry, 300);
         using (var member = log.Subscribe(LogTopics.Registry, "node"))
         {
-            Consume(member, 300);
+            LogReads.Consume(member, 300);
             Assert.True(member.Commit(positions[^1]));
         }
 
@@ -107,7 +107,7 @@ public sealed class FasterRecordLogRetentionTests : IDisposable
         await RunRetentionRoundAsync(log, time);
         Assert.Equal(segments, Segments(LogTopics.Registry));
         using var fresh = log.Subscribe(LogTopics.Registry, "new-node");
-        Assert.Equal(300, ConsumeAll(fresh).Count);
+        Assert.Equal(300, LogReads.ConsumeAll(fresh).Count);
     }
 
     [Fact]
@@ -170,32 +170,5 @@ public sealed class FasterRecordLogRetentionTests : IDisposable
         }
 
         return positions;
-    }
-
-    private static List<LogRecord> Consume(IRecordLogConsumer consumer, int count)
-    {
-        var records = new List<LogRecord>(count);
-        var deadline = DateTime.UtcNow + Deadline;
-        while (records.Count < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"consumed {records.Count} of {count}");
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } record)
-            {
-                records.Add(record);
-            }
-        }
-
-        return records;
-    }
-
-    private static List<LogRecord> ConsumeAll(IRecordLogConsumer consumer)
-    {
-        var records = new List<LogRecord>();
-        while (consumer.Consume(TimeSpan.FromMilliseconds(500)) is { } record)
-        {
-            records.Add(record);
-        }
-
-        return records;
     }
 }

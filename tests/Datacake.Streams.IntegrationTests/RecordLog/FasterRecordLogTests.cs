@@ -58,7 +58,7 @@ public sealed class FasterRecordLogTests : IDisposable
             }
 
             using var member = log.Subscribe("resume", "g");
-            var read = Consume(member, 30);
+            var read = LogReads.Consume(member, 30);
             var lastOfPartition0 = read.Last(r => r.Position.Partition == 0);
             var firstOfPartition0 = read.First(r => r.Position.Partition == 0);
             var firstOfPartition1 = read.First(r => r.Position.Partition == 1);
@@ -81,7 +81,7 @@ public sealed class FasterRecordLogTests : IDisposable
             Assert.NotEmpty(rest);
             Assert.All(rest, r => Assert.Equal(1, r.Position.Partition));
             using var fresh = log.Subscribe("resume", "other");
-            var all = Consume(fresh, 30);
+            var all = LogReads.Consume(fresh, 30);
             var partition1 = all.Where(r => r.Position.Partition == 1).ToList();
             Assert.Equal(partition1.Skip(1).Select(r => r.Position), rest.Select(r => r.Position));
         }
@@ -111,7 +111,7 @@ public sealed class FasterRecordLogTests : IDisposable
         }
 
         using var first = log.Subscribe("rebalance", "g");
-        var read = Consume(first, 20);
+        var read = LogReads.Consume(first, 20);
         using var second = log.Subscribe("rebalance", "g");
         var lost = Assert.Single(Enumerable.Range(0, 2).Except(first.Assignment));
         var record = read.First(r => r.Position.Partition == lost);
@@ -176,7 +176,7 @@ public sealed class FasterRecordLogTests : IDisposable
         await using (var log = await FasterRecordLog.OpenAsync(Options))
         {
             using var member = log.Subscribe("many", "check");
-            var values = Consume(member, count).Select(r => int.Parse(Encoding.UTF8.GetString(r.Value.Span))).ToHashSet();
+            var values = LogReads.Consume(member, count).Select(r => int.Parse(Encoding.UTF8.GetString(r.Value.Span))).ToHashSet();
             Assert.Equal(count, values.Count);
             Assert.Null(member.Consume(TimeSpan.FromMilliseconds(200)));
         }
@@ -197,7 +197,7 @@ public sealed class FasterRecordLogTests : IDisposable
         }
 
         using var consuming = log.Subscribe("copying", "consume");
-        var expected = Consume(consuming, 40);
+        var expected = LogReads.Consume(consuming, 40);
         using var copying = (IRecordLogCopyingConsumer)log.Subscribe("copying", "copy");
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         var copied = new List<(LogPosition Position, byte[] Key, byte[] Value)>();
@@ -235,22 +235,6 @@ public sealed class FasterRecordLogTests : IDisposable
         }
 
         return positions;
-    }
-
-    private static List<LogRecord> Consume(IRecordLogConsumer consumer, int count)
-    {
-        var records = new List<LogRecord>(count);
-        var deadline = DateTime.UtcNow + Deadline;
-        while (records.Count < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"consumed {records.Count} of {count}");
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } record)
-            {
-                records.Add(record);
-            }
-        }
-
-        return records;
     }
 
     private static byte[] Key(int k) => Encoding.UTF8.GetBytes($"device-{k:D4}");
