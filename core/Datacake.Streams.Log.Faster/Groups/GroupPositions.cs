@@ -45,16 +45,10 @@ internal sealed class GroupPositions : IDisposable
             var offsets = new long[partitions];
             Array.Fill(offsets, None);
             var sequence = 0UL;
-            var size = SlotBytes(partitions);
-            var buffer = new byte[size];
-            for (var slot = 0; slot < 2; slot++)
+            if (ReadNewestSlot(file, partitions, out var newest) is { } values)
             {
-                var read = RandomAccess.Read(file, buffer, slot * (long)size);
-                if (read == size && TryParse(buffer, partitions, out var seq, out var values) && seq > sequence)
-                {
-                    sequence = seq;
-                    values.CopyTo(offsets, 0);
-                }
+                sequence = newest;
+                values.CopyTo(offsets, 0);
             }
 
             return new GroupPositions(file, offsets, sequence);
@@ -74,10 +68,16 @@ internal sealed class GroupPositions : IDisposable
     public static long[]? TryReadDurable(string path, int partitions)
     {
         using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return ReadNewestSlot(file, partitions, out _);
+    }
+
+    /// <summary>The offsets of the valid slot with the higher sequence, or null when neither slot is valid.</summary>
+    private static long[]? ReadNewestSlot(SafeFileHandle file, int partitions, out ulong sequence)
+    {
         var size = SlotBytes(partitions);
         var buffer = new byte[size];
         long[]? newest = null;
-        var sequence = 0UL;
+        sequence = 0UL;
         for (var slot = 0; slot < 2; slot++)
         {
             var read = RandomAccess.Read(file, buffer, slot * (long)size);

@@ -8,6 +8,24 @@ namespace Datacake.Streams.Processing.Replay;
 /// </summary>
 internal static class DirectorySync
 {
+    /// <summary>
+    /// Replaces <paramref name="path"/> with <paramref name="content"/> durably: a temp file written and fsynced,
+    /// renamed over the target, the directory fsynced. A crash leaves the old file or the new one whole, and at most a
+    /// torn <c>.tmp</c> beside it (readers delete it unread).
+    /// </summary>
+    public static void ReplaceFile(string path, ReadOnlySpan<byte> content)
+    {
+        var temp = path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1))
+        {
+            stream.Write(content);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
+        Flush(Path.GetDirectoryName(path)!);
+    }
+
     public static void Flush(string directory)
     {
         if (OperatingSystem.IsWindows())

@@ -183,23 +183,15 @@ internal sealed class PartitionJournal : IDisposable
         return count >= 0 && at == bodyLength;
     }
 
-    /// <summary>Writes a header-only journal to a temp file, fsyncs it, renames it over <paramref name="path"/> and fsyncs the directory.</summary>
+    /// <summary>Replaces <paramref name="path"/> with a header-only journal, durably, and opens it to append.</summary>
     private static FileStream CreateEmpty(string path, int partition, long baseOffset)
     {
-        var temp = path + ".tmp";
         Span<byte> header = stackalloc byte[HeaderLength];
         BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
         header[4] = FileVersion;
         BinaryPrimitives.WriteInt32LittleEndian(header[5..], partition);
         BinaryPrimitives.WriteInt64LittleEndian(header[9..], baseOffset);
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1))
-        {
-            stream.Write(header);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
-        DirectorySync.Flush(Path.GetDirectoryName(path)!);
+        DirectorySync.ReplaceFile(path, header);
         var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read, bufferSize: 1);
         file.Seek(0, SeekOrigin.End);
         return file;

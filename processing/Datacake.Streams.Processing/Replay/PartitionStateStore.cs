@@ -90,19 +90,7 @@ public sealed class PartitionStateStore
     }
 
     /// <summary>Replaces the state file of <paramref name="partition"/> with <paramref name="snapshot"/> (from <see cref="Snapshot"/>) durably.</summary>
-    public void Write(int partition, ReadOnlySpan<byte> snapshot)
-    {
-        var target = PathOf(partition);
-        var temp = target + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1))
-        {
-            stream.Write(snapshot);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, target, overwrite: true);
-        DirectorySync.Flush(_directory);
-    }
+    public void Write(int partition, ReadOnlySpan<byte> snapshot) => DirectorySync.ReplaceFile(PathOf(partition), snapshot);
 
     /// <summary>
     /// Loads a partition's state: the snapshot, then the journal's whole entries after it. Never throws on bad
