@@ -19,7 +19,7 @@
 #   --host-url URL           the standby host's plain HTTP URL (default http://127.0.0.1:<free port>)
 #   --probe PATH             "serving" = GET PATH on the standby host answers 200 (default /readyz)
 #   --probe-token-file FILE  bearer token for the probe (e.g. a canary device's read token)
-#   --dcs CMD                how to run the CLI (default $DCS_CLI, else builds api/Datacake.Streams.Cli once)
+#   --dcs CMD                how to run the CLI (default $DCS_CLI, else builds host/Datacake.Streams.Cli once)
 #   --keep                   leave the standby running (pids printed): the system now runs on it
 #
 # stdout: one key=value line per fact (machine-readable), ending with rpo_seconds=, rto_seconds= and result=;
@@ -64,7 +64,7 @@ command -v influxd >/dev/null || { echo "failover-drill: influxd is not installe
 if [[ -z $dcs ]]; then
   out=$repo_root/.build/dcs
   if [[ ! -f $out/dcs.dll ]]; then
-    dotnet build "$repo_root/api/Datacake.Streams.Cli" -c Release -o "$out" -v quiet -nologo >&2
+    dotnet build "$repo_root/host/Datacake.Streams.Cli" -c Release -o "$out" -v quiet -nologo >&2
   fi
   dcs="dotnet $out/dcs.dll"
 fi

@@ -18,4 +18,4 @@ set +a
 # otherwise: `dotnet run` would otherwise resolve the relative default against the project folder.
 export DCS_DATA_DIR="${DCS_DATA_DIR:-$repo_root/data}"
 
-exec dotnet run -c Release --project api/Datacake.Streams.Api -- "$@"
+exec dotnet run -c Release --project host/Datacake.Streams.Host -- "$@"

@@ -120,14 +120,14 @@ fi
 
 if ((build)); then
   log "building the load tool and the host (Release)"
-  projects=(tests/Datacake.Streams.LoadGen api/Datacake.Streams.Api)
-  [[ $mode == full ]] && projects+=(tests/Datacake.Streams.BenchPlot)
+  projects=(bench/Datacake.Streams.LoadGen host/Datacake.Streams.Host)
+  [[ $mode == full ]] && projects+=(bench/Datacake.Streams.BenchPlot)
   for project in "${projects[@]}"; do
     dotnet build -c Release -v q -nologo "$project" >"$run/build.log" 2>&1 || { cat "$run/build.log" >&2; die "build of $project failed"; }
   done
 fi
-loadgen_dll=$repo_root/tests/Datacake.Streams.LoadGen/bin/Release/net10.0/Datacake.Streams.LoadGen.dll
-host_dll=$repo_root/api/Datacake.Streams.Api/bin/Release/net10.0/datacake-streams.dll
+loadgen_dll=$repo_root/bench/Datacake.Streams.LoadGen/bin/Release/net10.0/Datacake.Streams.LoadGen.dll
+host_dll=$repo_root/host/Datacake.Streams.Host/bin/Release/net10.0/datacake-streams.dll
 loadgen() { dotnet "$loadgen_dll" "$@"; }
 
 mapfile -t ports < <(loadgen ports 6)
@@ -354,9 +354,9 @@ cp "$results" "$out/e2e-results.tsv"
 cat "$table"
 
 # --- plots ----------------------------------------------------------------------------------------------------------
-plot_dll=$repo_root/tests/Datacake.Streams.BenchPlot/bin/Release/net10.0/benchplot.dll
+plot_dll=$repo_root/bench/Datacake.Streams.BenchPlot/bin/Release/net10.0/benchplot.dll
 if [[ $mode == full && -f $plot_dll ]]; then
-  # Two PNGs (tests/Datacake.Streams.BenchPlot): points/s per scenario as median with the runs' min–max, and the
+  # Two PNGs (bench/Datacake.Streams.BenchPlot): points/s per scenario as median with the runs' min–max, and the
   # median run of each scenario over time.
   rates=$run/rates.tsv timelines=$run/timelines.tsv
   { printf 'scenario\trate\n'; sed -n 's/.*result name=\([^ ]*\) .* rate=\([0-9.]*\) .*/\1\t\2/p' "$results"; } >"$rates"

@@ -6,7 +6,7 @@
 #   processors  1 and 2 process-only nodes of one consumer group over Kafka (librdkafka's mock cluster, kept by
 #               `loadgen kafka-mock`), beside the embedded log's single processor, 1k devices, 100 per request
 #   memory      a 5-minute flat-out HTTP load: the host's RSS and GC heap over time
-# and the TSVs, PNG charts (tests/Datacake.Streams.BenchPlot) and a markdown fragment (scaling.md) for docs/BENCHMARKS.md.
+# and the TSVs, PNG charts (bench/Datacake.Streams.BenchPlot) and a markdown fragment (scaling.md) for docs/BENCHMARKS.md.
 #
 #   ops/bench/scaling.sh            full run (≤ ~20 min on an idle 2-core machine) into docs/bench/
 #   ops/bench/scaling.sh --quick    smoke run (~3 min after the build) into .bench/scaling/
@@ -103,13 +103,13 @@ command -v curl >/dev/null || apt_install curl
 
 if ((build)); then
   log "building the load tool, the host and the plot tool (Release)"
-  for project in tests/Datacake.Streams.LoadGen api/Datacake.Streams.Api tests/Datacake.Streams.BenchPlot; do
+  for project in bench/Datacake.Streams.LoadGen host/Datacake.Streams.Host bench/Datacake.Streams.BenchPlot; do
     dotnet build -c Release -v q -nologo "$project" >"$run/build.log" 2>&1 || { cat "$run/build.log" >&2; die "build of $project failed"; }
   done
 fi
-loadgen_dll=$repo_root/tests/Datacake.Streams.LoadGen/bin/Release/net10.0/Datacake.Streams.LoadGen.dll
-host_dll=$repo_root/api/Datacake.Streams.Api/bin/Release/net10.0/datacake-streams.dll
-plot_dll=$repo_root/tests/Datacake.Streams.BenchPlot/bin/Release/net10.0/benchplot.dll
+loadgen_dll=$repo_root/bench/Datacake.Streams.LoadGen/bin/Release/net10.0/Datacake.Streams.LoadGen.dll
+host_dll=$repo_root/host/Datacake.Streams.Host/bin/Release/net10.0/datacake-streams.dll
+plot_dll=$repo_root/bench/Datacake.Streams.BenchPlot/bin/Release/net10.0/benchplot.dll
 loadgen() { dotnet "$loadgen_dll" "$@"; }
 benchplot() { dotnet "$plot_dll" "$@" >/dev/null; }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Memory soak of device ingest: HTTP and MQTT (QoS 0 and QoS 1) load from tests/Datacake.Streams.LoadGen against the
+# Memory soak of device ingest: HTTP and MQTT (QoS 0 and QoS 1) load from bench/Datacake.Streams.LoadGen against the
 # real host (Release, all roles, embedded FasterLog) for N minutes, sampling the host's RSS (/proc/PID/status) and,
 # when dotnet-counters is installed, its GC heap every few seconds. Prints a table and a verdict:
 # PASS when the RSS at the end is within TOLERANCE % of the RSS after the first minute (warm-up: JIT, pools, FasterLog
@@ -32,12 +32,12 @@ while (($#)); do
 done
 
 if ((build)); then
-  dotnet build -c Release -v q -nologo api/Datacake.Streams.Api >/dev/null
-  dotnet build -c Release -v q -nologo tests/Datacake.Streams.LoadGen >/dev/null
+  dotnet build -c Release -v q -nologo host/Datacake.Streams.Host >/dev/null
+  dotnet build -c Release -v q -nologo bench/Datacake.Streams.LoadGen >/dev/null
 fi
 
-host_dll=api/Datacake.Streams.Api/bin/Release/net10.0/datacake-streams.dll
-loadgen=(dotnet tests/Datacake.Streams.LoadGen/bin/Release/net10.0/Datacake.Streams.LoadGen.dll)
+host_dll=host/Datacake.Streams.Host/bin/Release/net10.0/datacake-streams.dll
+loadgen=(dotnet bench/Datacake.Streams.LoadGen/bin/Release/net10.0/Datacake.Streams.LoadGen.dll)
 counters_tool=$(command -v dotnet-counters || { [[ -x $HOME/.dotnet/tools/dotnet-counters ]] && echo "$HOME/.dotnet/tools/dotnet-counters"; } || true)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/dcs-soak.XXXXXX")

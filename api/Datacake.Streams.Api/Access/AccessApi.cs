@@ -1,33 +1,26 @@
-using Datacake.Streams.Api.Decoders;
-using Datacake.Streams.Api.Devices;
-using Datacake.Streams.Api.Hosting;
 using Datacake.Streams.Api.Metadata;
-using Datacake.Streams.Api.Tokens;
-using Datacake.Streams.Api.Users;
-using Datacake.Streams.Api.Webhooks;
-using Datacake.Streams.Api.Workspaces;
+using Datacake.Streams.Backups;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Access;
 
-/// <summary>Registers and maps the identity and access API (users, workspaces, members, devices, tokens, webhooks, decoders) on nodes with the api role.</summary>
+/// <summary>
+/// Registers what every API feature stands on: callers and their scopes, the metadata store, the operator credential,
+/// the failed-authentication budget and the registry mirror. The host calls it on nodes with the api role; the
+/// features' routes are mapped by the host's composition root, so this folder imports no feature.
+/// </summary>
 public static class AccessApi
 {
-    public static IServiceCollection AddAccessApi(this IServiceCollection services, IConfiguration configuration, StreamsOptions streams)
+    public static IServiceCollection AddAccessApi(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
     {
-        if (!streams.ParsedRoles.HasFlag(NodeRoles.Api))
-        {
-            return services;
-        }
-
         services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>();
         services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section).ValidateOnStart();
 
         // Made at registration, like the node keys, so that operator.token exists as soon as the host is up.
         var access = configuration.GetSection(AccessOptions.Section).Get<AccessOptions>() ?? new AccessOptions();
-        services.AddSingleton(OperatorCredential.Load(access, streams.FullDataDirectory));
+        services.AddSingleton(OperatorCredential.Load(access, dataDirectory));
 
-        services.AddSingleton(sp => SqliteMetadataStore.OpenAsync(streams.FullDataDirectory).GetAwaiter().GetResult());
+        services.AddSingleton(sp => SqliteMetadataStore.OpenAsync(dataDirectory).GetAwaiter().GetResult());
         services.AddSingleton<IMetadataStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton(sp =>
         {
@@ -37,34 +30,13 @@ public static class AccessApi
         services.AddSingleton<CallerResolver>();
         services.AddSingleton<AccessGuard>();
         services.AddSingleton<GrantableDevices>();
-        Datacake.Streams.Processing.Hosting.ProcessingServices.AddPayloadDecoders(services, configuration);
         services.AddSingleton<RegistryMirror>();
-        services.AddSingleton<DeviceDeletion>();
         services.AddSingleton<IDeviceReadAccess, StoreDeviceReadAccess>();
         services.AddSingleton<IOperatorCheck, OperatorTokenCheck>();
-        services.AddSingleton<Datacake.Streams.Api.Backups.IMetadataSnapshot>(sp => sp.GetRequiredService<SqliteMetadataStore>());
-        services.AddSingleton<Datacake.Streams.Api.Backups.IDeletedDevices, StoreDeletedDevices>();
+        services.AddSingleton<IMetadataSnapshot>(sp => sp.GetRequiredService<SqliteMetadataStore>());
+        services.AddSingleton<IDeletedDevices, StoreDeletedDevices>();
         services.AddSingleton<RegistryReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<RegistryReconciler>());
         return services;
-    }
-
-    public static WebApplication MapAccessApi(this WebApplication app)
-    {
-        if (!app.Services.GetRequiredService<IOptions<StreamsOptions>>().Value.ParsedRoles.HasFlag(NodeRoles.Api))
-        {
-            return app;
-        }
-
-        var v1 = app.MapGroup("/v1").AddEndpointFilter<AccessEndpointFilter>();
-        v1.MapUsersApi();
-        v1.MapWorkspacesApi();
-        v1.MapMembersApi();
-        v1.MapDevicesApi();
-        v1.MapTokensApi();
-        v1.MapWebhooksApi();
-        v1.MapDecodersApi();
-        v1.MapDecoderTestApi();
-        return app;
     }
 }

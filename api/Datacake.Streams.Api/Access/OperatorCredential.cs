@@ -1,6 +1,6 @@
+using Datacake.Streams.Files;
 using System.Text;
 using Datacake.Streams.Access;
-using Datacake.Streams.Api.Hosting;
 
 namespace Datacake.Streams.Api.Access;
 

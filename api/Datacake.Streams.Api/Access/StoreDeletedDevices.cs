@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Datacake.Streams.Api.Backups;
+using Datacake.Streams.Backups;
 using Datacake.Streams.Api.Metadata;
 using Datacake.Streams.Ids;
 using Microsoft.Extensions.Options;

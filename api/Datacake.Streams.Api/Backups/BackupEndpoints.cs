@@ -2,6 +2,8 @@ using Datacake.Streams.Api.Access;
 using System.Text.Json;
 using Datacake.Streams.Ids;
 
+using Datacake.Streams.Backups;
+
 namespace Datacake.Streams.Api.Backups;
 
 /// <summary>Body of <c>POST /v1/ops/backups/{id}/restore</c>: <c>target</c> "new" (default), <c>swap</c> with <c>confirm</c>.</summary>

@@ -1,3 +1,5 @@
+using Datacake.Streams.Backups;
+
 namespace Datacake.Streams.Api.Backups;
 
 /// <summary>RFC 9457 problem details of the backup endpoints, each with a stable <c>type</c>.</summary>

@@ -1,7 +1,6 @@
 using Datacake.Streams.Access;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Metadata;
-using Datacake.Streams.Processing.Decoding;
 
 namespace Datacake.Streams.Api.Decoders;
 
@@ -12,7 +11,7 @@ public sealed record DecoderTestRequest(string? Payload, int? Port);
 public sealed record DecoderTestResponse(IReadOnlyDictionary<string, object?> Fields);
 
 /// <summary>
-/// The decoder dry run: runs a saved decoder on sample bytes with production limits (<see cref="DecoderDryRun"/>).
+/// The decoder dry run: runs a saved decoder on sample bytes with production limits (<see cref="IDecoderDryRun"/>).
 /// Needs read access to the decoder's workspace; a decoder out of reach answers 404 like one that does not exist.
 /// A failing decoder answers 422 with its error as the problem's detail.
 /// </summary>
@@ -28,7 +27,7 @@ public static class DecoderTestEndpoint
     }
 
     private static async Task<IResult> TestAsync(
-        string id, HttpContext http, IMetadataStore store, AccessGuard guard, DecoderDryRun dryRun, CancellationToken cancellationToken)
+        string id, HttpContext http, IMetadataStore store, AccessGuard guard, IDecoderDryRun dryRun, CancellationToken cancellationToken)
     {
         var caller = http.Caller();
         AccessGuard.RefuseOperator(caller);
@@ -54,9 +53,9 @@ public static class DecoderTestEndpoint
         }
 
         var fields = new Dictionary<string, object?>(result.Fields.Count, StringComparer.Ordinal);
-        foreach (var field in result.Fields)
+        foreach (var (name, value) in result.Fields)
         {
-            fields[field.Name] = field.Value;
+            fields[name] = value;
         }
 
         return TypedResults.Ok(new DecoderTestResponse(fields));

@@ -1,4 +1,4 @@
-using Datacake.Streams.Api.Backups;
+using Datacake.Streams.Backups;
 using Datacake.Streams.Ids;
 using Microsoft.Data.Sqlite;
 

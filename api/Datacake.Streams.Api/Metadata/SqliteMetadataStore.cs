@@ -1,3 +1,4 @@
+using Datacake.Streams.Backups;
 using System.Data.Common;
 using Datacake.Streams.Access;
 using Microsoft.Data.Sqlite;
@@ -10,7 +11,7 @@ namespace Datacake.Streams.Api.Metadata;
 /// </summary>
 public sealed partial class SqliteMetadataStore : IMetadataStore
 {
-    public const string FileName = "metadata.db";
+    public const string FileName = IMetadataSnapshot.FileName;
 
     // A writer holding the lock for longer than this is a bug; waiting 5 s beats failing a request at once.
     private const int BusyTimeoutMilliseconds = 5000;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Datacake.Streams.Api.Access;
-using Datacake.Streams.Api.Export;
 using Datacake.Streams.Influx.Client;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -18,7 +17,6 @@ public static class QueryEndpoints
         group.MapGet("/devices/{id}/series", GetSeriesAsync);
         group.MapGet("/devices/{id}/last", GetLastAsync);
         group.MapPost("/query", PostQueryAsync);
-        endpoints.MapExportApi();
         return endpoints;
     }
 

@@ -1,6 +1,4 @@
 using Datacake.Streams.Api.Access;
-using Datacake.Streams.Api.Export;
-using Datacake.Streams.Api.Retention;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -9,18 +7,16 @@ namespace Datacake.Streams.Api.Queries;
 public static class QueryServiceCollectionExtensions
 {
     /// <summary>
-    /// Series, last values and Grafana: limits (section "Queries"), the reader, and the retention tiers it plans
-    /// over. Needs an InfluxClient and, from identity, an <see cref="IDeviceReadAccess"/>; until one is registered
+    /// Series, last values and Grafana: limits (section "Queries"), and the reader (the host registers the retention tiers it plans
+    /// over). Needs an InfluxClient and, from identity, an <see cref="IDeviceReadAccess"/>; until one is registered
     /// every request is unauthenticated (closed by default).
     /// </summary>
     public static IServiceCollection AddQueryApi(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddRetentionTiers(configuration);
         services.AddSingleton<IValidateOptions<QueryLimits>, QueryLimitsValidator>();
         services.AddOptions<QueryLimits>().Bind(configuration.GetSection(QueryLimits.Section)).ValidateOnStart();
         services.TryAddSingleton<SeriesReader>();
         services.TryAddSingleton<IDeviceReadAccess, NoReadAccess>();
-        services.AddWorkspaceExport(configuration);
         return services;
     }
 

@@ -1,7 +1,8 @@
+using Datacake.Streams.Hosting.Composition;
 using System.Net;
 using System.Net.Sockets;
 using Datacake.Streams.Api.Access;
-using Datacake.Streams.Api.Hosting;
+using Datacake.Streams.Hosting;
 using Datacake.Streams.IntegrationTests.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,8 +48,7 @@ public sealed class InProcessHost : IAsyncDisposable
         });
         builder.AddStreamsHost();
         var app = builder.Build();
-        app.MapHealthApi();
-        app.MapAccessApi();
+        app.MapStreamsEndpoints();
         await app.StartAsync();
         return new InProcessHost(app, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) });
     }

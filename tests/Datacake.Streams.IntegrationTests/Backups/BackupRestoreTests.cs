@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
-using Datacake.Streams.Api.Backups;
+using Datacake.Streams.Backups;
 using Datacake.Streams.Ids;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Datacake.Streams.Access;
-using Datacake.Streams.Api.Backups;
+using Datacake.Streams.Backups;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.IntegrationTests.Services;

@@ -3,7 +3,7 @@ using Datacake.Streams.IntegrationTests.Services;
 namespace Datacake.Streams.IntegrationTests.Backups;
 
 /// <summary>
-/// The built <c>dcs</c> CLI (api/Datacake.Streams.Cli, built with the integration tests) and the repository's scripts,
+/// The built <c>dcs</c> CLI (host/Datacake.Streams.Cli, built with the integration tests) and the repository's scripts,
 /// run as child processes the way an operator runs them.
 /// </summary>
 public static class DcsCli
@@ -53,7 +53,7 @@ public static class DcsCli
         }
 
         Assert.True(root is not null, "Datacake.Streams.sln not found above " + AppContext.BaseDirectory);
-        var dll = Path.Combine(root.FullName, "api", "Datacake.Streams.Cli", "bin", configuration, framework, "dcs.dll");
+        var dll = Path.Combine(root.FullName, "host", "Datacake.Streams.Cli", "bin", configuration, framework, "dcs.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: build tests/Datacake.Streams.IntegrationTests (it builds the CLI)");
         return (root.FullName, dll);
     }

@@ -6,7 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Datacake.Streams.Access;
-using Datacake.Streams.Api.Backups;
+using Datacake.Streams.Backups;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.IntegrationTests.AccessApi;

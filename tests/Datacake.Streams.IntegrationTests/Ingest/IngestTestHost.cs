@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Datacake.Streams.Access;
-using Datacake.Streams.Api.Hosting;
+using Datacake.Streams.Hosting;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Ingest;
 using Datacake.Streams.Ingest.Http;

@@ -1,3 +1,4 @@
+using Datacake.Streams.Backups.Transfer;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;

@@ -140,7 +140,7 @@ public sealed class LogProcessKillTests : IDisposable
         }
 
         Assert.True(root is not null, "Datacake.Streams.sln not found above " + AppContext.BaseDirectory);
-        var path = Path.Combine(root.FullName, "tests", "Datacake.Streams.LogCrashTarget", "bin", configuration, framework, "Datacake.Streams.LogCrashTarget.dll");
+        var path = Path.Combine(root.FullName, "tools", "Datacake.Streams.LogCrashTarget", "bin", configuration, framework, "Datacake.Streams.LogCrashTarget.dll");
         Assert.True(File.Exists(path), $"{path} is missing: build tests/Datacake.Streams.IntegrationTests (it builds the crash target)");
         return path;
     }

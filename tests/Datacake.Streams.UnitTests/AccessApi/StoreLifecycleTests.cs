@@ -42,9 +42,9 @@ public sealed class StoreLifecycleTests : IDisposable
         Assert.Empty(await ListAsync(expired, Deleted.AddDays(60), CancellationToken.None));
     }
 
-    private static async Task<List<Datacake.Streams.Api.Backups.ExpiredDevice>> ListAsync(StoreDeletedDevices source, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<List<Datacake.Streams.Backups.ExpiredDevice>> ListAsync(StoreDeletedDevices source, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var list = new List<Datacake.Streams.Api.Backups.ExpiredDevice>();
+        var list = new List<Datacake.Streams.Backups.ExpiredDevice>();
         await foreach (var device in source.ExpiredAsync(now, cancellationToken))
         {
             list.Add(device);

@@ -1,4 +1,4 @@
-using Datacake.Streams.Api.Backups;
+using Datacake.Streams.Backups;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Datacake.Streams.UnitTests.Backups;

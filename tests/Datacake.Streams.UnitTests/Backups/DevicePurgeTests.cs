@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Datacake.Streams.Api.Backups;
+using Datacake.Streams.Backups;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,0 +1,24 @@
+namespace Datacake.Streams.Backups;
+
+/// <summary>When the next backup is due and whether the metadata store is part of it.</summary>
+public readonly record struct BackupDue(DateTimeOffset At, bool MetadataStore);
+
+public static class BackupSchedule
+{
+    /// <summary>
+    /// The next backup: <see cref="BackupOptions.MeasurementInterval"/> after the last one (at once when there is
+    /// none), and it includes the metadata store when <see cref="BackupOptions.MetadataInterval"/> has passed since the
+    /// last backup that held it, by then. The metadata store is never backed up on its own: measurements come first.
+    /// </summary>
+    public static BackupDue Next(DateTimeOffset? lastBackup, DateTimeOffset? lastMetadataStore, DateTimeOffset now, BackupOptions options)
+    {
+        var at = lastBackup is { } last ? last + options.MeasurementInterval : now;
+        if (at < now)
+        {
+            at = now;
+        }
+
+        var metadataDue = lastMetadataStore is not { } lastStore || at - lastStore >= options.MetadataInterval;
+        return new BackupDue(at, metadataDue);
+    }
+}

@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using System.Text;
+using Datacake.Streams.Influx.Client;
+using Microsoft.Extensions.Options;
+
+namespace Datacake.Streams.Backups;
+
+public static class BackupServiceCollectionExtensions
+{
+    /// <summary>
+    /// Backups (the host registers them for the api role): options (section "Backup", validated at start), the backup service, restorer,
+    /// scheduler and device purge. <c>Influx:BackupHost</c> (DCS_INFLUX_BACKUP_HOST) is the RPC address when
+    /// <c>Backup:BackupHost</c> is not set. Without a configured second site, backups go to
+    /// <c>&lt;data&gt;/backup-site-2</c>: fine for development, not a second site; production sets
+    /// <c>Backup:SecondaryDirectory</c> to another disk or mount.
+    /// </summary>
+    public static IServiceCollection AddBackups(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    {
+        // Resolved and validated here, so that a bad setting stops the host at start, not at the first backup.
+        services.AddSingleton(Resolve(configuration, dataDirectory));
+        services.AddSingleton(sp => new BackupService(
+            sp.GetRequiredService<InfluxClient>(),
+            sp.GetRequiredService<BackupOptions>(),
+            sp.GetRequiredService<BackupOptions>().PrimaryPath(dataDirectory),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<BackupService>>(),
+            sp.GetService<IMetadataSnapshot>()));
+        services.AddSingleton(sp => new BackupRestorer(sp.GetRequiredService<BackupService>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService(sp => new BackupSchedulerGate(sp));
+        services.AddHostedService<DevicePurgeService>();
+        return services;
+    }
+
+    /// <summary>The options with the defaults that depend on the host: the RPC address and the second site.</summary>
+    public static BackupOptions Resolve(IConfiguration configuration, string dataDirectory)
+    {
+        var options = configuration.GetSection(BackupOptions.Section).Get<BackupOptions>() ?? new BackupOptions();
+        if (string.IsNullOrEmpty(configuration[$"{BackupOptions.Section}:BackupHost"]) && configuration["Influx:BackupHost"] is { Length: > 0 } host)
+        {
+            options = options with { BackupHost = host };
+        }
+
+        if (string.IsNullOrWhiteSpace(options.SecondaryDirectory))
+        {
+            options = options with { SecondaryDirectory = Path.Combine(dataDirectory, "backup-site-2") };
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Directory))
+        {
+            options = options with { Directory = options.PrimaryPath(dataDirectory) };
+        }
+
+        var result = new BackupOptionsValidator().Validate(null, options);
+        return result.Failed ? throw new OptionsValidationException(BackupOptions.Section, typeof(BackupOptions), result.Failures) : options;
+    }
+
+    /// <summary>Starts the scheduler only when backups are enabled.</summary>
+    private sealed class BackupSchedulerGate(IServiceProvider services) : IHostedService
+    {
+        private BackupScheduler? _scheduler;
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            var options = services.GetRequiredService<BackupOptions>();
+            if (!options.Enabled)
+            {
+                return Task.CompletedTask;
+            }
+
+            _scheduler = new BackupScheduler(
+                services.GetRequiredService<BackupService>(), options, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<BackupScheduler>>());
+            return _scheduler.StartAsync(cancellationToken);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => _scheduler?.StopAsync(cancellationToken) ?? Task.CompletedTask;
+    }
+}

@@ -1,0 +1,54 @@
+using Datacake.Streams.Api.Backups;
+using Datacake.Streams.Api.Decoders;
+using Datacake.Streams.Api.Devices;
+using Datacake.Streams.Api.Export;
+using Datacake.Streams.Api.Grafana;
+using Datacake.Streams.Api.Observability;
+using Datacake.Streams.Api.Queries;
+using Datacake.Streams.Api.Retention;
+using Datacake.Streams.Api.Tokens;
+using Datacake.Streams.Api.Users;
+using Datacake.Streams.Api.Webhooks;
+using Datacake.Streams.Api.Workspaces;
+using Datacake.Streams.Api.Access;
+using Datacake.Streams.Ingest.Http;
+using Datacake.Streams.Ingest.Webhooks;
+using Microsoft.Extensions.Options;
+
+namespace Datacake.Streams.Hosting.Composition;
+
+/// <summary>Every route of the node, by role: the one place that knows which feature is mapped where.</summary>
+public static class StreamsEndpoints
+{
+    public static WebApplication MapStreamsEndpoints(this WebApplication app)
+    {
+        var roles = app.Services.GetRequiredService<IOptions<StreamsOptions>>().Value.ParsedRoles;
+        app.MapHealthApi();
+        app.MapObservabilityApi();
+        if (roles.HasFlag(NodeRoles.Api))
+        {
+            var v1 = app.MapGroup("/v1").AddEndpointFilter<AccessEndpointFilter>();
+            v1.MapUsersApi();
+            v1.MapWorkspacesApi();
+            v1.MapMembersApi();
+            v1.MapDevicesApi();
+            v1.MapTokensApi();
+            v1.MapWebhooksApi();
+            v1.MapDecodersApi();
+            v1.MapDecoderTestApi();
+        }
+
+        app.MapDeviceIngestApi();
+        app.MapWebhookIngestApi();
+        if (roles.HasFlag(NodeRoles.Api))
+        {
+            app.MapQueryApi();
+            app.MapExportApi();
+            app.MapGrafanaApi();
+            app.MapRetentionApi();
+            app.MapBackupApi();
+        }
+
+        return app;
+    }
+}

@@ -1,0 +1,71 @@
+using Datacake.Streams.Ingest;
+using Datacake.Streams.Ingest.Webhooks;
+using Datacake.Streams.Ingest.Bridge;
+using Datacake.Streams.Api.Queries;
+using Datacake.Streams.Api.Observability;
+using Datacake.Streams.Api.Retention;
+using Datacake.Streams.Api.Export;
+using Datacake.Streams.Hosting.Composition;
+using Microsoft.Extensions.Options;
+
+namespace Datacake.Streams.Hosting;
+
+public static class StreamsHostBuilder
+{
+    /// <summary>Configuration, options checked at start-up, listeners, logging and the services of the configured roles.</summary>
+    public static WebApplicationBuilder AddStreamsHost(this WebApplicationBuilder builder)
+    {
+        // Short DCS_* variables first, so that Section__Key variables and the command line override them.
+        builder.Configuration.Sources.Insert(
+            Math.Max(0, builder.Configuration.Sources.Count - 2),
+            new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = EnvironmentAliases.FromEnvironment() });
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+
+        builder.Services.AddSingleton<IValidateOptions<StreamsOptions>, StreamsOptionsValidator>();
+        builder.Services.AddOptions<StreamsOptions>().BindConfiguration(StreamsOptions.Section).ValidateOnStart();
+
+        var streams = builder.Configuration.GetSection(StreamsOptions.Section).Get<StreamsOptions>() ?? new StreamsOptions();
+        builder.WebHost.UseKestrel(kestrel => ListenerSetup.Configure(kestrel, streams));
+
+        builder.Services.AddStreamsCore(builder.Configuration, streams);
+        var roles = streams.ParsedRoles;
+        if (roles.HasFlag(NodeRoles.Api))
+        {
+            builder.Services.AddApiFoundation(builder.Configuration, streams.FullDataDirectory);
+        }
+
+        if (roles.HasFlag(NodeRoles.Ingest))
+        {
+            builder.Services.AddIngest(builder.Configuration, streams.HttpsUrl is { Length: > 0 } || streams.CertificatePath is { Length: > 0 } ? () => ServerCertificate.Load(streams) : null);
+            builder.Services.AddWebhookIngest(builder.Configuration);
+            builder.Services.AddMqttBridges(builder.Configuration);
+        }
+
+        if (roles.HasFlag(NodeRoles.Process))
+        {
+            Datacake.Streams.Processing.Hosting.ProcessingServices.AddProcessing(builder.Services, builder.Configuration);
+        }
+
+        if ((roles & (NodeRoles.Api | NodeRoles.Process)) != 0)
+        {
+            builder.Services.AddRetentionTiers(builder.Configuration);
+        }
+
+        if (roles.HasFlag(NodeRoles.Api))
+        {
+            builder.Services.AddQueryApi(builder.Configuration);
+            builder.Services.AddWorkspaceExport(builder.Configuration);
+        }
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddObservability();
+        return builder;
+    }
+}

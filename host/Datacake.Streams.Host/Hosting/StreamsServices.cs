@@ -1,0 +1,119 @@
+using Datacake.Streams.Access;
+using Datacake.Streams.Influx.Client;
+using Datacake.Streams.Log.Kafka;
+using Datacake.Streams.RecordLog.Faster;
+using Datacake.Streams.RecordLog;
+using Datacake.Streams.Records;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace Datacake.Streams.Hosting;
+
+/// <summary>The shared services every role stands on: the record log, InfluxDB, the registry view, node keys.</summary>
+public static class StreamsServices
+{
+    public static IServiceCollection AddStreamsCore(this IServiceCollection services, IConfiguration configuration, StreamsOptions streams)
+    {
+        services.AddSingleton(TimeProvider.System);
+
+        var secrets = NodeSecrets.Load(configuration, streams);
+        services.AddSingleton(secrets);
+        services.AddSingleton(secrets.Keyring);
+        services.AddSingleton<AdapterSigner>();
+
+        services.AddSingleton<IValidateOptions<InfluxOptions>, InfluxOptionsValidator>();
+        services.AddOptions<InfluxOptions>().BindConfiguration(InfluxOptions.SectionName).ValidateOnStart();
+        services.AddSingleton(sp => new InfluxClient(
+            sp.GetRequiredService<IOptions<InfluxOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<InfluxClient>>()));
+
+        services.AddRecordLog(configuration, streams);
+
+        services.AddSingleton(sp => new RegistryView(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(new RegistrySecretSealer(secrets.RegistryKey.AsSpan(0, RegistrySecretSealer.KeyLength)));
+        services.AddSingleton(sp => new RegistryChangeCodec(sp.GetRequiredService<RegistrySecretSealer>()));
+        services.AddSingleton(sp => new RegistryPublisher(sp.GetRequiredService<IRecordLog>(), sp.GetRequiredService<RegistryChangeCodec>()));
+        services.AddSingleton(sp => new RegistryFeed(
+            sp.GetRequiredService<IRecordLog>(),
+            sp.GetRequiredService<RegistryView>(),
+            codec: sp.GetRequiredService<RegistryChangeCodec>(),
+            timeProvider: sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<RegistryFeedService>();
+
+        services.AddHealthChecks()
+            .AddCheck<RecordLogHealthCheck>("record-log", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<InfluxHealthCheck>("influxdb", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<RegistryHealthCheck>("registry", tags: [HealthEndpoints.ReadyTag]);
+        return services;
+    }
+
+    private static void AddRecordLog(this IServiceCollection services, IConfiguration configuration, StreamsOptions streams)
+    {
+        switch (streams.RecordLog)
+        {
+            case RecordLogBackend.Kafka:
+                services.AddOptions<KafkaRecordLogOptions>().BindConfiguration("Kafka").ValidateOnStart();
+                services.AddKafkaRecordLog();
+                break;
+            default:
+                var faster = (configuration.GetSection(FasterRecordLogOptions.Section).Get<FasterRecordLogOptions>() ?? new FasterRecordLogOptions())
+                    with { DataDirectory = Path.Combine(streams.FullDataDirectory, "log") };
+                services.AddSingleton<IValidateOptions<FasterRecordLogOptions>, FasterRecordLogOptionsValidator>();
+                services.AddSingleton<IRecordLog>(sp =>
+                {
+                    var result = sp.GetRequiredService<IValidateOptions<FasterRecordLogOptions>>().Validate(null, faster);
+                    if (result.Failed)
+                    {
+                        throw new OptionsValidationException(FasterRecordLogOptions.Section, typeof(FasterRecordLogOptions), result.Failures);
+                    }
+
+                    // Opening recovers every partition from disk; the host waits for it once at start-up.
+                    return FasterRecordLog.OpenAsync(faster, sp.GetRequiredService<TimeProvider>()).GetAwaiter().GetResult();
+                });
+                break;
+        }
+    }
+}
+
+/// <summary>Starts the registry feed with the host and stops it with the host.</summary>
+internal sealed class RegistryFeedService(RegistryFeed feed) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => feed.StartAsync(cancellationToken);
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await feed.DisposeAsync();
+}
+
+internal sealed class RecordLogHealthCheck(IRecordLog log) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await log.IsReachableAsync(cancellationToken)
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("the record log does not answer");
+}
+
+internal sealed class InfluxHealthCheck(InfluxClient influx) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            var ping = await influx.PingAsync(timeout.Token);
+            return HealthCheckResult.Healthy($"InfluxDB {ping.Version} in {ping.RoundTrip.TotalMilliseconds:0} ms");
+        }
+        catch (Exception e) when (e is InfluxException or OperationCanceledException or HttpRequestException)
+        {
+            return HealthCheckResult.Unhealthy("InfluxDB does not answer: " + e.Message);
+        }
+    }
+}
+
+internal sealed class RegistryHealthCheck(RegistryFeed feed) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(feed.IsCaughtUp
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("the registry view is still catching up with dcs.registry"));
+}

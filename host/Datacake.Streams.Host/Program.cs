@@ -1,0 +1,12 @@
+using Datacake.Streams.Hosting;
+using Datacake.Streams.Hosting.Composition;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddStreamsHost();
+
+var app = builder.Build();
+app.MapStreamsEndpoints();
+app.Run();
+
+/// <summary>Entry point; public so integration tests can start the real host.</summary>
+public partial class Program;
