@@ -1,4 +1,3 @@
-using Datacake.Streams.RecordLog.Faster.Groups;
 using Datacake.Streams.RecordLog.Faster.Storage;
 using Microsoft.Extensions.Options;
 

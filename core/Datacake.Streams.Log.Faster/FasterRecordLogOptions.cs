@@ -1,7 +1,7 @@
 namespace Datacake.Streams.RecordLog.Faster;
 
 /// <summary>Settings of the embedded record log (one FasterLog per topic partition under <see cref="DataDirectory"/>).</summary>
-public sealed record FasterRecordLogOptions
+public sealed record FasterRecordLogOptions : Storage.ILogSettings
 {
     /// <summary>Configuration section name.</summary>
     public const string Section = "RecordLog:Faster";

@@ -1,3 +1,4 @@
+using Datacake.Streams.RecordLog.Faster.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.RecordLog.Faster;

@@ -77,4 +77,19 @@ public static class AccessRules
 
     /// <summary>Whether a stored token is good at <paramref name="at"/> when presented with <paramref name="presented"/>.</summary>
     public static AuthenticationResult Status(TokenRecord token, TokenHash presented, DateTimeOffset at) => token.ToGrant().StatusAt(presented, at);
+
+    /// <summary>A listed workspace's ancestry within the listing (which holds every membership's subtree, so every ancestor that matters).</summary>
+    public static IReadOnlyList<string> Ancestry(WorkspaceRecord workspace, IReadOnlyList<WorkspaceRecord> listed)
+    {
+        var byId = listed.ToDictionary(w => w.Id, StringComparer.Ordinal);
+        var chain = new List<string>();
+        var current = workspace;
+        while (current is not null && chain.Count <= AccessGuard.MaxDepth)
+        {
+            chain.Add(current.Id);
+            current = current.ParentId is { } parent && byId.TryGetValue(parent, out var next) ? next : null;
+        }
+
+        return chain;
+    }
 }

@@ -50,7 +50,7 @@ public sealed class StoreDeviceReadAccess(CallerResolver resolver, IMetadataStor
             var workspace = workspaces[device.WorkspaceId];
             if (!ancestries.TryGetValue(workspace.Id, out var ancestry))
             {
-                ancestries[workspace.Id] = ancestry = UsersEndpoints.Ancestry(workspace, listed);
+                ancestries[workspace.Id] = ancestry = AccessRules.Ancestry(workspace, listed);
             }
 
             if (AccessRules.AccessTo(caller, device.Id, ancestry) >= DeviceAccess.Read)

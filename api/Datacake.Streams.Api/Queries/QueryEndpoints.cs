@@ -32,7 +32,7 @@ public static class QueryEndpoints
 
         if (ReadScopeResults.Find(scope!, id) is not { } device)
         {
-            return ApiProblem.NotFound();
+            return QueryProblem.NotFound();
         }
 
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -61,7 +61,7 @@ public static class QueryEndpoints
 
         if (ReadScopeResults.Find(scope!, id) is not { } device)
         {
-            return ApiProblem.NotFound();
+            return QueryProblem.NotFound();
         }
 
         IReadOnlyList<string>? names = SplitFields(fields);
@@ -119,7 +119,7 @@ public static class QueryEndpoints
             // One unreadable device fails the whole query with the same 404 as a single unknown device.
             if (ReadScopeResults.Find(scope!, id) is not { } device)
             {
-                return ApiProblem.NotFound();
+                return QueryProblem.NotFound();
             }
 
             devices.Add(device);
@@ -161,7 +161,7 @@ public static class QueryEndpoints
         }
         catch (QueryTooLargeException ex)
         {
-            return ApiProblem.Create(StatusCodes.Status400BadRequest, ApiProblem.TooManyPoints, "Too many points", ex.Message);
+            return QueryProblem.Create(StatusCodes.Status400BadRequest, QueryProblem.TooManyPoints, "Too many points", ex.Message);
         }
         catch (InfluxException ex)
         {
@@ -173,11 +173,11 @@ public static class QueryEndpoints
         ex.Kind == InfluxErrorKind.StatementFailed
 
             // A statement InfluxDB refused is the request's fault (a mean over a string field, say).
-            ? ApiProblem.Create(StatusCodes.Status400BadRequest, ApiProblem.InvalidQuery, "The query cannot be answered", ex.ServerMessage ?? ex.Message)
-            : ApiProblem.Unavailable("InfluxDB did not answer the query; try again shortly.");
+            ? QueryProblem.Create(StatusCodes.Status400BadRequest, QueryProblem.InvalidQuery, "The query cannot be answered", ex.ServerMessage ?? ex.Message)
+            : QueryProblem.Unavailable("InfluxDB did not answer the query; try again shortly.");
 
     internal static ProblemHttpResult InvalidQuery(IReadOnlyDictionary<string, string[]> errors) =>
-        ApiProblem.Invalid(ApiProblem.InvalidQuery, "Invalid query parameters", errors);
+        QueryProblem.Invalid(QueryProblem.InvalidQuery, "Invalid query parameters", errors);
 
     private static List<string>? SplitFields(string? fields) =>
         string.IsNullOrWhiteSpace(fields) ? null : fields.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();

@@ -1,3 +1,4 @@
+using Datacake.Streams.Api.Access;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Queries;

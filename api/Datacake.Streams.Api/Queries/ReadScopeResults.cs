@@ -23,13 +23,13 @@ public static class ReadScopeResults
             case ReadScopeStatus.Ok:
                 return (scope, null);
             case ReadScopeStatus.Forbidden:
-                return (null, ApiProblem.Create(StatusCodes.Status403Forbidden, ApiProblem.Forbidden, "This token reads no device data"));
+                return (null, QueryProblem.Create(StatusCodes.Status403Forbidden, QueryProblem.Forbidden, "This token reads no device data"));
             case ReadScopeStatus.RateLimited:
                 context.Response.Headers.RetryAfter = ((int)Math.Ceiling((scope.RetryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                return (null, ApiProblem.Create(StatusCodes.Status429TooManyRequests, ApiProblem.RateLimited, "Too many failed authentications", "Wait for Retry-After seconds."));
+                return (null, QueryProblem.Create(StatusCodes.Status429TooManyRequests, QueryProblem.RateLimited, "Too many failed authentications", "Wait for Retry-After seconds."));
             default:
                 context.Response.Headers.WWWAuthenticate = "Bearer";
-                return (null, ApiProblem.Create(StatusCodes.Status401Unauthorized, ApiProblem.Unauthenticated, "Authentication required", "Send a valid token as Authorization: Bearer <token>."));
+                return (null, QueryProblem.Create(StatusCodes.Status401Unauthorized, QueryProblem.Unauthenticated, "Authentication required", "Send a valid token as Authorization: Bearer <token>."));
         }
     }
 

@@ -1,3 +1,4 @@
+using Datacake.Streams.Api.Access;
 using System.Text.Json;
 
 namespace Datacake.Streams.Api.Queries;

@@ -1,3 +1,4 @@
+using Datacake.Streams.Api.Access;
 using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Metadata;

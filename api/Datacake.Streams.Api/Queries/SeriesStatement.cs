@@ -1,3 +1,4 @@
+using Datacake.Streams.Api.Access;
 using System.Globalization;
 using System.Text;
 using Datacake.Streams.Api.Retention;

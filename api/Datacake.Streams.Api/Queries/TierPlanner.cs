@@ -1,3 +1,4 @@
+using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Retention;
 
 namespace Datacake.Streams.Api.Queries;

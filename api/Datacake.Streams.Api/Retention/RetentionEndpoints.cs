@@ -1,4 +1,3 @@
-using ApiProblem = Datacake.Streams.Api.Queries.ApiProblem;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Datacake.Streams.Api.Access;
@@ -36,7 +35,7 @@ public static class RetentionEndpoints
         }
         catch (InfluxException ex)
         {
-            return ApiProblem.Unavailable(ex.Message);
+            return QueryProblem.Unavailable(ex.Message);
         }
     }
 
@@ -55,12 +54,12 @@ public static class RetentionEndpoints
         }
         catch (JsonException ex)
         {
-            return ApiProblem.Invalid(ApiProblem.InvalidRetention, "Invalid retention body", new Dictionary<string, string[]> { ["body"] = [ex.Message] });
+            return QueryProblem.Invalid(QueryProblem.InvalidRetention, "Invalid retention body", new Dictionary<string, string[]> { ["body"] = [ex.Message] });
         }
 
         if (update is null)
         {
-            return ApiProblem.Invalid(ApiProblem.InvalidRetention, "Invalid retention body", new Dictionary<string, string[]> { ["body"] = ["a JSON object is required"] });
+            return QueryProblem.Invalid(QueryProblem.InvalidRetention, "Invalid retention body", new Dictionary<string, string[]> { ["body"] = ["a JSON object is required"] });
         }
 
         try
@@ -77,7 +76,7 @@ public static class RetentionEndpoints
 
             if (errors.Count > 0)
             {
-                return ApiProblem.Invalid(ApiProblem.InvalidRetention, "Invalid retention settings; nothing was changed", errors);
+                return QueryProblem.Invalid(QueryProblem.InvalidRetention, "Invalid retention settings; nothing was changed", errors);
             }
 
             RetentionApplied applied = await provisioner.ApplyAsync(desired, ApplyMode.Enforce, cancellationToken);
@@ -88,7 +87,7 @@ public static class RetentionEndpoints
         }
         catch (InfluxException ex)
         {
-            return ApiProblem.Unavailable(ex.Message);
+            return QueryProblem.Unavailable(ex.Message);
         }
     }
 
@@ -100,8 +99,8 @@ public static class RetentionEndpoints
         }
 
         return context.Request.Headers.Authorization.Count == 0
-            ? ApiProblem.Create(StatusCodes.Status401Unauthorized, ApiProblem.Unauthenticated, "Authentication required", "Send the operator token as Authorization: Bearer <token>.")
-            : ApiProblem.Create(StatusCodes.Status403Forbidden, ApiProblem.Forbidden, "Operator token required", "Retention tiers are managed with the operator token only.");
+            ? QueryProblem.Create(StatusCodes.Status401Unauthorized, QueryProblem.Unauthenticated, "Authentication required", "Send the operator token as Authorization: Bearer <token>.")
+            : QueryProblem.Create(StatusCodes.Status403Forbidden, QueryProblem.Forbidden, "Operator token required", "Retention tiers are managed with the operator token only.");
     }
 }
 

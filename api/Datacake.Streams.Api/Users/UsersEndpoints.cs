@@ -98,24 +98,9 @@ public static class UsersEndpoints
                     person.Id,
                     person.Email,
                     homeId,
-                    [.. reachable.Select(w => new MeWorkspace(w.Id, w.Name, w.ParentId, RoleNames.Of(AccessRules.RoleIn(fresh, Ancestry(w, reachable)))))]));
+                    [.. reachable.Select(w => new MeWorkspace(w.Id, w.Name, w.ParentId, RoleNames.Of(AccessRules.RoleIn(fresh, AccessRules.Ancestry(w, reachable)))))]));
             default:
                 throw ApiProblem.Unauthenticated();
         }
-    }
-
-    /// <summary>A listed workspace's ancestry within the listing (which holds every membership's subtree, so every ancestor that matters).</summary>
-    internal static IReadOnlyList<string> Ancestry(WorkspaceRecord workspace, IReadOnlyList<WorkspaceRecord> listed)
-    {
-        var byId = listed.ToDictionary(w => w.Id, StringComparer.Ordinal);
-        var chain = new List<string>();
-        var current = workspace;
-        while (current is not null && chain.Count <= AccessGuard.MaxDepth)
-        {
-            chain.Add(current.Id);
-            current = current.ParentId is { } parent && byId.TryGetValue(parent, out var next) ? next : null;
-        }
-
-        return chain;
     }
 }

@@ -78,7 +78,7 @@ public static class WorkspacesEndpoints
             _ => [],
         };
         var listed = await store.ListSubtreesAsync(roots, cancellationToken);
-        return TypedResults.Ok(listed.Select(w => ToResponse(w, AccessRules.RoleIn(caller, UsersEndpoints.Ancestry(w, listed)))).ToArray());
+        return TypedResults.Ok(listed.Select(w => ToResponse(w, AccessRules.RoleIn(caller, AccessRules.Ancestry(w, listed)))).ToArray());
     }
 
     private static async Task<IResult> GetAsync(string id, HttpContext http, AccessGuard guard, CancellationToken cancellationToken)

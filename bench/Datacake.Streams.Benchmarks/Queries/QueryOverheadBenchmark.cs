@@ -14,6 +14,7 @@ using Datacake.Streams.Api.Retention;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Influx.Querying;
+using Datacake.Streams.Influx.LineProtocol;
 using Datacake.Streams.Influx.Writing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;

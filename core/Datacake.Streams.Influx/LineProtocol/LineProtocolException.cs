@@ -2,7 +2,7 @@ namespace Datacake.Streams.Influx.LineProtocol;
 
 /// <summary>
 /// A point could not be encoded. Thrown before any byte of the offending element is written; the line under
-/// construction is incomplete and must be discarded (an <see cref="Writing.InfluxPointBatch"/> does it itself).
+/// construction is incomplete and must be discarded (an <see cref="InfluxPointBatch"/> does it itself).
 /// </summary>
 public sealed class LineProtocolException : Exception
 {

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Datacake.Streams.Influx.Writing;
 
 namespace Datacake.Streams.Influx.LineProtocol;
 

@@ -17,13 +17,13 @@ internal sealed class LogDirectory
     private readonly ConcurrentDictionary<string, TopicLog> _topics = new(StringComparer.Ordinal);
     private readonly Lock _topicsGate = new();
     private readonly FileStream _lock;
-    private readonly FasterRecordLogOptions _options;
+    private readonly ILogSettings _options;
     private readonly TimeProvider _time;
     private readonly ITimer _retention;
     private volatile bool _closed;
     private int _retaining;
 
-    private LogDirectory(string path, FileStream fileLock, FasterRecordLogOptions options, TimeProvider time)
+    private LogDirectory(string path, FileStream fileLock, ILogSettings options, TimeProvider time)
     {
         Path = path;
         _lock = fileLock;
@@ -48,7 +48,7 @@ internal sealed class LogDirectory
     public bool IsOpen => !_closed;
 
     /// <summary>Opens the directory, or shares the instance this process already opened (its options win).</summary>
-    public static async Task<LogDirectory> AcquireAsync(FasterRecordLogOptions options, TimeProvider time)
+    public static async Task<LogDirectory> AcquireAsync(ILogSettings options, TimeProvider time)
     {
         var path = System.IO.Path.GetFullPath(options.DataDirectory);
         while (true)
@@ -140,7 +140,7 @@ internal sealed class LogDirectory
     /// Opens the directory and recovers every topic already in it, on a thread of its own: FasterLog's recovery
     /// blocks on reads whose completions run on the thread pool, and appenders must not find a topic half-open.
     /// </summary>
-    private static async Task OpenAsync(string path, FasterRecordLogOptions options, TimeProvider time, TaskCompletionSource opened)
+    private static async Task OpenAsync(string path, ILogSettings options, TimeProvider time, TaskCompletionSource opened)
     {
         try
         {
@@ -193,7 +193,7 @@ internal sealed class LogDirectory
         }
     }
 
-    private static LogDirectory Create(string path, FasterRecordLogOptions options, TimeProvider time)
+    private static LogDirectory Create(string path, ILogSettings options, TimeProvider time)
     {
         Directory.CreateDirectory(path);
         FileStream fileLock;
@@ -211,7 +211,7 @@ internal sealed class LogDirectory
     }
 
     /// <summary>
-    /// One retention round over the open topics named in <see cref="FasterRecordLogOptions.RetainBytes"/>; a round
+    /// One retention round over the open topics named in <see cref="ILogSettings.RetainBytes"/>; a round
     /// still running when the timer fires again is not doubled. An I/O error is kept in <see cref="RetentionFailure"/>
     /// and the next round tries again: a log that keeps more than it should is not worth failing appends over.
     /// </summary>

@@ -25,7 +25,7 @@ internal sealed partial class PartitionLog : IAsyncDisposable
     private volatile bool _closing;
     private volatile RecordLogUnavailableException? _failure;
 
-    private PartitionLog(string name, FasterLog log, IDevice device, FasterRecordLogOptions options, TimeProvider time, ProgressSignal progress)
+    private PartitionLog(string name, FasterLog log, IDevice device, ILogSettings options, TimeProvider time, ProgressSignal progress)
     {
         _name = name;
         _log = log;
@@ -65,7 +65,7 @@ internal sealed partial class PartitionLog : IAsyncDisposable
     public bool IsOpen => !_closing && _failure is null;
 
     /// <summary>Opens (recovering what was committed before) the log in <paramref name="directory"/>.</summary>
-    public static PartitionLog Open(string directory, string topic, int partition, FasterRecordLogOptions options, TimeProvider time, ProgressSignal progress)
+    public static PartitionLog Open(string directory, string topic, int partition, ILogSettings options, TimeProvider time, ProgressSignal progress)
     {
         Directory.CreateDirectory(directory);
         var device = Devices.CreateLogDevice(Path.Combine(directory, "log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Datacake.Streams.RecordLog.Faster.Groups;
 
 namespace Datacake.Streams.RecordLog.Faster.Storage;
 
@@ -30,7 +29,7 @@ internal sealed class TopicLog : IAsyncDisposable
 
     public bool IsOpen => !_closed;
 
-    public static TopicLog Open(string root, string name, FasterRecordLogOptions options, TimeProvider time, ProgressSignal progress)
+    public static TopicLog Open(string root, string name, ILogSettings options, TimeProvider time, ProgressSignal progress)
     {
         var directory = Path.Combine(root, name);
         System.IO.Directory.CreateDirectory(directory);

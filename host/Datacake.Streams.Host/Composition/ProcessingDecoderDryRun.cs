@@ -1,3 +1,4 @@
+using Datacake.Streams.Hosting;
 using Datacake.Streams.Access;
 using Datacake.Streams.Api.Decoders;
 using Datacake.Streams.Processing.Decoding;

@@ -1,3 +1,4 @@
+using Datacake.Streams.Hosting;
 using Datacake.Streams.Api.Backups;
 using Datacake.Streams.Api.Decoders;
 using Datacake.Streams.Api.Devices;

@@ -4,6 +4,7 @@ using System.Text;
 using CsCheck;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Influx.Querying;
+using Datacake.Streams.Influx.LineProtocol;
 using Datacake.Streams.Influx.Writing;
 
 namespace Datacake.Streams.IntegrationTests.Influx;

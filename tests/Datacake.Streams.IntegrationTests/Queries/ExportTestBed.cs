@@ -5,6 +5,7 @@ using Datacake.Streams.Api.Retention;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Influx.Querying;
+using Datacake.Streams.Influx.LineProtocol;
 using Datacake.Streams.Influx.Writing;
 using Datacake.Streams.IntegrationTests.AccessApi;
 using Datacake.Streams.IntegrationTests.Hosting;

@@ -1,4 +1,3 @@
-using ApiProblem = Datacake.Streams.Api.Queries.ApiProblem;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -198,7 +197,7 @@ public sealed class QueryApiTests
         }
 
         Assert.Single(bodies.Distinct());
-        Assert.Contains(ApiProblem.DeviceNotFound, bodies[0]);
+        Assert.Contains(QueryProblem.DeviceNotFound, bodies[0]);
 
         using HttpResponseMessage mixed = await client.PostAsJsonAsync("/v1/query", new { devices = new[] { s_deviceA.Id.ToString(), s_deviceB.Id.ToString() }, agg = "last" });
         Assert.Equal(HttpStatusCode.NotFound, mixed.StatusCode);
@@ -234,7 +233,7 @@ public sealed class QueryApiTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using JsonDocument problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal(ApiProblem.InvalidQuery, problem.RootElement.GetProperty("type").GetString());
+        Assert.Equal(QueryProblem.InvalidQuery, problem.RootElement.GetProperty("type").GetString());
         Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(parameter, out _), problem.RootElement.ToString());
     }
 
@@ -248,7 +247,7 @@ public sealed class QueryApiTests
         using HttpResponseMessage response = await client.GetAsync($"/v1/devices/{s_deviceA.Id}/series?fields=t");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         string body = await response.Content.ReadAsStringAsync();
-        Assert.Contains(ApiProblem.TooManyPoints, body);
+        Assert.Contains(QueryProblem.TooManyPoints, body);
         Assert.Contains("every=", body);
     }
 

@@ -1,3 +1,4 @@
+using Datacake.Streams.Api.Access;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -78,7 +79,7 @@ public sealed class RetentionApiTests
             using HttpResponseMessage response = await op.PutAsJsonAsync("/v1/ops/retention", body);
             string text = await response.Content.ReadAsStringAsync();
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{JsonSerializer.Serialize(body)} → {(int)response.StatusCode} {text}");
-            Assert.Contains(ApiProblem.InvalidRetention, text);
+            Assert.Contains(QueryProblem.InvalidRetention, text);
         }
 
         Assert.Equal(before, await PoliciesAsync(host));
@@ -185,7 +186,7 @@ public sealed class RetentionApiTests
     /// <summary>Writes raw points before the host exists.</summary>
     private sealed class QueryApiHostWriter(InfluxClient influx) : IDisposable
     {
-        private readonly Datacake.Streams.Influx.Writing.InfluxPointBatch _batch = new();
+        private readonly Datacake.Streams.Influx.LineProtocol.InfluxPointBatch _batch = new();
 
         public async Task WriteAsync(DeviceId device, DateTimeOffset time, double t)
         {

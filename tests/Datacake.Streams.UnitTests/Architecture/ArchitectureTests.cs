@@ -28,16 +28,18 @@ public sealed class ArchitectureTests
         ["Processing"] = typeof(Datacake.Streams.Processing.Hosting.ProcessingServices),
         ["Api"] = typeof(Datacake.Streams.Api.Access.AccessApi),
         ["Backups"] = typeof(Datacake.Streams.Backups.BackupService),
-        ["Host"] = typeof(Datacake.Streams.Hosting.StreamsHostBuilder),
+        ["Host"] = typeof(Datacake.Streams.Hosting.Composition.StreamsHostBuilder),
     };
 
     [Theory]
     [MemberData(nameof(ProductionAssemblies))]
     public void No_namespace_cycle_inside_an_assembly(string assembly)
     {
-        var graph = NamespaceGraph(ProductionTypes[assembly].Assembly);
+        var examples = new Dictionary<(string From, string To), string>();
+        var graph = NamespaceGraph(ProductionTypes[assembly].Assembly, examples);
         var cycles = NamespaceCycles.Find(graph);
-        Assert.True(cycles.Count == 0, $"namespace cycles in {assembly}:\n" + string.Join("\n", cycles.Select(c => string.Join(" <-> ", c))));
+        Assert.True(cycles.Count == 0, $"namespace cycles in {assembly}:\n" + string.Join("\n", cycles.Select(c =>
+            string.Join(" <-> ", c) + "\n  " + string.Join("\n  ", examples.Where(e => c.Contains(e.Key.From) && c.Contains(e.Key.To)).Select(e => e.Value)))));
     }
 
     [Fact]
@@ -85,7 +87,7 @@ public sealed class ArchitectureTests
     }
 
     /// <summary>Namespace → the namespaces of the same assembly its types depend on.</summary>
-    private static Dictionary<string, HashSet<string>> NamespaceGraph(Assembly assembly)
+    private static Dictionary<string, HashSet<string>> NamespaceGraph(Assembly assembly, Dictionary<(string From, string To), string>? examples = null)
     {
         var architecture = new ArchLoader().LoadAssemblies(assembly).Build();
         var graph = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
@@ -106,7 +108,10 @@ public sealed class ArchitectureTests
             {
                 if (dependency.Target?.Assembly?.FullName == type.Assembly.FullName && dependency.Target.Namespace?.FullName is { Length: > 0 } to && to != from)
                 {
-                    targets.Add(to);
+                    if (targets.Add(to) && examples is not null)
+                    {
+                        examples[(from, to)] = $"{type.FullName} -> {dependency.Target.FullName}";
+                    }
                 }
             }
         }

@@ -1,3 +1,4 @@
+using Datacake.Streams.Hosting;
 using Datacake.Streams.Access;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Log.Kafka;
@@ -7,7 +8,7 @@ using Datacake.Streams.Records;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
-namespace Datacake.Streams.Hosting;
+namespace Datacake.Streams.Hosting.Composition;
 
 /// <summary>The shared services every role stands on: the record log, InfluxDB, the registry view, node keys.</summary>
 public static class StreamsServices

@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
-using Datacake.Streams.RecordLog.Faster.Storage;
 
-namespace Datacake.Streams.RecordLog.Faster.Groups;
+namespace Datacake.Streams.RecordLog.Faster.Storage;
 
 /// <summary>
 /// One member of a consumer group: reads its assigned partitions round-robin, one record at a time, each

@@ -1,3 +1,4 @@
+using Datacake.Streams.Hosting;
 using Datacake.Streams.Ingest;
 using Datacake.Streams.Ingest.Webhooks;
 using Datacake.Streams.Ingest.Bridge;
@@ -5,10 +6,9 @@ using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Observability;
 using Datacake.Streams.Api.Retention;
 using Datacake.Streams.Api.Export;
-using Datacake.Streams.Hosting.Composition;
 using Microsoft.Extensions.Options;
 
-namespace Datacake.Streams.Hosting;
+namespace Datacake.Streams.Hosting.Composition;
 
 public static class StreamsHostBuilder
 {

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Datacake.Streams.RecordLog.Faster;
+namespace Datacake.Streams.RecordLog.Faster.Storage;
 
 /// <summary>Topic and group names become directory and file names: only a safe alphabet is accepted.</summary>
 internal static class LogNames

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Microsoft.Win32.SafeHandles;
 
-namespace Datacake.Streams.RecordLog.Faster.Groups;
+namespace Datacake.Streams.RecordLog.Faster.Storage;
 
 /// <summary>
 /// The committed offset of each partition for one consumer group, kept durable in a small file of two slots.

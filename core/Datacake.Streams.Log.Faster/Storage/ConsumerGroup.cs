@@ -1,6 +1,5 @@
-using Datacake.Streams.RecordLog.Faster.Storage;
 
-namespace Datacake.Streams.RecordLog.Faster.Groups;
+namespace Datacake.Streams.RecordLog.Faster.Storage;
 
 /// <summary>
 /// The coordinator of one consumer group on one topic, in process: it splits the partitions evenly among the

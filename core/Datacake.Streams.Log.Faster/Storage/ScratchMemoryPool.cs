@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Datacake.Streams.RecordLog.Faster.Groups;
+namespace Datacake.Streams.RecordLog.Faster.Storage;
 
 /// <summary>
 /// A <see cref="MemoryPool{T}"/> of one reusable buffer: what <c>FasterLogScanIterator.GetNext(MemoryPool, ...)</c>

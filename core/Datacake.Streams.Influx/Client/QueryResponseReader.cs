@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Datacake.Streams.Influx.Client;
+using Datacake.Streams.Influx.Querying;
 
-namespace Datacake.Streams.Influx.Querying;
+namespace Datacake.Streams.Influx.Client;
 
 /// <summary>
 /// Reads a <c>/query</c> JSON answer with <see cref="JsonDocument"/> (no reflection) and checks EVERY statement:

@@ -1,8 +1,7 @@
 using System.Buffers;
-using Datacake.Streams.RecordLog.Faster.Storage;
 using FASTER.core;
 
-namespace Datacake.Streams.RecordLog.Faster.Groups;
+namespace Datacake.Streams.RecordLog.Faster.Storage;
 
 /// <summary>A member's cursor over one partition: durable records in address order, skipping those already committed.</summary>
 internal sealed class PartitionReader(string topic, int partition, FasterLogScanIterator iterator, long skipThrough) : IDisposable

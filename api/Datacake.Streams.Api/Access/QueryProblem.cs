@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Datacake.Streams.Api.Queries;
+namespace Datacake.Streams.Api.Access;
 
 /// <summary>
 /// RFC 9457 problems of the query, Grafana and retention endpoints. The <c>type</c> URIs are stable: clients
 /// switch on them, never on <c>title</c> or <c>detail</c>.
 /// </summary>
-public static class ApiProblem
+public static class QueryProblem
 {
     public const string TypePrefix = "urn:datacake-streams:problem:";
 

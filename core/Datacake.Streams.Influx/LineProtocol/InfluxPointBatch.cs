@@ -1,7 +1,6 @@
 using System.Buffers;
-using Datacake.Streams.Influx.LineProtocol;
 
-namespace Datacake.Streams.Influx.Writing;
+namespace Datacake.Streams.Influx.LineProtocol;
 
 /// <summary>
 /// Line-protocol points accumulated in one pooled buffer, ready for <see cref="Client.InfluxClient.WriteAsync"/>.
