@@ -25,17 +25,17 @@ public sealed partial class MqttIngestServer
     /// </summary>
     private Task InspectInboundPacketAsync(InterceptingPacketEventArgs e)
     {
-        if (e.Packet is MqttPublishPacket publish && e.SessionItems[MqttDeviceSession.ItemKey] is MqttDeviceSession session)
+        if (e.Packet is MqttPublishPacket publish && ConnectionOf(e.UserName) is { } connection)
         {
             if (publish.Payload.Length > _options.MaxPayloadBytes)
             {
                 // v5: DISCONNECT 0x95 Packet too large; 3.1.1 has no such code: the connection just closes. No PUBACK either way.
                 e.ProcessPacket = false;
-                StartDisconnect(session, MqttDisconnectReasonCode.PacketTooLarge);
+                StartDisconnect(connection, MqttDisconnectReasonCode.PacketTooLarge);
                 return Task.CompletedTask;
             }
 
-            session.CurrentPacketId = publish.PacketIdentifier;
+            connection.CurrentPacketId = publish.PacketIdentifier;
         }
 
         return Task.CompletedTask;
@@ -51,7 +51,8 @@ public sealed partial class MqttIngestServer
         // Nothing is routed to subscribers: ingest only.
         e.ProcessPublish = false;
         var message = e.ApplicationMessage;
-        if (e.SessionItems[MqttDeviceSession.ItemKey] is not MqttDeviceSession session || session.Closing != 0)
+        // The credential of the connection this packet arrived on, never state a session kept from another connection.
+        if (ConnectionOf(e.UserName) is not { } connection || connection.Closing != 0)
         {
             e.CloseConnection = true;
             return Task.CompletedTask;
@@ -60,10 +61,10 @@ public sealed partial class MqttIngestServer
         var qos1 = message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce;
         var now = timeProvider.GetUtcNow();
         if (!MeasurementTopic.TryParsePublish(message.Topic, out var device)
-            || registry.AuthenticateFingerprint(session.Fingerprint, now, out var grant) != AuthenticationResult.Ok
+            || registry.AuthenticateFingerprint(connection.Fingerprint, now, out var grant) != AuthenticationResult.Ok
             || !registry.CanWrite(grant!, device, now))
         {
-            Refuse(e, session, qos1, MqttPubAckReasonCode.NotAuthorized, MqttDisconnectReasonCode.NotAuthorized);
+            Refuse(e, connection, qos1, MqttPubAckReasonCode.NotAuthorized, MqttDisconnectReasonCode.NotAuthorized);
             return Task.CompletedTask;
         }
 
@@ -87,7 +88,7 @@ public sealed partial class MqttIngestServer
             var check = MeasurementBody.Check(bytes.Span);
             if (!check.IsValid)
             {
-                Refuse(e, session, qos1, MqttPubAckReasonCode.PayloadFormatInvalid, MqttDisconnectReasonCode.PayloadFormatInvalid);
+                Refuse(e, connection, qos1, MqttPubAckReasonCode.PayloadFormatInvalid, MqttDisconnectReasonCode.PayloadFormatInvalid);
                 return Task.CompletedTask;
             }
 
@@ -97,10 +98,10 @@ public sealed partial class MqttIngestServer
                 Source = SourceKind.Mqtt,
                 ReceivedAtUnixNs = (now - DateTimeOffset.UnixEpoch).Ticks * 100,
                 DeviceTimeUnixNs = check.DeviceTimeUnixNs,
-                MessageId = qos1 ? MessageKey(session.ClientId, session.CurrentPacketId, bytes.Span) : null,
+                MessageId = qos1 ? MessageKey(connection.ClientId, connection.CurrentPacketId, bytes.Span) : null,
                 PayloadKind = PayloadKind.JsonValues,
                 Payload = bytes,
-                Credential = session.Fingerprint,
+                Credential = connection.Fingerprint,
                 CredentialKind = CredentialKind.Token,
             };
 
@@ -158,10 +159,10 @@ public sealed partial class MqttIngestServer
     /// closes (the spec's choice for a server that will not accept). QoS 0 has no PUBACK at all: the connection closes,
     /// with a v5 DISCONNECT naming the reason, so that a misconfigured device notices instead of losing data silently.
     /// </summary>
-    private void Refuse(InterceptingPublishEventArgs e, MqttDeviceSession session, bool qos1, MqttPubAckReasonCode pubAck, MqttDisconnectReasonCode disconnect)
+    private void Refuse(InterceptingPublishEventArgs e, MqttDeviceConnection connection, bool qos1, MqttPubAckReasonCode pubAck, MqttDisconnectReasonCode disconnect)
     {
         _counters.Refuse(qos1);
-        if (qos1 && session.IsV5)
+        if (qos1 && connection.IsV5)
         {
             e.Response.ReasonCode = pubAck;
         }
@@ -171,7 +172,7 @@ public sealed partial class MqttIngestServer
         }
         else
         {
-            StartDisconnect(session, disconnect);
+            StartDisconnect(connection, disconnect);
         }
     }
 
@@ -380,9 +381,9 @@ public sealed partial class MqttIngestServer
     private Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs e)
     {
         var now = timeProvider.GetUtcNow();
-        var allowed = e.SessionItems[MqttDeviceSession.ItemKey] is MqttDeviceSession session
+        var allowed = ConnectionOf(e.UserName) is { } connection
             && MeasurementTopic.TryParseSubscription(e.TopicFilter.Topic, out var device)
-            && registry.AuthenticateFingerprint(session.Fingerprint, now, out var grant) == AuthenticationResult.Ok
+            && registry.AuthenticateFingerprint(connection.Fingerprint, now, out var grant) == AuthenticationResult.Ok
             && registry.CanRead(grant!, device, now);
         if (!allowed)
         {

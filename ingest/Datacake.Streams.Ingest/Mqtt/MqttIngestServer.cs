@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -8,6 +9,7 @@ using Datacake.Streams.Ingest.Publishing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -34,7 +36,7 @@ public sealed partial class MqttIngestServer(
     IngestCertificateSource? certificate = null) : IHostedService, IAsyncDisposable
 {
     private readonly MqttIngestOptions _options = options.Value.Mqtt;
-    private readonly ConcurrentDictionary<string, MqttDeviceSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, MqttDeviceConnection> _connections = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _qos0SlotFreed = new(0);
     private readonly MqttIngestCounters _counters = new();
@@ -48,7 +50,7 @@ public sealed partial class MqttIngestServer(
     public IPEndPoint? TlsEndpoint { get; private set; }
 
     /// <summary>Connections authenticated and not yet closed.</summary>
-    public int SessionCount => _sessions.Count;
+    public int SessionCount => _connections.Count;
 
     /// <summary>QoS 0 messages dropped because the log was unavailable (best effort: counted, not retried).</summary>
     public long DroppedQos0 => _counters.DroppedQos0;
@@ -60,6 +62,7 @@ public sealed partial class MqttIngestServer(
     public int PendingQos0 => Volatile.Read(ref _pendingQos0);
 
     private int _pendingQos0;
+    private long _connectionSerial;
     private int _qos0SlotWaiters;
     private TaskCompletionSource? _qos0Drained;
     private int _disposed;
@@ -116,10 +119,10 @@ public sealed partial class MqttIngestServer(
         server.InterceptingInboundPacketAsync += InspectInboundPacketAsync;
         server.InterceptingPublishAsync += InterceptPublishAsync;
         server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
-        server.ClientDisconnectedAsync += ForgetSessionAsync;
+        server.ClientDisconnectedAsync += ForgetConnectionAsync;
         await server.StartAsync().ConfigureAwait(false);
         _server = server;
-        _revocationSweep = SweepRevokedSessionsAsync(_stopping.Token);
+        _revocationSweep = SweepRevokedConnectionsAsync(_stopping.Token);
         logger.LogInformation("MQTT ingest listening: plain {Plain}, TLS {Tls}", PlainEndpoint, TlsEndpoint);
     }
 
@@ -199,52 +202,57 @@ public sealed partial class MqttIngestServer(
             return Task.CompletedTask;
         }
 
-        var clientId = e.ClientId;
-        if (string.IsNullOrEmpty(clientId))
+        var protocol = e.ProtocolVersion;
+        var outcome = ClientIdScope.Resolve(e.ClientId, protocol, e.CleanSession ?? true, out var clientId);
+        if (outcome == ClientIdOutcome.Refused)
         {
-            if (e.ProtocolVersion != MQTTnet.Formatter.MqttProtocolVersion.V500)
-            {
-                // 3.1.1 lets a server refuse an empty client id: 0x02 "identifier rejected".
-                e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
-                return Task.CompletedTask;
-            }
+            // 3.1.1: 0x02 "identifier rejected".
+            e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            return Task.CompletedTask;
+        }
 
-            // v5 clients (mosquitto_pub among them) may leave it to the server, which assigns one in CONNACK.
-            clientId = "dcs-" + Guid.NewGuid().ToString("N");
+        if (outcome == ClientIdOutcome.Assigned && protocol == MqttProtocolVersion.V500)
+        {
+            // Told to the client in CONNACK; 3.1.1 has no field for it.
             e.AssignedClientIdentifier = clientId;
         }
 
-        var session = new MqttDeviceSession(clientId, fingerprint, e.ProtocolVersion, e.RemoteEndPoint);
-        e.SessionItems[MqttDeviceSession.ItemKey] = session;
-        _sessions[clientId] = session;
+        var key = "c" + Interlocked.Increment(ref _connectionSerial).ToString(CultureInfo.InvariantCulture);
+        var connection = new MqttDeviceConnection(key, clientId, ClientIdScope.SessionId(fingerprint, clientId), fingerprint, protocol, e.RemoteEndPoint);
+        ConnectPacketRewrite.Apply(e, connection.SessionId, key);
+        _connections[key] = connection;
         return Task.CompletedTask;
     }
 
-    private Task ForgetSessionAsync(ClientDisconnectedEventArgs e)
+    /// <summary>The connection a packet arrived on, by the key its CONNECT user name carries.</summary>
+    private MqttDeviceConnection? ConnectionOf(string? userName) =>
+        userName is not null && _connections.TryGetValue(userName, out var connection) ? connection : null;
+
+    private Task ForgetConnectionAsync(ClientDisconnectedEventArgs e)
     {
-        if (e.SessionItems?[MqttDeviceSession.ItemKey] is MqttDeviceSession session)
+        // Raised once per connection, a taken-over one included, with that connection's own user name.
+        if (e.UserName is { } key)
         {
-            // A takeover by the same client id registered a newer session: remove only this one.
-            _sessions.TryRemove(new KeyValuePair<string, MqttDeviceSession>(session.ClientId, session));
+            _connections.TryRemove(key, out _);
         }
 
         return Task.CompletedTask;
     }
 
-    private async Task SweepRevokedSessionsAsync(CancellationToken cancellationToken)
+    private async Task SweepRevokedConnectionsAsync(CancellationToken cancellationToken)
     {
-        // Expiry moves with the clock, not with the registry's version: every session is checked on every tick.
+        // Expiry moves with the clock, not with the registry's version: every connection is checked on every tick.
         using var timer = new PeriodicTimer(_options.RevocationCheckInterval, timeProvider);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 var now = timeProvider.GetUtcNow();
-                foreach (var session in _sessions.Values)
+                foreach (var connection in _connections.Values)
                 {
-                    if (registry.AuthenticateFingerprint(session.Fingerprint, now, out _) != AuthenticationResult.Ok)
+                    if (registry.AuthenticateFingerprint(connection.Fingerprint, now, out _) != AuthenticationResult.Ok)
                     {
-                        StartDisconnect(session, MqttDisconnectReasonCode.NotAuthorized);
+                        StartDisconnect(connection, MqttDisconnectReasonCode.NotAuthorized);
                     }
                 }
             }
@@ -254,10 +262,15 @@ public sealed partial class MqttIngestServer(
         }
     }
 
-    /// <summary>Closes a session without waiting: called from MQTTnet's own receive loop, which must not wait on itself.</summary>
-    private void StartDisconnect(MqttDeviceSession session, MqttDisconnectReasonCode reason)
+    /// <summary>Closes a connection without waiting: called from MQTTnet's own receive loop, which must not wait on itself.</summary>
+    /// <remarks>
+    /// MQTTnet disconnects by session id, i.e. whichever connection currently holds it. A takeover in between can only
+    /// come from the same credential (the id is scoped by it): a revocation rightly closes that one as well, and a
+    /// refusal aimed at the old connection, which is closing anyway, at worst makes the device reconnect once more.
+    /// </remarks>
+    private void StartDisconnect(MqttDeviceConnection connection, MqttDisconnectReasonCode reason)
     {
-        if (Interlocked.Exchange(ref session.Closing, 1) != 0 || _server is not { } server)
+        if (Interlocked.Exchange(ref connection.Closing, 1) != 0 || _server is not { } server)
         {
             return;
         }
@@ -266,7 +279,7 @@ public sealed partial class MqttIngestServer(
         {
             try
             {
-                await server.DisconnectClientAsync(session.ClientId, new MqttServerClientDisconnectOptions { ReasonCode = reason }).ConfigureAwait(false);
+                await server.DisconnectClientAsync(connection.SessionId, new MqttServerClientDisconnectOptions { ReasonCode = reason }).ConfigureAwait(false);
             }
             catch (Exception exception) when (exception is InvalidOperationException or ObjectDisposedException or OperationCanceledException)
             {
@@ -274,7 +287,7 @@ public sealed partial class MqttIngestServer(
             }
             finally
             {
-                _sessions.TryRemove(new KeyValuePair<string, MqttDeviceSession>(session.ClientId, session));
+                _connections.TryRemove(new KeyValuePair<string, MqttDeviceConnection>(connection.Key, connection));
             }
         });
     }

@@ -121,6 +121,20 @@ public sealed class EndToEndHost : IAsyncLifetime
         return new TestDevice(id, token.Str("id"), token.Str("token"), devEui);
     }
 
+    /// <summary>
+    /// A device of a second tenant: a new user (made by the operator) with its own home workspace, the device in it and
+    /// a device token that may write it. The owner's token can do nothing in that workspace, and the other way round.
+    /// </summary>
+    public async Task<TestDevice> NewOtherTenantsDeviceAsync(string name)
+    {
+        var user = (await Api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/users", OperatorToken, new { email = $"tenant-{Guid.NewGuid():N}@example.test" })).Str("token");
+        var workspace = (await Api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/me", user)).Str("homeWorkspaceId");
+        Assert.NotEqual(WorkspaceId, workspace);
+        var id = (await Api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{workspace}/devices", user, new { name })).Str("id");
+        var token = await Api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/devices/{id}/tokens", user);
+        return new TestDevice(id, token.Str("id"), token.Str("token"));
+    }
+
     /// <summary>A webhook of <paramref name="kind"/> bound to <paramref name="devices"/>; signed ones come with a Standard Webhooks secret.</summary>
     public async Task<TestWebhook> NewWebhookAsync(string kind, bool signed, params TestDevice[] devices)
     {

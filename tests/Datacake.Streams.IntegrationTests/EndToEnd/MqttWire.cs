@@ -21,8 +21,11 @@ internal sealed class MqttWire : IAsyncDisposable
         _stream.ReadTimeout = 10_000;
     }
 
-    /// <summary>Connects with a persistent session (clean session 0) and returns the CONNACK return code (0 = accepted).</summary>
-    public static async Task<(MqttWire Connection, byte ReturnCode)> ConnectAsync(int port, string clientId, string password)
+    /// <summary>Whether the broker's CONNACK said it resumed an existing session.</summary>
+    public bool SessionPresent { get; private set; }
+
+    /// <summary>Connects (by default with a persistent session, clean session 0) and returns the CONNACK return code (0 = accepted).</summary>
+    public static async Task<(MqttWire Connection, byte ReturnCode)> ConnectAsync(int port, string clientId, string password, bool cleanSession = false)
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", port);
@@ -30,7 +33,7 @@ internal sealed class MqttWire : IAsyncDisposable
         var body = new List<byte>();
         body.AddRange(Utf8("MQTT"));
         body.Add(4);                      // protocol level: 3.1.1
-        body.Add(0b1100_0000);            // user name, password; clean session off
+        body.Add((byte)(0b1100_0000 | (cleanSession ? 0b10 : 0)));  // user name, password; clean session as asked
         body.AddRange([0, 30]);           // keep alive 30 s
         body.AddRange(Utf8(clientId));
         body.AddRange(Utf8("device"));
@@ -38,16 +41,17 @@ internal sealed class MqttWire : IAsyncDisposable
         await wire.SendAsync(0x10, body);
         var connack = await wire.ReadPacketAsync();
         Assert.Equal(0x20, connack.Header);
+        wire.SessionPresent = (connack.Body[0] & 1) != 0;
         return (wire, connack.Body[1]);
     }
 
     /// <summary>Connects until the broker accepts the token (it reaches ingest through dcs.registry).</summary>
-    public static async Task<MqttWire> ConnectAcceptedAsync(int port, string clientId, string password)
+    public static async Task<MqttWire> ConnectAcceptedAsync(int port, string clientId, string password, bool cleanSession = false)
     {
         var (connection, _) = await Until.Async(
             async () =>
             {
-                var attempt = await ConnectAsync(port, clientId, password);
+                var attempt = await ConnectAsync(port, clientId, password, cleanSession);
                 if (attempt.ReturnCode != 0)
                 {
                     await attempt.Connection.DisposeAsync();
@@ -74,6 +78,39 @@ internal sealed class MqttWire : IAsyncDisposable
         Assert.Equal(packetId, BinaryPrimitives.ReadUInt16BigEndian(puback.Body));
     }
 
+    /// <summary>
+    /// Sends a QoS 1 PUBLISH the broker must refuse: on 3.1.1 that means closing the connection without a PUBACK.
+    /// Fails if a PUBACK comes instead.
+    /// </summary>
+    public async Task PublishQos1RefusedAsync(string topic, string payload, ushort packetId)
+    {
+        var body = new List<byte>();
+        body.AddRange(Utf8(topic));
+        body.Add((byte)(packetId >> 8));
+        body.Add((byte)packetId);
+        body.AddRange(Encoding.UTF8.GetBytes(payload));
+        await SendAsync(0x32, body);
+        var answer = await TryReadPacketAsync();
+        Assert.True(answer is null, $"expected the connection to close, got packet type 0x{answer?.Header:x2}");
+    }
+
+    /// <summary>PINGREQ: true when PINGRESP comes, false when the broker had closed the connection.</summary>
+    public async Task<bool> PingAsync()
+    {
+        try
+        {
+            await SendAsync(0xC0, []);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+
+        var answer = await TryReadPacketAsync();
+        Assert.True(answer is null || answer.Value.Header == 0xD0, $"expected PINGRESP, got packet type 0x{answer?.Header:x2}");
+        return answer is not null;
+    }
+
     /// <summary>Closes the socket without DISCONNECT: to the broker the device just vanished.</summary>
     public ValueTask DisposeAsync()
     {
@@ -95,6 +132,19 @@ internal sealed class MqttWire : IAsyncDisposable
 
         packet.AddRange(body);
         await _stream.WriteAsync(packet.ToArray());
+    }
+
+    /// <summary>The next packet, or null once the broker closed the connection.</summary>
+    private async Task<(byte Header, byte[] Body)?> TryReadPacketAsync()
+    {
+        try
+        {
+            return await ReadPacketAsync();
+        }
+        catch (Exception exception) when (exception is EndOfStreamException or IOException)
+        {
+            return null;
+        }
     }
 
     private async Task<(byte Header, byte[] Body)> ReadPacketAsync()

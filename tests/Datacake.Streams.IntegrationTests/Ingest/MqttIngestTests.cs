@@ -279,6 +279,33 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_resumed_session_is_judged_by_the_connection_that_resumed_it_not_by_what_the_previous_one_left()
+    {
+        var clientId = "device-client-" + Guid.NewGuid().ToString("N");
+        var v5 = new MqttClientFactory().CreateMqttClient();
+        _clients.Add(v5);
+        var persistent = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", _host.Mqtt.PlainEndpoint!.Port).WithClientId(clientId)
+            .WithProtocolVersion(MqttProtocolVersion.V500).WithCleanStart(false).WithSessionExpiryInterval(300)
+            .WithCredentials("device", _host.DeviceToken.Secret).WithTimeout(TimeSpan.FromSeconds(10)).Build();
+        Assert.Equal(MqttClientConnectResultCode.Success, (await v5.ConnectAsync(persistent)).ResultCode);
+
+        // The same token and client id on 3.1.1 takes the v5 connection's session over (CONNACK comes after the takeover).
+        var (wire, code) = await EndToEnd.MqttWire.ConnectAsync(_host.Mqtt.PlainEndpoint!.Port, clientId, _host.DeviceToken.Secret);
+        await using (wire)
+        {
+            Assert.Equal(0, code);
+            Assert.True(wire.SessionPresent);
+            Assert.Equal(1, _host.Mqtt.SessionCount);
+
+            // Refused as a 3.1.1 connection is (closed, no PUBACK), not with the v5 PUBACK 0x87 that a 3.1.1 client
+            // would read as success.
+            await wire.PublishQos1RefusedAsync($"devices/{_host.OtherDevice}/measurements", """{"t":1}""", packetId: 1);
+        }
+
+        Assert.Empty(_host.ReadRaw());
+    }
+
+    [Fact]
     public async Task The_qos1_puback_waits_while_the_log_is_unavailable_and_comes_once_it_is_durable()
     {
         var client = await ConnectAsync(_host.DeviceToken.Secret);
