@@ -58,20 +58,7 @@ public static class StreamsServices
                 services.AddKafkaRecordLog();
                 break;
             default:
-                var faster = (configuration.GetSection(FasterRecordLogOptions.Section).Get<FasterRecordLogOptions>() ?? new FasterRecordLogOptions())
-                    with { DataDirectory = Path.Combine(streams.FullDataDirectory, "log") };
-                services.AddSingleton<IValidateOptions<FasterRecordLogOptions>, FasterRecordLogOptionsValidator>();
-                services.AddSingleton<IRecordLog>(sp =>
-                {
-                    var result = sp.GetRequiredService<IValidateOptions<FasterRecordLogOptions>>().Validate(null, faster);
-                    if (result.Failed)
-                    {
-                        throw new OptionsValidationException(FasterRecordLogOptions.Section, typeof(FasterRecordLogOptions), result.Failures);
-                    }
-
-                    // Opening recovers every partition from disk; the host waits for it once at start-up.
-                    return FasterRecordLog.OpenAsync(faster, sp.GetRequiredService<TimeProvider>()).GetAwaiter().GetResult();
-                });
+                services.AddFasterRecordLog(configuration, Path.Combine(streams.FullDataDirectory, "log"));
                 break;
         }
     }
