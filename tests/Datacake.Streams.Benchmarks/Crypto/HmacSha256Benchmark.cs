@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
-using Datacake.Streams.Records;
+using Datacake.Streams.Crypto;
 
 namespace Datacake.Streams.Benchmarks.Crypto;
 

@@ -2,23 +2,19 @@ using System.Security.Cryptography;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Datacake.Streams.Access;
-using Datacake.Streams.Records;
-using Org.BouncyCastle.Crypto.Digests;
 
 namespace Datacake.Streams.Benchmarks.Crypto;
 
 /// <summary>
 /// SHA-256 of a presented token (53 ASCII characters, one block), text to <see cref="TokenHash"/>, as the
-/// authentication path hashes it: the BCL's one-shot against the hand-written single block, BouncyCastle's managed
-/// digest and OpenSSL's SHA256_* called directly. Each variant encodes the text and clears the encoded secret as
-/// production must. The long rows are the rare path (text past one block: operator tokens from a file).
+/// authentication path hashes it: the BCL's one-shot against <see cref="TokenHash.Of"/> (OpenSSL's SHA256_* called
+/// directly). Both encode the text and clear the encoded secret. The long rows are the rare path (text past one
+/// block: an operator token from a file). The hand-written single-block SHA-256 and BouncyCastle's digest that
+/// TokenHash used before were measured beside these at commit 3476695 (docs/BENCHMARKS.md, "Crypto primitives").
 /// </summary>
 [MemoryDiagnoser]
 public class TokenSha256Benchmark
 {
-    [ThreadStatic]
-    private static Sha256Digest? t_bouncyCastle;
-
     private string _token = string.Empty;
     private string _long = string.Empty;
 
@@ -35,22 +31,13 @@ public class TokenSha256Benchmark
     public TokenHash TokenBclHashData() => Bcl(_token);
 
     [Benchmark]
-    public TokenHash TokenSingleBlock() => SingleBlockSha256.TryHashAscii(_token, out var hash) ? hash : default;
-
-    [Benchmark]
-    public TokenHash TokenBouncyCastle() => BouncyCastle(_token);
-
-    [Benchmark]
-    public TokenHash TokenOpenSsl() => OpenSsl(_token);
+    public TokenHash TokenOpenSsl() => TokenHash.Of(_token);
 
     [Benchmark]
     public TokenHash LongBclHashData() => Bcl(_long);
 
     [Benchmark]
-    public TokenHash LongBouncyCastle() => BouncyCastle(_long);
-
-    [Benchmark]
-    public TokenHash LongOpenSsl() => OpenSsl(_long);
+    public TokenHash LongOpenSsl() => TokenHash.Of(_long);
 
     private static TokenHash Bcl(string text)
     {
@@ -58,30 +45,6 @@ public class TokenSha256Benchmark
         var length = Encoding.UTF8.GetBytes(text, buffer);
         Span<byte> digest = stackalloc byte[TokenHash.ByteLength];
         SHA256.HashData(buffer[..length], digest);
-        CryptographicOperations.ZeroMemory(buffer[..length]);
-        return TokenHash.FromBytes(digest);
-    }
-
-    private static TokenHash BouncyCastle(string text)
-    {
-        Span<byte> buffer = stackalloc byte[256];
-        var length = Encoding.UTF8.GetBytes(text, buffer);
-        Span<byte> digest = stackalloc byte[TokenHash.ByteLength];
-        var sha256 = t_bouncyCastle ??= new Sha256Digest();
-        sha256.BlockUpdate(buffer[..length]);
-        sha256.DoFinal(digest);
-        CryptographicOperations.ZeroMemory(buffer[..length]);
-        return TokenHash.FromBytes(digest);
-    }
-
-    private static TokenHash OpenSsl(string text)
-    {
-        Span<byte> buffer = stackalloc byte[256];
-        var length = Encoding.UTF8.GetBytes(text, buffer);
-        Span<byte> digest = stackalloc byte[TokenHash.ByteLength];
-        var context = OpenSslSha256.Init();
-        OpenSslSha256.Update(ref context, buffer[..length]);
-        OpenSslSha256.Final(ref context, digest);
         CryptographicOperations.ZeroMemory(buffer[..length]);
         return TokenHash.FromBytes(digest);
     }
