@@ -38,7 +38,7 @@ public readonly struct TokenHash : IEquatable<TokenHash>
     /// <summary>SHA-256 of the UTF-8 bytes of <paramref name="token"/>; allocation-free for token-sized input.</summary>
     /// <remarks>
     /// OpenSSL's SHA-256 called directly (<see cref="OpenSslSha256.HashData"/>): for a token it beat the BCL's one-shot
-    /// ~9×, the hand-written single-block SHA-256 and BouncyCastle's digest it replaces ~3× (docs/BENCHMARKS.md,
+    /// 5–10×, the hand-written single-block SHA-256 and BouncyCastle's digest it replaces ~3× (docs/BENCHMARKS.md,
     /// "Crypto primitives"). Same bytes in, same digest out: hashes stored before still match.
     /// </remarks>
     public static TokenHash Of(ReadOnlySpan<char> token)
