@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using CsCheck;
-using Datacake.Streams.Records;
+using Datacake.Streams.Crypto;
 
-namespace Datacake.Streams.UnitTests.Records;
+namespace Datacake.Streams.UnitTests.Crypto;
 
 public class HmacSha256KeyTests
 {

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 
-namespace Datacake.Streams.Records;
+namespace Datacake.Streams.Crypto;
 
 /// <summary>
 /// An HMAC-SHA256 key (RFC 2104) with its two padded key blocks hashed once, so that a MAC costs only the hashing of
