@@ -55,7 +55,10 @@ public static class ProcessingServices
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JavaScriptDecoderOptions>, JavaScriptDecoderOptionsValidator>());
         services.AddOptions<JavaScriptDecoderOptions>().Bind(configuration.GetSection(JavaScriptDecoderOptions.Section)).ValidateOnStart();
-        services.TryAddSingleton(sp => new JavaScriptDecoder(sp.GetRequiredService<IOptions<JavaScriptDecoderOptions>>().Value));
+        services.TryAddSingleton(sp => new JavaScriptDecoder(
+            sp.GetRequiredService<IOptions<JavaScriptDecoderOptions>>().Value,
+            sp.GetService<TimeProvider>(),
+            sp.GetService<ILogger<JavaScriptDecoder>>()));
         services.TryAddSingleton(sp => new DevicePayloadDecoder(sp.GetRequiredService<RegistryView>(), sp.GetRequiredService<JavaScriptDecoder>()));
         services.TryAddSingleton(sp => new UplinkDecoder(sp.GetRequiredService<DevicePayloadDecoder>()));
         services.TryAddSingleton(sp => new DecoderDryRun(sp.GetRequiredService<JavaScriptDecoder>()));

@@ -109,16 +109,7 @@ public sealed class ProcessingPipeline : IAsyncDisposable
         _checkpointer = new Checkpointer(_states, _pump, e => _killSwitch?.Abort(e), _loggers.CreateLogger<Checkpointer>(), _options.CheckpointInterval);
         var commit = new CommitStage(_checkpointer, Progress, Metrics);
         var partitionFlow = Flow.Create<RecordChunk>()
-            .Select(chunk =>
-            {
-                var started = _envelope.ChunkStarted();
-                for (var i = 0; i < chunk.Count; i++)
-                {
-                    _envelope.Check(chunk[i], started);
-                }
-
-                return chunk;
-            })
+            .Via(new EnvelopeStage(_envelope))
             .Via(new PartitionStage(_states, _options, _time))
             .Async();
 
