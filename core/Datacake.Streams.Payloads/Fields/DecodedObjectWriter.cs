@@ -1,14 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Datacake.Streams.Processing.Decoding;
+namespace Datacake.Streams.Payloads.Fields;
 
 /// <summary>
 /// Writes a decoded JSON object (TTS <c>decoded_payload</c>, ChirpStack <c>object</c>, Helium <c>decoded.payload</c>,
 /// a JavaScript decoder's result) as fields by the DATA-MODEL.md rules: numbers as floats, booleans, strings up to
 /// 1,024 UTF-8 bytes, nested objects flattened with '.' up to 3 levels, arrays of numbers by index, at most 100
-/// fields. Anything else fails naming the path. (The HTTP/MQTT values decoder in Values/ applies the same rules to
-/// the ingest contract's JSON, which adds time entries this one has no use for.)
+/// fields. Anything else fails naming the path. (<see cref="JsonValues.MeasurementBody"/> applies the same rules to
+/// the JSON values of HTTP and MQTT ingest, which add time entries this one has no use for.)
 /// </summary>
 public static class DecodedObjectWriter
 {

@@ -1,4 +1,4 @@
-namespace Datacake.Streams.Processing.Decoding;
+namespace Datacake.Streams.Payloads.Fields;
 
 /// <summary>
 /// Receives the fields of one decoded record: values for measurement <c>values</c> (retention policy <c>raw</c>, P0)

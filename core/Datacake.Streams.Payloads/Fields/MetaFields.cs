@@ -1,4 +1,4 @@
-namespace Datacake.Streams.Processing.Decoding;
+namespace Datacake.Streams.Payloads.Fields;
 
 /// <summary>The numeric fields of measurement <c>meta</c> (docs/DATA-MODEL.md).</summary>
 public static class MetaFields

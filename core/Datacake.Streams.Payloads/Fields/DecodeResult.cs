@@ -1,4 +1,4 @@
-namespace Datacake.Streams.Processing.Decoding;
+namespace Datacake.Streams.Payloads.Fields;
 
 /// <summary>Outcome of decoding one record. A failure dead-letters the record with <see cref="ReasonCode"/> and <see cref="Error"/> as detail.</summary>
 public readonly record struct DecodeResult(bool Succeeded, string? Error)
