@@ -1,7 +1,9 @@
 using System.Text;
-using Datacake.Streams.Ingest.Webhooks.Parsing;
+using Datacake.Streams.Payloads.Envelopes;
+using Datacake.Streams.Payloads.TheThingsStack;
+using Datacake.Streams.UnitTests.Webhooks;
 
-namespace Datacake.Streams.UnitTests.Webhooks;
+namespace Datacake.Streams.UnitTests.Payloads.TheThingsStack;
 
 public class TtsUplinkParserTests
 {

@@ -1,8 +1,10 @@
 using System.Text;
 using System.Text.Json;
-using Datacake.Streams.Ingest.Webhooks.Parsing;
+using Datacake.Streams.Payloads.Envelopes;
+using Datacake.Streams.Payloads.Particle;
+using Datacake.Streams.UnitTests.Webhooks;
 
-namespace Datacake.Streams.UnitTests.Webhooks;
+namespace Datacake.Streams.UnitTests.Payloads.Particle;
 
 public class ParticleEventParserTests
 {

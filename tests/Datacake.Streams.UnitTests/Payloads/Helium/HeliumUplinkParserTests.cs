@@ -1,7 +1,9 @@
 using System.Text;
-using Datacake.Streams.Ingest.Webhooks.Parsing;
+using Datacake.Streams.Payloads.Envelopes;
+using Datacake.Streams.Payloads.Helium;
+using Datacake.Streams.UnitTests.Webhooks;
 
-namespace Datacake.Streams.UnitTests.Webhooks;
+namespace Datacake.Streams.UnitTests.Payloads.Helium;
 
 public class HeliumUplinkParserTests
 {

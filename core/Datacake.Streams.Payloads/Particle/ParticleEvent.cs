@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using Datacake.Streams.Payloads.Fields;
 
-namespace Datacake.Streams.Processing.Decoding;
+namespace Datacake.Streams.Payloads.Particle;
 
 /// <summary>
 /// Particle webhook event: <c>data</c> is a string the firmware published. A JSON object in it is written as
@@ -12,7 +13,7 @@ internal static class ParticleEvent
 {
     public static DecodeResult Read(JsonElement root, IPointSink sink)
     {
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("data", out var data))
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(ParticleFormat.Data, out var data))
         {
             return DecodeResult.Failed("particle: the event has no data");
         }

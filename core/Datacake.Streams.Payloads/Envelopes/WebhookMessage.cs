@@ -1,4 +1,4 @@
-namespace Datacake.Streams.Ingest.Webhooks.Parsing;
+namespace Datacake.Streams.Payloads.Envelopes;
 
 /// <summary>What a parser made of a webhook body.</summary>
 public enum WebhookMessageOutcome

@@ -1,7 +1,9 @@
 using System.Text;
-using Datacake.Streams.Ingest.Webhooks.Parsing;
+using Datacake.Streams.Payloads.ChirpStack;
+using Datacake.Streams.Payloads.Envelopes;
+using Datacake.Streams.UnitTests.Webhooks;
 
-namespace Datacake.Streams.UnitTests.Webhooks;
+namespace Datacake.Streams.UnitTests.Payloads.ChirpStack;
 
 public class ChirpStackEventParserTests
 {

@@ -1,6 +1,7 @@
 using System.Text.Json;
+using Datacake.Streams.Payloads.Time;
 
-namespace Datacake.Streams.Ingest.Webhooks.Parsing;
+namespace Datacake.Streams.Payloads.Envelopes;
 
 /// <summary>
 /// Typed reads of the values the parsers extract, with the JSON path in every error. The reader stands on the
@@ -116,7 +117,7 @@ internal static class JsonFields
         return value;
     }
 
-    /// <summary>An RFC 3339 time as network servers write it, fractions to the nanosecond; Unix nanoseconds.</summary>
+    /// <summary>An RFC 3339 time as network servers write it, fractions to the nanosecond (<see cref="Rfc3339"/>); Unix nanoseconds.</summary>
     public static long Timestamp(ref Utf8JsonReader reader, string path)
     {
         reader.Read();
@@ -125,8 +126,8 @@ internal static class JsonFields
             throw new WebhookFormatException(path, $"expected an RFC 3339 time string, found {Describe(reader.TokenType)}");
         }
 
-        var text = reader.GetString()!;
-        return Rfc3339.TryParseUnixNanoseconds(text, out var ns)
+        // An escaped time is no network server's: RFC 3339 needs no escapes.
+        return !reader.ValueIsEscaped && Rfc3339.TryParseUnixNanoseconds(reader.ValueSpan, out var ns)
             ? ns
             : throw new WebhookFormatException(path, "expected an RFC 3339 time such as 2024-05-01T12:00:00.123456789Z");
     }

@@ -3,8 +3,12 @@ using System.Collections.Frozen;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Datacake.Streams.Access;
+using Datacake.Streams.Payloads.ChirpStack;
+using Datacake.Streams.Payloads.Helium;
+using Datacake.Streams.Payloads.Particle;
+using Datacake.Streams.Payloads.TheThingsStack;
 
-namespace Datacake.Streams.Ingest.Webhooks.Parsing;
+namespace Datacake.Streams.Payloads.Envelopes;
 
 /// <summary>
 /// Removes the names a network server puts in its messages (tenant, application, device and profile names, tags,
@@ -13,36 +17,14 @@ namespace Datacake.Streams.Ingest.Webhooks.Parsing;
 /// </summary>
 public static class PayloadRedaction
 {
-    // Paths in a simple notation: "$" root, ".name" property, "[]" any array element.
-    private static readonly FrozenSet<string> _tts = FrozenSet.Create(StringComparer.Ordinal,
-        "$.end_device_ids.device_id",
-        "$.end_device_ids.application_ids",
-        "$.uplink_message.attributes",
-        "$.uplink_message.version_ids",
-        "$.uplink_message.network_ids",
-        "$.uplink_message.rx_metadata[].gateway_ids");
+    // Each network's folder names its paths, in a simple notation: "$" root, ".name" property, "[]" any array element.
+    private static readonly FrozenSet<string> _tts = FrozenSet.Create(StringComparer.Ordinal, TtsFormat.RedactedPaths);
 
-    private static readonly FrozenSet<string> _chirpStack = FrozenSet.Create(StringComparer.Ordinal,
-        "$.deviceInfo.tenantId",
-        "$.deviceInfo.tenantName",
-        "$.deviceInfo.applicationId",
-        "$.deviceInfo.applicationName",
-        "$.deviceInfo.deviceProfileId",
-        "$.deviceInfo.deviceProfileName",
-        "$.deviceInfo.deviceName",
-        "$.deviceInfo.tags",
-        "$.rxInfo[].gatewayId",
-        "$.rxInfo[].metadata");
+    private static readonly FrozenSet<string> _chirpStack = FrozenSet.Create(StringComparer.Ordinal, ChirpStackFormat.RedactedPaths);
 
-    private static readonly FrozenSet<string> _helium = FrozenSet.Create(StringComparer.Ordinal,
-        "$.name",
-        "$.metadata.labels",
-        "$.metadata.organization_id",
-        "$.hotspots[].name",
-        "$.hotspots[].id");
+    private static readonly FrozenSet<string> _helium = FrozenSet.Create(StringComparer.Ordinal, HeliumFormat.RedactedPaths);
 
-    private static readonly FrozenSet<string> _particle = FrozenSet.Create(StringComparer.Ordinal,
-        "$.userid");
+    private static readonly FrozenSet<string> _particle = FrozenSet.Create(StringComparer.Ordinal, ParticleFormat.RedactedPaths);
 
     private static readonly JsonWriterOptions _writerOptions = new()
     {

@@ -2,8 +2,10 @@ using System.Buffers;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Datacake.Streams.Payloads.Envelopes;
+using Datacake.Streams.Payloads.Time;
 
-namespace Datacake.Streams.Ingest.Webhooks.Parsing;
+namespace Datacake.Streams.Payloads.Particle;
 
 /// <summary>
 /// Particle cloud webhook events: the default form-urlencoded body (<c>event</c>, <c>data</c>, <c>published_at</c>,
@@ -56,7 +58,7 @@ public static class ParticleEventParser
         }
 
         string? Field(string name) => fields.Find(f => f.Key == name).Value;
-        var result = Build(Field("event"), Field("coreid"), Field("published_at"), "");
+        var result = Build(Field(ParticleFormat.Event), Field(ParticleFormat.CoreId), Field(ParticleFormat.PublishedAt), "");
         if (result.Outcome != WebhookMessageOutcome.Record)
         {
             return result;
@@ -86,25 +88,25 @@ public static class ParticleEventParser
         bool seenEvent = false, seenCore = false, seenPublished = false, seenData = false;
         while (JsonFields.NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("event"u8))
+            if (reader.ValueTextEquals(ParticleFormat.Event))
             {
-                JsonFields.Once(ref seenEvent, "$.event");
-                eventName = JsonFields.Identifier(ref reader, "$.event");
+                JsonFields.Once(ref seenEvent, $"$.{ParticleFormat.Event}");
+                eventName = JsonFields.Identifier(ref reader, $"$.{ParticleFormat.Event}");
             }
-            else if (reader.ValueTextEquals("coreid"u8))
+            else if (reader.ValueTextEquals(ParticleFormat.CoreId))
             {
-                JsonFields.Once(ref seenCore, "$.coreid");
-                coreId = JsonFields.Identifier(ref reader, "$.coreid");
+                JsonFields.Once(ref seenCore, $"$.{ParticleFormat.CoreId}");
+                coreId = JsonFields.Identifier(ref reader, $"$.{ParticleFormat.CoreId}");
             }
-            else if (reader.ValueTextEquals("published_at"u8))
+            else if (reader.ValueTextEquals(ParticleFormat.PublishedAt))
             {
-                JsonFields.Once(ref seenPublished, "$.published_at");
-                publishedAt = JsonFields.Identifier(ref reader, "$.published_at");
+                JsonFields.Once(ref seenPublished, $"$.{ParticleFormat.PublishedAt}");
+                publishedAt = JsonFields.Identifier(ref reader, $"$.{ParticleFormat.PublishedAt}");
             }
-            else if (reader.ValueTextEquals("data"u8))
+            else if (reader.ValueTextEquals(ParticleFormat.Data))
             {
                 // Particle sends data as a string; a custom JSON template may inline it as JSON. Both are stored.
-                JsonFields.Once(ref seenData, "$.data");
+                JsonFields.Once(ref seenData, $"$.{ParticleFormat.Data}");
                 JsonFields.SkipValue(ref reader);
             }
             else
@@ -121,17 +123,17 @@ public static class ParticleEventParser
     {
         if (string.IsNullOrEmpty(eventName) || eventName.Length > JsonFields.MaxIdentifierLength)
         {
-            return WebhookMessage.Malformed(pathPrefix + "event", "required: the Particle event name");
+            return WebhookMessage.Malformed(pathPrefix + ParticleFormat.Event, "required: the Particle event name");
         }
 
         if (string.IsNullOrEmpty(coreId) || coreId.Length > JsonFields.MaxIdentifierLength)
         {
-            return WebhookMessage.Malformed(pathPrefix + "coreid", "required: the Particle device id");
+            return WebhookMessage.Malformed(pathPrefix + ParticleFormat.CoreId, "required: the Particle device id");
         }
 
         if (string.IsNullOrEmpty(publishedAt) || !Rfc3339.TryParseUnixNanoseconds(publishedAt, out var publishedNs))
         {
-            return WebhookMessage.Malformed(pathPrefix + "published_at", "required: an RFC 3339 time");
+            return WebhookMessage.Malformed(pathPrefix + ParticleFormat.PublishedAt, "required: an RFC 3339 time");
         }
 
         return new WebhookMessage

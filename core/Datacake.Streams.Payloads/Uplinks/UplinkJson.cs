@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
+using Datacake.Streams.Payloads.Fields;
 
-namespace Datacake.Streams.Processing.Decoding;
+namespace Datacake.Streams.Payloads.Uplinks;
 
 /// <summary>Reading helpers shared by the network-server uplink formats; none throws on a wrong shape.</summary>
 internal static class UplinkJson
@@ -69,8 +70,9 @@ internal static class UplinkJson
         }
     }
 
-    /// <summary>Base64 bytes through the device's decoder; a missing or empty payload (a MAC-only frame) writes no values.</summary>
-    public static DecodeResult DecodeBase64(JsonElement parent, string name, uint port, in UplinkContext context, IPointSink sink)
+    /// <summary>Base64 bytes through the device's decoder (<paramref name="deviceBytes"/>); a missing or empty payload (a MAC-only frame) writes no values.</summary>
+    public static DecodeResult DecodeBase64<TBytes>(JsonElement parent, string name, uint port, TBytes deviceBytes, IPointSink sink)
+        where TBytes : IDeviceBytesDecoder
     {
         if (parent.ValueKind != JsonValueKind.Object || !parent.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
         {
@@ -97,7 +99,7 @@ internal static class UplinkJson
         try
         {
             return Convert.TryFromBase64String(text, buffer, out var written)
-                ? context.Decoder.Decode(context.Device, buffer.AsSpan(0, written), port, sink)
+                ? deviceBytes.Decode(buffer.AsSpan(0, written), port, sink)
                 : DecodeResult.Failed($"'{name}' is not valid base64");
         }
         finally

@@ -1,9 +1,14 @@
 using System.Text;
 using System.Text.Json;
 using Datacake.Streams.Access;
-using Datacake.Streams.Ingest.Webhooks.Parsing;
+using Datacake.Streams.Payloads.ChirpStack;
+using Datacake.Streams.Payloads.Envelopes;
+using Datacake.Streams.Payloads.Helium;
+using Datacake.Streams.Payloads.Particle;
+using Datacake.Streams.Payloads.TheThingsStack;
+using Datacake.Streams.UnitTests.Webhooks;
 
-namespace Datacake.Streams.UnitTests.Webhooks;
+namespace Datacake.Streams.UnitTests.Payloads.Envelopes;
 
 public class PayloadRedactionTests
 {

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Datacake.Streams.Access;
+using Datacake.Streams.Payloads.Envelopes;
 
-namespace Datacake.Streams.Ingest.Webhooks.Parsing;
+namespace Datacake.Streams.Payloads.TheThingsStack;
 
 /// <summary>
 /// The Things Stack v3 webhook messages. Only <c>uplink_message</c> becomes a record; join-accepts, downlink events,
@@ -26,23 +27,23 @@ public static class TtsUplinkParser
         bool seenIds = false, seenReceived = false, uplink = false;
         while (JsonFields.NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("end_device_ids"u8))
+            if (reader.ValueTextEquals(TtsFormat.EndDeviceIds))
             {
-                JsonFields.Once(ref seenIds, "$.end_device_ids");
+                JsonFields.Once(ref seenIds, $"$.{TtsFormat.EndDeviceIds}");
                 reader.Read();
-                JsonFields.ExpectObject(ref reader, "$.end_device_ids");
+                JsonFields.ExpectObject(ref reader, $"$.{TtsFormat.EndDeviceIds}");
                 ReadDeviceIds(ref reader, ref devEui, ref deviceId);
             }
-            else if (reader.ValueTextEquals("received_at"u8))
+            else if (reader.ValueTextEquals(TtsFormat.ReceivedAt))
             {
-                JsonFields.Once(ref seenReceived, "$.received_at");
-                receivedAt = JsonFields.Timestamp(ref reader, "$.received_at");
+                JsonFields.Once(ref seenReceived, $"$.{TtsFormat.ReceivedAt}");
+                receivedAt = JsonFields.Timestamp(ref reader, $"$.{TtsFormat.ReceivedAt}");
             }
-            else if (reader.ValueTextEquals("uplink_message"u8))
+            else if (reader.ValueTextEquals(TtsFormat.UplinkMessage))
             {
-                JsonFields.Once(ref uplink, "$.uplink_message");
+                JsonFields.Once(ref uplink, $"$.{TtsFormat.UplinkMessage}");
                 reader.Read();
-                JsonFields.ExpectObject(ref reader, "$.uplink_message");
+                JsonFields.ExpectObject(ref reader, $"$.{TtsFormat.UplinkMessage}");
                 ReadUplink(ref reader, ref session, ref frameCounter, ref port, ref networkReceivedAt);
             }
             else
@@ -60,7 +61,7 @@ public static class TtsUplinkParser
 
         if (!seenIds || (devEui is null && deviceId is null))
         {
-            throw new WebhookFormatException("$.end_device_ids.dev_eui", "an uplink needs end_device_ids.dev_eui");
+            throw new WebhookFormatException($"$.{TtsFormat.EndDeviceIds}.{TtsFormat.DevEui}", "an uplink needs end_device_ids.dev_eui");
         }
 
         string? canonicalEui = null;
@@ -68,7 +69,7 @@ public static class TtsUplinkParser
         {
             canonicalEui = DevEui.TryParse(devEui, out var eui)
                 ? eui.ToString()
-                : throw new WebhookFormatException("$.end_device_ids.dev_eui", "expected 16 hex digits");
+                : throw new WebhookFormatException($"$.{TtsFormat.EndDeviceIds}.{TtsFormat.DevEui}", "expected 16 hex digits");
         }
 
         return new WebhookMessage
@@ -89,15 +90,15 @@ public static class TtsUplinkParser
         bool seenEui = false, seenId = false;
         while (JsonFields.NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("dev_eui"u8))
+            if (reader.ValueTextEquals(TtsFormat.DevEui))
             {
-                JsonFields.Once(ref seenEui, "$.end_device_ids.dev_eui");
-                devEui = JsonFields.Identifier(ref reader, "$.end_device_ids.dev_eui");
+                JsonFields.Once(ref seenEui, $"$.{TtsFormat.EndDeviceIds}.{TtsFormat.DevEui}");
+                devEui = JsonFields.Identifier(ref reader, $"$.{TtsFormat.EndDeviceIds}.{TtsFormat.DevEui}");
             }
-            else if (reader.ValueTextEquals("device_id"u8))
+            else if (reader.ValueTextEquals(TtsFormat.DeviceId))
             {
-                JsonFields.Once(ref seenId, "$.end_device_ids.device_id");
-                deviceId = JsonFields.Identifier(ref reader, "$.end_device_ids.device_id");
+                JsonFields.Once(ref seenId, $"$.{TtsFormat.EndDeviceIds}.{TtsFormat.DeviceId}");
+                deviceId = JsonFields.Identifier(ref reader, $"$.{TtsFormat.EndDeviceIds}.{TtsFormat.DeviceId}");
             }
             else
             {
@@ -111,44 +112,44 @@ public static class TtsUplinkParser
         bool seenSession = false, seenCount = false, seenPort = false, seenPayload = false, seenDecoded = false, seenRx = false, seenReceived = false;
         while (JsonFields.NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("session_key_id"u8))
+            if (reader.ValueTextEquals(TtsFormat.SessionKeyId))
             {
-                JsonFields.Once(ref seenSession, "$.uplink_message.session_key_id");
-                session = JsonFields.Identifier(ref reader, "$.uplink_message.session_key_id");
+                JsonFields.Once(ref seenSession, $"$.{TtsFormat.UplinkMessage}.{TtsFormat.SessionKeyId}");
+                session = JsonFields.Identifier(ref reader, $"$.{TtsFormat.UplinkMessage}.{TtsFormat.SessionKeyId}");
             }
-            else if (reader.ValueTextEquals("f_cnt"u8))
+            else if (reader.ValueTextEquals(TtsFormat.FCnt))
             {
-                JsonFields.Once(ref seenCount, "$.uplink_message.f_cnt");
-                frameCounter = JsonFields.UInt32(ref reader, "$.uplink_message.f_cnt");
+                JsonFields.Once(ref seenCount, $"$.{TtsFormat.UplinkMessage}.{TtsFormat.FCnt}");
+                frameCounter = JsonFields.UInt32(ref reader, $"$.{TtsFormat.UplinkMessage}.{TtsFormat.FCnt}");
             }
-            else if (reader.ValueTextEquals("f_port"u8))
+            else if (reader.ValueTextEquals(TtsFormat.FPort))
             {
-                JsonFields.Once(ref seenPort, "$.uplink_message.f_port");
-                port = JsonFields.UInt32(ref reader, "$.uplink_message.f_port");
+                JsonFields.Once(ref seenPort, $"$.{TtsFormat.UplinkMessage}.{TtsFormat.FPort}");
+                port = JsonFields.UInt32(ref reader, $"$.{TtsFormat.UplinkMessage}.{TtsFormat.FPort}");
                 if (port > 255)
                 {
-                    throw new WebhookFormatException("$.uplink_message.f_port", "a LoRaWAN port is 0 to 255");
+                    throw new WebhookFormatException($"$.{TtsFormat.UplinkMessage}.{TtsFormat.FPort}", "a LoRaWAN port is 0 to 255");
                 }
             }
-            else if (reader.ValueTextEquals("frm_payload"u8))
+            else if (reader.ValueTextEquals(TtsFormat.FrmPayload))
             {
-                JsonFields.Once(ref seenPayload, "$.uplink_message.frm_payload");
-                JsonFields.Base64(ref reader, "$.uplink_message.frm_payload");
+                JsonFields.Once(ref seenPayload, $"$.{TtsFormat.UplinkMessage}.{TtsFormat.FrmPayload}");
+                JsonFields.Base64(ref reader, $"$.{TtsFormat.UplinkMessage}.{TtsFormat.FrmPayload}");
             }
-            else if (reader.ValueTextEquals("decoded_payload"u8))
+            else if (reader.ValueTextEquals(TtsFormat.DecodedPayload))
             {
-                JsonFields.Once(ref seenDecoded, "$.uplink_message.decoded_payload");
-                JsonFields.OptionalObject(ref reader, "$.uplink_message.decoded_payload");
+                JsonFields.Once(ref seenDecoded, $"$.{TtsFormat.UplinkMessage}.{TtsFormat.DecodedPayload}");
+                JsonFields.OptionalObject(ref reader, $"$.{TtsFormat.UplinkMessage}.{TtsFormat.DecodedPayload}");
             }
-            else if (reader.ValueTextEquals("rx_metadata"u8))
+            else if (reader.ValueTextEquals(TtsFormat.RxMetadata))
             {
-                JsonFields.Once(ref seenRx, "$.uplink_message.rx_metadata");
-                JsonFields.OptionalArray(ref reader, "$.uplink_message.rx_metadata");
+                JsonFields.Once(ref seenRx, $"$.{TtsFormat.UplinkMessage}.{TtsFormat.RxMetadata}");
+                JsonFields.OptionalArray(ref reader, $"$.{TtsFormat.UplinkMessage}.{TtsFormat.RxMetadata}");
             }
-            else if (reader.ValueTextEquals("received_at"u8))
+            else if (reader.ValueTextEquals(TtsFormat.ReceivedAt))
             {
-                JsonFields.Once(ref seenReceived, "$.uplink_message.received_at");
-                receivedAt = JsonFields.Timestamp(ref reader, "$.uplink_message.received_at");
+                JsonFields.Once(ref seenReceived, $"$.{TtsFormat.UplinkMessage}.{TtsFormat.ReceivedAt}");
+                receivedAt = JsonFields.Timestamp(ref reader, $"$.{TtsFormat.UplinkMessage}.{TtsFormat.ReceivedAt}");
             }
             else
             {

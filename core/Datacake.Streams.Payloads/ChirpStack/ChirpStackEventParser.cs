@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Datacake.Streams.Access;
+using Datacake.Streams.Payloads.Envelopes;
 
-namespace Datacake.Streams.Ingest.Webhooks.Parsing;
+namespace Datacake.Streams.Payloads.ChirpStack;
 
 /// <summary>
 /// ChirpStack v4 HTTP integration events (JSON encoding), one per request with <c>?event=</c> naming its type.
@@ -71,56 +72,56 @@ public static class ChirpStackEventParser
         bool seenData = false, seenObject = false, seenRx = false;
         while (JsonFields.NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("deduplicationId"u8))
+            if (reader.ValueTextEquals(ChirpStackFormat.DeduplicationId))
             {
-                JsonFields.Once(ref seenId, "$.deduplicationId");
-                fields.DeduplicationId = JsonFields.Identifier(ref reader, "$.deduplicationId");
+                JsonFields.Once(ref seenId, $"$.{ChirpStackFormat.DeduplicationId}");
+                fields.DeduplicationId = JsonFields.Identifier(ref reader, $"$.{ChirpStackFormat.DeduplicationId}");
             }
-            else if (reader.ValueTextEquals("time"u8))
+            else if (reader.ValueTextEquals(ChirpStackFormat.Time))
             {
-                JsonFields.Once(ref seenTime, "$.time");
-                fields.Time = JsonFields.Timestamp(ref reader, "$.time");
+                JsonFields.Once(ref seenTime, $"$.{ChirpStackFormat.Time}");
+                fields.Time = JsonFields.Timestamp(ref reader, $"$.{ChirpStackFormat.Time}");
             }
-            else if (reader.ValueTextEquals("deviceInfo"u8))
+            else if (reader.ValueTextEquals(ChirpStackFormat.DeviceInfo))
             {
-                JsonFields.Once(ref seenDevice, "$.deviceInfo");
+                JsonFields.Once(ref seenDevice, $"$.{ChirpStackFormat.DeviceInfo}");
                 reader.Read();
-                JsonFields.ExpectObject(ref reader, "$.deviceInfo");
+                JsonFields.ExpectObject(ref reader, $"$.{ChirpStackFormat.DeviceInfo}");
                 fields.DevEui = ReadDeviceInfo(ref reader);
             }
-            else if (uplink && reader.ValueTextEquals("devAddr"u8))
+            else if (uplink && reader.ValueTextEquals(ChirpStackFormat.DevAddr))
             {
-                JsonFields.Once(ref seenAddr, "$.devAddr");
-                fields.DevAddr = JsonFields.Identifier(ref reader, "$.devAddr");
+                JsonFields.Once(ref seenAddr, $"$.{ChirpStackFormat.DevAddr}");
+                fields.DevAddr = JsonFields.Identifier(ref reader, $"$.{ChirpStackFormat.DevAddr}");
             }
-            else if (uplink && reader.ValueTextEquals("fCnt"u8))
+            else if (uplink && reader.ValueTextEquals(ChirpStackFormat.FCnt))
             {
-                JsonFields.Once(ref seenCount, "$.fCnt");
-                fields.FrameCounter = JsonFields.UInt32(ref reader, "$.fCnt");
+                JsonFields.Once(ref seenCount, $"$.{ChirpStackFormat.FCnt}");
+                fields.FrameCounter = JsonFields.UInt32(ref reader, $"$.{ChirpStackFormat.FCnt}");
             }
-            else if (uplink && reader.ValueTextEquals("fPort"u8))
+            else if (uplink && reader.ValueTextEquals(ChirpStackFormat.FPort))
             {
-                JsonFields.Once(ref seenPort, "$.fPort");
-                fields.Port = JsonFields.UInt32(ref reader, "$.fPort");
+                JsonFields.Once(ref seenPort, $"$.{ChirpStackFormat.FPort}");
+                fields.Port = JsonFields.UInt32(ref reader, $"$.{ChirpStackFormat.FPort}");
                 if (fields.Port > 255)
                 {
-                    throw new WebhookFormatException("$.fPort", "a LoRaWAN port is 0 to 255");
+                    throw new WebhookFormatException($"$.{ChirpStackFormat.FPort}", "a LoRaWAN port is 0 to 255");
                 }
             }
-            else if (uplink && reader.ValueTextEquals("data"u8))
+            else if (uplink && reader.ValueTextEquals(ChirpStackFormat.Data))
             {
-                JsonFields.Once(ref seenData, "$.data");
-                JsonFields.Base64(ref reader, "$.data");
+                JsonFields.Once(ref seenData, $"$.{ChirpStackFormat.Data}");
+                JsonFields.Base64(ref reader, $"$.{ChirpStackFormat.Data}");
             }
-            else if (uplink && reader.ValueTextEquals("object"u8))
+            else if (uplink && reader.ValueTextEquals(ChirpStackFormat.Object))
             {
-                JsonFields.Once(ref seenObject, "$.object");
-                JsonFields.OptionalObject(ref reader, "$.object");
+                JsonFields.Once(ref seenObject, $"$.{ChirpStackFormat.Object}");
+                JsonFields.OptionalObject(ref reader, $"$.{ChirpStackFormat.Object}");
             }
-            else if (uplink && reader.ValueTextEquals("rxInfo"u8))
+            else if (uplink && reader.ValueTextEquals(ChirpStackFormat.RxInfo))
             {
-                JsonFields.Once(ref seenRx, "$.rxInfo");
-                JsonFields.OptionalArray(ref reader, "$.rxInfo");
+                JsonFields.Once(ref seenRx, $"$.{ChirpStackFormat.RxInfo}");
+                JsonFields.OptionalArray(ref reader, $"$.{ChirpStackFormat.RxInfo}");
             }
             else
             {
@@ -131,12 +132,12 @@ public static class ChirpStackEventParser
         JsonFields.ExpectEnd(ref reader);
         if (fields.DeduplicationId is null)
         {
-            throw new WebhookFormatException("$.deduplicationId", "required");
+            throw new WebhookFormatException($"$.{ChirpStackFormat.DeduplicationId}", "required");
         }
 
         if (fields.DevEui is null)
         {
-            throw new WebhookFormatException("$.deviceInfo.devEui", "required");
+            throw new WebhookFormatException($"$.{ChirpStackFormat.DeviceInfo}.{ChirpStackFormat.DevEui}", "required");
         }
 
         return fields;
@@ -148,13 +149,13 @@ public static class ChirpStackEventParser
         var seen = false;
         while (JsonFields.NextProperty(ref reader))
         {
-            if (reader.ValueTextEquals("devEui"u8))
+            if (reader.ValueTextEquals(ChirpStackFormat.DevEui))
             {
-                JsonFields.Once(ref seen, "$.deviceInfo.devEui");
-                var text = JsonFields.Identifier(ref reader, "$.deviceInfo.devEui");
+                JsonFields.Once(ref seen, $"$.{ChirpStackFormat.DeviceInfo}.{ChirpStackFormat.DevEui}");
+                var text = JsonFields.Identifier(ref reader, $"$.{ChirpStackFormat.DeviceInfo}.{ChirpStackFormat.DevEui}");
                 devEui = DevEui.TryParse(text, out var eui)
                     ? eui.ToString()
-                    : throw new WebhookFormatException("$.deviceInfo.devEui", "expected 16 hex digits");
+                    : throw new WebhookFormatException($"$.{ChirpStackFormat.DeviceInfo}.{ChirpStackFormat.DevEui}", "expected 16 hex digits");
             }
             else
             {
