@@ -1,8 +1,8 @@
 namespace Datacake.Streams.Payloads.ChirpStack;
 
 /// <summary>
-/// Member names of ChirpStack v4 HTTP integration events (JSON marshaler): the envelope parse (ingest) and the uplink decode (processing) both read
-/// them from here, so the format is written down once.
+/// Member names of ChirpStack v4 HTTP integration events (JSON marshaler): the envelope parse (ingest) and the
+/// uplink decode (processing) both read them from here, so the format is written down once.
 /// </summary>
 public static class ChirpStackFormat
 {

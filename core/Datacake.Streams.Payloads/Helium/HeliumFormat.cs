@@ -1,8 +1,8 @@
 namespace Datacake.Streams.Payloads.Helium;
 
 /// <summary>
-/// Member names of Helium Console HTTP integration uplinks: the envelope parse (ingest) and the uplink decode (processing) both read
-/// them from here, so the format is written down once.
+/// Member names of Helium Console HTTP integration uplinks: the envelope parse (ingest) and the uplink decode
+/// (processing) both read them from here, so the format is written down once.
 /// </summary>
 public static class HeliumFormat
 {

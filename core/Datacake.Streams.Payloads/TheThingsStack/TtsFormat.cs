@@ -1,8 +1,8 @@
 namespace Datacake.Streams.Payloads.TheThingsStack;
 
 /// <summary>
-/// Member names of The Things Stack v3 webhook messages: the envelope parse (ingest) and the uplink decode (processing) both read
-/// them from here, so the format is written down once.
+/// Member names of The Things Stack v3 webhook messages: the envelope parse (ingest) and the uplink decode
+/// (processing) both read them from here, so the format is written down once.
 /// </summary>
 public static class TtsFormat
 {
@@ -41,10 +41,6 @@ public static class TtsFormat
     public const string NetworkIds = "network_ids";
 
     public const string GatewayIds = "gateway_ids";
-
-    public const string Rssi = "rssi";
-
-    public const string Snr = "snr";
 
     /// <summary>Paths of names (tenant, application, device, gateway) removed before the message is stored: records are anonymous.</summary>
     public static readonly string[] RedactedPaths =

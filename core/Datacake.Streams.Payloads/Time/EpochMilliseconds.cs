@@ -8,7 +8,8 @@ public static class EpochMilliseconds
 
     public static bool TryToUnixNanoseconds(long milliseconds, out long unixNs)
     {
-        unixNs = milliseconds is >= 0 and <= Max ? milliseconds * 1_000_000 : 0;
-        return milliseconds is >= 0 and <= Max;
+        var fits = milliseconds is >= 0 and <= Max;
+        unixNs = fits ? milliseconds * 1_000_000 : 0;
+        return fits;
     }
 }
