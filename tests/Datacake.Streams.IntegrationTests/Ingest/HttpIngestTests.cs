@@ -4,8 +4,8 @@ using System.Text;
 using System.Text.Json;
 using CsCheck;
 using Datacake.Streams.Access;
-using Datacake.Streams.Ingest.Measurements;
 using Datacake.Streams.IntegrationTests.RecordLog;
+using Datacake.Streams.Payloads.JsonValues;
 using Datacake.Streams.Records;
 
 namespace Datacake.Streams.IntegrationTests.Ingest;
