@@ -17,6 +17,7 @@ namespace Datacake.Streams.UnitTests.Hosting;
 /// they name is one the host reads, the example binds without an unknown key and holds the real defaults, and every
 /// key of every options class is in the example and in the documentation.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed partial class ConfigurationDocsTests
 {
     private static readonly Lazy<string> s_repoRoot = new(FindRepoRoot);
@@ -83,7 +84,9 @@ public sealed partial class ConfigurationDocsTests
         var unknown = written.Where(k => !ConfigurationKeys.Exists(k)).ToList();
         Assert.Empty(unknown);
 
-        var missing = ConfigurationKeys.AllKeys().Where(k => !written.Contains(k, StringComparer.OrdinalIgnoreCase)).ToList();
+        var missing = ConfigurationKeys.AllKeys()
+            .Where(k => !written.Any(w => w.Equals(k, StringComparison.OrdinalIgnoreCase) || w.StartsWith(k + ":", StringComparison.OrdinalIgnoreCase)))
+            .ToList();
         Assert.Empty(missing);
     }
 
@@ -122,7 +125,8 @@ public sealed partial class ConfigurationDocsTests
         var lines = File.ReadAllLines(Path.Combine(s_repoRoot.Value, "compose.yaml"));
         var keys = lines.Select(l => ComposeKeyPattern().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value.Replace("__", ":", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(keys);
-        Assert.Empty(keys.Where(k => !ConfigurationKeys.Exists(k)));
+        var unknown = keys.Where(k => !ConfigurationKeys.Exists(k)).ToList();
+        Assert.Empty(unknown);
     }
 
     [Fact]
