@@ -24,7 +24,7 @@ public static class ProcessingServices
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<IValidateOptions<ProcessingOptions>, ProcessingOptionsValidator>();
-        services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReplayGuardOptions>, ReplayGuardOptionsValidator>();
         services.AddOptions<ReplayGuardOptions>().Bind(configuration.GetSection(ReplayGuardOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DuplicateFilterOptions>, DuplicateFilterOptionsValidator>();
