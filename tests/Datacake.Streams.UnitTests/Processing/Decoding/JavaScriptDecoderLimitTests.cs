@@ -1,3 +1,4 @@
+using Datacake.Streams.Payloads.Fields;
 using System.Diagnostics;
 using Datacake.Streams.Processing.Decoding;
 
