@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using Datacake.Streams.Ids;
 
-namespace Datacake.Streams.Processing.Replay;
+namespace Datacake.Streams.Processing.Snapshots;
 
 /// <summary>
 /// Writes a little-endian snapshot body into a pooled buffer, then copies it to the caller's writer with a CRC-32

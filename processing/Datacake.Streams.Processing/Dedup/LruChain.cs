@@ -1,4 +1,4 @@
-namespace Datacake.Streams.Processing.Replay;
+namespace Datacake.Streams.Processing.Dedup;
 
 /// <summary>
 /// Orders per-device state from least to most recently used, so that the global cap evicts the device that has

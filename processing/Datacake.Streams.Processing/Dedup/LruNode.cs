@@ -1,4 +1,4 @@
-namespace Datacake.Streams.Processing.Replay;
+namespace Datacake.Streams.Processing.Dedup;
 
 /// <summary>A node of an intrusive least-recently-used chain: no allocation per touch, O(1) move and evict.</summary>
 internal abstract class LruNode

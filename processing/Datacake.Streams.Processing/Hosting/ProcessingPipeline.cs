@@ -5,6 +5,7 @@ using Akka.Streams.Dsl;
 using Datacake.Streams.Access;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Processing.DeadLetter;
+using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Processing.Sink;
 using Datacake.Streams.Processing.Source;
 using Datacake.Streams.RecordLog;
@@ -14,7 +15,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using AkkaSink = Akka.Streams.Dsl.Sink;
 using AkkaSource = Akka.Streams.Dsl.Source;
 
-namespace Datacake.Streams.Processing.Pipeline;
+namespace Datacake.Streams.Processing.Hosting;
 
 /// <summary>
 /// The processing stream of one consumer-group member:

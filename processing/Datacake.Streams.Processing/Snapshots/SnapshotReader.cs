@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using Datacake.Streams.Ids;
 
-namespace Datacake.Streams.Processing.Replay;
+namespace Datacake.Streams.Processing.Snapshots;
 
 /// <summary>
 /// Reads a snapshot written by <see cref="SnapshotWriter"/>. Every read is bounds-checked and returns false
