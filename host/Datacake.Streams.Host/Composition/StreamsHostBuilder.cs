@@ -62,7 +62,7 @@ public static class StreamsHostBuilder
 
         if (roles.HasFlag(NodeRoles.Process))
         {
-            Datacake.Streams.Processing.Hosting.ProcessingServices.AddProcessing(builder.Services, builder.Configuration);
+            Datacake.Streams.Processing.Hosting.ProcessingServices.AddProcessing(builder.Services, builder.Configuration, streams.FullDataDirectory);
         }
 
         if ((roles & (NodeRoles.Api | NodeRoles.Process)) != 0)

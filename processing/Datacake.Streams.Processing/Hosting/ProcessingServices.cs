@@ -20,7 +20,7 @@ public static class ProcessingServices
     /// The verdicts are <see cref="GuardedVerdicts"/> (replay guard + dedup persisted under
     /// <see cref="ProcessingOptions.StateDirectory"/>, all payload decoders); a registered <see cref="IRecordVerdicts"/> wins.
     /// </summary>
-    public static IServiceCollection AddProcessing(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddProcessing(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<IValidateOptions<ProcessingOptions>, ProcessingOptionsValidator>();
@@ -31,7 +31,7 @@ public static class ProcessingServices
         services.AddOptions<DuplicateFilterOptions>().Bind(configuration.GetSection(DuplicateFilterOptions.Section)).ValidateOnStart();
         services.AddPayloadDecoders(configuration);
         services.TryAddSingleton<IRecordVerdicts>(sp => new GuardedVerdicts(
-            new PartitionStateStore(StateDirectory(sp.GetRequiredService<IOptions<ProcessingOptions>>().Value, configuration)),
+            new PartitionStateStore(StateDirectory(sp.GetRequiredService<IOptions<ProcessingOptions>>().Value, dataDirectory)),
             sp.GetRequiredService<IOptions<ReplayGuardOptions>>().Value,
             sp.GetRequiredService<IOptions<DuplicateFilterOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
@@ -65,17 +65,16 @@ public static class ProcessingServices
         return services;
     }
 
-    /// <summary>The configured folder, else <c>&lt;Streams:DataDirectory&gt;/processing/state</c> (the host's default data folder is "data").</summary>
-    public static string StateDirectory(ProcessingOptions options, IConfiguration configuration)
+    /// <summary>
+    /// The configured folder, else <c>&lt;data folder&gt;/processing/state</c>. The data folder is the host's to say
+    /// (passed in): processing reads no other area's configuration keys.
+    /// </summary>
+    public static string StateDirectory(ProcessingOptions options, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(configuration);
-        if (!string.IsNullOrWhiteSpace(options.StateDirectory))
-        {
-            return Path.GetFullPath(options.StateDirectory);
-        }
-
-        var dataDirectory = configuration["Streams:DataDirectory"];
-        return Path.Combine(Path.GetFullPath(string.IsNullOrWhiteSpace(dataDirectory) ? "data" : dataDirectory), "processing", "state");
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        return string.IsNullOrWhiteSpace(options.StateDirectory)
+            ? Path.Combine(Path.GetFullPath(dataDirectory), "processing", "state")
+            : Path.GetFullPath(options.StateDirectory);
     }
 }
