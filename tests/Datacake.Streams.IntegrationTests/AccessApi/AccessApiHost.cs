@@ -15,7 +15,13 @@ public sealed class AccessApiHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Host = await HostProcess.StartAsync(new Dictionary<string, string> { ["DCS_OPERATOR_TOKEN"] = OperatorToken });
+        // ASP.NET Core's request lines (Warning by default) switched on, so that the secret scans of the host's output
+        // read the most verbose request logging an operator can turn on.
+        Host = await HostProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["DCS_OPERATOR_TOKEN"] = OperatorToken,
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Information",
+        });
         Api = new ApiClient(Host.Http);
     }
 

@@ -12,6 +12,7 @@ using Datacake.Streams.IntegrationTests.Services;
 using Datacake.Streams.Processing.DeadLetter;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Processing.Values;
+using Datacake.Streams.TestSupport;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.RecordLog.Faster;
 using Datacake.Streams.Records;

@@ -1,3 +1,4 @@
+using Datacake.Streams.Api.Export;
 using System.Net.Http.Headers;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Grafana;
@@ -92,9 +93,12 @@ public sealed class QueryApiHost : IAsyncDisposable
         builder.Services.AddSingleton<IDeviceReadAccess>(access);
         builder.Services.AddSingleton<IOperatorCheck>(new TestOperatorCheck());
         builder.Services.AddProblemDetails();
+        builder.Services.AddRetentionTiers(builder.Configuration);
         builder.Services.AddQueryApi(builder.Configuration);
+        builder.Services.AddWorkspaceExport(builder.Configuration);
         WebApplication app = builder.Build();
         app.MapQueryApi();
+        app.MapExportApi();
         app.MapGrafanaApi();
         app.MapRetentionApi();
         await app.StartAsync();

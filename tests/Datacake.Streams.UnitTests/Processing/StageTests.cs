@@ -6,6 +6,7 @@ using Datacake.Streams.Ids;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Processing.Source;
 using Datacake.Streams.Processing.Values;
+using Datacake.Streams.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Datacake.Streams.UnitTests.Processing;

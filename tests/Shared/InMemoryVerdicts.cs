@@ -1,11 +1,12 @@
 using Datacake.Streams.Processing.Pipeline;
+using Datacake.Streams.Processing.Values;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
 
-namespace Datacake.Streams.Processing.Values;
+namespace Datacake.Streams.TestSupport;
 
 /// <summary>
-/// The built-in <see cref="IRecordVerdicts"/> until the replay guard, duplicate filter and payload decoders are
+/// A test double of <see cref="IRecordVerdicts"/> (compiled into the test projects only, never shipped): the verdicts of the pipeline before the replay guard, duplicate filter and payload decoders are
 /// plugged in: JSON values only, duplicates by the record's message id and replays by frame counter per session
 /// and by webhook id, remembered in memory for a bounded window (lost on restart, where the deterministic point
 /// times make a rewrite harmless).
