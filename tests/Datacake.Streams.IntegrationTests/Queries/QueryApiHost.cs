@@ -179,5 +179,7 @@ public sealed class TestReadAccess : IDeviceReadAccess
 
 public sealed class TestOperatorCheck : IOperatorCheck
 {
-    public bool IsOperator(HttpContext context) => context.Request.Headers.Authorization.ToString() == "Bearer " + QueryApiHost.OperatorToken;
+    public OperatorVerdict Check(HttpContext context) => context.Request.Headers.Authorization.Count == 0
+        ? new OperatorVerdict(OperatorStatus.NoCredential)
+        : new OperatorVerdict(context.Request.Headers.Authorization.ToString() == "Bearer " + QueryApiHost.OperatorToken ? OperatorStatus.Operator : OperatorStatus.NotOperator);
 }
