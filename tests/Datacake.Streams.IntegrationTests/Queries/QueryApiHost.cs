@@ -92,6 +92,7 @@ public sealed class QueryApiHost : IAsyncDisposable
         builder.Services.AddSingleton<IDeviceReadAccess>(access);
         builder.Services.AddSingleton<IOperatorCheck>(new TestOperatorCheck());
         builder.Services.AddProblemDetails();
+        builder.Services.AddRetentionTiers(builder.Configuration);
         builder.Services.AddQueryApi(builder.Configuration);
         WebApplication app = builder.Build();
         app.MapQueryApi();
