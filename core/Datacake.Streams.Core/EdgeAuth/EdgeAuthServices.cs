@@ -18,13 +18,3 @@ public static class EdgeAuthServices
         return services.AddOptions<FailedAuthenticationOptions>();
     }
 }
-
-public sealed class FailedAuthenticationOptionsValidator : IValidateOptions<FailedAuthenticationOptions>
-{
-    public ValidateOptionsResult Validate(string? name, FailedAuthenticationOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var failures = options.Check();
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-}
