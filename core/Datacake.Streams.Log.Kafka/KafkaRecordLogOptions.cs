@@ -3,6 +3,9 @@ namespace Datacake.Streams.Log.Kafka;
 /// <summary>How the Kafka record log reaches its cluster. Bound from configuration section <c>RecordLog:Kafka</c>.</summary>
 public sealed record KafkaRecordLogOptions
 {
+    /// <summary>Configuration section name, beside the embedded log's <c>RecordLog:Faster</c>.</summary>
+    public const string Section = "RecordLog:Kafka";
+
     /// <summary>Comma-separated <c>host:port</c> list of brokers to bootstrap from.</summary>
     public string BootstrapServers { get; init; } = "127.0.0.1:9092";
 

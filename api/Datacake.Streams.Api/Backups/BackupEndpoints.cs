@@ -1,5 +1,5 @@
-using Datacake.Streams.Api.Access;
 using System.Text.Json;
+using Datacake.Streams.Api.Access;
 using Datacake.Streams.Ids;
 
 using Datacake.Streams.Backups;

@@ -1,5 +1,5 @@
-using System.Text.Json.Serialization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Problems;

@@ -1,14 +1,11 @@
 using System.Buffers;
-using System.Security.Cryptography;
-using System.Text;
 using Datacake.Streams.Access;
-using Org.BouncyCastle.Crypto.Digests;
 
 namespace Datacake.Streams.Benchmarks.Access;
 
 /// <summary>
-/// Session 2's token format check (over chars, byte-by-byte CRC-32) and SHA-256 (BouncyCastle, one digest per
-/// thread), kept only as the benchmark's baseline.
+/// Session 2's token format check (over chars, byte-by-byte CRC-32), kept only as the benchmark's baseline. Its
+/// SHA-256 (BouncyCastle) went with the package (issue 15): compared at commit 3476695, docs/BENCHMARKS.md.
 /// </summary>
 internal static class PreviousTokenCheck
 {
@@ -17,9 +14,6 @@ internal static class PreviousTokenCheck
     private static readonly SearchValues<char> s_digits = SearchValues.Create(Alphabet);
     private static readonly uint[] s_crcTable = BuildCrcTable();
     private static readonly sbyte[] s_digitValues = BuildDigitValues();
-
-    [ThreadStatic]
-    private static Sha256Digest? t_sha256;
 
     public static bool IsWellFormed(ReadOnlySpan<char> text)
     {
@@ -53,18 +47,6 @@ internal static class PreviousTokenCheck
         }
 
         return checksum == ~crc;
-    }
-
-    public static TokenHash Hash(ReadOnlySpan<char> token)
-    {
-        Span<byte> buffer = stackalloc byte[256];
-        var length = Encoding.UTF8.GetBytes(token, buffer);
-        Span<byte> digest = stackalloc byte[TokenHash.ByteLength];
-        var sha256 = t_sha256 ??= new Sha256Digest();
-        sha256.BlockUpdate(buffer[..length]);
-        sha256.DoFinal(digest);
-        CryptographicOperations.ZeroMemory(buffer[..length]);
-        return TokenHash.FromBytes(digest);
     }
 
     private static sbyte[] BuildDigitValues()

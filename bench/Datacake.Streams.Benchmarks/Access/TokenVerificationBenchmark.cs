@@ -86,17 +86,6 @@ public class TokenVerificationBenchmark
             && _view.CanWrite(grant!, _targets[slot], _now);
     }
 
-    /// <summary>The same check with session 2's format check and BouncyCastle's SHA-256: the baseline of this session.</summary>
-    [Benchmark]
-    public bool VerifyAndAuthorizeWritePrevious()
-    {
-        var slot = _next = (_next + 1) & (SampleSize - 1);
-        var presented = _presented[slot];
-        return PreviousTokenCheck.IsWellFormed(presented)
-            && _view.AuthenticateFingerprint(PreviousTokenCheck.Hash(presented), _now, out var grant) == AuthenticationResult.Ok
-            && _view.CanWrite(grant!, _targets[slot], _now);
-    }
-
     /// <summary>What a processor does per record: the fingerprint is already a hash.</summary>
     [Benchmark]
     public AuthenticationResult AuthorizeFingerprint()
@@ -124,13 +113,6 @@ public class TokenVerificationBenchmark
     {
         var slot = _next = (_next + 1) & (SampleSize - 1);
         return TokenHash.Of(_presented[slot]);
-    }
-
-    [Benchmark]
-    public TokenHash Sha256OnlyBouncyCastle()
-    {
-        var slot = _next = (_next + 1) & (SampleSize - 1);
-        return PreviousTokenCheck.Hash(_presented[slot]);
     }
 
     /// <summary>A mistyped token is refused by the checksum, before hashing and lookup.</summary>

@@ -1,3 +1,4 @@
+using Datacake.Streams.Processing.Hosting;
 using System.Globalization;
 using System.Net;
 using System.Text;

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
-using Org.BouncyCastle.Crypto.Digests;
+using Datacake.Streams.Crypto;
 
 namespace Datacake.Streams.Access;
 
@@ -14,14 +14,8 @@ public readonly struct TokenHash : IEquatable<TokenHash>
 {
     public const int ByteLength = 32;
 
-    // Tokens are 53 ASCII characters; anything up to 256 UTF-8 bytes hashes from the stack.
+    // Tokens are 53 ASCII characters (at most 162 UTF-8 bytes by GetMaxByteCount); up to 256 hash from the stack.
     private const int StackLimit = 256;
-
-    // Beyond one block (SingleBlockSha256): BouncyCastle's managed SHA-256 rather than SHA256.HashData, whose call
-    // into OpenSSL costs ~1.1 us here against ~0.57 us managed for short input. One digest per thread: it is
-    // stateful, DoFinal resets it.
-    [ThreadStatic]
-    private static Sha256Digest? t_sha256;
 
     private readonly ulong _w0;
     private readonly ulong _w1;
@@ -42,13 +36,12 @@ public readonly struct TokenHash : IEquatable<TokenHash>
     public bool IsEmpty => (_w0 | _w1 | _w2 | _w3) == 0;
 
     /// <summary>SHA-256 of the UTF-8 bytes of <paramref name="token"/>; allocation-free for token-sized input.</summary>
-    public static TokenHash Of(ReadOnlySpan<char> token) =>
-        SingleBlockSha256.TryHashAscii(token, out var hash) ? hash : OfAnyText(token);
-
-    internal static TokenHash FromWords(ulong w0, ulong w1, ulong w2, ulong w3) => new(w0, w1, w2, w3);
-
-    // Longer or non-ASCII text (operator tokens from a file, confirmation codes): the general digest.
-    private static TokenHash OfAnyText(ReadOnlySpan<char> token)
+    /// <remarks>
+    /// OpenSSL's SHA-256 called directly (<see cref="OpenSslSha256.HashData"/>): for a token it beat the BCL's one-shot
+    /// 5–10×, the hand-written single-block SHA-256 and BouncyCastle's digest it replaces ~3× (docs/BENCHMARKS.md,
+    /// "Crypto primitives"). Same bytes in, same digest out: hashes stored before still match.
+    /// </remarks>
+    public static TokenHash Of(ReadOnlySpan<char> token)
     {
         var maxBytes = Encoding.UTF8.GetMaxByteCount(token.Length);
         byte[]? rented = null;
@@ -57,9 +50,7 @@ public readonly struct TokenHash : IEquatable<TokenHash>
         {
             var length = Encoding.UTF8.GetBytes(token, buffer);
             Span<byte> digest = stackalloc byte[ByteLength];
-            var sha256 = t_sha256 ??= new Sha256Digest();
-            sha256.BlockUpdate(buffer[..length]);
-            sha256.DoFinal(digest);
+            OpenSslSha256.HashData(buffer[..length], digest);
 
             // The buffer held the secret: clear it before the stack frame or the pooled array is reused.
             CryptographicOperations.ZeroMemory(buffer[..length]);
@@ -73,6 +64,8 @@ public readonly struct TokenHash : IEquatable<TokenHash>
             }
         }
     }
+
+    internal static TokenHash FromWords(ulong w0, ulong w1, ulong w2, ulong w3) => new(w0, w1, w2, w3);
 
     public static TokenHash FromBytes(ReadOnlySpan<byte> bytes)
     {

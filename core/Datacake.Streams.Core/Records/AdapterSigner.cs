@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Frozen;
 using System.Security.Cryptography;
+using Datacake.Streams.Crypto;
 
 namespace Datacake.Streams.Records;
 

@@ -3,7 +3,7 @@ namespace Datacake.Streams.Influx.Client;
 /// <summary>Connection, batching and retry settings for the InfluxDB 1.x HTTP API (section "Influx").</summary>
 public sealed record InfluxOptions
 {
-    public const string SectionName = "Influx";
+    public const string Section = "Influx";
 
     /// <summary>Base URL of influxd's HTTP API.</summary>
     public Uri Url { get; init; } = new("http://127.0.0.1:8086");

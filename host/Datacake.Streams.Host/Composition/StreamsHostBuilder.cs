@@ -12,6 +12,14 @@ namespace Datacake.Streams.Hosting.Composition;
 
 public static class StreamsHostBuilder
 {
+    private static readonly Dictionary<string, string?> s_logLevelDefaults = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+        ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+    };
+
     /// <summary>Configuration, options checked at start-up, listeners, logging and the services of the configured roles.</summary>
     public static WebApplicationBuilder AddStreamsHost(this WebApplicationBuilder builder)
     {
@@ -19,6 +27,10 @@ public static class StreamsHostBuilder
         builder.Configuration.Sources.Insert(
             Math.Max(0, builder.Configuration.Sources.Count - 2),
             new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = EnvironmentAliases.FromEnvironment() });
+
+        // Defaults below every other source (appsettings, environment, command line override them): a served request
+        // is one line of ours at most, not ASP.NET Core's three Information lines (request start, endpoint, finish).
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = s_logLevelDefaults });
 
         builder.Logging.ClearProviders();
         builder.Logging.AddJsonConsole(o =>
@@ -50,7 +62,7 @@ public static class StreamsHostBuilder
 
         if (roles.HasFlag(NodeRoles.Process))
         {
-            Datacake.Streams.Processing.Hosting.ProcessingServices.AddProcessing(builder.Services, builder.Configuration);
+            Datacake.Streams.Processing.Hosting.ProcessingServices.AddProcessing(builder.Services, builder.Configuration, streams.FullDataDirectory);
         }
 
         if ((roles & (NodeRoles.Api | NodeRoles.Process)) != 0)

@@ -13,6 +13,9 @@ namespace Datacake.Streams.Hosting.Composition;
 /// <summary>The shared services every role stands on: the record log, InfluxDB, the registry view, node keys.</summary>
 public static class StreamsServices
 {
+    /// <summary>The Kafka log's former section; still read, below <see cref="KafkaRecordLogOptions.Section"/>.</summary>
+    public const string LegacyKafkaSection = "Kafka";
+
     public static IServiceCollection AddStreamsCore(this IServiceCollection services, IConfiguration configuration, StreamsOptions streams)
     {
         services.AddSingleton(TimeProvider.System);
@@ -23,7 +26,7 @@ public static class StreamsServices
         services.AddSingleton<AdapterSigner>();
 
         services.AddSingleton<IValidateOptions<InfluxOptions>, InfluxOptionsValidator>();
-        services.AddOptions<InfluxOptions>().BindConfiguration(InfluxOptions.SectionName).ValidateOnStart();
+        services.AddOptions<InfluxOptions>().BindConfiguration(InfluxOptions.Section).ValidateOnStart();
         services.AddSingleton(sp => new InfluxClient(
             sp.GetRequiredService<IOptions<InfluxOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
@@ -49,29 +52,25 @@ public static class StreamsServices
         return services;
     }
 
+    /// <summary>
+    /// The Kafka log's options from <see cref="KafkaRecordLogOptions.Section"/>. "Kafka", the section hosts bound
+    /// before it moved beside RecordLog:Faster, is bound first, so that a key under RecordLog:Kafka wins where both are set.
+    /// </summary>
+    public static OptionsBuilder<KafkaRecordLogOptions> AddKafkaRecordLogOptions(this IServiceCollection services) =>
+        services.AddOptions<KafkaRecordLogOptions>()
+            .BindConfiguration(LegacyKafkaSection)
+            .BindConfiguration(KafkaRecordLogOptions.Section);
+
     private static void AddRecordLog(this IServiceCollection services, IConfiguration configuration, StreamsOptions streams)
     {
         switch (streams.RecordLog)
         {
             case RecordLogBackend.Kafka:
-                services.AddOptions<KafkaRecordLogOptions>().BindConfiguration("Kafka").ValidateOnStart();
+                services.AddKafkaRecordLogOptions().ValidateOnStart();
                 services.AddKafkaRecordLog();
                 break;
             default:
-                var faster = (configuration.GetSection(FasterRecordLogOptions.Section).Get<FasterRecordLogOptions>() ?? new FasterRecordLogOptions())
-                    with { DataDirectory = Path.Combine(streams.FullDataDirectory, "log") };
-                services.AddSingleton<IValidateOptions<FasterRecordLogOptions>, FasterRecordLogOptionsValidator>();
-                services.AddSingleton<IRecordLog>(sp =>
-                {
-                    var result = sp.GetRequiredService<IValidateOptions<FasterRecordLogOptions>>().Validate(null, faster);
-                    if (result.Failed)
-                    {
-                        throw new OptionsValidationException(FasterRecordLogOptions.Section, typeof(FasterRecordLogOptions), result.Failures);
-                    }
-
-                    // Opening recovers every partition from disk; the host waits for it once at start-up.
-                    return FasterRecordLog.OpenAsync(faster, sp.GetRequiredService<TimeProvider>()).GetAwaiter().GetResult();
-                });
+                services.AddFasterRecordLog(configuration, Path.Combine(streams.FullDataDirectory, "log"));
                 break;
         }
     }

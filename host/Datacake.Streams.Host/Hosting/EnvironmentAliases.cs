@@ -14,7 +14,7 @@ public static class EnvironmentAliases
         ("DCS_HTTP_URL", "Streams:HttpUrl"),
         ("DCS_HTTPS_URL", "Streams:HttpsUrl"),
         ("DCS_CERTIFICATE", "Streams:CertificatePath"),
-        ("DCS_KAFKA_BOOTSTRAP", "Kafka:BootstrapServers"),
+        ("DCS_KAFKA_BOOTSTRAP", "RecordLog:Kafka:BootstrapServers"),
         ("DCS_INFLUX_URL", "Influx:Url"),
         ("DCS_INFLUX_USER", "Influx:User"),
         ("DCS_INFLUX_PASSWORD", "Influx:Password"),
@@ -24,6 +24,9 @@ public static class EnvironmentAliases
         ("DCS_BACKUP_DIR", "Backup:Directory"),
         ("DCS_BACKUP_SECONDARY_DIR", "Backup:SecondaryDirectory"),
     ];
+
+    /// <summary>Every alias and the key it sets (docs/CONFIGURATION.md lists them; a unit test checks each key exists).</summary>
+    public static IReadOnlyList<(string Variable, string Key)> Map => _aliases;
 
     public static IEnumerable<KeyValuePair<string, string?>> FromEnvironment()
     {

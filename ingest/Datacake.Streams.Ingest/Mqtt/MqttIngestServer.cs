@@ -6,12 +6,12 @@ using System.Security.Authentication;
 using Datacake.Streams.Access;
 using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ingest.Publishing;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Ingest.Mqtt;
 

@@ -4,7 +4,8 @@ namespace Datacake.Streams.Processing.Decoding;
 
 /// <summary>
 /// <c>POST /v1/decoders/{id}/test</c>: runs a decoder on sample bytes with the limits of production and answers
-/// the fields it would write, or its error. Pure: no record, no registry lookup, no write.
+/// the fields it would write, or its error. Pure: no record, no registry lookup, no write; it neither counts toward
+/// nor is refused by a suspension (the owner tries the decoder to see why it was suspended).
 /// </summary>
 public sealed class DecoderDryRun(JavaScriptDecoder javaScript)
 {
@@ -14,7 +15,7 @@ public sealed class DecoderDryRun(JavaScriptDecoder javaScript)
     {
         ArgumentNullException.ThrowIfNull(decoder);
         var points = new DecodedPoints();
-        var result = _javaScript.Decode(decoder.Id, decoder.Source, payload, port, points);
+        var result = _javaScript.Try(decoder.Id, decoder.Source, payload, port, points);
         return new DecoderDryRunResult(result.Succeeded, [.. points.Values], result.Error);
     }
 

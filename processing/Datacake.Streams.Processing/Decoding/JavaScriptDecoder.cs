@@ -1,11 +1,10 @@
-using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Acornima.Ast;
 using BitFaster.Caching.Lru;
 using Jint;
-using Jint.Native;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Datacake.Streams.Processing.Decoding;
 
@@ -15,47 +14,57 @@ namespace Datacake.Streams.Processing.Decoding;
 /// or <c>function Decoder(bytes, port)</c> (TTN v2 / Datacake: an object, or an array of <c>{field, value}</c>).
 /// </summary>
 /// <remarks>
-/// <para>Sandbox: no CLR access (Jint exposes none unless asked), no I/O objects exist in the engine, a wall-time
-/// limit, a statement limit, an allocation limit and a recursion limit per script run (Jint resets them per
-/// Execute/Invoke, so a call is bounded by about three times each limit). Each
-/// call re-runs the script, so its functions and top-level variables start fresh; the parsed script is cached by
-/// (decoder id, source hash) with up to 4 idle engines (an engine stopped by a limit or an error is discarded).
-/// Engines are kept per decoder only, so nothing a decoder changes reaches another decoder.</para>
+/// <para>A decoder can hurt no one but its owner. Sandbox (<see cref="DecoderSandbox"/>): no CLR access, no I/O
+/// objects; per call one deadline, regular-expression, memory, array-size, statement and recursion limits, the native
+/// stack probed, the built-ins that build huge strings or buffers in one step guarded (<see cref="SandboxGuards"/>);
+/// the call runs on a thread of its own and is given up at <see cref="JavaScriptDecoderOptions.Timeout"/> whatever it
+/// is doing (<see cref="DecoderThreads"/>). A decoder that keeps hitting limits is suspended until edited
+/// (<see cref="DecoderSuspensions"/>).</para>
+/// <para>Each call re-runs the script, so its functions and top-level variables start fresh; the parsed script is
+/// cached by (decoder id, source hash) with up to 4 idle engines (an engine stopped by a limit or an error is
+/// discarded). Engines are kept per decoder only, so nothing a decoder changes reaches another decoder.</para>
 /// <para>The result is serialized by the script's own <c>JSON.stringify</c> and written by
 /// <see cref="DecodedObjectWriter"/>, so a decoder's output obeys exactly the rules of a decoded_payload.</para>
 /// <para>Thread-safe. Never throws for a decoder's fault: every failure is a <see cref="DecodeResult"/>.</para>
 /// </remarks>
-public sealed class JavaScriptDecoder
+public sealed partial class JavaScriptDecoder
 {
-    // Calls the decoder and serializes its answer in the sandbox: the host reads only a string back.
-    private const string Harness = """
-        function __dcsDecode(bytes, port) {
-          if (typeof decodeUplink === 'function') {
-            return JSON.stringify({ form: 'v3', out: decodeUplink({ bytes: bytes, fPort: port }) });
-          }
-          if (typeof Decoder === 'function') {
-            return JSON.stringify({ form: 'v2', out: Decoder(bytes, port) });
-          }
-          throw new Error('the decoder defines neither decodeUplink(input) nor Decoder(bytes, port)');
-        }
-        """;
-
-    private static readonly Prepared<Script> _harness = Engine.PrepareScript(Harness);
-
     private readonly JavaScriptDecoderOptions _options;
     private readonly ConcurrentLru<(string Id, ulong Hash), CompiledScript> _compiled;
+    private readonly DecoderThreads _threads;
+    private readonly ILogger _log;
 
-    public JavaScriptDecoder(JavaScriptDecoderOptions options)
+    public JavaScriptDecoder(JavaScriptDecoderOptions options, TimeProvider? time = null, ILogger<JavaScriptDecoder>? log = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _compiled = new ConcurrentLru<(string, ulong), CompiledScript>(options.CompiledCacheSize);
+        _threads = new DecoderThreads(new DecoderSandbox(options));
+        _log = log ?? (ILogger)NullLogger.Instance;
+        Suspensions = new DecoderSuspensions(options.SuspendAfter, options.SuspendWindow, time ?? TimeProvider.System);
     }
 
     /// <summary>Scripts parsed so far that are still cached.</summary>
     public int CompiledCount => _compiled.Count;
 
-    public DecodeResult Decode(string decoderId, string source, ReadOnlySpan<byte> payload, uint port, IPointSink sink)
+    /// <summary>Calls given up at the budget whose thread is still running them.</summary>
+    public int Runaways => _threads.Runaways;
+
+    /// <summary>The suspension state of this process's decoders.</summary>
+    public DecoderSuspensions Suspensions { get; }
+
+    /// <summary>
+    /// Decodes one record's payload. A limit hit counts toward the decoder's suspension; a suspended decoder is not
+    /// run (<see cref="DecodeResult.IsSuspended"/>).
+    /// </summary>
+    public DecodeResult Decode(string decoderId, string source, ReadOnlySpan<byte> payload, uint port, IPointSink sink) =>
+        Decode(decoderId, source, payload, port, sink, production: true);
+
+    /// <summary>A dry run: the same sandbox and limits, never suspended and counting toward no suspension.</summary>
+    internal DecodeResult Try(string decoderId, string source, ReadOnlySpan<byte> payload, uint port, IPointSink sink) =>
+        Decode(decoderId, source, payload, port, sink, production: false);
+
+    private DecodeResult Decode(string decoderId, string source, ReadOnlySpan<byte> payload, uint port, IPointSink sink, bool production)
     {
         ArgumentNullException.ThrowIfNull(decoderId);
         ArgumentNullException.ThrowIfNull(source);
@@ -66,73 +75,47 @@ public sealed class JavaScriptDecoder
             return DecodeResult.Failed(script.Error);
         }
 
-        string? json;
-        try
+        if (production && Suspensions.IsSuspended(decoderId, script.SourceHash, out var reason))
         {
-            json = Run(script, payload, port);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            return DecodeResult.Failed("decoder: " + Describe(ex));
+            return DecodeResult.Suspended(reason);
         }
 
-        return json is null ? DecodeResult.Failed("decoder returned nothing") : ReadAnswer(json, sink);
+        var outcome = _threads.Run(script, payload, port, _options.Timeout);
+        if (outcome.Error is not null)
+        {
+            if (production && outcome.LimitHit && Suspensions.LimitHit(decoderId, script.SourceHash, outcome.Error))
+            {
+                LogSuspended(decoderId, _options.SuspendAfter, outcome.Error);
+            }
+
+            return DecodeResult.Failed(outcome.Error);
+        }
+
+        return outcome.Json!.Length > _options.MaxStringChars
+            ? DecodeResult.Failed($"decoder answer is longer than {_options.MaxStringChars} characters")
+            : ReadAnswer(outcome.Json, sink);
     }
 
     private CompiledScript Compile(string decoderId, string source)
     {
         var hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(source.AsSpan()));
-        return _compiled.GetOrAdd((decoderId, hash), static (_, state) => state.Self.Parse(state.Source), (Self: this, Source: source));
+        return _compiled.GetOrAdd((decoderId, hash), static (key, state) => state.Self.Parse(state.Source, key.Hash), (Self: this, Source: source));
     }
 
-    private CompiledScript Parse(string source)
+    private CompiledScript Parse(string source, ulong hash)
     {
         if (source.Length > _options.MaxSourceLength)
         {
-            return new CompiledScript(null, $"decoder source is longer than {_options.MaxSourceLength} characters");
+            return new CompiledScript(null, $"decoder source is longer than {_options.MaxSourceLength} characters", hash);
         }
 
         try
         {
-            return new CompiledScript(Engine.PrepareScript(source, strict: false), null);
+            return new CompiledScript(Engine.PrepareScript(source, strict: false), null, hash);
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (Exception ex)
         {
-            return new CompiledScript(null, "decoder does not parse: " + ex.Message);
-        }
-    }
-
-    private string? Run(CompiledScript script, ReadOnlySpan<byte> payload, uint port)
-    {
-        var engine = script.Rent() ?? new Engine(o => o
-            .TimeoutInterval(_options.Timeout)
-            .LimitMemory(_options.MemoryLimitBytes)
-            .MaxStatements(_options.MaxStatements)
-            .LimitRecursion(_options.MaxRecursion));
-        var healthy = false;
-        try
-        {
-            // Re-running the script and the harness each call resets the decoder's functions and top-level
-            // variables, so one call's globals do not reach the next.
-            engine.Execute(script.Script!.Value);
-            engine.Execute(_harness);
-            var bytes = new JsValue[payload.Length];
-            for (var i = 0; i < payload.Length; i++)
-            {
-                bytes[i] = JsNumber.Create(payload[i]);
-            }
-
-            var answer = engine.Invoke("__dcsDecode", new JsArray(engine, bytes), JsNumber.Create(port));
-            healthy = true;
-            return answer.IsString() ? answer.AsString() : null;
-        }
-        finally
-        {
-            // An engine stopped by a limit or an exception may hold half-built state: never reuse it.
-            if (!healthy || !script.Return(engine))
-            {
-                engine.Dispose();
-            }
+            return new CompiledScript(null, "decoder does not parse: " + ex.Message, hash);
         }
     }
 
@@ -213,37 +196,6 @@ public sealed class JavaScriptDecoder
         return DecodeResult.Ok;
     }
 
-    private static string Describe(Exception ex) => ex switch
-    {
-        Jint.Runtime.JavaScriptException js => js.Message,
-        TimeoutException => "timed out",
-        Jint.Runtime.MemoryLimitExceededException => "memory limit exceeded",
-        Jint.Runtime.StatementsCountOverflowException => "statement limit exceeded",
-        Jint.Runtime.RecursionDepthOverflowException => "recursion limit exceeded",
-        _ => ex.Message,
-    };
-
-    /// <summary>A parsed script and a few idle engines that ran it: creating an engine costs ~5× a call (measured here).</summary>
-    private sealed class CompiledScript(Prepared<Script>? script, string? error)
-    {
-        private const int MaxIdleEngines = 4;
-        private readonly ConcurrentBag<Engine> _idle = [];
-
-        public Prepared<Script>? Script { get; } = script;
-
-        public string? Error { get; } = error;
-
-        public Engine? Rent() => _idle.TryTake(out var engine) ? engine : null;
-
-        public bool Return(Engine engine)
-        {
-            if (_idle.Count >= MaxIdleEngines)
-            {
-                return false;
-            }
-
-            _idle.Add(engine);
-            return true;
-        }
-    }
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Decoder {DecoderId} suspended after {Hits} limit hits: {Error}")]
+    private partial void LogSuspended(string decoderId, int hits, string error);
 }

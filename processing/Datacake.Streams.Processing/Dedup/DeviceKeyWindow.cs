@@ -1,5 +1,4 @@
 using Datacake.Streams.Ids;
-using Datacake.Streams.Processing.Replay;
 
 namespace Datacake.Streams.Processing.Dedup;
 

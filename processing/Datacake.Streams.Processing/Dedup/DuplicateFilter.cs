@@ -1,7 +1,8 @@
 using System.Buffers;
 using Datacake.Streams.Ids;
-using Datacake.Streams.Processing.Replay;
 using Datacake.Streams.Records;
+
+using Datacake.Streams.Processing.Snapshots;
 
 namespace Datacake.Streams.Processing.Dedup;
 

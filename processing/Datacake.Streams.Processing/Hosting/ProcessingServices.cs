@@ -20,18 +20,18 @@ public static class ProcessingServices
     /// The verdicts are <see cref="GuardedVerdicts"/> (replay guard + dedup persisted under
     /// <see cref="ProcessingOptions.StateDirectory"/>, all payload decoders); a registered <see cref="IRecordVerdicts"/> wins.
     /// </summary>
-    public static IServiceCollection AddProcessing(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddProcessing(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<IValidateOptions<ProcessingOptions>, ProcessingOptionsValidator>();
-        services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReplayGuardOptions>, ReplayGuardOptionsValidator>();
         services.AddOptions<ReplayGuardOptions>().Bind(configuration.GetSection(ReplayGuardOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DuplicateFilterOptions>, DuplicateFilterOptionsValidator>();
         services.AddOptions<DuplicateFilterOptions>().Bind(configuration.GetSection(DuplicateFilterOptions.Section)).ValidateOnStart();
         services.AddPayloadDecoders(configuration);
         services.TryAddSingleton<IRecordVerdicts>(sp => new GuardedVerdicts(
-            new PartitionStateStore(StateDirectory(sp.GetRequiredService<IOptions<ProcessingOptions>>().Value, configuration)),
+            new PartitionStateStore(StateDirectory(sp.GetRequiredService<IOptions<ProcessingOptions>>().Value, dataDirectory)),
             sp.GetRequiredService<IOptions<ReplayGuardOptions>>().Value,
             sp.GetRequiredService<IOptions<DuplicateFilterOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
@@ -55,24 +55,26 @@ public static class ProcessingServices
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JavaScriptDecoderOptions>, JavaScriptDecoderOptionsValidator>());
         services.AddOptions<JavaScriptDecoderOptions>().Bind(configuration.GetSection(JavaScriptDecoderOptions.Section)).ValidateOnStart();
-        services.TryAddSingleton(sp => new JavaScriptDecoder(sp.GetRequiredService<IOptions<JavaScriptDecoderOptions>>().Value));
+        services.TryAddSingleton(sp => new JavaScriptDecoder(
+            sp.GetRequiredService<IOptions<JavaScriptDecoderOptions>>().Value,
+            sp.GetService<TimeProvider>(),
+            sp.GetService<ILogger<JavaScriptDecoder>>()));
         services.TryAddSingleton(sp => new DevicePayloadDecoder(sp.GetRequiredService<RegistryView>(), sp.GetRequiredService<JavaScriptDecoder>()));
         services.TryAddSingleton(sp => new UplinkDecoder(sp.GetRequiredService<DevicePayloadDecoder>()));
         services.TryAddSingleton(sp => new DecoderDryRun(sp.GetRequiredService<JavaScriptDecoder>()));
         return services;
     }
 
-    /// <summary>The configured folder, else <c>&lt;Streams:DataDirectory&gt;/processing/state</c> (the host's default data folder is "data").</summary>
-    public static string StateDirectory(ProcessingOptions options, IConfiguration configuration)
+    /// <summary>
+    /// The configured folder, else <c>&lt;data folder&gt;/processing/state</c>. The data folder is the host's to say
+    /// (passed in): processing reads no other area's configuration keys.
+    /// </summary>
+    public static string StateDirectory(ProcessingOptions options, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(configuration);
-        if (!string.IsNullOrWhiteSpace(options.StateDirectory))
-        {
-            return Path.GetFullPath(options.StateDirectory);
-        }
-
-        var dataDirectory = configuration["Streams:DataDirectory"];
-        return Path.Combine(Path.GetFullPath(string.IsNullOrWhiteSpace(dataDirectory) ? "data" : dataDirectory), "processing", "state");
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        return string.IsNullOrWhiteSpace(options.StateDirectory)
+            ? Path.Combine(Path.GetFullPath(dataDirectory), "processing", "state")
+            : Path.GetFullPath(options.StateDirectory);
     }
 }

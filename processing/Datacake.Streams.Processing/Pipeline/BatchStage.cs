@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Akka.Streams;
 using Akka.Streams.Stage;
-using Datacake.Streams.Processing.Source;
 using Datacake.Streams.RecordLog;
 
 namespace Datacake.Streams.Processing.Pipeline;

@@ -13,8 +13,11 @@ namespace Datacake.Streams.Processing.Pipeline;
 /// this view does not know is decided only after a catch-up round of the <see cref="RegistryFeed"/>
 /// (<see cref="RegistryFeed.CatchUpAsync"/>, shared by every miss of a chunk). Found by the outage test: the first
 /// values of new devices were dead-lettered <c>unknown_credential</c> in ~1 of 4 runs on two nodes.
+/// <see cref="Check(PipelineRecord, bool)"/> never waits: it answers false for such a record, and
+/// <see cref="EnvelopeStage"/> awaits <see cref="CatchUpAsync"/> without holding a stream thread, then calls
+/// <see cref="Recheck"/>.
 /// </remarks>
-public sealed class EnvelopeCheck(AdapterSigner signer, RegistryView registry, RegistryFeed? feed = null, TimeProvider? time = null)
+public sealed class EnvelopeCheck
 {
     // Older records are decided at once: a view lags by milliseconds to seconds, not minutes, and a backlog replayed
     // after an outage must not start a round per chunk of records with revoked tokens.
@@ -23,48 +26,111 @@ public sealed class EnvelopeCheck(AdapterSigner signer, RegistryView registry, R
     // The registry log unreachable: the record is refused as it would have been without the round.
     private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly AdapterSigner _signer;
+    private readonly RegistryView _registry;
+    private readonly Func<long, CancellationToken, Task>? _catchUp;
+    private readonly Func<long> _clock;
+    private readonly TimeProvider _time;
 
-    /// <summary>The feed's clock reading to pass to <see cref="Check(PipelineRecord, long)"/> for one chunk of records.</summary>
-    public long ChunkStarted() => feed?.GetTimestamp() ?? 0;
+    public EnvelopeCheck(AdapterSigner signer, RegistryView registry, RegistryFeed? feed = null, TimeProvider? time = null)
+        : this(signer, registry, feed is null ? null : feed.CatchUpAsync, feed is null ? null : feed.GetTimestamp, time)
+    {
+    }
 
-    /// <summary>Decodes and authorizes <paramref name="record"/>; on failure rejects it with the reason. Never throws.</summary>
-    public void Check(PipelineRecord record) => Check(record, ChunkStarted());
+    /// <summary>With any catch-up round (tests): <paramref name="catchUp"/> as <see cref="RegistryFeed.CatchUpAsync"/>, <paramref name="clock"/> its clock.</summary>
+    internal EnvelopeCheck(AdapterSigner signer, RegistryView registry, Func<long, CancellationToken, Task>? catchUp, Func<long>? clock, TimeProvider? time)
+    {
+        _signer = signer;
+        _registry = registry;
+        _catchUp = catchUp;
+        _clock = clock ?? (static () => 0);
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The round's clock reading to pass to <see cref="CatchUpAsync"/> for one chunk of records, taken before its checks.</summary>
+    public long ChunkStarted() => _clock();
+
+    /// <summary>Decodes and authorizes <paramref name="record"/> without a catch-up round; on failure rejects it with the reason. Never throws.</summary>
+    public void Check(PipelineRecord record)
+    {
+        if (!Check(record, canCatchUp: false))
+        {
+            Recheck(record);
+        }
+    }
 
     /// <summary>
-    /// As <see cref="Check(PipelineRecord)"/>; <paramref name="chunkStarted"/> (from <see cref="ChunkStarted"/>) lets
-    /// the misses of one chunk share one catch-up round.
+    /// As <see cref="Check(PipelineRecord)"/>, but a fresh record this view cannot place is left undecided when
+    /// <paramref name="canCatchUp"/>: false then, and the caller awaits <see cref="CatchUpAsync"/> and calls
+    /// <see cref="Recheck"/>. Never blocks, never throws.
     /// </summary>
-    public void Check(PipelineRecord record, long chunkStarted)
+    public bool Check(PipelineRecord record, bool canCatchUp)
     {
         var bytes = record.Value;
         if (!RawRecordCodec.TryDecode(bytes, out var raw, out var error))
         {
             record.Reject(RejectReason.BadEnvelope, $"envelope: {error}");
-            return;
+            return true;
         }
 
         if (UnknownEnum(raw) is { } unknown)
         {
             record.Reject(RejectReason.BadEnvelope, unknown);
-            return;
+            return true;
         }
 
         record.Raw = raw;
         record.HasEnvelope = true;
-        if (!signer.Verify(bytes.Span, raw))
+        if (!_signer.Verify(bytes.Span, raw))
         {
             record.Reject(RejectReason.BadSignature, $"no valid adapter signature (key id {raw.SigningKeyId})");
-            return;
+            return true;
         }
 
-        var at = raw.ReceivedAt;
         var (result, wrongWebhook) = Authorize(raw);
-        if ((wrongWebhook || result is AuthenticationResult.Unknown or AuthenticationResult.Forbidden) && CaughtUp(raw, chunkStarted))
+        if (canCatchUp && (wrongWebhook || result is AuthenticationResult.Unknown or AuthenticationResult.Forbidden) && CanCatchUp(raw))
         {
-            (result, wrongWebhook) = Authorize(raw);
+            return false;
         }
 
+        Decide(record, raw, result, wrongWebhook);
+        return true;
+    }
+
+    /// <summary>Decides a record <see cref="Check(PipelineRecord, bool)"/> left undecided, after the round (whatever its outcome: a failed round changes nothing in the view).</summary>
+    public void Recheck(PipelineRecord record)
+    {
+        var raw = record.Raw;
+        var (result, wrongWebhook) = Authorize(raw);
+        Decide(record, raw, result, wrongWebhook);
+    }
+
+    /// <summary>
+    /// One catch-up round begun at or after <paramref name="chunkStarted"/>: true when it completed (the view may now
+    /// know more), false when it failed or took longer than 10 s. Never throws.
+    /// </summary>
+    public async Task<bool> CatchUpAsync(long chunkStarted)
+    {
+        if (_catchUp is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _catchUp(chunkStarted, CancellationToken.None).WaitAsync(CatchUpTimeout, _time).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+    }
+
+    private bool CanCatchUp(in RawRecord raw) => _catchUp is not null && _time.GetUtcNow() - raw.ReceivedAt <= FreshFor;
+
+    private static void Decide(PipelineRecord record, in RawRecord raw, AuthenticationResult result, bool wrongWebhook)
+    {
         if (wrongWebhook)
         {
             // A webhook record must come through the webhook its credential belongs to.
@@ -80,7 +146,7 @@ public sealed class EnvelopeCheck(AdapterSigner signer, RegistryView registry, R
                 record.Reject(RejectReason.UnknownCredential, "no token or webhook with this credential fingerprint is known");
                 return;
             default:
-                record.Reject(RejectReason.NotAuthorized, $"credential {Describe(result)} for device {raw.DeviceId} at {at:O}");
+                record.Reject(RejectReason.NotAuthorized, $"credential {Describe(result)} for device {raw.DeviceId} at {raw.ReceivedAt:O}");
                 return;
         }
     }
@@ -88,33 +154,12 @@ public sealed class EnvelopeCheck(AdapterSigner signer, RegistryView registry, R
     private (AuthenticationResult Result, bool WrongWebhook) Authorize(in RawRecord raw)
     {
         if (raw.CredentialKind == CredentialKind.Webhook && raw.RouteId is { } routeId
-            && (!registry.TryGetWebhook(routeId, out var webhook) || webhook!.TokenHash != raw.Credential))
+            && (!_registry.TryGetWebhook(routeId, out var webhook) || webhook!.TokenHash != raw.Credential))
         {
             return (AuthenticationResult.Unknown, true);
         }
 
-        return (registry.AuthorizeWrite(raw.Credential, raw.DeviceId, raw.ReceivedAt), false);
-    }
-
-    /// <summary>True when a catch-up round for a fresh record completed (the view may now know more).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private bool CaughtUp(in RawRecord raw, long chunkStarted)
-    {
-        if (feed is null || _time.GetUtcNow() - raw.ReceivedAt > FreshFor)
-        {
-            return false;
-        }
-
-        try
-        {
-            // Blocks this partition's stage for one round (a few ms: one append per registry partition and the
-            // read past it); only records the view could not place get here.
-            return feed.CatchUpAsync(chunkStarted).Wait(CatchUpTimeout);
-        }
-        catch (AggregateException)
-        {
-            return false;
-        }
+        return (_registry.AuthorizeWrite(raw.Credential, raw.DeviceId, raw.ReceivedAt), false);
     }
 
     private static string Describe(AuthenticationResult result) => result switch

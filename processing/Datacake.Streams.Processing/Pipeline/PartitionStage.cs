@@ -93,9 +93,10 @@ internal sealed class PartitionStage : GraphStage<FlowShape<RecordChunk, RecordC
             {
                 verdict = Verdict.Reject(RejectReason.DecodeFailed, e.Message);
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
+            catch (Exception e)
             {
-                // A decoder bug must cost one record, not the partition's stream.
+                // A decoder bug must cost one record, not the partition's stream (an OutOfMemoryException here is a
+                // failed huge allocation: the process is as it was, and rethrowing would fail this record forever).
                 verdict = Verdict.Reject(RejectReason.DecodeFailed, $"decoder failed: {e.GetType().Name}: {e.Message}");
             }
 

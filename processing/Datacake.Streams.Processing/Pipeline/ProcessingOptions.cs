@@ -5,7 +5,7 @@ namespace Datacake.Streams.Processing.Pipeline;
 /// <summary>Settings of the processing pipeline (section "Processing").</summary>
 public sealed record ProcessingOptions
 {
-    public const string SectionName = "Processing";
+    public const string Section = "Processing";
 
     /// <summary>Consumer group of the processors on <c>dcs.raw</c>; members of one group split the partitions.</summary>
     public string ConsumerGroup { get; init; } = "dcs-processors";

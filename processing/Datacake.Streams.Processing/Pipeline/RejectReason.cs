@@ -16,6 +16,9 @@ public enum RejectReason
     Duplicate,
     DecodeFailed,
     RejectedByStore,
+
+    /// <summary>The device's decoder kept hitting sandbox limits and is not run until edited.</summary>
+    DecoderSuspended,
 }
 
 public static class RejectReasonCodes
@@ -34,6 +37,7 @@ public static class RejectReasonCodes
         RejectReason.Duplicate => "duplicate",
         RejectReason.DecodeFailed => "decode_failed",
         RejectReason.RejectedByStore => "rejected_by_store",
+        RejectReason.DecoderSuspended => "decoder_suspended",
         _ => "unknown",
     };
 

@@ -1,4 +1,3 @@
-using Datacake.Streams.Processing.Source;
 
 namespace Datacake.Streams.Processing.Pipeline;
 

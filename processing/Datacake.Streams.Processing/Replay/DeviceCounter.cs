@@ -1,5 +1,7 @@
 using Datacake.Streams.Ids;
 
+using Datacake.Streams.Processing.Dedup;
+
 namespace Datacake.Streams.Processing.Replay;
 
 /// <summary>One device's last accepted LoRaWAN session and 32-bit frame counter.</summary>

@@ -1,5 +1,7 @@
 using System.Buffers;
 
+using Datacake.Streams.Processing.Snapshots;
+
 namespace Datacake.Streams.Processing.Replay;
 
 /// <remarks>

@@ -125,7 +125,7 @@ internal sealed class GuardedPartitionState : IPartitionState
         var result = _uplinks.Decode(record, device, _decoded);
         if (!result.Succeeded)
         {
-            return Verdict.Reject(RejectReason.DecodeFailed, result.Error ?? "decoder failed");
+            return Verdict.Reject(result.IsSuspended ? RejectReason.DecoderSuspended : RejectReason.DecodeFailed, result.Error ?? "decoder failed");
         }
 
         DecodedPointsWriter.Write(_decoded, record.DeviceTimeUnixNs ?? record.ReceivedAtUnixNs, points);

@@ -162,10 +162,13 @@ public sealed class EndToEndHost : IAsyncLifetime
         await Until.Async(CountersAsync, c => c.Duplicates >= duplicates, $"{duplicates} duplicates dropped");
 
     /// <summary>The dead letters the running host logged for <paramref name="device"/>: (reason, detail) in order.</summary>
-    public IReadOnlyList<(string Reason, string Message)> DeadLettersOf(string device)
+    public IReadOnlyList<(string Reason, string Message)> DeadLettersOf(string device) => DeadLettersIn(Host.Output, device);
+
+    /// <summary>The dead letters a host's <paramref name="output"/> logged (BatchWriter at Debug) for <paramref name="device"/>.</summary>
+    public static IReadOnlyList<(string Reason, string Message)> DeadLettersIn(string output, string device)
     {
         var letters = new List<(string, string)>();
-        foreach (var line in Host.Output.Split('\n'))
+        foreach (var line in output.Split('\n'))
         {
             if (!line.Contains("dead-lettered as", StringComparison.Ordinal) || !line.Contains(device, StringComparison.Ordinal))
             {

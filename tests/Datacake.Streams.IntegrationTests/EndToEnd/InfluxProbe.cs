@@ -16,6 +16,8 @@ public sealed record InfluxRow(long TimeNs, IReadOnlyDictionary<string, JsonElem
 /// <summary>Asks the shared influxd directly (InfluxQL over HTTP, admin credentials), not through the product's API.</summary>
 public sealed class InfluxProbe(string database)
 {
+    public string Database => database;
+
     /// <summary>Every point of <paramref name="device"/> in <c>rp.measurement</c>, oldest first.</summary>
     public async Task<IReadOnlyList<InfluxRow>> PointsAsync(string device, string retentionPolicy = "raw", string measurement = "values")
     {

@@ -1,11 +1,11 @@
-using System.Net.Http.Headers;
 using System.Net;
-using System.Text.Json;
+using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using CsCheck;
 using Datacake.Streams.Access;
-using Datacake.Streams.Ingest.Measurements;
 using Datacake.Streams.IntegrationTests.RecordLog;
+using Datacake.Streams.Payloads.JsonValues;
 using Datacake.Streams.Problems;
 using Datacake.Streams.Records;
 

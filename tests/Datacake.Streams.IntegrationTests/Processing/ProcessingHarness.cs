@@ -1,3 +1,4 @@
+using Datacake.Streams.Processing.Hosting;
 using System.Text;
 using Akka.Actor;
 using Akka.Configuration;

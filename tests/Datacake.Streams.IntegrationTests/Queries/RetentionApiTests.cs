@@ -1,5 +1,5 @@
-using System.Net.Http.Json;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Queries;

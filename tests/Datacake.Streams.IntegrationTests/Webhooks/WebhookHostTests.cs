@@ -1,6 +1,6 @@
 using System.Net;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ingest.Webhooks;
 using Datacake.Streams.IntegrationTests.Hosting;

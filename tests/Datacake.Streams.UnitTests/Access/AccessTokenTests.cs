@@ -174,6 +174,23 @@ public class AccessTokenTests
     }
 
     [Fact]
+    public void A_known_token_keeps_its_text_and_its_hash()
+    {
+        // Pinned with the code that stored the hashes now in use (single-block SHA-256, slicing-by-8 CRC-32, commit
+        // 3476695) and checked with Python's hashlib and zlib: a new SHA-256 or CRC-32 path must leave tokens readable
+        // and stored hashes matching.
+        var token = AccessToken.FromRandomBytes([.. Enumerable.Range(0, AccessToken.RandomByteLength).Select(i => (byte)i)]);
+        Assert.Equal("dcs_003aUlTJC7tjlCTQj2uNU3MFagCXG9LRKRcwGkBIDlf1Yo7hP", token.Secret);
+        Assert.Equal("bc2defc1639a8b2da322b2262e657775e3af9fc341cf392f832d8b443553fbbf", token.Hash.ToHex());
+        Assert.Equal(TokenFormat.Valid, AccessToken.Validate(token.Secret));
+
+        // Past one SHA-256 block: the path an operator token read from a file takes.
+        Assert.Equal(
+            "76e9f8cf263091333231a9707c0ce58325970a1ba3d83421d766dae59d8a14fb",
+            TokenHash.Of("operator-token-from-a-file-" + new string('x', 60)).ToHex());
+    }
+
+    [Fact]
     public void Distinct_tokens_have_distinct_hashes()
     {
         var hashes = Enumerable.Range(0, 5_000).Select(_ => AccessToken.New().Hash).ToHashSet();

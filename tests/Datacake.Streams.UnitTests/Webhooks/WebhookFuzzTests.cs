@@ -2,7 +2,11 @@ using System.Text.Json;
 using System.Text.Unicode;
 using CsCheck;
 using Datacake.Streams.Access;
-using Datacake.Streams.Ingest.Webhooks.Parsing;
+using Datacake.Streams.Payloads.ChirpStack;
+using Datacake.Streams.Payloads.Envelopes;
+using Datacake.Streams.Payloads.Helium;
+using Datacake.Streams.Payloads.Particle;
+using Datacake.Streams.Payloads.TheThingsStack;
 
 namespace Datacake.Streams.UnitTests.Webhooks;
 

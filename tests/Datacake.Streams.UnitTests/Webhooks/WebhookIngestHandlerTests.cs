@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
 using Datacake.Streams.Access;
 using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ingest.Webhooks;

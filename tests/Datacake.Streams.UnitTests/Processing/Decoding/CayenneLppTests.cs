@@ -1,4 +1,5 @@
 using CsCheck;
+using Datacake.Streams.Payloads.Fields;
 using Datacake.Streams.Processing.Decoding;
 
 namespace Datacake.Streams.UnitTests.Processing.Decoding;

@@ -70,7 +70,7 @@ public sealed class JavaScriptDecoderTests
     }
 
     [Fact]
-    public void An_infinite_loop_is_stopped_by_the_time_limit_near_100_ms()
+    public void An_infinite_loop_is_stopped_within_the_100_ms_budget()
     {
         var decoder = new JavaScriptDecoder(new JavaScriptDecoderOptions { MaxStatements = int.MaxValue });
         decoder.Decode("warm", "function Decoder(b, p) { return {}; }", _sample, 1, new DecodedPoints());
@@ -80,8 +80,12 @@ public sealed class JavaScriptDecoderTests
         watch.Stop();
 
         Assert.False(result.Succeeded);
-        Assert.Equal("decoder: timed out", result.Error);
-        Assert.InRange(watch.ElapsedMilliseconds, 95, 1_500);
+
+        // "decoder: timed out", or on a loaded machine "...(still running after 100 ms)" from the watchdog.
+        Assert.StartsWith("decoder: timed out", result.Error, StringComparison.Ordinal);
+        // The script's deadline is the budget less the regex timeout (80 ms); the partition never waits past 100 ms
+        // (the upper bound leaves room for a loaded machine's scheduling).
+        Assert.InRange(watch.ElapsedMilliseconds, 75, 1_000);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Datacake.Streams.Payloads.Fields;
 using Datacake.Streams.Processing.Decoding;
 using Datacake.Streams.Records;
 

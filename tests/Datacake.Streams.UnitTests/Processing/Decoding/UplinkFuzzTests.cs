@@ -1,5 +1,6 @@
 using System.Text;
 using CsCheck;
+using Datacake.Streams.Payloads.Fields;
 using Datacake.Streams.Processing.Decoding;
 using Datacake.Streams.Records;
 

@@ -133,6 +133,31 @@ public sealed class GuardedPartitionStateTests : IDisposable
         Assert.Contains("temperature_3=27.2", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_decoder_that_keeps_hitting_limits_is_dead_lettered_decoder_suspended_until_edited()
+    {
+        _registry.Apply(new WorkspaceUpserted(new WorkspaceEntry("ws_1", null)));
+        _registry.Apply(new DecoderUpserted(new DecoderEntry("dec_loop", "ws_1", "function Decoder(b, p) { while (true) { } }")));
+        _registry.Apply(new DeviceUpserted(new DeviceEntry { Id = _device, WorkspaceId = "ws_1", DecoderId = "dec_loop" }));
+        using var state = Verdicts().Open(0);
+        var record = Uplink(1, "m1") with { PayloadKind = PayloadKind.RawBytes, Payload = new byte[] { 0x01 } };
+        var points = new RecordPoints();
+
+        var reasons = new List<RejectReason>();
+        for (var i = 0; i < 4; i++)
+        {
+            points.Reset(_device);
+            reasons.Add(state.Decode(record, points).Reason);
+        }
+
+        _registry.Apply(new DecoderUpserted(new DecoderEntry("dec_loop", "ws_1", "function Decoder(b, p) { return { ok: 1 }; }")));
+        points.Reset(_device);
+        var edited = state.Decode(record, points);
+
+        Assert.Equal([RejectReason.DecodeFailed, RejectReason.DecodeFailed, RejectReason.DecodeFailed, RejectReason.DecoderSuspended], reasons);
+        Assert.Equal(Verdict.Accept, edited);
+    }
+
     private GuardedVerdicts Verdicts() => new(
         new PartitionStateStore(_directory),
         new ReplayGuardOptions(),

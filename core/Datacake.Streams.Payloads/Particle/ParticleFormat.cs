@@ -1,0 +1,24 @@
+namespace Datacake.Streams.Payloads.Particle;
+
+/// <summary>
+/// Member names of Particle cloud webhook events: the envelope parse (ingest) and the uplink decode (processing)
+/// both read them from here, so the format is written down once.
+/// </summary>
+public static class ParticleFormat
+{
+    public const string Event = "event";
+
+    public const string CoreId = "coreid";
+
+    public const string PublishedAt = "published_at";
+
+    public const string Data = "data";
+
+    public const string Userid = "userid";
+
+    /// <summary>Paths of names (tenant, application, device, gateway) removed before the message is stored: records are anonymous.</summary>
+    public static readonly string[] RedactedPaths =
+    [
+        $"$.{Userid}",
+    ];
+}

@@ -1,6 +1,0 @@
-using Datacake.Streams.RecordLog;
-
-namespace Datacake.Streams.Processing.Source;
-
-/// <summary>A position to commit, with the partition's assignment epoch of the records it covers.</summary>
-public readonly record struct CommitPoint(LogPosition Position, long Epoch);

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Datacake.Streams.Access;
+using Datacake.Streams.IntegrationTests.AccessApi;
+using Datacake.Streams.IntegrationTests.Hosting;
+using Xunit.Abstractions;
+using static Datacake.Streams.IntegrationTests.EndToEnd.UplinkBodies;
+
+namespace Datacake.Streams.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// Issue 16 point 5, through the real executable: workspace B's device has a decoder that burns its whole budget on
+/// a catastrophic regular expression; its uplinks share the one raw partition with workspace A's HTTP measurements.
+/// A's points are all stored and each is queryable within 1 s of its 202 (before: up to 45.7 s behind six such
+/// uplinks); B's records are dead-lettered, the later ones <c>decoder_suspended</c> without running the decoder.
+/// </summary>
+public sealed class DecoderIsolationTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    // Catches each regex timeout and tries again: the call runs until the deadline, the worst a decoder can do.
+    private const string EvilDecoder = """
+        function Decoder(bytes, port) {
+          var s = 'a'.repeat(30) + '!';
+          for (;;) { try { if (/(a+)+$/.test(s)) { return { x: 1 }; } } catch (e) { } }
+        }
+        """;
+
+    private const int Uplinks = 6;
+    private const int Measurements = 12;
+    private static readonly TimeSpan QueryableWithin = TimeSpan.FromSeconds(1);
+
+    private readonly string _operatorToken = AccessToken.New().Secret;
+    private readonly InfluxProbe _influx = new("e2e_dec_" + Guid.NewGuid().ToString("N")[..12]);
+    private HostProcess _host = null!;
+    private ApiClient _api = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await HostProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["DCS_OPERATOR_TOKEN"] = _operatorToken,
+            ["DCS_INFLUX_DATABASE"] = _influx.Database,
+
+            // One partition per topic: every record of both workspaces passes the same ordered substream.
+            ["RecordLog__Faster__Partitions"] = "1",
+            ["Logging__LogLevel__Datacake.Streams.Processing.Sink.BatchWriter"] = "Debug",
+        });
+        _api = new ApiClient(_host.Http);
+        await _host.WaitUntilAsync("/readyz", HttpStatusCode.OK, TimeSpan.FromSeconds(90));
+    }
+
+    public async Task DisposeAsync()
+    {
+        var directory = _host.DataDirectory;
+        await _host.DisposeAsync();
+        Directory.Delete(directory, recursive: true);
+        await _influx.DropDatabaseAsync();
+    }
+
+    [Fact]
+    public async Task A_decoder_of_one_workspace_does_not_hold_another_workspaces_records()
+    {
+        var (tokenA, workspaceA) = await UserAsync();
+        var (tokenB, workspaceB) = await UserAsync();
+
+        var deviceA = (await _api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{workspaceA}/devices", tokenA, new { name = "A's meter" })).Str("id");
+        var deviceTokenA = (await _api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/devices/{deviceA}/tokens", tokenA)).Str("token");
+        var meterA = new TestDevice(deviceA, "", deviceTokenA);
+
+        var decoderB = (await _api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{workspaceB}/decoders", tokenB, new { name = "evil", source = EvilDecoder })).Str("id");
+        var euiB = "6081F9A3B5D7" + System.Security.Cryptography.RandomNumberGenerator.GetHexString(4);
+        var deviceB = (await _api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{workspaceB}/devices", tokenB, new { name = "B's sensor", devEui = euiB })).Str("id");
+        await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Patch, $"/v1/devices/{deviceB}", tokenB, new { decoder = decoderB });
+        var created = await _api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{workspaceB}/webhooks", tokenB,
+            new { kind = "helium", devices = new[] { deviceB }, signed = false });
+        var webhookB = new TestWebhook(created.Str("id"), created.Str("token"), null);
+
+        // Both paths known to ingest and the first point of A stored before the measured part.
+        var start = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await Senders.AcceptedAsync(() => Senders.MeasurementAsync(_host.Http, meterA, Body(start, 0)), "A's device token");
+        await _influx.WaitForPointsAsync(deviceA, 1);
+        await Senders.AcceptedAsync(() => Senders.WebhookAsync(_host.Http, webhookB, Uplink(euiB, 0, start)), "B's webhook");
+
+        // The process's first JavaScript decode compiles Jint's code paths (~1 s here, once per process): not measured.
+        await Until.Async(() => Task.FromResult(EndToEndHost.DeadLettersIn(_host.Output, deviceB)), l => l.Count >= 1, "B's first dead letter");
+
+        var latencies = new List<TimeSpan>();
+        for (var i = 1; i <= Measurements; i++)
+        {
+            // B's uplink goes first into the one partition, A's measurement right behind it.
+            if (i <= Uplinks - 1)
+            {
+                var (uplinkStatus, uplinkBody) = await Senders.WebhookAsync(_host.Http, webhookB, Uplink(euiB, (uint)i, start));
+                Assert.True(uplinkStatus == HttpStatusCode.Accepted, $"B's uplink {i}: {(int)uplinkStatus} {uplinkBody}");
+            }
+
+            var (status, body) = await Senders.MeasurementAsync(_host.Http, meterA, Body(start, i));
+            Assert.True(status == HttpStatusCode.Accepted, $"A's measurement {i}: {(int)status} {body}");
+            var acked = Stopwatch.StartNew();
+            var expected = i + 1;
+            await Until.Async(() => _influx.PointsAsync(deviceA), p => p.Count >= expected, $"A's point {i}");
+            latencies.Add(acked.Elapsed);
+        }
+
+        output.WriteLine("A's ack → queryable, ms: " + string.Join(", ", latencies.Select(l => l.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture))));
+        var points = await _influx.PointsAsync(deviceA);
+        var letters = await Until.Async(
+            () => Task.FromResult(EndToEndHost.DeadLettersIn(_host.Output, deviceB)), l => l.Count >= Uplinks, $"{Uplinks} dead letters of B");
+        output.WriteLine("B's dead letters: " + string.Join(" | ", letters));
+
+        Assert.Equal(Measurements + 1, points.Count);
+        Assert.Equal(Enumerable.Range(0, Measurements + 1).Select(i => (double)i), points.Select(p => p.Number("n")));
+        Assert.All(latencies, l => Assert.True(l < QueryableWithin, $"a point of A became queryable {l.TotalMilliseconds:0} ms after its ack"));
+        Assert.Equal(Uplinks, letters.Count);
+        Assert.All(letters.Take(3), l => Assert.Equal("decode_failed", l.Reason));
+        Assert.All(letters.Take(3), l => Assert.Contains("timed out", l.Message, StringComparison.Ordinal));
+        Assert.All(letters.Skip(3), l => Assert.Equal("decoder_suspended", l.Reason));
+        Assert.Empty(await _influx.PointsAsync(deviceB));
+        Assert.False(_host.HasExited);
+    }
+
+    private async Task<(string Token, string Workspace)> UserAsync()
+    {
+        var token = (await _api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/users", _operatorToken, new { email = $"u-{Guid.NewGuid():N}@example.test" })).Str("token");
+        var workspace = (await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/me", token)).Str("homeWorkspaceId");
+        return (token, workspace);
+    }
+
+    private static string Body(DateTimeOffset start, int n) =>
+        string.Create(CultureInfo.InvariantCulture, $$$"""[{"time":"{{{Rfc3339(start.AddSeconds(n))}}}","values":{"n":{{{n}}}}}]""");
+
+    private static string Uplink(string eui, uint frameCounter, DateTimeOffset start) =>
+        Helium(Guid.NewGuid().ToString(), eui, "48000037", frameCounter + 1, start.AddSeconds(frameCounter), rssi: -100);
+}
