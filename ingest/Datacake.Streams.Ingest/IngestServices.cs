@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ingest.Http;
 using Datacake.Streams.Ingest.Mqtt;
 using Datacake.Streams.Ingest.Publishing;
@@ -24,12 +25,14 @@ public static class IngestServices
             services.AddSingleton(new IngestCertificateSource(serverCertificate));
         }
 
-        services.AddSingleton<IValidateOptions<IngestOptions>>(sp => new IngestOptionsValidator(sp.GetService<IngestCertificateSource>()));
-        services.AddOptions<IngestOptions>().Bind(configuration.GetSection(IngestOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HttpIngestOptions>, HttpIngestOptionsValidator>();
+        services.AddOptions<HttpIngestOptions>().Bind(configuration.GetSection(HttpIngestOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MqttIngestOptions>>(sp => new MqttIngestOptionsValidator(sp.GetService<IngestCertificateSource>()));
+        services.AddOptions<MqttIngestOptions>().Bind(configuration.GetSection(MqttIngestOptions.Section)).ValidateOnStart();
+        services.AddFailedAuthenticationBudget().Bind(configuration.GetSection(FailedAuthenticationOptions.Section)).ValidateOnStart();
 
         services.TryAddSingleton<RawRecordAppender>();
-        services.AddSingleton(sp => new FailedAuthenticationThrottle(sp.GetRequiredService<IOptions<IngestOptions>>().Value.Http, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new TokenRateLimiter(sp.GetRequiredService<IOptions<IngestOptions>>().Value.Http, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new TokenRateLimiter(sp.GetRequiredService<IOptions<HttpIngestOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<DeviceIngestHandler>();
 
         services.AddSingleton<MqttIngestServer>();

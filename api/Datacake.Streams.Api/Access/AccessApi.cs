@@ -1,5 +1,6 @@
 using Datacake.Streams.Api.Metadata;
 using Datacake.Streams.Backups;
+using Datacake.Streams.EdgeAuth;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Access;
@@ -22,11 +23,7 @@ public static class AccessApi
 
         services.AddSingleton(sp => SqliteMetadataStore.OpenAsync(dataDirectory).GetAwaiter().GetResult());
         services.AddSingleton<IMetadataStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<AccessOptions>>().Value;
-            return new FailedAuthenticationLimiter(sp.GetRequiredService<TimeProvider>(), options.FailedAuthenticationBurst, options.FailedAuthenticationRefill);
-        });
+        services.AddFailedAuthenticationBudget().BindConfiguration(FailedAuthenticationOptions.Section).ValidateOnStart();
         services.AddSingleton<CallerResolver>();
         services.AddSingleton<AccessGuard>();
         services.AddSingleton<GrantableDevices>();

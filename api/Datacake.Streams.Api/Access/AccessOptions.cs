@@ -19,11 +19,8 @@ public sealed record AccessOptions
     /// <summary>Request bodies of the JSON endpoints; the largest legitimate one (a decoder's source) fits in 64 KiB.</summary>
     public int MaxRequestBodyBytes { get; init; } = 64 * 1024;
 
-    /// <summary>Failed authentications a client IP may make at once before it gets 429.</summary>
-    public int FailedAuthenticationBurst { get; init; } = 10;
-
-    /// <summary>How long one failed-authentication allowance takes to come back (10 per minute at the default).</summary>
-    public TimeSpan FailedAuthenticationRefill { get; init; } = TimeSpan.FromSeconds(6);
+    // Access:FailedAuthenticationBurst / FailedAuthenticationRefill / FailedAuthenticationScopes belong to the one
+    // failed-authentication budget of every edge: EdgeAuth.FailedAuthenticationOptions binds them from this section.
 
     /// <summary>
     /// How long a resolved token or device may answer from memory while the metadata store has not changed; zero turns
@@ -60,16 +57,6 @@ public sealed class AccessOptionsValidator : IValidateOptions<AccessOptions>
         if (options.MaxRequestBodyBytes is < 1024 or > 16 * 1024 * 1024)
         {
             failures.Add("Access:MaxRequestBodyBytes must be between 1 KiB and 16 MiB");
-        }
-
-        if (options.FailedAuthenticationBurst < 1)
-        {
-            failures.Add("Access:FailedAuthenticationBurst must be at least 1");
-        }
-
-        if (options.FailedAuthenticationRefill <= TimeSpan.Zero)
-        {
-            failures.Add("Access:FailedAuthenticationRefill must be positive");
         }
 
         if (options.IdentityCacheLifetime < TimeSpan.Zero || options.IdentityCacheLifetime > TimeSpan.FromHours(1))

@@ -1,3 +1,6 @@
+using Datacake.Streams.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+
 namespace Datacake.Streams.Api.Access;
 
 /// <summary>
@@ -6,13 +9,11 @@ namespace Datacake.Streams.Api.Access;
 /// </summary>
 public sealed class ApiProblem : Exception
 {
-    public const string TypeBase = "https://datacake-streams.dev/problems/";
-
-    public ApiProblem(int status, string slug, string title, string? detail = null, IReadOnlyDictionary<string, object?>? extensions = null)
+    public ApiProblem(int status, string type, string title, string? detail = null, IReadOnlyDictionary<string, object?>? extensions = null)
         : base(title)
     {
         Status = status;
-        Type = TypeBase + slug;
+        Type = type;
         Title = title;
         Detail = detail;
         Extensions = extensions;
@@ -31,31 +32,31 @@ public sealed class ApiProblem : Exception
     public TimeSpan? RetryAfter { get; init; }
 
     /// <summary>The same answer for "does not exist" and "not yours", so that ids of other workspaces cannot be probed.</summary>
-    public static ApiProblem NotFound(string what) => new(StatusCodes.Status404NotFound, "not-found", $"No such {what}");
+    public static ApiProblem NotFound(string what) => new(StatusCodes.Status404NotFound, ProblemTypes.NotFound, $"No such {what}");
 
-    public static ApiProblem Forbidden(string detail) => new(StatusCodes.Status403Forbidden, "forbidden", "Not allowed", detail);
+    public static ApiProblem Forbidden(string detail) => new(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Not allowed", detail);
 
     public static ApiProblem OperatorForbidden() =>
-        new(StatusCodes.Status403Forbidden, "operator-no-workspace-data", "The operator token reads and changes no workspace data");
+        new(StatusCodes.Status403Forbidden, ProblemTypes.OperatorNoWorkspaceData, "The operator token reads and changes no workspace data");
 
-    public static ApiProblem Invalid(string detail) => new(StatusCodes.Status400BadRequest, "invalid-request", "Invalid request", detail);
+    public static ApiProblem Invalid(string detail) => new(StatusCodes.Status400BadRequest, ProblemTypes.InvalidRequest, "Invalid request", detail);
 
-    public static ApiProblem Conflict(string slug, string title, string detail, IReadOnlyDictionary<string, object?>? extensions = null) =>
-        new(StatusCodes.Status409Conflict, slug, title, detail, extensions);
+    public static ApiProblem Conflict(string type, string title, string detail, IReadOnlyDictionary<string, object?>? extensions = null) =>
+        new(StatusCodes.Status409Conflict, type, title, detail, extensions);
 
     public static ApiProblem Unauthenticated() =>
-        new(StatusCodes.Status401Unauthorized, "unauthenticated", "A valid bearer token is required", "Send Authorization: Bearer <token>.");
+        new(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthenticated, "A valid bearer token is required", "Send Authorization: Bearer <token>.");
 
     public static ApiProblem RateLimited(TimeSpan retryAfter) =>
-        new(StatusCodes.Status429TooManyRequests, "too-many-failed-authentications", "Too many failed authentications from this client")
+        new(StatusCodes.Status429TooManyRequests, ProblemTypes.TooManyFailedAuthentications, "Too many failed authentications from this client")
         {
             RetryAfter = retryAfter,
         };
 
     public static ApiProblem TooLarge(int limit) =>
-        new(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Request body too large", $"Bodies are limited to {limit} bytes.");
+        new(StatusCodes.Status413PayloadTooLarge, ProblemTypes.BodyTooLarge, "Request body too large", $"Bodies are limited to {limit} bytes.");
 
-    public IResult ToResult(HttpContext context)
+    public ProblemHttpResult ToResult(HttpContext context)
     {
         if (RetryAfter is { } retryAfter)
         {

@@ -1,5 +1,6 @@
 using Datacake.Streams.Access;
 using Datacake.Streams.Api.Metadata;
+using Datacake.Streams.EdgeAuth;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Access;
@@ -11,25 +12,24 @@ public readonly record struct CallerResolution(ReadScopeStatus Status, Caller? C
 /// Turns <c>Authorization: Bearer</c> into a <see cref="Caller"/> from the metadata store (not the registry view), so
 /// that a revocation or a removed membership holds for the very next API request. A resolved token is remembered in
 /// a <see cref="RevisionCache{TKey, TValue}"/> until the store next changes (any write), and its expiry and rotation
-/// grace are checked again on every request. Failures count against the client IP in
-/// <see cref="FailedAuthenticationLimiter"/>; they are never cached.
+/// grace are checked again on every request. Failures spend the <see cref="FailedAuthenticationBudget"/> of the client
+/// address and the token's prefix; they are never cached, and a valid token is never refused because of them.
 /// </summary>
 public sealed class CallerResolver
 {
-    private const string BearerScheme = "Bearer ";
     private static readonly object _itemKey = new();
 
     private readonly IMetadataStore _store;
     private readonly OperatorCredential _operatorCredential;
-    private readonly FailedAuthenticationLimiter _limiter;
+    private readonly FailedAuthenticationBudget _failures;
     private readonly TimeProvider _time;
     private readonly RevisionCache<TokenHash, KnownToken> _known;
 
-    public CallerResolver(IMetadataStore store, OperatorCredential operatorCredential, FailedAuthenticationLimiter limiter, TimeProvider time, IOptions<AccessOptions> options)
+    public CallerResolver(IMetadataStore store, OperatorCredential operatorCredential, FailedAuthenticationBudget failures, TimeProvider time, IOptions<AccessOptions> options)
     {
         _store = store;
         _operatorCredential = operatorCredential;
-        _limiter = limiter;
+        _failures = failures;
         _time = time;
         _known = new RevisionCache<TokenHash, KnownToken>(time, options.Value.IdentityCacheLifetime, options.Value.IdentityCacheEntries);
     }
@@ -60,34 +60,30 @@ public sealed class CallerResolver
 
     private async Task<CallerResolution> ResolveUncachedAsync(HttpContext context, CancellationToken cancellationToken)
     {
-        var client = context.Connection.RemoteIpAddress;
-        if (_limiter.IsLimited(client, out var retryAfter))
-        {
-            return new CallerResolution(ReadScopeStatus.RateLimited, null, retryAfter);
-        }
-
-        string? header = context.Request.Headers.Authorization;
-        if (header is null || !header.StartsWith(BearerScheme, StringComparison.OrdinalIgnoreCase))
+        var presented = EdgeCredentials.FromAuthorization(context.Request.Headers.Authorization);
+        if (presented.IsMissing)
         {
             // No credential at all is not a guess: it does not count against the client.
             return new CallerResolution(ReadScopeStatus.Unauthenticated, null, default);
         }
 
-        var presented = header.AsSpan(BearerScheme.Length).Trim();
-        var hash = TokenHash.Of(presented);
+        var hash = presented.Hash();
         if (_operatorCredential.Matches(hash))
         {
             return new CallerResolution(ReadScopeStatus.Ok, OperatorCaller.Instance, default);
         }
 
-        var caller = AccessToken.TryValidateFormat(presented) ? await FindAsync(hash, cancellationToken) : null;
-        if (caller is null)
+        var caller = presented.IsWellFormed ? await FindAsync(hash, cancellationToken) : null;
+        if (caller is not null)
         {
-            _limiter.RecordFailure(client);
-            return new CallerResolution(ReadScopeStatus.Unauthenticated, null, default);
+            return new CallerResolution(ReadScopeStatus.Ok, caller, default);
         }
 
-        return new CallerResolution(ReadScopeStatus.Ok, caller, default);
+        // Parsed again rather than kept across the await (a span cannot be); only failures pay for it.
+        var scope = FailureScope.TokenPrefix(EdgeCredentials.FromAuthorization(context.Request.Headers.Authorization));
+        return _failures.TrySpend(context.Connection.RemoteIpAddress, scope, out var retryAfter)
+            ? new CallerResolution(ReadScopeStatus.Unauthenticated, null, default)
+            : new CallerResolution(ReadScopeStatus.RateLimited, null, retryAfter);
     }
 
     private async Task<Caller?> FindAsync(TokenHash hash, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using Datacake.Streams.Access;
 using Datacake.Streams.Api.Metadata;
 using Datacake.Streams.Ids;
+using Datacake.Streams.Problems;
 
 namespace Datacake.Streams.Api.Access;
 
@@ -48,5 +49,5 @@ public sealed class GrantableDevices(IMetadataStore store, AccessGuard guard)
     }
 
     private static ApiProblem NotInWorkspace() =>
-        new(StatusCodes.Status400BadRequest, "device-not-in-workspace", "Unknown device", "Every device must be a device of this workspace or one below it.");
+        new(StatusCodes.Status400BadRequest, ProblemTypes.DeviceNotInWorkspace, "Unknown device", "Every device must be a device of this workspace or one below it.");
 }

@@ -1,24 +1,13 @@
+using Datacake.Streams.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Datacake.Streams.Api.Access;
 
 /// <summary>
-/// RFC 9457 problems of the query, Grafana and retention endpoints. The <c>type</c> URIs are stable: clients
-/// switch on them, never on <c>title</c> or <c>detail</c>.
+/// RFC 9457 problems of the query, Grafana and retention endpoints; their <c>type</c>s are <see cref="ProblemTypes"/>.
 /// </summary>
 public static class QueryProblem
 {
-    public const string TypePrefix = "urn:datacake-streams:problem:";
-
-    public const string Unauthenticated = TypePrefix + "unauthenticated";
-    public const string Forbidden = TypePrefix + "forbidden";
-    public const string RateLimited = TypePrefix + "rate-limited";
-    public const string DeviceNotFound = TypePrefix + "device-not-found";
-    public const string InvalidQuery = TypePrefix + "invalid-query";
-    public const string TooManyPoints = TypePrefix + "too-many-points";
-    public const string InvalidRetention = TypePrefix + "invalid-retention";
-    public const string StoreUnavailable = TypePrefix + "store-unavailable";
-
     public static ProblemHttpResult Create(int status, string type, string title, string? detail = null, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, type: type, extensions: extensions);
 
@@ -28,8 +17,8 @@ public static class QueryProblem
 
     /// <summary>The one answer for a device that is unknown, deleted or not the caller's: nothing tells them apart.</summary>
     public static ProblemHttpResult NotFound() =>
-        Create(StatusCodes.Status404NotFound, DeviceNotFound, "Device not found", "No device with this id is readable with this token.");
+        Create(StatusCodes.Status404NotFound, ProblemTypes.DeviceNotFound, "Device not found", "No device with this id is readable with this token.");
 
     public static ProblemHttpResult Unavailable(string detail) =>
-        Create(StatusCodes.Status503ServiceUnavailable, StoreUnavailable, "The time-series store is unavailable", detail);
+        Create(StatusCodes.Status503ServiceUnavailable, ProblemTypes.StoreUnavailable, "The time-series store is unavailable", detail);
 }

@@ -1,5 +1,5 @@
-using Datacake.Streams.Api.Access;
 using System.Text.Json;
+using Datacake.Streams.Api.Access;
 using Datacake.Streams.Ids;
 
 using Datacake.Streams.Backups;
@@ -31,12 +31,8 @@ public static class BackupEndpoints
         var group = endpoints.MapGroup("/v1/ops/backups").WithTags("Backups").AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
-            if (http.RequestServices.GetRequiredService<IOperatorCheck>().IsOperator(http))
-            {
-                return await next(context);
-            }
-
-            return http.Request.Headers.Authorization.Count == 0 ? BackupProblems.Unauthenticated() : BackupProblems.Forbidden();
+            var verdict = http.RequestServices.GetRequiredService<IOperatorCheck>().Check(http);
+            return verdict.Refusal(http, "Backups are managed with the operator token only.") ?? await next(context);
         });
 
         group.MapPost("/", async (HttpContext http, BackupService backups, CancellationToken cancellationToken) =>

@@ -1,6 +1,7 @@
 using Datacake.Streams.Access;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Metadata;
+using Datacake.Streams.Problems;
 
 namespace Datacake.Streams.Api.Decoders;
 
@@ -49,7 +50,7 @@ public static class DecoderTestEndpoint
         var result = dryRun.Run(new DecoderEntry(decoder.Id, decoder.WorkspaceId, decoder.Source), payload, (uint)port);
         if (!result.Succeeded)
         {
-            return new ApiProblem(StatusCodes.Status422UnprocessableEntity, "decode-failed", "The decoder failed", result.Error).ToResult(http);
+            return new ApiProblem(StatusCodes.Status422UnprocessableEntity, ProblemTypes.DecodeFailed, "The decoder failed", result.Error).ToResult(http);
         }
 
         var fields = new Dictionary<string, object?>(result.Fields.Count, StringComparer.Ordinal);

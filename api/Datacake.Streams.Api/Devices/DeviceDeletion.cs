@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Datacake.Streams.Access;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Metadata;
+using Datacake.Streams.Problems;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Devices;
@@ -38,14 +39,14 @@ public sealed class DeviceDeletion(IMetadataStore store, RegistryMirror registry
     {
         if (device.DeletedAt is not { } deletedAt)
         {
-            throw ApiProblem.Conflict("device-not-deleted", "The device is not deleted", "Only a deleted device can be restored.");
+            throw ApiProblem.Conflict(ProblemTypes.DeviceNotDeleted, "The device is not deleted", "Only a deleted device can be restored.");
         }
 
         if (time.GetUtcNow() - deletedAt > options.Value.DeviceRecoveryWindow)
         {
             throw new ApiProblem(
                 StatusCodes.Status410Gone,
-                "recovery-window-passed",
+                ProblemTypes.RecoveryWindowPassed,
                 "The recovery window has passed",
                 $"A deleted device can be restored for {options.Value.DeviceRecoveryWindow.TotalDays:0} days.");
         }
@@ -72,7 +73,7 @@ public sealed class DeviceDeletion(IMetadataStore store, RegistryMirror registry
             + $"({tokens} token(s) and {webhooks} webhook(s) grant access to it), and detaches its decoder. It can be restored for {days} days; "
             + "after that it and its data are gone for good.";
         return ApiProblem.Conflict(
-            wrongCode ? "deletion-confirmation-invalid" : "deletion-needs-confirmation",
+            wrongCode ? ProblemTypes.DeletionConfirmationInvalid : ProblemTypes.DeletionNeedsConfirmation,
             wrongCode ? "The confirm code is unknown, used or expired" : "Confirm the deletion",
             warning,
             new Dictionary<string, object?>

@@ -3,6 +3,7 @@ using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Metadata;
 using Datacake.Streams.Api.Workspaces;
 using Datacake.Streams.Ids;
+using Datacake.Streams.Problems;
 
 namespace Datacake.Streams.Api.Devices;
 
@@ -159,7 +160,7 @@ public static class DevicesEndpoints
                 : null;
             if (clash is not null)
             {
-                throw ApiProblem.Conflict("device-identity-taken", "Identity already in use", $"Another device of this workspace tree has this {clash}.");
+                throw ApiProblem.Conflict(ProblemTypes.DeviceIdentityTaken, "Identity already in use", $"Another device of this workspace tree has this {clash}.");
             }
         }
     }

@@ -1,15 +1,14 @@
-using Datacake.Streams.Api.Access;
 using System.Globalization;
+using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Influx.Client;
+using Datacake.Streams.Problems;
 
 namespace Datacake.Streams.Api.Export;
 
 /// <summary><c>GET /v1/workspaces/{id}/export?from=&amp;to=&amp;format=lp|csv|json</c>: the owner's data, streamed.</summary>
 public static class ExportEndpoints
 {
-    public const string WorkspaceNotFound = QueryProblem.TypePrefix + "workspace-not-found";
-
     public static IEndpointRouteBuilder MapExportApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/v1/workspaces/{id}/export", ExportAsync).WithTags("Export");
@@ -25,14 +24,14 @@ public static class ExportEndpoints
         {
             case ExportScopeStatus.Unauthenticated:
                 context.Response.Headers.WWWAuthenticate = "Bearer";
-                return QueryProblem.Create(StatusCodes.Status401Unauthorized, QueryProblem.Unauthenticated, "Authentication required", "Send a valid token as Authorization: Bearer <token>.");
+                return QueryProblem.Create(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthenticated, "Authentication required", "Send a valid token as Authorization: Bearer <token>.");
             case ExportScopeStatus.RateLimited:
                 context.Response.Headers.RetryAfter = ((int)Math.Ceiling((scope.RetryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                return QueryProblem.Create(StatusCodes.Status429TooManyRequests, QueryProblem.RateLimited, "Too many failed authentications", "Wait for Retry-After seconds.");
+                return QueryProblem.Create(StatusCodes.Status429TooManyRequests, ProblemTypes.TooManyFailedAuthentications, "Too many failed authentications", "Wait for Retry-After seconds.");
             case ExportScopeStatus.Forbidden:
-                return QueryProblem.Create(StatusCodes.Status403Forbidden, QueryProblem.Forbidden, "Not allowed to export this workspace", scope.Detail);
+                return QueryProblem.Create(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Not allowed to export this workspace", scope.Detail);
             case ExportScopeStatus.NotFound:
-                return QueryProblem.Create(StatusCodes.Status404NotFound, WorkspaceNotFound, "Workspace not found", "No workspace with this id is exportable with this token.");
+                return QueryProblem.Create(StatusCodes.Status404NotFound, ProblemTypes.WorkspaceNotFound, "Workspace not found", "No workspace with this id is exportable with this token.");
         }
 
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -50,7 +49,7 @@ public static class ExportEndpoints
 
         if (errors.Count > 0)
         {
-            return QueryProblem.Invalid(QueryProblem.InvalidQuery, "Invalid export parameters", errors);
+            return QueryProblem.Invalid(ProblemTypes.InvalidQuery, "Invalid export parameters", errors);
         }
 
         IReadOnlyList<ExportSource> sources;

@@ -36,9 +36,11 @@ public static class ObservabilityEndpoints
     /// </summary>
     internal static async Task ExportMetricsAsync(HttpContext context, IOperatorCheck operatorCheck)
     {
-        if (!IsLoopback(context) && !operatorCheck.IsOperator(context))
+        if (!IsLoopback(context) && operatorCheck.Check(context) is { IsOperator: false } verdict)
         {
-            await ApiProblem.Unauthenticated().ToResult(context).ExecuteAsync(context);
+            // 401 for anything short of the operator token (as before), 429 once this address spent its failure budget.
+            var refusal = verdict.Status == OperatorStatus.TooManyFailures ? verdict.Refusal(context, string.Empty)! : ApiProblem.Unauthenticated().ToResult(context);
+            await refusal.ExecuteAsync(context);
             return;
         }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Influx.Client;
+using Datacake.Streams.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Datacake.Streams.Api.Queries;
@@ -161,7 +162,7 @@ public static class QueryEndpoints
         }
         catch (QueryTooLargeException ex)
         {
-            return QueryProblem.Create(StatusCodes.Status400BadRequest, QueryProblem.TooManyPoints, "Too many points", ex.Message);
+            return QueryProblem.Create(StatusCodes.Status400BadRequest, ProblemTypes.TooManyPoints, "Too many points", ex.Message);
         }
         catch (InfluxException ex)
         {
@@ -173,11 +174,11 @@ public static class QueryEndpoints
         ex.Kind == InfluxErrorKind.StatementFailed
 
             // A statement InfluxDB refused is the request's fault (a mean over a string field, say).
-            ? QueryProblem.Create(StatusCodes.Status400BadRequest, QueryProblem.InvalidQuery, "The query cannot be answered", ex.ServerMessage ?? ex.Message)
+            ? QueryProblem.Create(StatusCodes.Status400BadRequest, ProblemTypes.InvalidQuery, "The query cannot be answered", ex.ServerMessage ?? ex.Message)
             : QueryProblem.Unavailable("InfluxDB did not answer the query; try again shortly.");
 
     internal static ProblemHttpResult InvalidQuery(IReadOnlyDictionary<string, string[]> errors) =>
-        QueryProblem.Invalid(QueryProblem.InvalidQuery, "Invalid query parameters", errors);
+        QueryProblem.Invalid(ProblemTypes.InvalidQuery, "Invalid query parameters", errors);
 
     private static List<string>? SplitFields(string? fields) =>
         string.IsNullOrWhiteSpace(fields) ? null : fields.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Ids;
+using Datacake.Streams.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Datacake.Streams.Api.Queries;
@@ -23,13 +24,13 @@ public static class ReadScopeResults
             case ReadScopeStatus.Ok:
                 return (scope, null);
             case ReadScopeStatus.Forbidden:
-                return (null, QueryProblem.Create(StatusCodes.Status403Forbidden, QueryProblem.Forbidden, "This token reads no device data"));
+                return (null, QueryProblem.Create(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "This token reads no device data"));
             case ReadScopeStatus.RateLimited:
                 context.Response.Headers.RetryAfter = ((int)Math.Ceiling((scope.RetryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                return (null, QueryProblem.Create(StatusCodes.Status429TooManyRequests, QueryProblem.RateLimited, "Too many failed authentications", "Wait for Retry-After seconds."));
+                return (null, QueryProblem.Create(StatusCodes.Status429TooManyRequests, ProblemTypes.TooManyFailedAuthentications, "Too many failed authentications", "Wait for Retry-After seconds."));
             default:
                 context.Response.Headers.WWWAuthenticate = "Bearer";
-                return (null, QueryProblem.Create(StatusCodes.Status401Unauthorized, QueryProblem.Unauthenticated, "Authentication required", "Send a valid token as Authorization: Bearer <token>."));
+                return (null, QueryProblem.Create(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthenticated, "Authentication required", "Send a valid token as Authorization: Bearer <token>."));
         }
     }
 

@@ -4,6 +4,7 @@ using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Influx.Querying;
+using Datacake.Streams.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Datacake.Streams.Api.Retention;
@@ -54,12 +55,12 @@ public static class RetentionEndpoints
         }
         catch (JsonException ex)
         {
-            return QueryProblem.Invalid(QueryProblem.InvalidRetention, "Invalid retention body", new Dictionary<string, string[]> { ["body"] = [ex.Message] });
+            return QueryProblem.Invalid(ProblemTypes.InvalidRetention, "Invalid retention body", new Dictionary<string, string[]> { ["body"] = [ex.Message] });
         }
 
         if (update is null)
         {
-            return QueryProblem.Invalid(QueryProblem.InvalidRetention, "Invalid retention body", new Dictionary<string, string[]> { ["body"] = ["a JSON object is required"] });
+            return QueryProblem.Invalid(ProblemTypes.InvalidRetention, "Invalid retention body", new Dictionary<string, string[]> { ["body"] = ["a JSON object is required"] });
         }
 
         try
@@ -76,7 +77,7 @@ public static class RetentionEndpoints
 
             if (errors.Count > 0)
             {
-                return QueryProblem.Invalid(QueryProblem.InvalidRetention, "Invalid retention settings; nothing was changed", errors);
+                return QueryProblem.Invalid(ProblemTypes.InvalidRetention, "Invalid retention settings; nothing was changed", errors);
             }
 
             RetentionApplied applied = await provisioner.ApplyAsync(desired, ApplyMode.Enforce, cancellationToken);
@@ -91,17 +92,8 @@ public static class RetentionEndpoints
         }
     }
 
-    private static ProblemHttpResult? Deny(HttpContext context, IOperatorCheck operators)
-    {
-        if (operators.IsOperator(context))
-        {
-            return null;
-        }
-
-        return context.Request.Headers.Authorization.Count == 0
-            ? QueryProblem.Create(StatusCodes.Status401Unauthorized, QueryProblem.Unauthenticated, "Authentication required", "Send the operator token as Authorization: Bearer <token>.")
-            : QueryProblem.Create(StatusCodes.Status403Forbidden, QueryProblem.Forbidden, "Operator token required", "Retention tiers are managed with the operator token only.");
-    }
+    private static ProblemHttpResult? Deny(HttpContext context, IOperatorCheck operators) =>
+        operators.Check(context).Refusal(context, "Retention tiers are managed with the operator token only.");
 }
 
 /// <summary>The tiers as the API shows them; durations in InfluxQL spelling (<c>30d</c>, <c>2h</c>).</summary>

@@ -2,6 +2,7 @@ using Datacake.Streams.Access;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Metadata;
 using Datacake.Streams.Api.Workspaces;
+using Datacake.Streams.Problems;
 
 namespace Datacake.Streams.Api.Tokens;
 
@@ -215,7 +216,7 @@ public static class TokensEndpoints
 
         if (!allowRevoked && token.RevokedAt is not null)
         {
-            throw ApiProblem.Conflict("token-revoked", "The token is revoked", "A revoked token cannot be changed.");
+            throw ApiProblem.Conflict(ProblemTypes.TokenRevoked, "The token is revoked", "A revoked token cannot be changed.");
         }
 
         return token;

@@ -1,6 +1,7 @@
 using Datacake.Streams.Access;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Metadata;
+using Datacake.Streams.Problems;
 using Microsoft.Data.Sqlite;
 
 namespace Datacake.Streams.Api.Users;
@@ -58,7 +59,7 @@ public static class UsersEndpoints
         }
         catch (SqliteException e) when (e.SqliteErrorCode == 19)
         {
-            throw ApiProblem.Conflict("email-taken", "A user with this e-mail exists", "E-mail addresses are unique.");
+            throw ApiProblem.Conflict(ProblemTypes.EmailTaken, "A user with this e-mail exists", "E-mail addresses are unique.");
         }
 
         return TypedResults.Created($"/v1/users/{user.Id}", new CreatedUserResponse(user.Id, secret.Secret));

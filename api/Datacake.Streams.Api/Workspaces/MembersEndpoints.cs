@@ -1,6 +1,7 @@
 using Datacake.Streams.Access;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Metadata;
+using Datacake.Streams.Problems;
 
 namespace Datacake.Streams.Api.Workspaces;
 
@@ -86,7 +87,7 @@ public static class MembersEndpoints
 
         if (target.Role == WorkspaceRole.Owner && members.Count(m => m.Role == WorkspaceRole.Owner) == 1)
         {
-            throw ApiProblem.Conflict("last-owner", "The last owner cannot be removed", "Make another member owner first.");
+            throw ApiProblem.Conflict(ProblemTypes.LastOwner, "The last owner cannot be removed", "Make another member owner first.");
         }
 
         await store.RemoveMembershipAsync(reach.Workspace.Id, userId, cancellationToken);

@@ -2,6 +2,7 @@ using Datacake.Streams.Access;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Metadata;
 using Datacake.Streams.Api.Users;
+using Datacake.Streams.Problems;
 
 namespace Datacake.Streams.Api.Workspaces;
 
@@ -55,7 +56,7 @@ public static class WorkspacesEndpoints
             var parent = await guard.WorkspaceAsync(caller, body.ParentId, AccessRules.Administer, cancellationToken);
             if (parent.Ancestry.Count >= AccessGuard.MaxDepth)
             {
-                throw ApiProblem.Conflict("workspace-too-deep", "Workspace tree too deep", $"Workspaces nest at most {AccessGuard.MaxDepth} deep.");
+                throw ApiProblem.Conflict(ProblemTypes.WorkspaceTooDeep, "Workspace tree too deep", $"Workspaces nest at most {AccessGuard.MaxDepth} deep.");
             }
 
             workspace = new WorkspaceRecord(OpaqueId.New("ws_"), name, parent.Workspace.Id, time.GetUtcNow());

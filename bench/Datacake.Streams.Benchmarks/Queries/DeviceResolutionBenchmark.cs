@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using Datacake.Streams.Access;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Metadata;
+using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ids;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -67,7 +68,7 @@ public class DeviceResolutionBenchmark
     private static StoreDeviceReadAccess Access(SqliteMetadataStore store, TimeSpan lifetime)
     {
         IOptions<AccessOptions> options = Options.Create(new AccessOptions { IdentityCacheLifetime = lifetime, OperatorToken = AccessToken.New().Secret });
-        var limiter = new FailedAuthenticationLimiter(TimeProvider.System, 10, TimeSpan.FromSeconds(6));
+        var limiter = new FailedAuthenticationBudget(TimeProvider.System, new FailedAuthenticationOptions());
         var resolver = new CallerResolver(store, OperatorCredential.Load(options.Value, Path.GetTempPath()), limiter, TimeProvider.System, options);
         return new StoreDeviceReadAccess(resolver, store, new AccessGuard(store), TimeProvider.System, options);
     }

@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Datacake.Streams.Access;
+using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Ingest.Publishing;
 using Datacake.Streams.Payloads.JsonValues;
+using Datacake.Streams.Problems;
 using Datacake.Streams.Records;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -24,56 +26,56 @@ namespace Datacake.Streams.Ingest.Http;
 public sealed class DeviceIngestHandler(
     RegistryView registry,
     RawRecordAppender appender,
-    IOptions<IngestOptions> options,
-    FailedAuthenticationThrottle throttle,
+    IOptions<HttpIngestOptions> options,
+    FailedAuthenticationBudget failures,
     TokenRateLimiter tokenLimiter,
     TimeProvider timeProvider)
 {
     public const int MaxIdempotencyKeyLength = 200;
 
-    private readonly HttpIngestOptions _options = options.Value.Http;
+    private readonly HttpIngestOptions _options = options.Value;
 
     public async Task<IResult> HandleAsync(HttpContext context, string id)
     {
-        var client = context.Connection.RemoteIpAddress;
-        if (throttle.IsThrottled(client, out var throttledFor))
-        {
-            return IngestProblem.WithRetryAfter(context, throttledFor, IngestProblem.Create(
-                IngestProblem.TooManyFailedAuthentications, StatusCodes.Status429TooManyRequests, "Too many failed authentications",
-                "This address presented too many bad tokens; wait for Retry-After."));
-        }
-
         var now = timeProvider.GetUtcNow();
         var refused = Authenticate(context, now, out var fingerprint, out var grant);
         if (refused is not null)
         {
-            throttle.RecordFailure(client);
-            context.Response.Headers.WWWAuthenticate = "Bearer";
+            // Only a failure is weighed against the budget, and only this device's from this address: a valid token is
+            // never refused because of other clients' failures behind the same address.
+            context.Response.Headers.WWWAuthenticate = EdgeCredentials.BearerScheme;
+            if (!failures.TrySpend(context.Connection.RemoteIpAddress, FailureScope.Device(id), out var retryAfter))
+            {
+                return IngestProblem.WithRetryAfter(context, retryAfter, IngestProblem.Create(
+                    ProblemTypes.TooManyFailedAuthentications, StatusCodes.Status429TooManyRequests, "Too many failed authentications",
+                    "Too many bad tokens for this device from this address; wait for Retry-After."));
+            }
+
             return refused;
         }
 
         if (!tokenLimiter.TryAcquire(fingerprint, out var limitedFor))
         {
             return IngestProblem.WithRetryAfter(context, limitedFor, IngestProblem.Create(
-                IngestProblem.RateLimited, StatusCodes.Status429TooManyRequests, "Rate limit", "This token sends faster than its limit."));
+                ProblemTypes.RateLimited, StatusCodes.Status429TooManyRequests, "Rate limit", "This token sends faster than its limit."));
         }
 
         if (!DeviceId.TryParse(id, out var device) || !registry.CanWrite(grant!, device, now))
         {
             return DeviceId.TryParse(id, out device) && registry.CanRead(grant!, device, now)
-                ? IngestProblem.Create(IngestProblem.Forbidden, StatusCodes.Status403Forbidden, "Forbidden", "The token may read this device but not write it.")
-                : IngestProblem.Create(IngestProblem.DeviceNotFound, StatusCodes.Status404NotFound, "Device not found", "No device with this id is visible to the token.");
+                ? IngestProblem.Create(ProblemTypes.Forbidden, StatusCodes.Status403Forbidden, "Forbidden", "The token may read this device but not write it.")
+                : IngestProblem.Create(ProblemTypes.DeviceNotFound, StatusCodes.Status404NotFound, "Device not found", "No device with this id is visible to the token.");
         }
 
         if (!IsJson(context.Request.ContentType))
         {
-            return IngestProblem.Create(IngestProblem.UnsupportedMediaType, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send Content-Type: application/json.");
+            return IngestProblem.Create(ProblemTypes.UnsupportedMediaType, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send Content-Type: application/json.");
         }
 
         var idempotencyKey = context.Request.Headers["Idempotency-Key"];
         if (!TryIdempotencyKey(idempotencyKey, out var messageId))
         {
-            return IngestProblem.Create(IngestProblem.InvalidIdempotencyKey, StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
+            return IngestProblem.Create(ProblemTypes.InvalidIdempotencyKey, StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
                 $"One Idempotency-Key of 1-{MaxIdempotencyKeyLength} printable ASCII characters.");
         }
 
@@ -94,7 +96,7 @@ public sealed class DeviceIngestHandler(
             var check = MeasurementBody.Check(content.Span, _options.MaxEntries);
             if (!check.IsValid)
             {
-                return IngestProblem.Create(IngestProblem.InvalidBody, StatusCodes.Status400BadRequest, "Invalid measurement body", check.Detail,
+                return IngestProblem.Create(ProblemTypes.InvalidBody, StatusCodes.Status400BadRequest, "Invalid measurement body", check.Detail,
                     new Dictionary<string, object?> { ["path"] = check.Path, ["error"] = check.Error.ToString() });
             }
 
@@ -116,7 +118,7 @@ public sealed class DeviceIngestHandler(
             if (outcome != AppendOutcome.Durable)
             {
                 return IngestProblem.WithRetryAfter(context, _options.UnavailableRetryAfterSeconds, IngestProblem.Create(
-                    IngestProblem.LogUnavailable, StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable",
+                    ProblemTypes.LogUnavailable, StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable",
                     "Nothing was stored; retry with the same Idempotency-Key."));
             }
 
@@ -128,32 +130,30 @@ public sealed class DeviceIngestHandler(
         }
     }
 
-    private IResult TooLarge() => IngestProblem.Create(IngestProblem.BodyTooLarge, StatusCodes.Status413PayloadTooLarge, "Body too large",
+    private IResult TooLarge() => IngestProblem.Create(ProblemTypes.BodyTooLarge, StatusCodes.Status413PayloadTooLarge, "Body too large",
         $"At most {_options.MaxBodyBytes} bytes per request.", new Dictionary<string, object?> { ["limit"] = _options.MaxBodyBytes });
 
     private IResult? Authenticate(HttpContext context, DateTimeOffset now, out TokenHash fingerprint, out TokenGrant? grant)
     {
         fingerprint = default;
         grant = null;
-        var header = context.Request.Headers.Authorization;
-        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        var token = EdgeCredentials.FromAuthorization(context.Request.Headers.Authorization);
+        if (token.IsMissing)
         {
-            return IngestProblem.Create(IngestProblem.TokenMissing, StatusCodes.Status401Unauthorized, "Token required", "Send Authorization: Bearer <token>.");
+            return IngestProblem.Create(ProblemTypes.TokenMissing, StatusCodes.Status401Unauthorized, "Token required", "Send Authorization: Bearer <token>.");
         }
-
-        var token = value.AsSpan(7).Trim();
 
         // Format and checksum first: a typo or garbage never costs a hash and a lookup.
-        if (!AccessToken.TryValidateFormat(token))
+        if (!token.IsWellFormed)
         {
-            return IngestProblem.Create(IngestProblem.TokenMalformed, StatusCodes.Status401Unauthorized, "Malformed token", "This is not a dcs_ token (prefix, length or checksum).");
+            return IngestProblem.Create(ProblemTypes.TokenMalformed, StatusCodes.Status401Unauthorized, "Malformed token", "This is not a dcs_ token (prefix, length or checksum).");
         }
 
-        fingerprint = TokenHash.Of(token);
+        fingerprint = token.Hash();
         var result = registry.AuthenticateFingerprint(fingerprint, now, out grant);
         if (result != AuthenticationResult.Ok)
         {
-            return IngestProblem.Create(IngestProblem.TokenRefused, StatusCodes.Status401Unauthorized, "Token refused",
+            return IngestProblem.Create(ProblemTypes.TokenRefused, StatusCodes.Status401Unauthorized, "Token refused",
                 "The token is unknown, revoked, disabled or expired.", new Dictionary<string, object?> { ["reason"] = ReasonName(result) });
         }
 

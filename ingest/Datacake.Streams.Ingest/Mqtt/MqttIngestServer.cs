@@ -4,14 +4,14 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using Datacake.Streams.Access;
-using Datacake.Streams.Ingest.Http;
+using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ingest.Publishing;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Ingest.Mqtt;
 
@@ -29,13 +29,13 @@ namespace Datacake.Streams.Ingest.Mqtt;
 public sealed partial class MqttIngestServer(
     RegistryView registry,
     RawRecordAppender appender,
-    IOptions<IngestOptions> options,
+    IOptions<MqttIngestOptions> options,
     TimeProvider timeProvider,
     ILogger<MqttIngestServer> logger,
-    FailedAuthenticationThrottle throttle,
+    FailedAuthenticationBudget failures,
     IngestCertificateSource? certificate = null) : IHostedService, IAsyncDisposable
 {
-    private readonly MqttIngestOptions _options = options.Value.Mqtt;
+    private readonly MqttIngestOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, MqttDeviceConnection> _connections = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _qos0SlotFreed = new(0);
@@ -175,30 +175,17 @@ public sealed partial class MqttIngestServer(
 
     private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
     {
-        var client = (e.RemoteEndPoint as IPEndPoint)?.Address;
+        var password = EdgeCredentials.FromMqttPassword(e.Password);
 
-        // The same per-address budget of failed authentications as HTTP ingest (one throttle for both).
-        if (throttle.IsThrottled(client, out _))
+        // Format and checksum first: garbage never costs a hash and a lookup. The user name is free (devices put anything).
+        var fingerprint = password.IsWellFormed ? password.Hash() : default;
+        if (!password.IsWellFormed || registry.AuthenticateFingerprint(fingerprint, timeProvider.GetUtcNow(), out _) != AuthenticationResult.Ok)
         {
-            e.ReasonCode = MqttConnectReasonCode.ConnectionRateExceeded;
-            return Task.CompletedTask;
-        }
-
-        var password = e.Password;
-
-        // Format and checksum first: garbage never costs a hash and a lookup. Username is free (devices put anything).
-        if (string.IsNullOrEmpty(password) || !AccessToken.TryValidateFormat(password))
-        {
-            throttle.RecordFailure(client);
-            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
-            return Task.CompletedTask;
-        }
-
-        var fingerprint = TokenHash.Of(password);
-        if (registry.AuthenticateFingerprint(fingerprint, timeProvider.GetUtcNow(), out _) != AuthenticationResult.Ok)
-        {
-            throttle.RecordFailure(client);
-            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            // Only failures spend the budget, per address and client: a valid token is never refused for others' failures.
+            var client = (e.RemoteEndPoint as IPEndPoint)?.Address;
+            e.ReasonCode = failures.TrySpend(client, FailureScope.MqttClient(e.UserName, password), out _)
+                ? MqttConnectReasonCode.BadUserNameOrPassword
+                : MqttConnectReasonCode.ConnectionRateExceeded;
             return Task.CompletedTask;
         }
 

@@ -13,6 +13,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 
+using Datacake.Streams.Problems;
+
 namespace Datacake.Streams.Ingest.Webhooks;
 
 // After authentication: size, media type, body, signature, parsing, routing, the append.
@@ -20,7 +22,7 @@ public sealed partial class WebhookIngestHandler
 {
     private const string FormMediaType = "application/x-www-form-urlencoded";
 
-    private async Task HandleAuthenticatedAsync(HttpContext context, WebhookGrant webhook, string token, DateTimeOffset receivedAt)
+    private async Task HandleAuthenticatedAsync(HttpContext context, WebhookGrant webhook, TokenHash fingerprint, DateTimeOffset receivedAt)
     {
         var request = context.Request;
         if (request.ContentLength > _options.MaxBodyBytes)
@@ -31,7 +33,7 @@ public sealed partial class WebhookIngestHandler
 
         if (!TryMediaType(request.ContentType, webhook.Kind, out var isForm))
         {
-            await WebhookProblem.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, WebhookProblem.UnsupportedMediaType,
+            await WebhookProblem.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, ProblemTypes.UnsupportedMediaType,
                 "Unsupported media type",
                 webhook.Kind == WebhookKind.Particle ? $"send application/json or {FormMediaType} (UTF-8)" : "send application/json (UTF-8)");
             return;
@@ -48,7 +50,7 @@ public sealed partial class WebhookIngestHandler
                 return;
             }
 
-            await HandleBodyAsync(context, webhook, token, receivedAt, isForm, body.AsMemory(0, length));
+            await HandleBodyAsync(context, webhook, fingerprint, receivedAt, isForm, body.AsMemory(0, length));
         }
         finally
         {
@@ -56,7 +58,7 @@ public sealed partial class WebhookIngestHandler
         }
     }
 
-    private async Task HandleBodyAsync(HttpContext context, WebhookGrant webhook, string token, DateTimeOffset receivedAt, bool isForm, ReadOnlyMemory<byte> body)
+    private async Task HandleBodyAsync(HttpContext context, WebhookGrant webhook, TokenHash fingerprint, DateTimeOffset receivedAt, bool isForm, ReadOnlyMemory<byte> body)
     {
         string? signedMessageId = null;
         // An empty key is treated as none: HMAC with an empty key authenticates nothing, and a null byte[] assigned
@@ -70,8 +72,12 @@ public sealed partial class WebhookIngestHandler
                 headers[StandardWebhookSignature.SignatureHeader].ToString(), body.Span, receivedAt, _options.SignatureTolerance);
             if (check != SignatureCheck.Valid)
             {
-                limiter.RecordFailure(context.Connection.RemoteIpAddress);
-                await WebhookProblem.WriteAsync(context, StatusCodes.Status401Unauthorized, WebhookProblem.BadSignature,
+                if (await RefusedForFailuresAsync(context, webhook.WebhookId))
+                {
+                    return;
+                }
+
+                await WebhookProblem.WriteAsync(context, StatusCodes.Status401Unauthorized, ProblemTypes.WebhookSignatureInvalid,
                     "Invalid webhook signature", SignatureDetail(check), [new("reason", check.ToString().ToLowerInvariant())]);
                 return;
             }
@@ -104,7 +110,7 @@ public sealed partial class WebhookIngestHandler
                 : message.ParticleId is { } particle ? ("particleId", particle)
                 : ("deviceId", message.DeviceIdHint ?? "");
             var label = name == "devEui" ? "DevEUI" : name == "particleId" ? "Particle device id" : "device id";
-            await WebhookProblem.WriteAsync(context, StatusCodes.Status404NotFound, WebhookProblem.UnknownDevice,
+            await WebhookProblem.WriteAsync(context, StatusCodes.Status404NotFound, ProblemTypes.UnknownDevice,
                 "Unknown device", $"no device with {label} {value} is bound to this webhook", [new(name, value)]);
             return;
         }
@@ -121,7 +127,7 @@ public sealed partial class WebhookIngestHandler
             Port = message.Port,
             PayloadKind = PayloadKind.UplinkJson,
             Payload = PayloadRedaction.Redact(webhook.Kind, message.NormalizedPayload is { } normalized ? normalized : body.Span),
-            Credential = TokenHash.Of(token),
+            Credential = fingerprint,
             CredentialKind = CredentialKind.Webhook,
             WebhookMessageId = signedMessageId,
             RouteId = webhook.WebhookId,
@@ -130,7 +136,7 @@ public sealed partial class WebhookIngestHandler
         if (await appender.AppendAsync(record, context.RequestAborted) == AppendOutcome.Unavailable)
         {
             LogUnavailable(logger, webhook.WebhookId);
-            await WebhookProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, WebhookProblem.Unavailable,
+            await WebhookProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemTypes.LogUnavailable,
                 "Temporarily unavailable", "the message was not stored; send it again", retryAfter: _options.UnavailableRetryAfter);
             return;
         }
@@ -238,11 +244,11 @@ public sealed partial class WebhookIngestHandler
     }
 
     private Task TooLargeAsync(HttpContext context) =>
-        WebhookProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, WebhookProblem.TooLarge,
+        WebhookProblem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ProblemTypes.BodyTooLarge,
             "Body too large", $"webhook bodies are limited to {_options.MaxBodyBytes} bytes");
 
     private static Task MalformedAsync(HttpContext context, WebhookMessage message) =>
-        WebhookProblem.WriteAsync(context, StatusCodes.Status400BadRequest, WebhookProblem.Malformed,
+        WebhookProblem.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemTypes.MalformedBody,
             "Malformed body", $"{message.ErrorPath}: {message.ErrorDetail}", [new("path", message.ErrorPath ?? "$")]);
 
     private static string SignatureDetail(SignatureCheck check) => check switch

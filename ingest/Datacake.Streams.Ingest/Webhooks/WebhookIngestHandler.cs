@@ -1,5 +1,7 @@
 using Datacake.Streams.Access;
+using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ingest.Publishing;
+using Datacake.Streams.Problems;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,33 +16,25 @@ namespace Datacake.Streams.Ingest.Webhooks;
 public sealed partial class WebhookIngestHandler(
     RegistryView registry,
     RawRecordAppender appender,
-    FailedAuthenticationLimiter limiter,
+    FailedAuthenticationBudget failures,
     TimeProvider timeProvider,
     IOptions<WebhookIngestOptions> options,
     ILogger<WebhookIngestHandler> logger)
 {
-    public const string TokenHeader = "X-Webhook-Token";
+    public const string TokenHeader = EdgeCredentials.WebhookTokenHeader;
 
     private readonly WebhookIngestOptions _options = options.Value;
 
     public async Task HandleAsync(HttpContext context, string webhookId)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var client = context.Connection.RemoteIpAddress;
-        if (limiter.IsBlocked(client, out var retryAfter))
-        {
-            await WebhookProblem.WriteAsync(context, StatusCodes.Status429TooManyRequests, WebhookProblem.TooManyFailures,
-                "Too many failed authentications", "this address failed to authenticate too often; retry later", retryAfter: retryAfter);
-            return;
-        }
-
-        var token = PresentedToken(context.Request);
+        var token = EdgeCredentials.FromWebhook(context.Request.Headers[TokenHeader], context.Request.Headers.Authorization);
         var receivedAt = timeProvider.GetUtcNow();
         WebhookGrant? webhook = null;
-        var authentication = token is null ? AuthenticationResult.Unknown : registry.AuthenticateWebhook(webhookId, token, receivedAt, out webhook);
+        var authentication = token.IsMissing ? AuthenticationResult.Unknown : registry.AuthenticateWebhook(webhookId, token.Text, receivedAt, out webhook);
         if (authentication == AuthenticationResult.Disabled)
         {
-            await WebhookProblem.WriteAsync(context, StatusCodes.Status403Forbidden, WebhookProblem.Disabled,
+            await WebhookProblem.WriteAsync(context, StatusCodes.Status403Forbidden, ProblemTypes.WebhookDisabled,
                 "Webhook disabled", "this webhook is paused; enable it to accept messages again");
             return;
         }
@@ -48,29 +42,32 @@ public sealed partial class WebhookIngestHandler(
         if (authentication != AuthenticationResult.Ok || webhook is null)
         {
             // Unknown webhook, wrong token and no token look the same: which webhook ids exist is not revealed.
-            limiter.RecordFailure(client);
-            await WebhookProblem.WriteAsync(context, StatusCodes.Status401Unauthorized, WebhookProblem.Unauthorized,
+            if (await RefusedForFailuresAsync(context, webhookId))
+            {
+                return;
+            }
+
+            await WebhookProblem.WriteAsync(context, StatusCodes.Status401Unauthorized, ProblemTypes.WebhookUnauthorized,
                 "Not authenticated", $"present the webhook's token in {TokenHeader} or Authorization: Bearer");
             return;
         }
 
-        await HandleAuthenticatedAsync(context, webhook, token!, receivedAt);
+        await HandleAuthenticatedAsync(context, webhook, token.Hash(), receivedAt);
     }
 
-    private static string? PresentedToken(HttpRequest request)
+    /// <summary>
+    /// Counts a failed authentication against this webhook's budget from the client's address; true (and 429 written)
+    /// when it was already spent. Only failures get here: a sender with the right token is never refused for others'.
+    /// </summary>
+    private async Task<bool> RefusedForFailuresAsync(HttpContext context, string webhookId)
     {
-        var header = request.Headers[TokenHeader];
-        if (header.Count == 1 && !string.IsNullOrEmpty(header[0]))
+        if (failures.TrySpend(context.Connection.RemoteIpAddress, FailureScope.Webhook(webhookId), out var retryAfter))
         {
-            return header[0]!.Trim();
+            return false;
         }
 
-        var authorization = request.Headers.Authorization;
-        if (authorization.Count == 1 && authorization[0] is { } value && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return value[7..].Trim();
-        }
-
-        return null;
+        await WebhookProblem.WriteAsync(context, StatusCodes.Status429TooManyRequests, ProblemTypes.TooManyFailedAuthentications,
+            "Too many failed authentications", "this webhook failed to authenticate too often from this address; retry later", retryAfter: retryAfter);
+        return true;
     }
 }

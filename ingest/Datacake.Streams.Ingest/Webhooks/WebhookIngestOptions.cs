@@ -16,14 +16,6 @@ public sealed record WebhookIngestOptions
     /// <summary>How far a Standard Webhooks <c>webhook-timestamp</c> may be from this node's clock (the spec's 5 minutes).</summary>
     public TimeSpan SignatureTolerance { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Failed authentications one client IP may make per <see cref="FailureWindow"/> before it gets 429.</summary>
-    public int MaxFailuresPerWindow { get; init; } = 20;
-
-    public TimeSpan FailureWindow { get; init; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>Client IPs tracked at once; past it, expired entries are swept (bounds memory under a spray of addresses).</summary>
-    public int MaxTrackedClients { get; init; } = 100_000;
-
     /// <summary>Retry-After sent with 503 when the record log cannot take the message.</summary>
     public TimeSpan UnavailableRetryAfter { get; init; } = TimeSpan.FromSeconds(5);
 }
@@ -42,21 +34,6 @@ public sealed class WebhookIngestOptionsValidator : IValidateOptions<WebhookInge
         if (options.SignatureTolerance <= TimeSpan.Zero || options.SignatureTolerance > TimeSpan.FromHours(1))
         {
             failures.Add($"{WebhookIngestOptions.Section}:SignatureTolerance must be above 0 and at most 1 hour");
-        }
-
-        if (options.MaxFailuresPerWindow < 1)
-        {
-            failures.Add($"{WebhookIngestOptions.Section}:MaxFailuresPerWindow must be at least 1");
-        }
-
-        if (options.FailureWindow <= TimeSpan.Zero)
-        {
-            failures.Add($"{WebhookIngestOptions.Section}:FailureWindow must be positive");
-        }
-
-        if (options.MaxTrackedClients < 1)
-        {
-            failures.Add($"{WebhookIngestOptions.Section}:MaxTrackedClients must be at least 1");
         }
 
         if (options.UnavailableRetryAfter < TimeSpan.FromSeconds(1))

@@ -1,3 +1,4 @@
+using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ingest.Publishing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +14,7 @@ public static class WebhookIngestServices
 {
     /// <summary>
     /// Webhook ingest for the <c>ingest</c> role: options (section <c>Ingest:Webhooks</c>, checked at start-up), the
-    /// failed-authentication limiter and the handler. Needs the registry view, the record log and the adapter signer.
+    /// failed-authentication budget and the handler. Needs the registry view, the record log and the adapter signer.
     /// </summary>
     public static IServiceCollection AddWebhookIngest(this IServiceCollection services, IConfiguration configuration)
     {
@@ -21,12 +22,7 @@ public static class WebhookIngestServices
         services.AddSingleton<IValidateOptions<WebhookIngestOptions>, WebhookIngestOptionsValidator>();
         services.AddOptions<WebhookIngestOptions>().Bind(configuration.GetSection(WebhookIngestOptions.Section)).ValidateOnStart();
         services.TryAddSingleton<RawRecordAppender>();
-        services.TryAddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<WebhookIngestOptions>>().Value;
-            return new FailedAuthenticationLimiter(
-                sp.GetRequiredService<TimeProvider>(), options.MaxFailuresPerWindow, options.FailureWindow, options.MaxTrackedClients);
-        });
+        services.AddFailedAuthenticationBudget().Bind(configuration.GetSection(FailedAuthenticationOptions.Section)).ValidateOnStart();
         services.TryAddSingleton<WebhookIngestHandler>();
         return services;
     }

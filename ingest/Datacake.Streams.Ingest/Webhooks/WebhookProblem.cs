@@ -5,22 +5,10 @@ using Microsoft.AspNetCore.Http;
 namespace Datacake.Streams.Ingest.Webhooks;
 
 /// <summary>
-/// RFC 9457 problem responses of webhook ingest. The <c>type</c> URIs are part of the v1 contract: clients and
-/// tests match on them, never on the human-readable title or detail.
+/// Writes the RFC 9457 problem responses of webhook ingest; their <c>type</c>s are <see cref="Problems.ProblemTypes"/>.
 /// </summary>
 public static class WebhookProblem
 {
-    public const string TypePrefix = "https://datacake-streams.dev/problems/";
-    public const string Unauthorized = TypePrefix + "webhook-unauthorized";
-    public const string Disabled = TypePrefix + "webhook-disabled";
-    public const string BadSignature = TypePrefix + "webhook-signature-invalid";
-    public const string TooManyFailures = TypePrefix + "too-many-failed-authentications";
-    public const string TooLarge = TypePrefix + "body-too-large";
-    public const string UnsupportedMediaType = TypePrefix + "unsupported-media-type";
-    public const string Malformed = TypePrefix + "malformed-body";
-    public const string UnknownDevice = TypePrefix + "unknown-device";
-    public const string Unavailable = TypePrefix + "log-unavailable";
-
     internal static async Task WriteAsync(
         HttpContext context,
         int status,

@@ -1,14 +1,15 @@
 using System.Net;
 using Datacake.Streams.Access;
 using Datacake.Streams.IntegrationTests.Hosting;
+using Datacake.Streams.Problems;
 
 namespace Datacake.Streams.IntegrationTests.AccessApi;
 
-/// <summary>Token guessing from one client is cut off with 429 and Retry-After, through the real host.</summary>
+/// <summary>Failed authentications past the budget get 429 and Retry-After, through the real host; valid tokens never do.</summary>
 public sealed class AbuseLimitTests
 {
     [Fact]
-    public async Task Failed_authentications_beyond_the_burst_get_429_with_retry_after()
+    public async Task Failed_authentications_beyond_the_burst_get_429_with_retry_after_and_valid_tokens_still_pass()
     {
         var operatorToken = AccessToken.New().Secret;
         var host = await HostProcess.StartAsync(new Dictionary<string, string>
@@ -27,18 +28,22 @@ public sealed class AbuseLimitTests
                 await api.ExpectAsync(HttpStatusCode.Unauthorized, HttpMethod.Get, "/v1/me", null);
             }
 
+            // A client retrying one stale token: its failures spend the budget of (this address, that token's prefix).
+            var stale = AccessToken.New().Secret;
             for (var i = 0; i < 3; i++)
             {
-                await api.ExpectAsync(HttpStatusCode.Unauthorized, HttpMethod.Get, "/v1/me", AccessToken.New().Secret);
+                await api.ExpectAsync(HttpStatusCode.Unauthorized, HttpMethod.Get, "/v1/me", stale);
             }
 
-            var limited = await api.ExpectAsync(HttpStatusCode.TooManyRequests, HttpMethod.Get, "/v1/me", AccessToken.New().Secret);
-            Assert.Equal("https://datacake-streams.dev/problems/too-many-failed-authentications", limited.Str("type"));
+            var limited = await api.ExpectAsync(HttpStatusCode.TooManyRequests, HttpMethod.Get, "/v1/me", stale);
+            Assert.Equal(ProblemTypes.TooManyFailedAuthentications, limited.Str("type"));
             var retryAfter = int.Parse(limited.Message.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
             Assert.InRange(retryAfter, 1, 60);
+            await api.ExpectAsync(HttpStatusCode.TooManyRequests, HttpMethod.Get, "/v1/ops/retention", stale);
 
-            // While limited, even a good token from that client waits: the check comes before any lookup.
-            await api.ExpectAsync(HttpStatusCode.TooManyRequests, HttpMethod.Get, "/v1/me", operatorToken);
+            // A valid token from the same address is never refused for those failures, and another prefix's budget is whole.
+            await api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/me", operatorToken);
+            await api.ExpectAsync(HttpStatusCode.Unauthorized, HttpMethod.Get, "/v1/me", AccessToken.New().Secret);
         }
         finally
         {

@@ -53,10 +53,13 @@ internal static class Senders
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    /// <summary>Sends until the answer is 202: a token or webhook made a moment ago reaches ingest through dcs.registry.</summary>
+    /// <summary>
+    /// Sends until the answer is 202: a token or webhook made a moment ago reaches ingest through dcs.registry. Until
+    /// then each try is a failed authentication, and past the budget a 429 (which the valid token ends once known).
+    /// </summary>
     public static async Task AcceptedAsync(Func<Task<(HttpStatusCode Status, string Body)>> send, string what)
     {
-        var answer = await Until.Async(send, a => a.Status != HttpStatusCode.Unauthorized && a.Status != HttpStatusCode.NotFound, what + " known to ingest");
+        var answer = await Until.Async(send, a => a.Status is not (HttpStatusCode.Unauthorized or HttpStatusCode.NotFound or HttpStatusCode.TooManyRequests), what + " known to ingest");
         Assert.True(answer.Status == HttpStatusCode.Accepted, $"{what}: expected 202, got {(int)answer.Status}: {answer.Body}");
     }
 }

@@ -6,8 +6,8 @@ using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Retention;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
-using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.Influx.LineProtocol;
+using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.Influx.Writing;
 using Datacake.Streams.IntegrationTests.Services;
 using Microsoft.AspNetCore.Builder;
@@ -183,5 +183,7 @@ public sealed class TestReadAccess : IDeviceReadAccess
 
 public sealed class TestOperatorCheck : IOperatorCheck
 {
-    public bool IsOperator(HttpContext context) => context.Request.Headers.Authorization.ToString() == "Bearer " + QueryApiHost.OperatorToken;
+    public OperatorVerdict Check(HttpContext context) => context.Request.Headers.Authorization.Count == 0
+        ? new OperatorVerdict(OperatorStatus.NoCredential)
+        : new OperatorVerdict(context.Request.Headers.Authorization.ToString() == "Bearer " + QueryApiHost.OperatorToken ? OperatorStatus.Operator : OperatorStatus.NotOperator);
 }

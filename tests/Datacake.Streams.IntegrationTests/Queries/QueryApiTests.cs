@@ -5,6 +5,7 @@ using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Retention;
 using Datacake.Streams.Ids;
+using Datacake.Streams.Problems;
 
 namespace Datacake.Streams.IntegrationTests.Queries;
 
@@ -197,7 +198,7 @@ public sealed class QueryApiTests
         }
 
         Assert.Single(bodies.Distinct());
-        Assert.Contains(QueryProblem.DeviceNotFound, bodies[0]);
+        Assert.Contains(ProblemTypes.DeviceNotFound, bodies[0]);
 
         using HttpResponseMessage mixed = await client.PostAsJsonAsync("/v1/query", new { devices = new[] { s_deviceA.Id.ToString(), s_deviceB.Id.ToString() }, agg = "last" });
         Assert.Equal(HttpStatusCode.NotFound, mixed.StatusCode);
@@ -233,7 +234,7 @@ public sealed class QueryApiTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using JsonDocument problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal(QueryProblem.InvalidQuery, problem.RootElement.GetProperty("type").GetString());
+        Assert.Equal(ProblemTypes.InvalidQuery, problem.RootElement.GetProperty("type").GetString());
         Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(parameter, out _), problem.RootElement.ToString());
     }
 
@@ -247,7 +248,7 @@ public sealed class QueryApiTests
         using HttpResponseMessage response = await client.GetAsync($"/v1/devices/{s_deviceA.Id}/series?fields=t");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         string body = await response.Content.ReadAsStringAsync();
-        Assert.Contains(QueryProblem.TooManyPoints, body);
+        Assert.Contains(ProblemTypes.TooManyPoints, body);
         Assert.Contains("every=", body);
     }
 

@@ -1,12 +1,13 @@
-using Datacake.Streams.Api.Access;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Retention;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Influx.Querying;
+using Datacake.Streams.Problems;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Datacake.Streams.IntegrationTests.Queries;
@@ -79,7 +80,7 @@ public sealed class RetentionApiTests
             using HttpResponseMessage response = await op.PutAsJsonAsync("/v1/ops/retention", body);
             string text = await response.Content.ReadAsStringAsync();
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{JsonSerializer.Serialize(body)} → {(int)response.StatusCode} {text}");
-            Assert.Contains(QueryProblem.InvalidRetention, text);
+            Assert.Contains(ProblemTypes.InvalidRetention, text);
         }
 
         Assert.Equal(before, await PoliciesAsync(host));

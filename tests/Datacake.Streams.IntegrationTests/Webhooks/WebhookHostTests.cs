@@ -4,6 +4,7 @@ using System.Text.Json;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ingest.Webhooks;
 using Datacake.Streams.IntegrationTests.Hosting;
+using Datacake.Streams.Problems;
 
 namespace Datacake.Streams.IntegrationTests.Webhooks;
 
@@ -25,7 +26,7 @@ public class WebhookHostTests
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal(WebhookProblem.Unauthorized, problem.RootElement.GetProperty("type").GetString());
+        Assert.Equal(ProblemTypes.WebhookUnauthorized, problem.RootElement.GetProperty("type").GetString());
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ingest.Webhooks;
 using Datacake.Streams.IntegrationTests.Services;
+using Datacake.Streams.Problems;
 using Datacake.Streams.Records;
 
 namespace Datacake.Streams.IntegrationTests.Webhooks;
@@ -135,7 +136,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
         foreach (var refused in new[] { missing, wrong, stale })
         {
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-            Assert.Equal(WebhookProblem.BadSignature, await ProblemTypeAsync(refused));
+            Assert.Equal(ProblemTypes.WebhookSignatureInvalid, await ProblemTypeAsync(refused));
         }
 
         raw.AssertNothingMore();
@@ -159,7 +160,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal(WebhookProblem.UnknownDevice, problem.RootElement.GetProperty("type").GetString());
+        Assert.Equal(ProblemTypes.UnknownDevice, problem.RootElement.GetProperty("type").GetString());
         Assert.Equal("70B3D57ED005A1B4", problem.RootElement.GetProperty("devEui").GetString());
         raw.AssertNothingMore();
     }
@@ -176,8 +177,8 @@ public sealed class WebhookIngestTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
-        Assert.Equal(WebhookProblem.Unauthorized, await ProblemTypeAsync(wrong));
-        Assert.Equal(WebhookProblem.Unauthorized, await ProblemTypeAsync(unknown));
+        Assert.Equal(ProblemTypes.WebhookUnauthorized, await ProblemTypeAsync(wrong));
+        Assert.Equal(ProblemTypes.WebhookUnauthorized, await ProblemTypeAsync(unknown));
         raw.AssertNothingMore();
     }
 

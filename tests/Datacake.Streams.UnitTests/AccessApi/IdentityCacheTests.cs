@@ -3,6 +3,7 @@ using System.Net;
 using Datacake.Streams.Access;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Metadata;
+using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ids;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
@@ -195,7 +196,7 @@ public sealed class IdentityCacheTests : IDisposable
     private StoreDeviceReadAccess Access(SqliteMetadataStore store)
     {
         IOptions<AccessOptions> options = Options.Create(new AccessOptions { IdentityCacheLifetime = Lifetime, OperatorToken = AccessToken.New().Secret });
-        var limiter = new FailedAuthenticationLimiter(_time, 1_000, TimeSpan.FromSeconds(6));
+        var limiter = new FailedAuthenticationBudget(_time, new FailedAuthenticationOptions());
         var resolver = new CallerResolver(store, OperatorCredential.Load(options.Value, _directory), limiter, _time, options);
         return new StoreDeviceReadAccess(resolver, store, new AccessGuard(store), _time, options);
     }

@@ -12,7 +12,7 @@ public class MetricsAccessTests
 {
     private sealed class FixedOperatorCheck(bool isOperator) : IOperatorCheck
     {
-        public bool IsOperator(HttpContext context) => isOperator;
+        public OperatorVerdict Check(HttpContext context) => new(isOperator ? OperatorStatus.Operator : OperatorStatus.NotOperator);
     }
 
     [Theory]

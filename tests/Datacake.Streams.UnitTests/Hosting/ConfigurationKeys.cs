@@ -5,9 +5,11 @@ using Datacake.Streams.Api.Export;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Retention;
 using Datacake.Streams.Backups;
+using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Hosting;
 using Datacake.Streams.Influx.Client;
-using Datacake.Streams.Ingest;
+using Datacake.Streams.Ingest.Http;
+using Datacake.Streams.Ingest.Mqtt;
 using Datacake.Streams.Ingest.Bridge;
 using Datacake.Streams.Ingest.Webhooks;
 using Datacake.Streams.Log.Kafka;
@@ -36,7 +38,8 @@ internal static class ConfigurationKeys
         new(InfluxOptions.Section, typeof(InfluxOptions)),
         new(FasterRecordLogOptions.Section, typeof(FasterRecordLogOptions)),
         new(KafkaRecordLogOptions.Section, typeof(KafkaRecordLogOptions)),
-        new(IngestOptions.Section, typeof(IngestOptions)),
+        new(HttpIngestOptions.Section, typeof(HttpIngestOptions)),
+        new(MqttIngestOptions.Section, typeof(MqttIngestOptions)),
         new(BridgeOptions.Section, typeof(BridgeOptions)),
         new(WebhookIngestOptions.Section, typeof(WebhookIngestOptions)),
         new(ProcessingOptions.Section, typeof(ProcessingOptions)),
@@ -45,6 +48,7 @@ internal static class ConfigurationKeys
         new(JavaScriptDecoderOptions.Section, typeof(JavaScriptDecoderOptions)),
         new(RetentionTiersOptions.Section, typeof(RetentionTiersOptions)),
         new(AccessOptions.Section, typeof(AccessOptions)),
+        new(FailedAuthenticationOptions.Section, typeof(FailedAuthenticationOptions)),
         new(QueryLimits.Section, typeof(QueryLimits)),
         new(ExportOptions.Section, typeof(ExportOptions)),
         new(BackupOptions.Section, typeof(BackupOptions)),

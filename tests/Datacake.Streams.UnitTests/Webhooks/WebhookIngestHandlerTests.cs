@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using Datacake.Streams.Access;
+using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ingest.Webhooks;
+using Datacake.Streams.Problems;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
 
@@ -88,7 +90,7 @@ public class WebhookIngestHandlerTests
         foreach (var reply in new[] { unknown, wrong, none, garbage })
         {
             Assert.Equal(401, reply.Status);
-            Assert.Equal(WebhookProblem.Unauthorized, ProblemType(reply));
+            Assert.Equal(ProblemTypes.WebhookUnauthorized, ProblemType(reply));
         }
 
         Assert.Equal(unknown.Body.Replace("wh_nope", "wh_tts", StringComparison.Ordinal), wrong.Body);
@@ -100,7 +102,7 @@ public class WebhookIngestHandlerTests
     {
         var reply = await _rig.PostAsync("wh_disabled", _rig.DisabledToken.Secret, Fixture.Bytes("tts-uplink.json"));
         Assert.Equal(403, reply.Status);
-        Assert.Equal(WebhookProblem.Disabled, ProblemType(reply));
+        Assert.Equal(ProblemTypes.WebhookDisabled, ProblemType(reply));
         Assert.Empty(_rig.Appended());
     }
 
@@ -111,7 +113,7 @@ public class WebhookIngestHandlerTests
         var reply = await _rig.PostAsync("wh_tts", _rig.TtsToken.Secret, body);
 
         Assert.Equal(404, reply.Status);
-        Assert.Equal(WebhookProblem.UnknownDevice, ProblemType(reply));
+        Assert.Equal(ProblemTypes.UnknownDevice, ProblemType(reply));
         using var problem = JsonDocument.Parse(reply.Body);
         Assert.Equal("0011223344556677", problem.RootElement.GetProperty("devEui").GetString());
         Assert.Contains("0011223344556677", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -148,7 +150,7 @@ public class WebhookIngestHandlerTests
         foreach (var (reply, reason) in new[] { (missing, "missing"), (wrongKey, "mismatch"), (stale, "stale"), (otherBody, "mismatch") })
         {
             Assert.Equal(401, reply.Status);
-            Assert.Equal(WebhookProblem.BadSignature, ProblemType(reply));
+            Assert.Equal(ProblemTypes.WebhookSignatureInvalid, ProblemType(reply));
             using var problem = JsonDocument.Parse(reply.Body);
             Assert.Equal(reason, problem.RootElement.GetProperty("reason").GetString());
         }
@@ -187,7 +189,7 @@ public class WebhookIngestHandlerTests
         var reply = await _rig.PostAsync("wh_tts", _rig.TtsToken.Secret, body);
 
         Assert.Equal(400, reply.Status);
-        Assert.Equal(WebhookProblem.Malformed, ProblemType(reply));
+        Assert.Equal(ProblemTypes.MalformedBody, ProblemType(reply));
         using var problem = JsonDocument.Parse(reply.Body);
         Assert.Equal("$.uplink_message.f_cnt", problem.RootElement.GetProperty("path").GetString());
         Assert.Empty(_rig.Appended());
@@ -211,7 +213,7 @@ public class WebhookIngestHandlerTests
     {
         var reply = await _rig.PostAsync("wh_tts", _rig.TtsToken.Secret, Fixture.Bytes("tts-uplink.json"), contentType);
         Assert.Equal(415, reply.Status);
-        Assert.Equal(WebhookProblem.UnsupportedMediaType, ProblemType(reply));
+        Assert.Equal(ProblemTypes.UnsupportedMediaType, ProblemType(reply));
         Assert.Empty(_rig.Appended());
     }
 
@@ -223,7 +225,7 @@ public class WebhookIngestHandlerTests
         var reply = await rig.PostAsync("wh_tts", rig.TtsToken.Secret, body);
 
         Assert.Equal(413, reply.Status);
-        Assert.Equal(WebhookProblem.TooLarge, ProblemType(reply));
+        Assert.Equal(ProblemTypes.BodyTooLarge, ProblemType(reply));
         Assert.Empty(rig.Appended());
     }
 
@@ -234,33 +236,33 @@ public class WebhookIngestHandlerTests
         var reply = await rig.PostAsync("wh_tts", rig.TtsToken.Secret, Fixture.Bytes("tts-uplink.json"));
 
         Assert.Equal(503, reply.Status);
-        Assert.Equal(WebhookProblem.Unavailable, ProblemType(reply));
+        Assert.Equal(ProblemTypes.LogUnavailable, ProblemType(reply));
         Assert.Equal("5", reply.RetryAfter);
     }
 
     [Fact]
-    public async Task Repeated_failed_authentications_from_one_address_get_429_until_the_window_passes()
+    public async Task Failures_past_the_webhooks_budget_get_429_but_its_right_token_and_other_webhooks_still_pass()
     {
-        var rig = new WebhookRig(options: new WebhookIngestOptions { MaxFailuresPerWindow = 3, FailureWindow = TimeSpan.FromMinutes(1) });
+        var rig = new WebhookRig(failures: new FailedAuthenticationOptions { FailedAuthenticationBurst = 3, FailedAuthenticationRefill = TimeSpan.FromMinutes(1) });
         var body = Fixture.Bytes("tts-uplink.json");
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal(401, (await rig.PostAsync("wh_tts", AccessToken.New().Secret, body)).Status);
         }
 
-        // Even the right token waits: the address is blocked, not the token.
-        var blocked = await rig.PostAsync("wh_tts", rig.TtsToken.Secret, body);
+        var blocked = await rig.PostAsync("wh_tts", AccessToken.New().Secret, body);
         Assert.Equal(429, blocked.Status);
-        Assert.Equal(WebhookProblem.TooManyFailures, ProblemType(blocked));
+        Assert.Equal(ProblemTypes.TooManyFailedAuthentications, ProblemType(blocked));
         Assert.Equal("60", blocked.RetryAfter);
 
-        rig.ClientAddress = System.Net.IPAddress.Parse("198.51.100.21");
+        // The sender with the right token is never refused for others' failures from its address (a shared NAT or
+        // network server), and another webhook's budget from the same address is untouched.
         Assert.Equal(202, (await rig.PostAsync("wh_tts", rig.TtsToken.Secret, body)).Status);
+        Assert.Equal(401, (await rig.PostAsync("wh_other", AccessToken.New().Secret, body)).Status);
 
-        rig.ClientAddress = System.Net.IPAddress.Parse("198.51.100.20");
         rig.Clock.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(202, (await rig.PostAsync("wh_tts", rig.TtsToken.Secret, body)).Status);
-        Assert.Equal(2, rig.Appended().Count);
+        Assert.Equal(401, (await rig.PostAsync("wh_tts", AccessToken.New().Secret, body)).Status);
+        Assert.Single(rig.Appended());
     }
 
     private static string? ProblemType(WebhookRig.Reply reply)

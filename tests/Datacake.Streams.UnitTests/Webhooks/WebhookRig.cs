@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Datacake.Streams.Access;
+using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Ingest.Publishing;
 using Datacake.Streams.Ingest.Webhooks;
@@ -28,7 +29,7 @@ internal sealed class WebhookRig
     private readonly WebhookIngestHandler _handler;
     private readonly AdapterKeyring _keyring = AdapterKeyring.CreateRandom();
 
-    public WebhookRig(IRecordLog? log = null, WebhookIngestOptions? options = null)
+    public WebhookRig(IRecordLog? log = null, WebhookIngestOptions? options = null, FailedAuthenticationOptions? failures = null)
     {
         Options = options ?? new WebhookIngestOptions();
         Log = log ?? new InMemoryRecordLog(partitions: 1);
@@ -47,9 +48,9 @@ internal sealed class WebhookRig
         Add("wh_signed", WebhookKind.Tts, SignedToken, [TtsDevice], SigningSecret);
         Add("wh_other", WebhookKind.Tts, OtherToken, [OtherTtsDevice]);
         Add("wh_disabled", WebhookKind.Tts, DisabledToken, [TtsDevice], disabledAt: Clock.GetUtcNow().AddDays(-1));
-        Limiter = new FailedAuthenticationLimiter(Clock, Options.MaxFailuresPerWindow, Options.FailureWindow, Options.MaxTrackedClients);
+        Failures = new FailedAuthenticationBudget(Clock, failures ?? new FailedAuthenticationOptions());
         _handler = new WebhookIngestHandler(
-            Registry, new RawRecordAppender(Log, new AdapterSigner(_keyring)), Limiter, Clock,
+            Registry, new RawRecordAppender(Log, new AdapterSigner(_keyring)), Failures, Clock,
             Microsoft.Extensions.Options.Options.Create(Options), NullLogger<WebhookIngestHandler>.Instance);
         Consumer = Log.Subscribe(LogTopics.Raw, "rig", StartPosition.Earliest);
     }
@@ -64,7 +65,7 @@ internal sealed class WebhookRig
 
     public RegistryView Registry { get; }
 
-    public FailedAuthenticationLimiter Limiter { get; }
+    public FailedAuthenticationBudget Failures { get; }
 
     public DeviceId TtsDevice { get; } = DeviceId.New();
 

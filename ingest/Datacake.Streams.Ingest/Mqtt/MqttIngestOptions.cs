@@ -1,48 +1,13 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 
-namespace Datacake.Streams.Ingest;
+namespace Datacake.Streams.Ingest.Mqtt;
 
-/// <summary>Device ingest settings, section "Ingest" (<c>Ingest__Http__MaxBodyBytes=...</c> in the environment).</summary>
-public sealed record IngestOptions
-{
-    public const string Section = "Ingest";
-
-    public HttpIngestOptions Http { get; init; } = new();
-
-    public MqttIngestOptions Mqtt { get; init; } = new();
-}
-
-/// <summary><c>POST /v1/devices/{id}/measurements</c>.</summary>
-public sealed record HttpIngestOptions
-{
-    /// <summary>Largest body accepted (413 beyond). 1 MiB holds ~10,000 typical 100-byte entries.</summary>
-    public int MaxBodyBytes { get; init; } = 1024 * 1024;
-
-    /// <summary>Most entries in one array body.</summary>
-    public int MaxEntries { get; init; } = 10_000;
-
-    /// <summary>
-    /// Failed authentications one client IP may make per <see cref="FailedAuthenticationWindow"/> before every request
-    /// from it gets 429 until the window ends. 20 per minute lets a misconfigured device retry, and stops guessing.
-    /// </summary>
-    public int FailedAuthenticationsPerWindow { get; init; } = 20;
-
-    public TimeSpan FailedAuthenticationWindow { get; init; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>Requests per second one token may make; 0 = no per-token limit (the default).</summary>
-    public double TokenRequestsPerSecond { get; init; }
-
-    /// <summary>Burst allowed above <see cref="TokenRequestsPerSecond"/>.</summary>
-    public int TokenBurst { get; init; } = 50;
-
-    /// <summary>Retry-After for 503 while the record log is unavailable.</summary>
-    public int UnavailableRetryAfterSeconds { get; init; } = 2;
-}
-
-/// <summary>The MQTT broker for devices.</summary>
+/// <summary>The MQTT broker for devices, section "Ingest:Mqtt".</summary>
 public sealed record MqttIngestOptions
 {
+    public const string Section = "Ingest:Mqtt";
+
     public bool Enabled { get; init; } = true;
 
     /// <summary>Plain MQTT, loopback only (development, tests, a local gateway). Empty = none.</summary>
@@ -101,39 +66,13 @@ public sealed record MqttIngestOptions
 }
 
 /// <summary>Refuses settings that would break a promise: a plain listener off loopback, a TLS listener with no certificate.</summary>
-public sealed class IngestOptionsValidator(IngestCertificateSource? certificate = null) : IValidateOptions<IngestOptions>
+public sealed class MqttIngestOptionsValidator(IngestCertificateSource? certificate = null) : IValidateOptions<MqttIngestOptions>
 {
-    public ValidateOptionsResult Validate(string? name, IngestOptions options)
+    public ValidateOptionsResult Validate(string? name, MqttIngestOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        var http = options.Http;
-        if (http.MaxBodyBytes is < 64 or > 32 * 1024 * 1024)
-        {
-            failures.Add("Ingest:Http:MaxBodyBytes: 64 bytes to 32 MiB (the host's outer request limit)");
-        }
-
-        if (http.MaxEntries < 1)
-        {
-            failures.Add("Ingest:Http:MaxEntries: at least 1");
-        }
-
-        if (http.FailedAuthenticationsPerWindow < 1 || http.FailedAuthenticationWindow <= TimeSpan.Zero)
-        {
-            failures.Add("Ingest:Http:FailedAuthenticationsPerWindow and FailedAuthenticationWindow: positive");
-        }
-
-        if (http.TokenRequestsPerSecond < 0 || http.TokenBurst < 1)
-        {
-            failures.Add("Ingest:Http:TokenRequestsPerSecond: 0 (off) or positive; TokenBurst: at least 1");
-        }
-
-        if (http.UnavailableRetryAfterSeconds < 1)
-        {
-            failures.Add("Ingest:Http:UnavailableRetryAfterSeconds: at least 1");
-        }
-
-        var mqtt = options.Mqtt;
+        var mqtt = options;
         if (mqtt.Enabled)
         {
             if (!string.IsNullOrEmpty(mqtt.PlainEndpoint))

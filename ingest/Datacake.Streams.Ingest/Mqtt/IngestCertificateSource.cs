@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace Datacake.Streams.Ingest;
+namespace Datacake.Streams.Ingest.Mqtt;
 
 /// <summary>
 /// The host's server certificate for MQTTS (the one its HTTPS listener uses). Registered by the host only when a
