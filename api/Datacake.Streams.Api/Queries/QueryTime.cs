@@ -1,3 +1,4 @@
+using Datacake.Streams.Payloads.Time;
 using Datacake.Streams.Api.Access;
 using System.Globalization;
 
@@ -6,7 +7,7 @@ namespace Datacake.Streams.Api.Queries;
 /// <summary>Times and windows in query parameters.</summary>
 public static class QueryTime
 {
-    /// <summary>RFC 3339 (with an offset or Z) or integer epoch milliseconds. Never throws.</summary>
+    /// <summary>RFC 3339 (with an offset or Z, 1970 to 2262) or integer epoch milliseconds. Never throws.</summary>
     public static bool TryParse(string? text, out DateTimeOffset time)
     {
         time = default;
@@ -27,10 +28,8 @@ public static class QueryTime
             return true;
         }
 
-        // RFC 3339 requires the offset: a time without one would be read in the server's zone.
-        bool hasOffset = text.EndsWith('Z') || text.EndsWith('z') || (text.Length > 6 && (text[^6] is '+' or '-') && text[^3] == ':');
-        return hasOffset && text.Contains('T', StringComparison.OrdinalIgnoreCase)
-            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
+        // RFC 3339 with its zone (a time without one would be read in the server's zone): the one reader of the tree.
+        return Rfc3339.TryParse(text, out time);
     }
 
     /// <summary>Epoch nanoseconds (InfluxDB's <c>epoch=ns</c>) as a UTC time, to the 100 ns tick.</summary>

@@ -1,3 +1,4 @@
+using Datacake.Streams.Payloads.Time;
 using Datacake.Streams.Api.Access;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -31,9 +32,9 @@ public sealed class SeriesPointJsonConverter : JsonConverter<SeriesPoint>
             reader.Read();
             if (isTime)
             {
-                time = reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out DateTimeOffset parsed)
+                time = reader.TokenType == JsonTokenType.String && Rfc3339.TryParse(reader.GetString(), out DateTimeOffset parsed)
                     ? parsed
-                    : throw new JsonException("a series point's time is an ISO 8601 string");
+                    : throw new JsonException("a series point's time is an RFC 3339 string");
             }
             else if (isValues)
             {

@@ -20,6 +20,19 @@ public static class Rfc3339
 
     private const long NanosPerSecond = 1_000_000_000;
 
+    /// <summary>The time as a UTC <see cref="DateTimeOffset"/> (to the 100 ns tick), for callers outside the hot path.</summary>
+    public static bool TryParse(ReadOnlySpan<char> text, out DateTimeOffset time)
+    {
+        if (TryParseUnixNanoseconds(text, out var unixNs))
+        {
+            time = DateTimeOffset.UnixEpoch.AddTicks(unixNs / 100);
+            return true;
+        }
+
+        time = default;
+        return false;
+    }
+
     public static bool TryParseUnixNanoseconds(ReadOnlySpan<char> text, out long unixNs)
     {
         unixNs = 0;

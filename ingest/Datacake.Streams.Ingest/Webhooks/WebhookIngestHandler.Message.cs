@@ -1,3 +1,4 @@
+using Datacake.Streams.Payloads.Networks;
 using System.Buffers;
 using System.Text.Unicode;
 using Datacake.Streams.Access;

@@ -1,3 +1,4 @@
+using Datacake.Streams.Payloads.Time;
 using System.Buffers;
 using System.Text.Json;
 using Datacake.Streams.Processing.Pipeline;
@@ -61,7 +62,7 @@ public static class DeadLetterCodec
                 reason,
                 root.TryGetProperty("detail", out var detail) ? detail.GetString() ?? string.Empty : string.Empty,
                 new LogPosition(partition.GetInt32(), offset.GetInt64()),
-                rejectedAt.GetDateTimeOffset(),
+                Rfc3339.TryParse(rejectedAt.GetString(), out var at) ? at : throw new FormatException("rejectedAt is not an RFC 3339 time"),
                 record.GetBytesFromBase64());
             return true;
         }

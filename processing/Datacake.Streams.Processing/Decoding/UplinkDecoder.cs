@@ -1,3 +1,4 @@
+using Datacake.Streams.Payloads.Networks;
 using Datacake.Streams.Access;
 using Datacake.Streams.Payloads.Uplinks;
 using Datacake.Streams.Records;

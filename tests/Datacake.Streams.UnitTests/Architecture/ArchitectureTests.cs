@@ -29,6 +29,7 @@ public sealed class ArchitectureTests
         ["Api"] = typeof(Datacake.Streams.Api.Access.AccessApi),
         ["Backups"] = typeof(Datacake.Streams.Backups.BackupService),
         ["Host"] = typeof(Datacake.Streams.Hosting.Composition.StreamsHostBuilder),
+        ["Payloads"] = typeof(Datacake.Streams.Payloads.Time.Rfc3339),
     };
 
     [Theory]

@@ -1,3 +1,4 @@
+using Datacake.Streams.Payloads.Networks;
 using System.Text.Json;
 using System.Text.Unicode;
 using CsCheck;

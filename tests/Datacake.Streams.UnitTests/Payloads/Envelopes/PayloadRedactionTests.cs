@@ -1,3 +1,4 @@
+using Datacake.Streams.Payloads.Networks;
 using System.Text;
 using System.Text.Json;
 using Datacake.Streams.Access;

@@ -4,11 +4,12 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Datacake.Streams.Access;
 using Datacake.Streams.Payloads.ChirpStack;
+using Datacake.Streams.Payloads.Envelopes;
 using Datacake.Streams.Payloads.Helium;
 using Datacake.Streams.Payloads.Particle;
 using Datacake.Streams.Payloads.TheThingsStack;
 
-namespace Datacake.Streams.Payloads.Envelopes;
+namespace Datacake.Streams.Payloads.Networks;
 
 /// <summary>
 /// Removes the names a network server puts in its messages (tenant, application, device and profile names, tags,

@@ -4,9 +4,10 @@ using Datacake.Streams.Payloads.Fields;
 using Datacake.Streams.Payloads.Helium;
 using Datacake.Streams.Payloads.Particle;
 using Datacake.Streams.Payloads.TheThingsStack;
+using Datacake.Streams.Payloads.Uplinks;
 using Datacake.Streams.Records;
 
-namespace Datacake.Streams.Payloads.Uplinks;
+namespace Datacake.Streams.Payloads.Networks;
 
 /// <summary>
 /// Decodes a network server's message as ingest stored it (PayloadKind UPLINK_JSON) into the fields of one
