@@ -33,7 +33,8 @@ public sealed partial class JavaScriptDecoder
     private readonly ConcurrentLru<(string Id, ulong Hash), CompiledScript> _compiled;
     private readonly DecoderThreads _threads;
     private readonly ILogger _log;
-    private static int s_warmedUp;
+    private static readonly Lock s_warmUp = new();
+    private static bool s_warmedUp;
 
     public JavaScriptDecoder(JavaScriptDecoderOptions options, TimeProvider? time = null, ILogger<JavaScriptDecoder>? log = null)
     {
@@ -105,13 +106,18 @@ public sealed partial class JavaScriptDecoder
     /// </summary>
     private void WarmUpOnce()
     {
-        if (Interlocked.Exchange(ref s_warmedUp, 1) != 0)
+        // A second decoder built while the first warms up waits for it: its first record must not meet the cold JIT.
+        lock (s_warmUp)
         {
-            return;
-        }
+            if (s_warmedUp)
+            {
+                return;
+            }
 
-        var script = Parse("function decodeUplink(input) { return { data: { warm: input.bytes[0] + input.fPort } }; }", 0);
-        _threads.Run(script, [1], 1, TimeSpan.FromSeconds(30));
+            var script = Parse("function decodeUplink(input) { return { data: { warm: input.bytes[0] + input.fPort } }; }", 0);
+            _threads.Run(script, [1], 1, TimeSpan.FromSeconds(30));
+            s_warmedUp = true;
+        }
     }
 
     private CompiledScript Compile(string decoderId, string source)

@@ -9,6 +9,13 @@ namespace Datacake.Streams.UnitTests.Processing;
 
 public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
 {
+    // The first stream of a test process starts an ActorSystem and JITs Akka: past TestKit's 3 s default on a loaded
+    // 2-core machine (seen once in CI). Expectations wait for their condition with this deadline, never longer.
+    public BatchStageTests()
+        : base("akka.test.single-expect-default = 10s")
+    {
+    }
+
     private static readonly TimeSpan s_long = TimeSpan.FromMinutes(5);
 
     private (TestPublisher.Probe<RecordChunk> In, TestSubscriber.Probe<WriteBatch> Out) Run(ProcessingOptions options)

@@ -17,7 +17,9 @@ namespace Datacake.Streams.UnitTests.Processing;
 /// </summary>
 public sealed class EnvelopeStageTests : Akka.TestKit.Xunit2.TestKit
 {
+    // akka.test: the first stream of a test process may take past TestKit's 3 s default on a loaded 2-core machine.
     private const string Config = """
+        akka.test.single-expect-default = 10s
         single-thread-dispatcher {
           type = ForkJoinDispatcher
           throughput = 10

@@ -13,6 +13,13 @@ namespace Datacake.Streams.UnitTests.Processing;
 
 public sealed class StageTests : Akka.TestKit.Xunit2.TestKit
 {
+    // The first stream of a test process starts an ActorSystem and JITs Akka: past TestKit's 3 s default on a loaded
+    // 2-core machine (seen once in CI). Expectations wait for their condition with this deadline, never longer.
+    public StageTests()
+        : base("akka.test.single-expect-default = 10s")
+    {
+    }
+
     [Fact]
     public async Task The_log_source_emits_what_the_consumer_thread_reads_waits_without_blocking_and_completes_with_it()
     {
