@@ -48,15 +48,6 @@ public static class RawRecordCodec
         return size;
     }
 
-    /// <summary>Writes the record without a signature (see <see cref="AdapterSigner"/> for signed records).</summary>
-    public static void Encode(in RawRecord record, IBufferWriter<byte> output)
-    {
-        var size = UnsignedSize(record);
-        var span = output.GetSpan(size);
-        WriteUnsigned(record, span[..size]);
-        output.Advance(size);
-    }
-
     /// <summary>Writes every field but the signature into <paramref name="destination"/>, exactly <see cref="UnsignedSize"/> bytes.</summary>
     internal static void WriteUnsigned(in RawRecord r, Span<byte> destination)
     {

@@ -123,7 +123,7 @@ public class RawRecordCodecTests
     internal static byte[] Encode(in RawRecord record)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        RawRecordCodec.Encode(record, buffer);
+        UnsignedRecords.Encode(record, buffer);
         return buffer.WrittenSpan.ToArray();
     }
 

@@ -1,3 +1,4 @@
+using Datacake.Streams.UnitTests.Records;
 using System.Text;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
@@ -63,9 +64,9 @@ public sealed class MessageIdHashTests
     {
         var record = Decoded("key-1") with { Signature = default, SignedLength = 0 };
         var again = new System.Buffers.ArrayBufferWriter<byte>();
-        RawRecordCodec.Encode(record, again);
+        UnsignedRecords.Encode(record, again);
         var fromString = new System.Buffers.ArrayBufferWriter<byte>();
-        RawRecordCodec.Encode(record with { MessageId = "key-1" }, fromString);
+        UnsignedRecords.Encode(record with { MessageId = "key-1" }, fromString);
         Assert.Equal(fromString.WrittenSpan.ToArray(), again.WrittenSpan.ToArray());
     }
 
