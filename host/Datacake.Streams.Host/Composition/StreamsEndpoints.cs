@@ -37,12 +37,6 @@ public static class StreamsEndpoints
             v1.MapWebhooksApi();
             v1.MapDecodersApi();
             v1.MapDecoderTestApi();
-        }
-
-        app.MapDeviceIngestApi();
-        app.MapWebhookIngestApi();
-        if (roles.HasFlag(NodeRoles.Api))
-        {
             app.MapQueryApi();
             app.MapExportApi();
             app.MapGrafanaApi();
@@ -50,6 +44,9 @@ public static class StreamsEndpoints
             app.MapBackupApi();
         }
 
+        // Mapped only where their services are registered (the ingest role).
+        app.MapDeviceIngestApi();
+        app.MapWebhookIngestApi();
         return app;
     }
 }

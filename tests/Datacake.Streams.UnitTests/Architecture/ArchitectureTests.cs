@@ -13,8 +13,6 @@ namespace Datacake.Streams.UnitTests.Architecture;
 /// </summary>
 public sealed class ArchitectureTests
 {
-    private static readonly Lazy<string> s_repoRoot = new(FindRepoRoot);
-
     /// <summary>Every production assembly the unit tests load: one type of each.</summary>
     public static TheoryData<string> ProductionAssemblies() => new(ProductionTypes.Keys);
 
@@ -75,8 +73,8 @@ public sealed class ArchitectureTests
     [Fact]
     public void No_production_project_references_a_test_project()
     {
-        var production = Directory.EnumerateFiles(s_repoRoot.Value, "*.csproj", SearchOption.AllDirectories)
-            .Select(p => Path.GetRelativePath(s_repoRoot.Value, p).Replace('\\', '/'))
+        var production = Directory.EnumerateFiles(RepositoryRoot.Path, "*.csproj", SearchOption.AllDirectories)
+            .Select(p => Path.GetRelativePath(RepositoryRoot.Path, p).Replace('\\', '/'))
             .Where(p => !p.StartsWith("tests/", StringComparison.Ordinal) && !p.Contains("/bin/", StringComparison.Ordinal) && !p.Contains("/obj/", StringComparison.Ordinal))
             .ToList();
         Assert.NotEmpty(production);
@@ -127,11 +125,11 @@ public sealed class ArchitectureTests
         var pending = new Stack<string>([project]);
         while (pending.TryPop(out var current))
         {
-            string full = Path.Combine(s_repoRoot.Value, current);
+            string full = Path.Combine(RepositoryRoot.Path, current);
             Assert.True(File.Exists(full), $"project file {current} not found");
             foreach (var reference in XDocument.Load(full).Descendants("ProjectReference"))
             {
-                string path = Path.GetRelativePath(s_repoRoot.Value, Path.GetFullPath(Path.Combine(Path.GetDirectoryName(full)!, reference.Attribute("Include")!.Value))).Replace('\\', '/');
+                string path = Path.GetRelativePath(RepositoryRoot.Path, Path.GetFullPath(Path.Combine(Path.GetDirectoryName(full)!, reference.Attribute("Include")!.Value))).Replace('\\', '/');
                 if (seen.Add(path))
                 {
                     pending.Push(path);
@@ -158,18 +156,5 @@ public sealed class ArchitectureTests
         }
 
         return seen;
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Datacake.Streams.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Datacake.Streams.sln not found above " + AppContext.BaseDirectory);
     }
 }

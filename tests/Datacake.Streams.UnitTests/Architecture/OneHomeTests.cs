@@ -30,7 +30,7 @@ public sealed class OneHomeTests
     public void Only_its_home_does_it(string concept, string pattern, string home)
     {
         var regex = new Regex(pattern, RegexOptions.CultureInvariant);
-        var root = RepoRoot();
+        var root = RepositoryRoot.Path;
         var offenders = new List<string>();
         foreach (var folder in new[] { "core", "ingest", "processing", "api", "host" })
         {
@@ -55,18 +55,5 @@ public sealed class OneHomeTests
         }
 
         Assert.True(offenders.Count == 0, $"{concept} belongs in {home}; found elsewhere:\n" + string.Join("\n", offenders));
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Datacake.Streams.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Datacake.Streams.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -20,9 +20,7 @@ namespace Datacake.Streams.UnitTests.Hosting;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed partial class ConfigurationDocsTests
 {
-    private static readonly Lazy<string> s_repoRoot = new(FindRepoRoot);
-
-    private static string ExamplePath => Path.Combine(s_repoRoot.Value, "ops", "appsettings.example.jsonc");
+    private static string ExamplePath => Path.Combine(RepositoryRoot.Path, "ops", "appsettings.example.jsonc");
 
     [Fact]
     public void Every_options_class_with_a_section_is_in_the_catalog()
@@ -122,7 +120,7 @@ public sealed partial class ConfigurationDocsTests
     [Fact]
     public void Compose_file_sets_only_keys_the_host_reads()
     {
-        var lines = File.ReadAllLines(Path.Combine(s_repoRoot.Value, "compose.yaml"));
+        var lines = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "compose.yaml"));
         var keys = lines.Select(l => ComposeKeyPattern().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value.Replace("__", ":", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(keys);
         var unknown = keys.Where(k => !ConfigurationKeys.Exists(k)).ToList();
@@ -214,26 +212,13 @@ public sealed partial class ConfigurationDocsTests
     }
 
     private static List<(string Key, string Variables)> DocumentedRows() =>
-        File.ReadAllLines(Path.Combine(s_repoRoot.Value, "docs", "CONFIGURATION.md"))
+        File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "docs", "CONFIGURATION.md"))
             .Select(l => DocumentRowPattern().Match(l))
             .Where(m => m.Success)
             .Select(m => (m.Groups[1].Value, m.Groups[2].Value))
             .ToList();
 
     private static string Normalize(string key) => PlaceholderPattern().Replace(key, ":*");
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Datacake.Streams.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Datacake.Streams.sln not found above " + AppContext.BaseDirectory);
-    }
 
     // "  // \"TlsEndpoint\": ..." and the lines of a commented-out object ("// {", "//   \"Name\": ...", "// },").
     [GeneratedRegex(@"^(\s*)//\s?(\s*[""{}\[\]].*)$", RegexOptions.Multiline)]
