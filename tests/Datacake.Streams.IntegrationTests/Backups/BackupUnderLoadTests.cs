@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
+using System.Net;
 using System.Text;
 using Datacake.Streams.Access;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Influx.Querying;
-using Datacake.Streams.IntegrationTests.AccessApi;
-using Datacake.Streams.IntegrationTests.Hosting;
+using Datacake.Streams.IntegrationTests.Api.Access;
+using Datacake.Streams.IntegrationTests.Host.Hosting;
 using Datacake.Streams.IntegrationTests.Services;
 using Xunit.Abstractions;
 

@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Influx.Querying;
-using Datacake.Streams.IntegrationTests.AccessApi;
-using Datacake.Streams.IntegrationTests.Hosting;
+using Datacake.Streams.IntegrationTests.Api.Access;
+using Datacake.Streams.IntegrationTests.Host.Hosting;
 using Datacake.Streams.IntegrationTests.Services;
 
 namespace Datacake.Streams.IntegrationTests.Backups;

@@ -1,16 +1,16 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Datacake.Streams.Access;
 using Datacake.Streams.Backups;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
-using Datacake.Streams.IntegrationTests.AccessApi;
-using Datacake.Streams.IntegrationTests.Hosting;
+using Datacake.Streams.IntegrationTests.Api.Access;
+using Datacake.Streams.IntegrationTests.Host.Hosting;
 using Datacake.Streams.IntegrationTests.Services;
 using Xunit.Abstractions;
 

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Datacake.Streams.Access;
-using Datacake.Streams.IntegrationTests.AccessApi;
-using Datacake.Streams.IntegrationTests.Hosting;
+using Datacake.Streams.IntegrationTests.Api.Access;
+using Datacake.Streams.IntegrationTests.Host.Hosting;
 using Xunit.Abstractions;
 using static Datacake.Streams.IntegrationTests.EndToEnd.UplinkBodies;
 

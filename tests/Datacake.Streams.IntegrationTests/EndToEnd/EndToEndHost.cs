@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text.RegularExpressions;
 using Datacake.Streams.Access;
-using Datacake.Streams.IntegrationTests.AccessApi;
-using Datacake.Streams.IntegrationTests.Hosting;
+using Datacake.Streams.IntegrationTests.Api.Access;
+using Datacake.Streams.IntegrationTests.Host.Hosting;
 using Datacake.Streams.IntegrationTests.Services;
 
 namespace Datacake.Streams.IntegrationTests.EndToEnd;

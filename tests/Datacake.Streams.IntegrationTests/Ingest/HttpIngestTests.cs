@@ -1,10 +1,12 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
+using System.Net;
 using System.Text.Json;
+using System.Text;
 using CsCheck;
 using Datacake.Streams.Access;
-using Datacake.Streams.IntegrationTests.RecordLog;
+using Datacake.Streams.IntegrationTests.Core.RecordLog;
+using Datacake.Streams.IntegrationTests.Log.Faster;
+using Datacake.Streams.IntegrationTests.Log.Kafka;
 using Datacake.Streams.Payloads.JsonValues;
 using Datacake.Streams.Problems;
 using Datacake.Streams.Records;

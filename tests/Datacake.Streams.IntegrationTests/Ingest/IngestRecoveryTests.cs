@@ -1,10 +1,12 @@
-using System.Net;
 using System.Net.Http.Headers;
+using System.Net;
 using System.Text;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
-using Datacake.Streams.IntegrationTests.Hosting;
-using Datacake.Streams.IntegrationTests.RecordLog;
+using Datacake.Streams.IntegrationTests.Core.RecordLog;
+using Datacake.Streams.IntegrationTests.Host.Hosting;
+using Datacake.Streams.IntegrationTests.Log.Faster;
+using Datacake.Streams.IntegrationTests.Log.Kafka;
 using Datacake.Streams.RecordLog.Faster;
 using Datacake.Streams.Records;
 

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Text;
 using Datacake.Streams.Access;
-using Datacake.Streams.IntegrationTests.RecordLog;
+using Datacake.Streams.IntegrationTests.Core.RecordLog;
+using Datacake.Streams.IntegrationTests.Log.Faster;
+using Datacake.Streams.IntegrationTests.Log.Kafka;
 using Datacake.Streams.IntegrationTests.Services;
 using Datacake.Streams.Records;
-using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using MQTTnet;
 
 namespace Datacake.Streams.IntegrationTests.Ingest;
 

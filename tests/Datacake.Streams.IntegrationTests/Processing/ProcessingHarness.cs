@@ -1,4 +1,3 @@
-using Datacake.Streams.Processing.Hosting;
 using System.Text;
 using Akka.Actor;
 using Akka.Configuration;
@@ -7,15 +6,18 @@ using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.Ingest.Publishing;
-using Datacake.Streams.IntegrationTests.RecordLog;
+using Datacake.Streams.IntegrationTests.Core.RecordLog;
+using Datacake.Streams.IntegrationTests.Log.Faster;
+using Datacake.Streams.IntegrationTests.Log.Kafka;
 using Datacake.Streams.IntegrationTests.Services;
 using Datacake.Streams.Processing.DeadLetter;
+using Datacake.Streams.Processing.Hosting;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Processing.Values;
-using Datacake.Streams.TestSupport;
-using Datacake.Streams.RecordLog;
 using Datacake.Streams.RecordLog.Faster;
+using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
+using Datacake.Streams.TestSupport;
 
 namespace Datacake.Streams.IntegrationTests.Processing;
 

@@ -6,7 +6,7 @@ using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.Ingest.Publishing;
-using Datacake.Streams.IntegrationTests.Hosting;
+using Datacake.Streams.IntegrationTests.Host.Hosting;
 using Datacake.Streams.IntegrationTests.Services;
 using Datacake.Streams.Log.Kafka;
 using Datacake.Streams.Records;

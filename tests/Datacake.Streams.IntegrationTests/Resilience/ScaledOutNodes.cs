@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using Datacake.Streams.Access;
 using Datacake.Streams.Influx.Client;
-using Datacake.Streams.IntegrationTests.Hosting;
-using Datacake.Streams.IntegrationTests.RecordLog;
+using Datacake.Streams.IntegrationTests.Core.RecordLog;
+using Datacake.Streams.IntegrationTests.Host.Hosting;
+using Datacake.Streams.IntegrationTests.Log.Faster;
+using Datacake.Streams.IntegrationTests.Log.Kafka;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
 

@@ -1,13 +1,14 @@
-using Datacake.Streams.Payloads.Networks;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Datacake.Streams.Access;
 using Datacake.Streams.Payloads.ChirpStack;
 using Datacake.Streams.Payloads.Envelopes;
 using Datacake.Streams.Payloads.Helium;
+using Datacake.Streams.Payloads.Networks;
 using Datacake.Streams.Payloads.Particle;
 using Datacake.Streams.Payloads.TheThingsStack;
-using Datacake.Streams.UnitTests.Webhooks;
+using Datacake.Streams.UnitTests.Ingest.Webhooks;
+using Datacake.Streams.UnitTests.Payloads.Networks;
 
 namespace Datacake.Streams.UnitTests.Payloads.Envelopes;
 

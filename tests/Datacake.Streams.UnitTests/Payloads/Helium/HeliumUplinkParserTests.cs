@@ -1,7 +1,8 @@
 using System.Text;
 using Datacake.Streams.Payloads.Envelopes;
 using Datacake.Streams.Payloads.Helium;
-using Datacake.Streams.UnitTests.Webhooks;
+using Datacake.Streams.UnitTests.Ingest.Webhooks;
+using Datacake.Streams.UnitTests.Payloads.Networks;
 
 namespace Datacake.Streams.UnitTests.Payloads.Helium;
 

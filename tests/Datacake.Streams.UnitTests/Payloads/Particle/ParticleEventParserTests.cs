@@ -1,8 +1,9 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Datacake.Streams.Payloads.Envelopes;
 using Datacake.Streams.Payloads.Particle;
-using Datacake.Streams.UnitTests.Webhooks;
+using Datacake.Streams.UnitTests.Ingest.Webhooks;
+using Datacake.Streams.UnitTests.Payloads.Networks;
 
 namespace Datacake.Streams.UnitTests.Payloads.Particle;
 

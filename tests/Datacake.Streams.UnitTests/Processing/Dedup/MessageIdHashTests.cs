@@ -1,9 +1,9 @@
-using Datacake.Streams.UnitTests.Records;
 using System.Text;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Processing.Dedup;
 using Datacake.Streams.Records;
+using Datacake.Streams.UnitTests.Core.Records;
 
 namespace Datacake.Streams.UnitTests.Processing.Dedup;
 

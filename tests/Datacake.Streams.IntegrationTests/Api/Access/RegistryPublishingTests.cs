@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Net;
+using Datacake.Streams.Access;
+using Datacake.Streams.Api.Access;
+using Datacake.Streams.Ids;
+using Datacake.Streams.RecordLog;
+
+namespace Datacake.Streams.IntegrationTests.Api.Access;
+
+/// <summary>
+/// What the API publishes reaches other nodes' registry views through the log (here: a second view fed from the
+/// node's own FasterLog), and a wiped log is rebuilt from the metadata store at the next start.
+/// </summary>
+public sealed class RegistryPublishingTests : IAsyncDisposable
+{
+    private static readonly TimeSpan _propagationLimit = TimeSpan.FromSeconds(2);
+    private readonly string _directory = Directory.CreateTempSubdirectory("dcs-registry-api-").FullName;
+    private readonly string _operator = AccessToken.New().Secret;
+
+    public ValueTask DisposeAsync()
+    {
+        Directory.Delete(_directory, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_token_revoked_through_the_api_is_refused_by_a_second_view_within_two_seconds()
+    {
+        await using var host = await InProcessHost.StartAsync(_directory, _operator);
+        var world = await CreateWorldAsync(host.Api);
+
+        // Declared after the host, so disposed before it: the feed stops before the log closes.
+        await using var second = await StartSecondViewAsync(host);
+
+        await second.WaitUntilAsync(v => v.Authenticate(world.DeviceToken, out _) == AuthenticationResult.Ok, Within(TimeSpan.FromSeconds(10)));
+        Assert.Equal(AuthenticationResult.Ok, second.View.AuthorizeWrite(TokenHash.Of(world.DeviceToken), world.Device, DateTimeOffset.UtcNow));
+
+        // The signing key travelled sealed and opens with the deployment's registry key.
+        await second.WaitUntilAsync(v => v.TryGetWebhook(world.WebhookId, out _), Within(TimeSpan.FromSeconds(10)));
+        second.View.TryGetWebhook(world.WebhookId, out var webhook);
+        Assert.Equal(world.SigningKey, webhook!.SigningSecret!.Value.ToArray());
+        Assert.True(webhook.IsBound(world.Device));
+
+        var clock = Stopwatch.StartNew();
+        await host.Api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/tokens/{world.DeviceTokenId}", world.UserToken);
+        await second.WaitUntilAsync(v => v.Authenticate(world.DeviceToken, out _) == AuthenticationResult.Revoked, Within(_propagationLimit));
+        Assert.True(clock.Elapsed < _propagationLimit, $"took {clock.Elapsed}");
+
+        // A device deleted through the API is refused for writes by the other view too.
+        var confirm = (await host.Api.ExpectAsync(HttpStatusCode.Conflict, HttpMethod.Delete, $"/v1/devices/{world.Device}", world.UserToken)).Str("confirm");
+        await host.Api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/devices/{world.Device}?confirm={confirm}", world.UserToken);
+        await second.WaitUntilAsync(v => v.TryGetDevice(world.Device, out var d) && d!.DeletedAt is not null, Within(_propagationLimit));
+    }
+
+    [Fact]
+    public async Task A_wiped_log_is_republished_from_the_metadata_store_at_the_next_start()
+    {
+        World world;
+        await using (var first = await InProcessHost.StartAsync(_directory, _operator))
+        {
+            Assert.Equal(0, await first.Get<RegistryReconciler>().Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+            world = await CreateWorldAsync(first.Api);
+            await first.Api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/tokens/{world.DeviceTokenId}", world.UserToken);
+            await first.Get<RegistryFeed>().WaitUntilAsync(
+                v => v.TryGetWebhook(world.WebhookId, out _) && v.Authenticate(world.DeviceToken, out _) == AuthenticationResult.Revoked,
+                Within(TimeSpan.FromSeconds(10)));
+
+            // Everything published is in the view: the store and the registry agree.
+            Assert.Equal(0, await first.Get<RegistryReconciler>().ReconcileAsync(CancellationToken.None));
+        }
+
+        Directory.Delete(Path.Combine(_directory, "log"), recursive: true);
+
+        await using var second = await InProcessHost.StartAsync(_directory, _operator);
+        var republished = await second.Get<RegistryReconciler>().Completion.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(4, republished); // the workspace, the device, the device token and the webhook
+        var feed = second.Get<RegistryFeed>();
+        await feed.WaitUntilAsync(
+            v => v.TryGetDevice(world.Device, out _) && v.TryGetWebhook(world.WebhookId, out _) && v.Authenticate(world.DeviceToken, out _) == AuthenticationResult.Revoked,
+            Within(TimeSpan.FromSeconds(10)));
+
+        // A restart with the log intact publishes nothing again.
+        Assert.Equal(0, await second.Get<RegistryReconciler>().ReconcileAsync(CancellationToken.None));
+    }
+
+    private async Task<World> CreateWorldAsync(ApiClient api)
+    {
+        var user = await api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/users", _operator, new { email = $"{Guid.NewGuid():N}@example.test" });
+        var token = user.Str("token");
+        var workspace = (await api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/me", token)).Str("homeWorkspaceId");
+        var device = (await api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{workspace}/devices", token, new { name = "sensor" })).Str("id");
+        var deviceToken = await api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/devices/{device}/tokens", token);
+        var webhook = await api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{workspace}/webhooks", token, new { kind = "helium", devices = new[] { device }, signed = true });
+        return new World(
+            token,
+            DeviceId.Parse(device),
+            deviceToken.Str("id"),
+            deviceToken.Str("token"),
+            webhook.Str("id"),
+            Convert.FromBase64String(webhook.Str("secret")["whsec_".Length..]));
+    }
+
+    private static async Task<RegistryFeed> StartSecondViewAsync(InProcessHost host)
+    {
+        var feed = new RegistryFeed(
+            host.Get<IRecordLog>(),
+            new RegistryView(),
+            new RegistryFeedOptions { PollTimeout = TimeSpan.FromMilliseconds(50) },
+            host.Get<RegistryChangeCodec>());
+        await feed.StartAsync();
+        await feed.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(30)));
+        return feed;
+    }
+
+    private static CancellationToken Within(TimeSpan limit) => new CancellationTokenSource(limit).Token;
+
+    private sealed record World(string UserToken, DeviceId Device, string DeviceTokenId, string DeviceToken, string WebhookId, byte[] SigningKey);
+}

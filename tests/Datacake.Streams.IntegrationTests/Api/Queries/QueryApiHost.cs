@@ -1,0 +1,189 @@
+using System.Net.Http.Headers;
+using Datacake.Streams.Api.Access;
+using Datacake.Streams.Api.Export;
+using Datacake.Streams.Api.Grafana;
+using Datacake.Streams.Api.Queries;
+using Datacake.Streams.Api.Retention;
+using Datacake.Streams.Ids;
+using Datacake.Streams.Influx.Client;
+using Datacake.Streams.Influx.LineProtocol;
+using Datacake.Streams.Influx.Querying;
+using Datacake.Streams.Influx.Writing;
+using Datacake.Streams.IntegrationTests.Services;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Datacake.Streams.IntegrationTests.Api.Queries;
+
+/// <summary>
+/// The query, Grafana and retention endpoints on real Kestrel (127.0.0.1, free port) against the real influxd,
+/// in a database of their own that is dropped on dispose. Identity is replaced by <see cref="TestReadAccess"/>:
+/// fixed bearer strings mapped to device scopes.
+/// </summary>
+public sealed class QueryApiHost : IAsyncDisposable
+{
+    public const string OperatorToken = "operator-token";
+
+    private readonly WebApplication _app;
+
+    private QueryApiHost(WebApplication app, string database, InfluxClient influx, TestReadAccess access)
+    {
+        _app = app;
+        Database = database;
+        Influx = influx;
+        Access = access;
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address);
+    }
+
+    public string Database { get; }
+
+    public InfluxClient Influx { get; }
+
+    public TestReadAccess Access { get; }
+
+    public Uri BaseAddress { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <param name="settings">Configuration overrides, e.g. <c>Retention:M1:RefreshEvery=00:00:01</c>.</param>
+    /// <param name="prepare">Runs against the fresh database before the host (and its provisioning) starts.</param>
+    public static async Task<QueryApiHost> StartAsync(IDictionary<string, string?>? settings = null, Func<InfluxClient, Task>? prepare = null)
+    {
+        ServiceEndpoints endpoints = ServiceEndpoints.Current;
+        string database = $"test_{Guid.NewGuid():N}";
+        var options = new InfluxOptions
+        {
+            Url = new Uri(endpoints.InfluxUrl),
+            Database = database,
+            User = endpoints.InfluxUser,
+            Password = endpoints.InfluxPassword,
+            MaxRetries = 1,
+            RetryBaseDelay = TimeSpan.FromMilliseconds(10),
+            RetryMaxDelay = TimeSpan.FromMilliseconds(50),
+        };
+        var influx = new InfluxClient(options);
+        try
+        {
+            await influx.PingAsync();
+        }
+        catch (InfluxException ex)
+        {
+            throw new InvalidOperationException($"influxd at {options.Url} is not answering ({ex.Message}): {ServiceEndpoints.StartHint}", ex);
+        }
+
+        if (prepare is not null)
+        {
+            await prepare(influx);
+        }
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(influx);
+        var access = new TestReadAccess();
+        builder.Services.AddSingleton<IDeviceReadAccess>(access);
+        builder.Services.AddSingleton<IOperatorCheck>(new TestOperatorCheck());
+        builder.Services.AddProblemDetails();
+        builder.Services.AddRetentionTiers(builder.Configuration);
+        builder.Services.AddQueryApi(builder.Configuration);
+        builder.Services.AddWorkspaceExport(builder.Configuration);
+        WebApplication app = builder.Build();
+        app.MapQueryApi();
+        app.MapExportApi();
+        app.MapGrafanaApi();
+        app.MapRetentionApi();
+        await app.StartAsync();
+        var host = new QueryApiHost(app, database, influx, access);
+        await app.Services.GetRequiredService<RetentionService>().Provisioned.WaitAsync(TimeSpan.FromSeconds(30));
+        return host;
+    }
+
+    public HttpClient Client(string? token)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return client;
+    }
+
+    /// <summary>Writes points of <c>values</c> to a tier, in the DATA-MODEL shape (device tag, float fields).</summary>
+    public async Task WriteAsync(string policy, IEnumerable<(DeviceId Device, DateTimeOffset Time, (string Field, double Value)[] Fields)> points)
+    {
+        using var batch = new InfluxPointBatch();
+        foreach ((DeviceId device, DateTimeOffset time, (string Field, double Value)[] fields) in points)
+        {
+            var p = batch.BeginPoint();
+            p.Measurement(RetentionPolicyNames.Measurement);
+            p.Tag("device", device.ToString());
+            foreach ((string field, double value) in fields)
+            {
+                p.Field(field, value);
+            }
+
+            p.Timestamp((time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);
+        }
+
+        await Influx.WriteAsync(batch.Written, policy);
+    }
+
+    public Task<InfluxQueryResult> QueryAsync(string influxQl) => Influx.QueryAsync(influxQl, Database);
+
+    /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> after the deadline.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan deadline, string what)
+    {
+        DateTime until = DateTime.UtcNow + deadline;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < until, $"timed out after {deadline.TotalSeconds:0} s waiting for: {what}");
+            await Task.Delay(50);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Influx.ExecuteAsync($"DROP DATABASE {InfluxQl.QuoteIdentifier(Database)}", Database);
+        Influx.Dispose();
+    }
+}
+
+/// <summary>Identity's stand-in: bearer strings mapped to what they may read.</summary>
+public sealed class TestReadAccess : IDeviceReadAccess
+{
+    private readonly Dictionary<string, ReadableDevice[]> _tokens = new(StringComparer.Ordinal);
+
+    public void Grant(string token, params ReadableDevice[] devices) => _tokens[token] = devices;
+
+    public ValueTask<DeviceReadScope> ResolveAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        string header = context.Request.Headers.Authorization.ToString();
+        if (header == "Bearer " + QueryApiHost.OperatorToken)
+        {
+            return ValueTask.FromResult(new DeviceReadScope(ReadScopeStatus.Forbidden));
+        }
+
+        return ValueTask.FromResult(header.StartsWith("Bearer ", StringComparison.Ordinal) && _tokens.TryGetValue(header["Bearer ".Length..], out ReadableDevice[]? devices)
+            ? new DeviceReadScope(ReadScopeStatus.Ok, devices)
+            : new DeviceReadScope(ReadScopeStatus.Unauthenticated));
+    }
+}
+
+public sealed class TestOperatorCheck : IOperatorCheck
+{
+    public OperatorVerdict Check(HttpContext context) => context.Request.Headers.Authorization.Count == 0
+        ? new OperatorVerdict(OperatorStatus.NoCredential)
+        : new OperatorVerdict(context.Request.Headers.Authorization.ToString() == "Bearer " + QueryApiHost.OperatorToken ? OperatorStatus.Operator : OperatorStatus.NotOperator);
+}

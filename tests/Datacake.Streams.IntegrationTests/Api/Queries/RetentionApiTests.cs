@@ -1,0 +1,205 @@
+using System.Net.Http.Json;
+using System.Net;
+using System.Text.Json;
+using Datacake.Streams.Api.Access;
+using Datacake.Streams.Api.Queries;
+using Datacake.Streams.Api.Retention;
+using Datacake.Streams.Ids;
+using Datacake.Streams.Influx.Client;
+using Datacake.Streams.Influx.Querying;
+using Datacake.Streams.Problems;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Datacake.Streams.IntegrationTests.Api.Queries;
+
+/// <summary>Retention tiers on the real influxd: live changes, validation, continuous queries, late data, backfill.</summary>
+public sealed class RetentionApiTests
+{
+    [Fact]
+    public async Task Start_up_provisions_policies_with_raw_default_and_both_rollup_queries()
+    {
+        await using QueryApiHost host = await QueryApiHost.StartAsync();
+        Dictionary<string, (string Duration, bool Default)> policies = await PoliciesAsync(host);
+        Assert.Equal(("720h0m0s", true), policies["raw"]);
+        Assert.Equal(("8760h0m0s", false), policies["m1"]);
+        Assert.Equal(("43800h0m0s", false), policies["h1"]);
+        Assert.Equal(("336h0m0s", false), policies["meta"]);
+
+        ObservedRetention observed = await host.Services.GetRequiredService<RetentionCatalog>().ObserveAsync(CancellationToken.None);
+        Assert.Equal(TimeSpan.FromHours(2), observed.ContinuousQueries[StorageTier.M1].LookBack);
+        Assert.Equal(TimeSpan.FromDays(1), observed.ContinuousQueries[StorageTier.H1].LookBack);
+
+        // Idempotent: applying the same settings again changes nothing and backfills nothing.
+        RetentionApplied again = await host.Services.GetRequiredService<RetentionProvisioner>().ApplyAsync(new RetentionSettings(), ApplyMode.Enforce, CancellationToken.None);
+        Assert.True(again.Changes.Count == 0, string.Join("; ", again.Changes));
+        Assert.Empty(again.Backfills);
+    }
+
+    [Fact]
+    public async Task Put_changes_durations_live_and_answers_what_changed()
+    {
+        await using QueryApiHost host = await QueryApiHost.StartAsync();
+        using HttpClient op = host.Client(QueryApiHost.OperatorToken);
+        using HttpResponseMessage response = await op.PutAsJsonAsync("/v1/ops/retention", new { raw = new { duration = "14d" }, m1 = new { duration = "400d" } });
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        RetentionUpdated updated = JsonSerializer.Deserialize<RetentionUpdated>(text, JsonSerializerOptions.Web)!;
+        Assert.Contains(new RetentionChange("raw.duration", "30d", "14d"), updated.Changes);
+        Assert.Contains(new RetentionChange("m1.duration", "365d", "400d"), updated.Changes);
+        Assert.DoesNotContain(updated.Changes, c => c.Setting.StartsWith("h1", StringComparison.Ordinal));
+
+        Dictionary<string, (string Duration, bool Default)> policies = await PoliciesAsync(host);
+        Assert.Equal(("336h0m0s", true), policies["raw"]);
+        Assert.Equal(("9600h0m0s", false), policies["m1"]);
+
+        RetentionView view = (await op.GetFromJsonAsync<RetentionView>("/v1/ops/retention", JsonSerializerOptions.Web))!;
+        Assert.Equal("14d", view.Tiers["raw"].Duration);
+        Assert.Equal("400d", view.Tiers["m1"].Duration);
+        Assert.Equal("2h", view.Tiers["m1"].LookBack);
+    }
+
+    [Fact]
+    public async Task Invalid_settings_are_400_and_change_nothing()
+    {
+        await using QueryApiHost host = await QueryApiHost.StartAsync();
+        Dictionary<string, (string Duration, bool Default)> before = await PoliciesAsync(host);
+        using HttpClient op = host.Client(QueryApiHost.OperatorToken);
+        object[] bodies =
+        [
+            new { m1 = new { duration = "7d" } },
+            new { raw = new { duration = "400d" } },
+            new { h1 = new { duration = "30d" } },
+            new { m1 = new { lookBack = "0s" } },
+            new { m1 = new { lookBack = "400d" } },
+            new { raw = new { duration = "soon" } },
+            new { raw = new { lookBack = "1h" } },
+            new { bogus = 1 },
+        ];
+        foreach (object body in bodies)
+        {
+            using HttpResponseMessage response = await op.PutAsJsonAsync("/v1/ops/retention", body);
+            string text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{JsonSerializer.Serialize(body)} → {(int)response.StatusCode} {text}");
+            Assert.Contains(ProblemTypes.InvalidRetention, text);
+        }
+
+        Assert.Equal(before, await PoliciesAsync(host));
+        ObservedRetention observed = await host.Services.GetRequiredService<RetentionCatalog>().ObserveAsync(CancellationToken.None);
+        Assert.Equal(TimeSpan.FromHours(2), observed.ContinuousQueries[StorageTier.M1].LookBack);
+    }
+
+    [Fact]
+    public async Task Only_the_operator_reads_or_changes_retention()
+    {
+        await using QueryApiHost host = await QueryApiHost.StartAsync();
+        host.Access.Grant("reader", new Datacake.Streams.Api.Access.ReadableDevice(DeviceId.New(), "d", "w", "W"));
+        using HttpClient anonymous = host.Client(null);
+        using HttpClient reader = host.Client("reader");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/v1/ops/retention")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync("/v1/ops/retention")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.PutAsJsonAsync("/v1/ops/retention", new { raw = new { duration = "2d" } })).StatusCode);
+        Assert.Equal("720h0m0s", (await PoliciesAsync(host))["raw"].Duration);
+    }
+
+    [Fact]
+    public async Task Continuous_query_fills_m1_and_a_point_ten_minutes_late_changes_its_rollup()
+    {
+        await using QueryApiHost host = await QueryApiHost.StartAsync(new Dictionary<string, string?> { ["Retention:M1:RefreshEvery"] = "00:00:01" });
+        DeviceId device = DeviceId.New();
+        DateTimeOffset minute = QueryApiTests.WindowStart(TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(1));
+        await host.WriteAsync("raw", [(device, minute.AddSeconds(10), [("t", 10.0)]), (device, minute.AddSeconds(20), [("t", 20.0)])]);
+
+        await QueryApiHost.WaitUntilAsync(async () => await RollupAsync(host, device, minute) == (15, 2), TimeSpan.FromSeconds(30), "m1 rollup mean 15 of 2 points");
+
+        // Ten minutes late: inside the 2 h look-back, so the next refresh folds it in.
+        await host.WriteAsync("raw", [(device, minute.AddSeconds(30), [("t", 60.0)])]);
+        await QueryApiHost.WaitUntilAsync(async () => await RollupAsync(host, device, minute) == (30, 3), TimeSpan.FromSeconds(30), "m1 rollup mean 30 of 3 points after the late point");
+
+        using HttpClient client = host.Client("t");
+        host.Access.Grant("t", new Datacake.Streams.Api.Access.ReadableDevice(device, "d", "w", "W"));
+        using HttpResponseMessage response = await client.GetAsync($"/v1/devices/{device}/series?fields=t&from={QueryApiTests.Ms(minute)}&to={QueryApiTests.Ms(minute.AddMinutes(1))}&every=1m&agg=max");
+        SeriesAnswer answer = JsonSerializer.Deserialize<SeriesAnswer>(await response.Content.ReadAsStringAsync(), JsonSerializerOptions.Web)!;
+        Assert.Equal("m1", answer.Tier);
+        Assert.Equal(60, answer.Series[0].Points.Single().Values["t"].GetDouble());
+    }
+
+    [Fact]
+    public async Task A_new_rollup_tier_is_backfilled_beyond_its_look_back()
+    {
+        DeviceId device = DeviceId.New();
+        DateTimeOffset minute = QueryApiTests.WindowStart(TimeSpan.FromHours(5), TimeSpan.FromMinutes(1));
+        await using QueryApiHost host = await QueryApiHost.StartAsync(prepare: async influx =>
+        {
+            // An older deployment: only raw exists, with points 5 h old (outside m1's 2 h look-back).
+            await influx.ExecuteAsync($"CREATE DATABASE {InfluxQl.QuoteIdentifier(influx.Options.Database)}");
+            await influx.ExecuteAsync(RetentionStatements.CreatePolicy(influx.Options.Database, "raw", TimeSpan.FromDays(30), isDefault: true));
+            using var client = new QueryApiHostWriter(influx);
+            await client.WriteAsync(device, minute.AddSeconds(5), 4.0);
+            await client.WriteAsync(device, minute.AddSeconds(50), 8.0);
+        });
+
+        await QueryApiHost.WaitUntilAsync(async () => await RollupAsync(host, device, minute) == (6, 2), TimeSpan.FromSeconds(60), "backfilled m1 rollup of a 5 h old minute");
+    }
+
+    [Fact]
+    public async Task A_longer_look_back_backfills_the_window_it_adds()
+    {
+        await using QueryApiHost host = await QueryApiHost.StartAsync();
+        RetentionBackfills backfills = host.Services.GetRequiredService<RetentionBackfills>();
+
+        // The fresh database's own backfills (m1 and h1 added) first, so that they cannot be what fills the minute.
+        await QueryApiHost.WaitUntilAsync(() => Task.FromResult(backfills.Completed >= 2), TimeSpan.FromSeconds(60), "start-up backfills");
+        DeviceId device = DeviceId.New();
+        DateTimeOffset minute = QueryApiTests.WindowStart(TimeSpan.FromHours(5), TimeSpan.FromMinutes(1));
+        await host.WriteAsync("raw", [(device, minute.AddSeconds(1), [("t", 1.0)]), (device, minute.AddSeconds(2), [("t", 3.0)])]);
+        Assert.Null(await RollupAsync(host, device, minute));
+
+        using HttpClient op = host.Client(QueryApiHost.OperatorToken);
+        using HttpResponseMessage response = await op.PutAsJsonAsync("/v1/ops/retention", new { m1 = new { lookBack = "6h" } });
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        RetentionUpdated updated = JsonSerializer.Deserialize<RetentionUpdated>(text, JsonSerializerOptions.Web)!;
+        Assert.Contains(new RetentionChange("m1.lookBack", "2h", "6h"), updated.Changes);
+        BackfillView window = Assert.Single(updated.Backfills);
+        Assert.Equal("m1", window.Tier);
+        Assert.True(window.From <= minute);
+
+        await QueryApiHost.WaitUntilAsync(async () => await RollupAsync(host, device, minute) == (2, 2), TimeSpan.FromSeconds(60), "m1 rollup after the look-back grew");
+        ObservedRetention observed = await host.Services.GetRequiredService<RetentionCatalog>().ObserveAsync(CancellationToken.None);
+        Assert.Equal(TimeSpan.FromHours(6), observed.ContinuousQueries[StorageTier.M1].LookBack);
+    }
+
+    private static async Task<(double Mean, long Count)?> RollupAsync(QueryApiHost host, DeviceId device, DateTimeOffset minute)
+    {
+        InfluxQueryResult result = await host.QueryAsync(
+            $"SELECT \"mean_t\", \"count_t\" FROM \"m1\".\"values\" WHERE \"device\" = {InfluxQl.QuoteString(device.ToString())} AND time = {InfluxDuration.Timestamp(minute)}");
+        InfluxSeries? series = result.Statements[0].Series.FirstOrDefault();
+        return series is null || series.Values.Count == 0 ? null : (series.GetDouble(0, "mean_t"), series.GetInt64(0, "count_t"));
+    }
+
+    private static async Task<Dictionary<string, (string Duration, bool Default)>> PoliciesAsync(QueryApiHost host)
+    {
+        InfluxQueryResult result = await host.QueryAsync($"SHOW RETENTION POLICIES ON {InfluxQl.QuoteIdentifier(host.Database)}");
+        InfluxSeries series = result.Statements[0].Series[0];
+        return Enumerable.Range(0, series.Values.Count).ToDictionary(i => series.GetString(i, "name")!, i => (series.GetString(i, "duration")!, series.GetBoolean(i, "default")));
+    }
+
+    /// <summary>Writes raw points before the host exists.</summary>
+    private sealed class QueryApiHostWriter(InfluxClient influx) : IDisposable
+    {
+        private readonly Datacake.Streams.Influx.LineProtocol.InfluxPointBatch _batch = new();
+
+        public async Task WriteAsync(DeviceId device, DateTimeOffset time, double t)
+        {
+            _batch.Clear();
+            var p = _batch.BeginPoint();
+            p.Measurement("values");
+            p.Tag("device", device.ToString());
+            p.Field("t", t);
+            p.Timestamp((time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);
+            await influx.WriteAsync(_batch.Written, "raw");
+        }
+
+        public void Dispose() => _batch.Dispose();
+    }
+}

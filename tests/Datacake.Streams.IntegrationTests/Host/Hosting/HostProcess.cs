@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Net;
+
+namespace Datacake.Streams.IntegrationTests.Host.Hosting;
+
+/// <summary>
+/// The real executable (datacake-streams.dll) started as a child process on free loopback ports, as an operator
+/// would run it: real Kestrel, real files under its own data folder, killable with SIGKILL.
+/// </summary>
+public sealed class HostProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan _startDeadline = TimeSpan.FromSeconds(60);
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private HostProcess(Process process, int httpPort, string dataDirectory)
+    {
+        _process = process;
+        HttpPort = httpPort;
+        DataDirectory = dataDirectory;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public int HttpPort { get; }
+
+    /// <summary>The child's process id, e.g. to read its memory from <c>/proc/PID/status</c>.</summary>
+    public int ProcessId => _process.Id;
+
+    public string DataDirectory { get; }
+
+    public HttpClient Http { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public string Output => string.Join('\n', _output);
+
+    /// <summary>Starts the host and, unless <paramref name="waitUntilHealthy"/> is false, waits for /healthz.</summary>
+    public static async Task<HostProcess> StartAsync(
+        IDictionary<string, string>? environment = null,
+        string? dataDirectory = null,
+        bool waitUntilHealthy = true)
+    {
+        dataDirectory ??= Directory.CreateTempSubdirectory("dcs-host-").FullName;
+        var httpPort = FreeTcpPort();
+        var dll = Path.Combine(AppContext.BaseDirectory, "datacake-streams.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { dll },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = dataDirectory,
+        };
+        start.Environment["DCS_DATA_DIR"] = dataDirectory;
+        start.Environment["DCS_HTTP_URL"] = $"http://127.0.0.1:{httpPort}";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+
+        // Hosts run side by side in tests: each gets its own MQTT port instead of the default 1883.
+        start.Environment["Ingest__Mqtt__PlainEndpoint"] = $"127.0.0.1:{FreeTcpPort()}";
+        foreach (var (key, value) in ServiceEndpointsEnvironment())
+        {
+            start.Environment[key] = value;
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        var host = new HostProcess(process, httpPort, dataDirectory);
+        process.OutputDataReceived += (_, e) => host.Capture(e.Data);
+        process.ErrorDataReceived += (_, e) => host.Capture(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (waitUntilHealthy)
+        {
+            await host.WaitUntilAsync("/healthz", HttpStatusCode.OK, _startDeadline);
+        }
+
+        return host;
+    }
+
+    /// <summary>Polls <paramref name="path"/> until it answers <paramref name="status"/>; fails with the host's output otherwise.</summary>
+    public async Task WaitUntilAsync(string path, HttpStatusCode status, TimeSpan deadline)
+    {
+        var until = DateTime.UtcNow + deadline;
+        HttpStatusCode? last = null;
+        while (DateTime.UtcNow < until)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"host exited with {_process.ExitCode} while waiting for {path}:\n{Output}");
+            }
+
+            try
+            {
+                using var response = await Http.GetAsync(path);
+                last = response.StatusCode;
+                if (response.StatusCode == status)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"{path} did not answer {status} within {deadline} (last: {last}):\n{Output}");
+    }
+
+    /// <summary>Waits for the process to end by itself (e.g. refused configuration).</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan deadline)
+    {
+        using var cts = new CancellationTokenSource(deadline);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Capture(string? line)
+    {
+        if (line is not null)
+        {
+            _output.Enqueue(line);
+        }
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> ServiceEndpointsEnvironment()
+    {
+        var services = Services.ServiceEndpoints.Current;
+        yield return new("DCS_INFLUX_URL", services.InfluxUrl);
+        yield return new("DCS_INFLUX_USER", services.InfluxUser);
+        yield return new("DCS_INFLUX_PASSWORD", services.InfluxPassword);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Datacake.Streams.IntegrationTests.Host.Hosting;
+
+public class HostTests
+{
+    [Fact]
+    public async Task Healthz_answers_once_the_host_listens()
+    {
+        await using var host = await HostProcess.StartAsync();
+        using var response = await host.Http.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("healthy", body.RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Readyz_answers_once_the_embedded_log_influxdb_and_the_registry_are_there()
+    {
+        await using var host = await HostProcess.StartAsync();
+        await host.WaitUntilAsync("/readyz", HttpStatusCode.OK, TimeSpan.FromSeconds(60));
+        using var body = JsonDocument.Parse(await host.Http.GetStringAsync("/readyz"));
+        var checks = body.RootElement.GetProperty("checks");
+        Assert.Equal("healthy", checks.GetProperty("record-log").GetProperty("status").GetString());
+        Assert.Equal("healthy", checks.GetProperty("influxdb").GetProperty("status").GetString());
+        Assert.Equal("healthy", checks.GetProperty("registry").GetProperty("status").GetString());
+
+        // The embedded log and the node keys live under the data folder, keys readable by the owner only.
+        Assert.True(Directory.Exists(Path.Combine(host.DataDirectory, "log")));
+        var adapterKey = Path.Combine(host.DataDirectory, "secrets", "adapter.key");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(adapterKey));
+    }
+
+    [Fact]
+    public async Task Readyz_says_unavailable_while_influxdb_does_not_answer_and_healthz_stays_up()
+    {
+        await using var host = await HostProcess.StartAsync(new Dictionary<string, string> { ["DCS_INFLUX_URL"] = "http://127.0.0.1:1" });
+        await host.WaitUntilAsync("/readyz", HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(60));
+        using var body = JsonDocument.Parse(await (await host.Http.GetAsync("/readyz")).Content.ReadAsStringAsync());
+        Assert.Equal("unhealthy", body.RootElement.GetProperty("checks").GetProperty("influxdb").GetProperty("status").GetString());
+        using var health = await host.Http.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task Plain_http_on_a_non_loopback_address_is_refused_at_start_up()
+    {
+        await using var host = await HostProcess.StartAsync(
+            new Dictionary<string, string> { ["Streams__HttpUrl"] = "http://0.0.0.0:18080" },
+            waitUntilHealthy: false);
+        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("plain HTTP only on loopback", host.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_role_is_refused_at_start_up()
+    {
+        await using var host = await HostProcess.StartAsync(
+            new Dictionary<string, string> { ["DCS_ROLES"] = "ingest,bogus" },
+            waitUntilHealthy: false);
+        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("unknown role 'bogus'", host.Output, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,46 @@
+using System.Net;
+using Datacake.Streams.Access;
+using Datacake.Streams.Api.Access;
+using Datacake.Streams.Api.Observability;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Datacake.Streams.UnitTests.Api.Access;
+
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public class MetricsAccessTests
+{
+    private sealed class FixedOperatorCheck(bool isOperator) : IOperatorCheck
+    {
+        public OperatorVerdict Check(HttpContext context) => new(isOperator ? OperatorStatus.Operator : OperatorStatus.NotOperator);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", false, StatusCodes.Status200OK)]
+    [InlineData("::1", false, StatusCodes.Status200OK)]
+    [InlineData("10.1.2.3", false, StatusCodes.Status401Unauthorized)]
+    [InlineData("10.1.2.3", true, StatusCodes.Status200OK)]
+    public async Task Metrics_answer_this_machine_and_the_operator_only(string remote, bool isOperator, int expected)
+    {
+        var context = new DefaultHttpContext
+        {
+            RequestServices = new ServiceCollection().AddLogging().AddProblemDetails().BuildServiceProvider(),
+        };
+        context.Connection.RemoteIpAddress = IPAddress.Parse(remote);
+        context.Response.Body = new MemoryStream();
+
+        await ObservabilityEndpoints.ExportMetricsAsync(context, new FixedOperatorCheck(isOperator));
+
+        Assert.Equal(expected, context.Response.StatusCode);
+        context.Response.Body.Position = 0;
+        var body = await new StreamReader(context.Response.Body).ReadToEndAsync();
+        if (expected == StatusCodes.Status200OK)
+        {
+            Assert.Contains("process_cpu_seconds_total", body, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.DoesNotContain("process_cpu_seconds_total", body, StringComparison.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using Datacake.Streams.Access;
+using Datacake.Streams.Ids;
+using Datacake.Streams.RecordLog;
+
+namespace Datacake.Streams.UnitTests.Core.Access;
+
+public sealed class RegistryFeedTests : IAsyncDisposable
+{
+    // The promise: a revoked token is refused by every node within 2 s.
+    private static readonly TimeSpan _propagationLimit = TimeSpan.FromSeconds(2);
+
+    private readonly InMemoryRecordLog _log = new(partitions: 4);
+    private readonly RegistryPublisher _publisher;
+    private readonly List<RegistryFeed> _feeds = [];
+
+    public RegistryFeedTests() => _publisher = new RegistryPublisher(_log);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var feed in _feeds)
+        {
+            await feed.DisposeAsync();
+        }
+    }
+
+    private async Task<RegistryFeed> StartFeedAsync(RegistryFeedOptions? options = null)
+    {
+        var feed = new RegistryFeed(_log, new RegistryView(), options ?? new RegistryFeedOptions { PollTimeout = TimeSpan.FromMilliseconds(50) });
+        _feeds.Add(feed);
+        await feed.StartAsync();
+        return feed;
+    }
+
+    private static CancellationToken Within(TimeSpan limit) => new CancellationTokenSource(limit).Token;
+
+    [Fact]
+    public async Task A_catch_up_round_applies_every_change_appended_before_it_and_misses_of_one_moment_share_it()
+    {
+        var feed = await StartFeedAsync();
+        await feed.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(10)));
+        var token = AccessToken.New();
+        await _publisher.PublishAsync(new TokenUpserted(new TokenGrant { TokenId = "fresh", Hash = token.Hash, WorkspaceId = "ws", Role = WorkspaceRole.Editor }));
+
+        // A processor that missed the token now asks for a round: when it completes, the view holds the token, and the
+        // round appended and read one barrier per partition.
+        var since = feed.GetTimestamp();
+        var readBefore = feed.RecordsRead;
+        var first = feed.CatchUpAsync(since, Within(TimeSpan.FromSeconds(10)));
+        var second = feed.CatchUpAsync(since, Within(TimeSpan.FromSeconds(10)));
+        await Task.WhenAll(first, second);
+
+        Assert.Equal(AuthenticationResult.Ok, feed.View.Authenticate(token.Secret, out _));
+        Assert.True(feed.RecordsRead - readBefore >= 4, "the round read no barriers");
+
+        // Another miss from the same moment is answered by that round, at once, with nothing appended.
+        var readAfterRound = feed.RecordsRead;
+        var shared = feed.CatchUpAsync(since, Within(TimeSpan.FromSeconds(10)));
+        Assert.True(shared.IsCompletedSuccessfully);
+        Assert.Equal(readAfterRound, feed.RecordsRead);
+
+        // A miss after that round began needs a round of its own.
+        var readAfterFirst = feed.RecordsRead;
+        await feed.CatchUpAsync(feed.GetTimestamp(), Within(TimeSpan.FromSeconds(10)));
+        Assert.True(feed.RecordsRead - readAfterFirst >= 4, "a later miss did not get a round of its own");
+    }
+
+    [Fact]
+    public async Task A_starting_feed_is_caught_up_only_after_applying_everything_already_in_the_log()
+    {
+        var tokens = new List<AccessToken>();
+        for (var i = 0; i < 500; i++)
+        {
+            var token = AccessToken.New();
+            tokens.Add(token);
+            await _publisher.PublishAsync(new TokenUpserted(new TokenGrant { TokenId = $"t{i}", Hash = token.Hash, WorkspaceId = "ws", Role = WorkspaceRole.Viewer }));
+        }
+
+        await _publisher.PublishAsync(new TokenRemoved("t7"));
+
+        var feed = await StartFeedAsync();
+        await feed.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(10)));
+
+        Assert.True(feed.IsCaughtUp);
+        Assert.Equal(499, feed.View.TokenCount);
+        Assert.Equal(AuthenticationResult.Ok, feed.View.Authenticate(tokens[499].Secret, out _));
+        Assert.Equal(AuthenticationResult.Unknown, feed.View.Authenticate(tokens[7].Secret, out _));
+        Assert.Null(feed.LastError);
+    }
+
+    [Fact]
+    public async Task An_empty_registry_is_caught_up_at_once()
+    {
+        var feed = await StartFeedAsync();
+        await feed.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(5)));
+        Assert.Equal(0, feed.View.TokenCount);
+        Assert.True(feed.RecordsRead >= 4, "one barrier per partition was read");
+    }
+
+    [Fact]
+    public async Task A_revocation_reaches_two_nodes_within_two_seconds()
+    {
+        var token = AccessToken.New();
+        var device = DeviceId.New();
+        var grant = new TokenGrant { TokenId = "t1", Hash = token.Hash, WorkspaceId = "ws", Devices = [new DeviceGrant(device, DeviceAccess.ReadWrite)] };
+        await _publisher.PublishAsync(new DeviceUpserted(new DeviceEntry { Id = device, WorkspaceId = "ws" }));
+        await _publisher.PublishAsync(new TokenUpserted(grant));
+
+        var ingest = await StartFeedAsync();
+        var processing = await StartFeedAsync();
+        await Task.WhenAll(ingest.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(10))), processing.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(10))));
+        foreach (var feed in new[] { ingest, processing })
+        {
+            Assert.Equal(AuthenticationResult.Ok, feed.View.Authenticate(token.Secret, out var g));
+            Assert.True(feed.View.CanWrite(g!, device));
+        }
+
+        var revokedAt = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        await _publisher.PublishAsync(new TokenUpserted(new TokenGrant
+        {
+            TokenId = "t1", Hash = token.Hash, WorkspaceId = "ws", Devices = grant.Devices, RevokedAt = revokedAt,
+        }));
+
+        await Task.WhenAll(
+            ingest.WaitUntilAsync(v => v.Authenticate(token.Secret, out _) == AuthenticationResult.Revoked, Within(_propagationLimit)),
+            processing.WaitUntilAsync(v => v.Authenticate(token.Secret, out _) == AuthenticationResult.Revoked, Within(_propagationLimit)));
+        Assert.True(clock.Elapsed < _propagationLimit, $"took {clock.Elapsed}");
+
+        // A record received before the revocation still passes on the processing node; one after does not.
+        Assert.Equal(AuthenticationResult.Ok, processing.View.AuthorizeWrite(token.Hash, device, revokedAt.AddMilliseconds(-1)));
+        Assert.Equal(AuthenticationResult.Revoked, processing.View.AuthorizeWrite(token.Hash, device, revokedAt));
+    }
+
+    [Fact]
+    public async Task Waiting_for_a_published_position_gives_read_your_writes()
+    {
+        var feed = await StartFeedAsync();
+        await feed.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(5)));
+        for (var i = 0; i < 20; i++)
+        {
+            var token = AccessToken.New();
+            var position = await _publisher.PublishAsync(new TokenUpserted(new TokenGrant { TokenId = $"t{i}", Hash = token.Hash }));
+            await feed.WaitForAsync(position, Within(_propagationLimit));
+            Assert.True(feed.HasApplied(position));
+            Assert.Equal(AuthenticationResult.Ok, feed.View.Authenticate(token.Secret, out _));
+        }
+
+        Assert.False(feed.HasApplied(new LogPosition(0, long.MaxValue)));
+        Assert.False(feed.HasApplied(new LogPosition(99, 0)));
+    }
+
+    [Fact]
+    public async Task An_unreadable_record_removes_its_entity_and_is_counted()
+    {
+        var token = AccessToken.New();
+        await _publisher.PublishAsync(new TokenUpserted(new TokenGrant { TokenId = "t1", Hash = token.Hash }));
+        var feed = await StartFeedAsync();
+        await feed.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(5)));
+        Assert.Equal(AuthenticationResult.Ok, feed.View.Authenticate(token.Secret, out _));
+
+        var position = await _log.AppendAsync(LogTopics.Registry, "token:t1"u8.ToArray(), "{not json"u8.ToArray());
+        await feed.WaitForAsync(position, Within(_propagationLimit));
+        Assert.Equal(AuthenticationResult.Unknown, feed.View.Authenticate(token.Secret, out _));
+        Assert.Equal(1, feed.CorruptRecords);
+    }
+
+    [Fact]
+    public async Task A_failing_log_is_retried_and_the_error_kept()
+    {
+        _log.FailNextConsumes(3);
+        var feed = await StartFeedAsync(new RegistryFeedOptions { PollTimeout = TimeSpan.FromMilliseconds(50), RetryDelay = TimeSpan.FromMilliseconds(10) });
+        await feed.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(5)));
+        Assert.IsType<RecordLogUnavailableException>(feed.LastError);
+    }
+
+    [Fact]
+    public async Task Each_feed_has_a_group_of_its_own()
+    {
+        var first = await StartFeedAsync();
+        var second = await StartFeedAsync();
+        Assert.NotEqual(first.ConsumerGroup, second.ConsumerGroup);
+        Assert.StartsWith("dcs-registry-view-", first.ConsumerGroup, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => first.StartAsync());
+
+        await using var named = new RegistryFeed(_log, new RegistryView(), new RegistryFeedOptions { ConsumerGroup = "node-1" });
+        Assert.Equal("node-1", named.ConsumerGroup);
+    }
+
+    [Theory]
+    [InlineData(0, 500, 64, "")]
+    [InlineData(2_000, 500, 64, "x")]
+    [InlineData(100, 0, 64, "x")]
+    [InlineData(100, 500, 0, "x")]
+    public void Bad_options_are_refused(int pollMs, int retryMs, int attempts, string prefix)
+    {
+        var options = new RegistryFeedOptions
+        {
+            PollTimeout = TimeSpan.FromMilliseconds(pollMs), RetryDelay = TimeSpan.FromMilliseconds(retryMs), BarrierAttemptsPerPartition = attempts,
+            ConsumerGroupPrefix = prefix.Length == 0 ? " " : prefix,
+        };
+        Assert.ThrowsAny<ArgumentException>(() => new RegistryFeed(_log, new RegistryView(), options));
+    }
+}
