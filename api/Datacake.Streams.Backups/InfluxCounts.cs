@@ -1,10 +1,15 @@
 using System.Globalization;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Influx.Querying;
+using Datacake.Streams.Storage;
 
 namespace Datacake.Streams.Backups;
 
-/// <summary>Counts per retention policy, measurement and field, with a <c>time &lt;= end</c> bound; and the policies of a database.</summary>
+/// <summary>
+/// Counts per retention policy, kind and field, with a <c>time &lt;= end</c> bound; and the policies of a database.
+/// The device measurements of a policy count together under their kind (<see cref="StorageLayout.KindIn"/>), so a
+/// manifest has one entry per field however many devices there are; any other measurement counts under its name.
+/// </summary>
 public static class InfluxCounts
 {
     /// <summary>Policies in backup order: measurements (raw, m1, h1) first, then network metadata (meta), then any other.</summary>
@@ -31,23 +36,27 @@ public static class InfluxCounts
         var endNs = (end.ToUnixTimeMilliseconds() * 1_000_000L).ToString(CultureInfo.InvariantCulture);
         var text = $"SELECT count(*) FROM {InfluxQl.QuoteIdentifier(database)}.{InfluxQl.QuoteIdentifier(retentionPolicy)}./.*/ WHERE time <= {endNs}";
         var result = await QueryAsync(influx, text, database, cancellationToken);
-        var counts = new SortedDictionary<string, IReadOnlyDictionary<string, long>>(StringComparer.Ordinal);
+        var counts = new SortedDictionary<string, SortedDictionary<string, long>>(StringComparer.Ordinal);
         foreach (var series in result.Statements[0].Series)
         {
-            var fields = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            var kind = StorageLayout.IsDeviceMeasurement(series.Name) ? StorageLayout.KindIn(retentionPolicy) : series.Name;
+            if (!counts.TryGetValue(kind, out var fields))
+            {
+                counts[kind] = fields = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            }
+
             for (var column = 0; column < series.Columns.Count; column++)
             {
                 var name = series.Columns[column];
                 if (name.StartsWith("count_", StringComparison.Ordinal) && !series.IsNull(0, name))
                 {
-                    fields[name["count_".Length..]] = series.GetInt64(0, name);
+                    var field = name["count_".Length..];
+                    fields[field] = fields.GetValueOrDefault(field) + series.GetInt64(0, name);
                 }
             }
-
-            counts[series.Name] = fields;
         }
 
-        return counts;
+        return counts.ToDictionary(c => c.Key, c => (IReadOnlyDictionary<string, long>)c.Value, StringComparer.Ordinal);
     }
 
     /// <summary>

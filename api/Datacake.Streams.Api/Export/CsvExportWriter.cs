@@ -27,7 +27,7 @@ public sealed class CsvExportWriter(IBufferWriter<byte> output) : IExportWriter
     {
         // Everything between the time and the field is the same for the whole chunk: encoded once.
         var middle = new StringBuilder();
-        foreach (string cell in new[] { series.Device.Id.ToString(), series.Device.Name, series.Device.WorkspaceId, series.Device.WorkspaceName, series.Source.RetentionPolicy, series.Measurement })
+        foreach (string cell in new[] { series.Device.Id.ToString(), series.Device.Name, series.Device.WorkspaceId, series.Device.WorkspaceName, series.Source.RetentionPolicy, series.Source.Kind })
         {
             middle.Append(',').Append(Escape(cell));
         }

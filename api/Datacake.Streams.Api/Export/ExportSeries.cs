@@ -2,8 +2,11 @@ using Datacake.Streams.Api.Access;
 
 namespace Datacake.Streams.Api.Export;
 
-/// <summary>One retention policy and measurement an export reads.</summary>
-public sealed record ExportSource(string RetentionPolicy, string Measurement);
+/// <summary>
+/// One retention policy an export reads and the kind of points it holds there (<c>values</c> or <c>meta</c>, the
+/// names the export's summary and its csv/json rows use); the points themselves sit in one measurement per device.
+/// </summary>
+public sealed record ExportSource(string RetentionPolicy, string Kind);
 
 /// <summary>A field's stored type, from <c>SHOW FIELD KEYS</c>: InfluxDB's JSON does not tell 1.0 from 1.</summary>
 public enum ExportFieldType

@@ -65,7 +65,7 @@ public sealed class JsonExportWriter : IExportWriter
             _json.WriteString("time"u8, time[..ExportTime.WriteRfc3339(row[series.TimeColumn].GetInt64(), time)]);
             _json.WriteString("device"u8, device);
             _json.WriteString("retentionPolicy"u8, series.Source.RetentionPolicy);
-            _json.WriteString("measurement"u8, series.Measurement);
+            _json.WriteString("measurement"u8, series.Source.Kind);
             _json.WriteStartObject("fields"u8);
             foreach (ExportField field in series.Fields)
             {

@@ -19,10 +19,10 @@ public sealed class WorkspaceExporter(InfluxClient influx, IOptions<ExportOption
     /// <summary>What an export holds, in this order: raw points, radio metadata, then the two rollup tiers.</summary>
     public static readonly IReadOnlyList<ExportSource> AllSources =
     [
-        new(RetentionPolicyNames.Raw, RetentionPolicyNames.Measurement),
+        new(RetentionPolicyNames.Raw, "values"),
         new(RetentionPolicyNames.Meta, "meta"),
-        new(RetentionPolicyNames.M1, RetentionPolicyNames.Measurement),
-        new(RetentionPolicyNames.H1, RetentionPolicyNames.Measurement),
+        new(RetentionPolicyNames.M1, "values"),
+        new(RetentionPolicyNames.H1, "values"),
     ];
 
     public string Database => influx.Options.Database;
@@ -64,9 +64,9 @@ public sealed class WorkspaceExporter(InfluxClient influx, IOptions<ExportOption
             long points = 0;
             if (byId.Count > 0)
             {
-                IReadOnlyDictionary<string, ExportFieldType> types = await FieldTypesAsync(source, cancellationToken).ConfigureAwait(false);
                 foreach (string[] batch in byId.Keys.Order(StringComparer.Ordinal).Chunk(options.Value.DevicesPerQuery))
                 {
+                    Dictionary<string, Dictionary<string, ExportFieldType>> types = await FieldTypesAsync(source, batch, cancellationToken).ConfigureAwait(false);
                     string query = Select(source, batch, header.From, header.To);
                     await foreach (InfluxSeriesChunk chunk in influx.StreamQueryAsync(query, Database, options.Value.ChunkSize, cancellationToken: cancellationToken).ConfigureAwait(false))
                     {
@@ -86,7 +86,7 @@ public sealed class WorkspaceExporter(InfluxClient influx, IOptions<ExportOption
                 }
             }
 
-            bySource[$"{source.RetentionPolicy}.{source.Measurement}"] = points;
+            bySource[$"{source.RetentionPolicy}.{source.Kind}"] = points;
             total += points;
         }
 
@@ -105,9 +105,7 @@ public sealed class WorkspaceExporter(InfluxClient influx, IOptions<ExportOption
     {
         var text = new StringBuilder(128 + (deviceIds.Count * 32));
         text.Append("SELECT * FROM ")
-            .Append(InfluxQl.QuoteIdentifier(Database)).Append('.')
-            .Append(InfluxQl.QuoteIdentifier(source.RetentionPolicy)).Append('.')
-            .Append(InfluxQl.QuoteIdentifier(source.Measurement))
+            .Append(SeriesStatement.From(Database, source.RetentionPolicy, deviceIds))
             .Append(" WHERE ").Append(SeriesStatement.DeviceFilter(deviceIds));
         if (from is { } start)
         {
@@ -122,13 +120,19 @@ public sealed class WorkspaceExporter(InfluxClient influx, IOptions<ExportOption
         return text.Append(" GROUP BY *").ToString();
     }
 
-    private async Task<IReadOnlyDictionary<string, ExportFieldType>> FieldTypesAsync(ExportSource source, CancellationToken cancellationToken)
+    /// <summary>Field types per device measurement of the batch: each device's own (one device's string is not another's).</summary>
+    private async Task<Dictionary<string, Dictionary<string, ExportFieldType>>> FieldTypesAsync(ExportSource source, IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
     {
-        string text = $"SHOW FIELD KEYS FROM {InfluxQl.QuoteIdentifier(Database)}.{InfluxQl.QuoteIdentifier(source.RetentionPolicy)}.{InfluxQl.QuoteIdentifier(source.Measurement)}";
+        string text = $"SHOW FIELD KEYS ON {InfluxQl.QuoteIdentifier(Database)} FROM {SeriesStatement.From(Database, source.RetentionPolicy, deviceIds)}";
         InfluxQueryResult result = await influx.QueryAsync(text, Database, cancellationToken).ConfigureAwait(false);
-        var types = new Dictionary<string, ExportFieldType>(StringComparer.Ordinal);
+        var byMeasurement = new Dictionary<string, Dictionary<string, ExportFieldType>>(StringComparer.Ordinal);
         foreach (InfluxSeries series in result.Statements[0].Series)
         {
+            if (!byMeasurement.TryGetValue(series.Name, out Dictionary<string, ExportFieldType>? types))
+            {
+                byMeasurement[series.Name] = types = new Dictionary<string, ExportFieldType>(StringComparer.Ordinal);
+            }
+
             for (int row = 0; row < series.Values.Count; row++)
             {
                 string? key = series.GetString(row, "fieldKey");
@@ -145,11 +149,12 @@ public sealed class WorkspaceExporter(InfluxClient influx, IOptions<ExportOption
             }
         }
 
-        return types;
+        return byMeasurement;
     }
 
-    private static ExportSeries? Shape(ExportSource source, InfluxSeriesChunk chunk, Dictionary<string, ReadableDevice> devices, IReadOnlyDictionary<string, ExportFieldType> types)
+    private static ExportSeries? Shape(ExportSource source, InfluxSeriesChunk chunk, Dictionary<string, ReadableDevice> devices, Dictionary<string, Dictionary<string, ExportFieldType>> byMeasurement)
     {
+        Dictionary<string, ExportFieldType> types = byMeasurement.GetValueOrDefault(chunk.Name) ?? [];
         IReadOnlyList<KeyValuePair<string, string>> tags = chunk.Tags;
         string? deviceId = tags.FirstOrDefault(t => t.Key == "device").Value;
 

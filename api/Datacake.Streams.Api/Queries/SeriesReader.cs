@@ -27,28 +27,35 @@ public sealed class SeriesReader(InfluxClient influx, RetentionCatalog catalog, 
             : TierPlanner.Plan(request.From, request.To, request.Every, retention, now);
 
         bool wildcard = request.Fields is null;
-        IReadOnlyList<string> fields = request.Fields ?? await FieldKeysAsync(numericOnly: request.Aggregate is Aggregate.Mean or Aggregate.Sum or Aggregate.Median or Aggregate.Min or Aggregate.Max || plan.Segments.Any(s => s.Tier != StorageTier.Raw), cancellationToken);
+        IReadOnlyList<string> fields = request.Fields ?? await FieldKeysAsync(request.Devices, numericOnly: request.Aggregate is Aggregate.Mean or Aggregate.Sum or Aggregate.Median or Aggregate.Min or Aggregate.Max || plan.Segments.Any(s => s.Tier != StorageTier.Raw), cancellationToken);
         var perKey = new Dictionary<string, List<SeriesPoint>>(StringComparer.Ordinal);
         if (fields.Count > 0)
         {
             int max = limits.Value.MaxPointsPerSeries;
             string[] ids = request.Devices.Select(d => d.Id.ToString()).ToArray();
-            string text = string.Join(";\n", plan.Segments.Select(s => SeriesStatement.Build(catalog.Database, s, ids, fields, request.Aggregate, request.Fill, request.GroupByDevice, max + 1)));
-            InfluxQueryResult result = await influx.QueryAsync(text, catalog.Database, cancellationToken);
-            foreach (InfluxStatementResult statement in result.Statements)
+            if (!request.GroupByDevice && ids.Length > 1)
             {
-                foreach (InfluxSeries series in statement.Series)
+                perKey[string.Empty] = await CombineAsync(request, plan, ids, fields, cancellationToken);
+            }
+            else
+            {
+                string text = string.Join(";\n", plan.Segments.Select(s => SeriesStatement.Build(catalog.Database, s, ids, fields, request.Aggregate, request.Fill, request.GroupByDevice, max + 1)));
+                InfluxQueryResult result = await influx.QueryAsync(text, catalog.Database, cancellationToken);
+                foreach (InfluxStatementResult statement in result.Statements)
                 {
-                    string key = request.GroupByDevice && series.Tags.TryGetValue("device", out string? device) ? device : string.Empty;
-                    if (!perKey.TryGetValue(key, out List<SeriesPoint>? points))
+                    foreach (InfluxSeries series in statement.Series)
                     {
-                        perKey[key] = points = [];
-                    }
+                        string key = request.GroupByDevice && series.Tags.TryGetValue("device", out string? device) ? device : string.Empty;
+                        if (!perKey.TryGetValue(key, out List<SeriesPoint>? points))
+                        {
+                            perKey[key] = points = [];
+                        }
 
-                    AppendPoints(series, fields, points);
-                    if (points.Count > max)
-                    {
-                        throw new QueryTooLargeException(string.Create(CultureInfo.InvariantCulture, $"more than {max} points per series; give every={Hint(request.To - request.From, max)} (and agg) or a shorter range"));
+                        AppendPoints(series, fields, points);
+                        if (points.Count > max)
+                        {
+                            throw new QueryTooLargeException(string.Create(CultureInfo.InvariantCulture, $"more than {max} points per series; give every={Hint(request.To - request.From, max)} (and agg) or a shorter range"));
+                        }
                     }
                 }
             }
@@ -80,10 +87,32 @@ public sealed class SeriesReader(InfluxClient influx, RetentionCatalog catalog, 
             answer);
     }
 
+    /// <summary>Devices combined into one series: per-device parts per segment, combined here (<see cref="CombinedSeries"/>).</summary>
+    private async Task<List<SeriesPoint>> CombineAsync(SeriesRequest request, TierPlan plan, string[] ids, IReadOnlyList<string> fields, CancellationToken cancellationToken)
+    {
+        Aggregate aggregate = request.Aggregate ?? Aggregate.Mean;
+        string text = string.Join(";\n", plan.Segments.Select(s => SeriesStatement.BuildParts(catalog.Database, s, ids, fields, aggregate)));
+        InfluxQueryResult result = await influx.QueryAsync(text, catalog.Database, cancellationToken);
+        var points = new List<SeriesPoint>();
+        for (int i = 0; i < result.Statements.Count && i < plan.Segments.Count; i++)
+        {
+            var combined = new CombinedSeries(aggregate, fields);
+            foreach (InfluxSeries series in result.Statements[i].Series)
+            {
+                combined.Add(series);
+            }
+
+            TierSegment segment = plan.Segments[i];
+            points.AddRange(combined.Points(segment.From, segment.To, segment.Every, request.Fill));
+        }
+
+        return points;
+    }
+
     /// <summary>The last value of each field per device, from raw (optionally within [from, to)).</summary>
     public async Task<IReadOnlyList<LastAnswer>> ReadLastAsync(IReadOnlyList<ReadableDevice> devices, IReadOnlyList<string>? fields, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> names = fields ?? await FieldKeysAsync(numericOnly: false, cancellationToken);
+        IReadOnlyList<string> names = fields ?? await FieldKeysAsync(devices, numericOnly: false, cancellationToken);
         var values = devices.ToDictionary(d => d.Id.ToString(), _ => new Dictionary<string, LastValue>(StringComparer.Ordinal), StringComparer.Ordinal);
         if (names.Count > 0 && devices.Count > 0)
         {
@@ -134,10 +163,15 @@ public sealed class SeriesReader(InfluxClient influx, RetentionCatalog catalog, 
         return answer;
     }
 
-    /// <summary>The field keys of raw <c>values</c>, across all devices: callers only ever see those their devices have data in.</summary>
-    public async Task<IReadOnlyList<string>> FieldKeysAsync(bool numericOnly, CancellationToken cancellationToken)
+    /// <summary>The field keys the raw measurements of <paramref name="devices"/> hold (their own, never another device's).</summary>
+    public async Task<IReadOnlyList<string>> FieldKeysAsync(IReadOnlyList<ReadableDevice> devices, bool numericOnly, CancellationToken cancellationToken)
     {
-        InfluxQueryResult result = await influx.QueryAsync(SeriesStatement.FieldKeys(catalog.Database), catalog.Database, cancellationToken);
+        if (devices.Count == 0)
+        {
+            return [];
+        }
+
+        InfluxQueryResult result = await influx.QueryAsync(SeriesStatement.FieldKeys(catalog.Database, devices.Select(d => d.Id.ToString()).ToArray()), catalog.Database, cancellationToken);
         var keys = new List<string>();
         foreach (InfluxSeries series in result.Statements[0].Series)
         {

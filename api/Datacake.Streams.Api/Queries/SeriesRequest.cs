@@ -116,6 +116,10 @@ public sealed record SeriesParameters(
         {
             errors["groupByDevice"] = ["raw points are per device: give agg (and every) to combine devices"];
         }
+        else if (aggregate is { } combined && !GroupByDevice && devices.Count > 1 && !SeriesStatement.CombinesAcrossDevices(combined))
+        {
+            errors["agg"] = ["devices combine exactly with mean, sum, count, min or max; ask first, last or median per device (groupByDevice: true)"];
+        }
 
         if (every is { } step && !errors.ContainsKey("from") && !errors.ContainsKey("to"))
         {

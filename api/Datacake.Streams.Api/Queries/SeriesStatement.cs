@@ -3,13 +3,15 @@ using System.Globalization;
 using System.Text;
 using Datacake.Streams.Api.Retention;
 using Datacake.Streams.Influx.Querying;
+using Datacake.Streams.Storage;
 
 namespace Datacake.Streams.Api.Queries;
 
 /// <summary>
 /// Builds the InfluxQL of one <see cref="TierSegment"/>. Every name and device id goes through <see cref="InfluxQl"/>
 /// quoting; aggregates and fills come from closed enums; times are integer literals. Output columns are named
-/// after the requested fields (aliases), so raw and rollup segments read back the same way.
+/// after the requested fields (aliases), so raw and rollup segments read back the same way. A query reads only the
+/// measurements of its devices (<see cref="StorageLayout"/>: one per device).
 /// </summary>
 /// <remarks>
 /// Rollup tiers hold <c>mean_f</c>, <c>min_f</c>, <c>max_f</c>, <c>count_f</c> per window. Over them: mean is the
@@ -17,7 +19,7 @@ namespace Datacake.Streams.Api.Queries;
 /// minutes); sum is Σ(mean·count); count is Σcount; min and max are min of min_f and max of max_f (exact);
 /// first, last and median work on the window means (approximations, the only ones).
 /// </remarks>
-public static class SeriesStatement
+public static partial class SeriesStatement
 {
     /// <param name="aggregate">Null: raw points (raw segments only; rollup segments then use mean).</param>
     /// <param name="limit">Raw points only: LIMIT per series, to detect a too-large answer without reading it.</param>
@@ -33,7 +35,7 @@ public static class SeriesStatement
     {
         ArgumentOutOfRangeException.ThrowIfZero(deviceIds.Count);
         ArgumentOutOfRangeException.ThrowIfZero(fields.Count);
-        string source = Source(database, segment.Tier);
+        string source = From(database, segment.Tier.Name(), deviceIds);
         string where = Where(deviceIds, segment.From, segment.To);
         var text = new StringBuilder(256);
         if (segment.Tier == StorageTier.Raw && aggregate is null)
@@ -97,7 +99,7 @@ public static class SeriesStatement
     {
         var text = new StringBuilder(128);
         text.Append("SELECT last(").Append(InfluxQl.QuoteIdentifier(field)).Append(") AS ").Append(InfluxQl.QuoteIdentifier(field))
-            .Append(" FROM ").Append(Source(database, StorageTier.Raw)).Append(" WHERE ").Append(DeviceFilter(deviceIds));
+            .Append(" FROM ").Append(From(database, RetentionPolicyNames.Raw, deviceIds)).Append(" WHERE ").Append(DeviceFilter(deviceIds));
         if (from is { } start)
         {
             text.Append(" AND time >= ").Append(InfluxDuration.Timestamp(start));
@@ -113,13 +115,32 @@ public static class SeriesStatement
 
     /// <summary>Which fields each device has in raw: <c>last(*)</c> per device, non-null columns are present.</summary>
     public static string PresentFields(string database, IReadOnlyList<string> deviceIds) =>
-        $"SELECT last(*) FROM {Source(database, StorageTier.Raw)} WHERE {DeviceFilter(deviceIds)} GROUP BY {InfluxQl.QuoteIdentifier("device")}";
+        $"SELECT last(*) FROM {From(database, RetentionPolicyNames.Raw, deviceIds)} WHERE {DeviceFilter(deviceIds)} GROUP BY {InfluxQl.QuoteIdentifier("device")}";
 
-    public static string FieldKeys(string database) =>
-        $"SHOW FIELD KEYS FROM {Source(database, StorageTier.Raw)}";
+    /// <summary>The field keys of these devices' raw measurements: never another device's names.</summary>
+    public static string FieldKeys(string database, IReadOnlyList<string> deviceIds) =>
+        $"SHOW FIELD KEYS ON {InfluxQl.QuoteIdentifier(database)} FROM {From(database, RetentionPolicyNames.Raw, deviceIds)}";
 
-    private static string Source(string database, StorageTier tier) =>
-        $"{InfluxQl.QuoteIdentifier(database)}.{InfluxQl.QuoteIdentifier(tier.Name())}.{InfluxQl.QuoteIdentifier(RetentionPolicyNames.Measurement)}";
+    /// <summary>
+    /// The measurements of <paramref name="deviceIds"/> in <paramref name="policy"/>: the quoted name of one, or an
+    /// anchored regex of several (device ids are [0-9a-z_], literal inside <c>/…/</c>).
+    /// </summary>
+    public static string From(string database, string policy, IReadOnlyList<string> deviceIds)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(deviceIds.Count);
+        string prefix = $"{InfluxQl.QuoteIdentifier(database)}.{InfluxQl.QuoteIdentifier(policy)}.";
+        if (deviceIds.Count == 1)
+        {
+            return prefix + InfluxQl.QuoteIdentifier(deviceIds[0]);
+        }
+
+        if (!deviceIds.All(IsPlainId))
+        {
+            throw new ArgumentException("device ids of several devices must be plain [0-9a-z_] ids", nameof(deviceIds));
+        }
+
+        return $"{prefix}/^(?:{string.Join('|', deviceIds)})$/";
+    }
 
     private static string Where(IReadOnlyList<string> deviceIds, DateTimeOffset from, DateTimeOffset to) =>
         DeviceFilter(deviceIds) + " AND " + TimeRange(from, to);

@@ -65,7 +65,8 @@ public sealed partial class RetentionProvisioner(
             {
                 RollupSettings rollup = desired.Rollup(tier);
                 observed.ContinuousQueries.TryGetValue(tier, out ObservedContinuousQuery? existing);
-                if (existing is null || existing.Every != rollup.RefreshEvery || existing.LookBack != rollup.LookBack)
+                if (existing is null || existing.Every != rollup.RefreshEvery || existing.LookBack != rollup.LookBack
+                    || !RetentionStatements.ReadsDeviceMeasurements(existing.Query))
                 {
                     // A continuous query cannot be altered: drop and create, back to back.
                     if (existing is not null)

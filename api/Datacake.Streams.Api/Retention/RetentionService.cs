@@ -1,14 +1,17 @@
+using Datacake.Streams.Backups;
 using Datacake.Streams.Influx.Client;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Retention;
 
 /// <summary>
-/// Provisions the tiers when the node starts (retrying while InfluxDB is away, without blocking start-up), then
-/// runs the backfill queue for as long as the node lives.
+/// Provisions the tiers when the node starts (retrying while InfluxDB is away, without blocking start-up), moves a
+/// database of the layout before to one measurement per device (<see cref="StorageLayoutMigration"/>), then runs the
+/// backfill queue for as long as the node lives.
 /// </summary>
 public sealed partial class RetentionService(
     RetentionProvisioner provisioner,
+    StorageLayoutMigration layout,
     RetentionBackfills backfills,
     IOptions<RetentionTiersOptions> options,
     TimeProvider timeProvider,
@@ -16,8 +19,13 @@ public sealed partial class RetentionService(
 {
     private readonly TaskCompletionSource _provisioned = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private readonly TaskCompletionSource<LayoutMigrationResult> _migrated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Completes once start-up provisioning succeeded (at once when it is switched off).</summary>
     public Task Provisioned => _provisioned.Task;
+
+    /// <summary>Completes once the storage layout migration ran (nothing to do on a database of the current layout).</summary>
+    public Task<LayoutMigrationResult> LayoutMigrated => _migrated.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -44,6 +52,7 @@ public sealed partial class RetentionService(
         }
 
         _provisioned.TrySetResult();
+        await MigrateLayoutAsync(stoppingToken).ConfigureAwait(false);
         try
         {
             await backfilling.ConfigureAwait(false);
@@ -53,6 +62,44 @@ public sealed partial class RetentionService(
             // Stopping.
         }
     }
+
+    private async Task MigrateLayoutAsync(CancellationToken stoppingToken)
+    {
+        int attempt = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                LayoutMigrationResult result = await layout.RunAsync(stoppingToken).ConfigureAwait(false);
+                if (result.Devices > 0)
+                {
+                    LogMigrated(logger, result.Devices, result.Points, result.LegacyDropped, string.Join("; ", result.Shortfalls.Take(5)));
+                }
+
+                _migrated.TrySetResult(result);
+                return;
+            }
+            catch (InfluxException ex)
+            {
+                TimeSpan delay = TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(attempt++, 5)));
+                LogMigrationRetry(logger, ex, delay.TotalSeconds);
+                try
+                {
+                    await Task.Delay(delay, timeProvider, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Storage layout: {Devices} devices moved to their own measurements ({Points} points); legacy dropped: {LegacyDropped} {Shortfalls}")]
+    private static partial void LogMigrated(ILogger logger, int devices, long points, bool legacyDropped, string shortfalls);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Moving the storage layout failed; retrying in {DelaySeconds} s")]
+    private static partial void LogMigrationRetry(ILogger logger, Exception exception, double delaySeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Provisioning the retention tiers failed; retrying in {DelaySeconds} s")]
     private static partial void LogRetry(ILogger logger, Exception exception, double delaySeconds);

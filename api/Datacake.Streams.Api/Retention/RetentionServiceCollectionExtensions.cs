@@ -1,4 +1,6 @@
 using Datacake.Streams.Api.Access;
+using Datacake.Streams.Backups;
+using Datacake.Streams.Influx.Client;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +26,7 @@ public static class RetentionServiceCollectionExtensions
         services.AddSingleton<RetentionCatalog>();
         services.AddSingleton<RetentionBackfills>();
         services.AddSingleton<RetentionProvisioner>();
+        services.AddSingleton(sp => new StorageLayoutMigration(sp.GetRequiredService<InfluxClient>()));
         services.AddSingleton<RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionService>());
 

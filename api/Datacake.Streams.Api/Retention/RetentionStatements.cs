@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Datacake.Streams.Influx.Querying;
+using Datacake.Streams.Storage;
 
 namespace Datacake.Streams.Api.Retention;
 
@@ -36,8 +37,10 @@ public static partial class RetentionStatements
         $"DROP CONTINUOUS QUERY {InfluxQl.QuoteIdentifier(ContinuousQueryName(tier))} ON {InfluxQl.QuoteIdentifier(database)}";
 
     /// <summary>
-    /// The rollup as a continuous query. <c>GROUP BY time(…), *</c> keeps <c>device</c> a tag in the target;
-    /// InfluxDB names the outputs <c>mean_f</c>, <c>min_f</c>, <c>max_f</c>, <c>count_f</c> (checked on 1.6.7).
+    /// The rollup as a continuous query, over every device measurement into the same-named measurement of the tier
+    /// (<c>INTO …:MEASUREMENT FROM …/^dev_/</c>, <see cref="StorageLayout"/>). <c>GROUP BY time(…), *</c> keeps
+    /// <c>device</c> a tag in the target; InfluxDB names the outputs <c>mean_f</c>, <c>min_f</c>, <c>max_f</c>,
+    /// <c>count_f</c> (checked on 1.6.7).
     /// </summary>
     public static string CreateContinuousQuery(string database, StorageTier tier, RollupSettings rollup) =>
         $"CREATE CONTINUOUS QUERY {InfluxQl.QuoteIdentifier(ContinuousQueryName(tier))} ON {InfluxQl.QuoteIdentifier(database)} "
@@ -47,6 +50,14 @@ public static partial class RetentionStatements
     /// <summary>The same rollup once over [from, to): a backfill. Both ends must sit on the tier's interval.</summary>
     public static string Backfill(string database, StorageTier tier, DateTimeOffset from, DateTimeOffset to) =>
         RollupSelect(database, tier, $"time >= {InfluxDuration.Timestamp(from)} AND time < {InfluxDuration.Timestamp(to)}");
+
+    /// <summary>
+    /// Whether a continuous query as SHOW CONTINUOUS QUERIES prints it reads the per-device layout; one of the layout
+    /// before (one <c>values</c> measurement for all devices) is replaced.
+    /// </summary>
+    public static bool ReadsDeviceMeasurements(string query) =>
+        query.Contains("INTO", StringComparison.Ordinal) && query.Contains(".:MEASUREMENT ", StringComparison.Ordinal)
+        && query.Contains("." + StorageLayout.AllDevicesPattern + " ", StringComparison.Ordinal);
 
     /// <summary>Reads FOR and EVERY back out of a continuous query as SHOW CONTINUOUS QUERIES prints it.</summary>
     public static bool TryReadResample(string query, out TimeSpan every, out TimeSpan lookBack)
@@ -61,10 +72,9 @@ public static partial class RetentionStatements
     private static string RollupSelect(string database, StorageTier tier, string? whereTime)
     {
         string db = InfluxQl.QuoteIdentifier(database);
-        string measurement = InfluxQl.QuoteIdentifier(RetentionPolicyNames.Measurement);
         string where = whereTime is null ? string.Empty : " WHERE " + whereTime;
-        return $"SELECT mean(*), min(*), max(*), count(*) INTO {db}.{InfluxQl.QuoteIdentifier(tier.Name())}.{measurement} "
-            + $"FROM {db}.{InfluxQl.QuoteIdentifier(RetentionPolicyNames.Raw)}.{measurement}{where} "
+        return $"SELECT mean(*), min(*), max(*), count(*) INTO {db}.{InfluxQl.QuoteIdentifier(tier.Name())}.:MEASUREMENT "
+            + $"FROM {db}.{InfluxQl.QuoteIdentifier(RetentionPolicyNames.Raw)}.{StorageLayout.AllDevicesPattern}{where} "
             + $"GROUP BY time({InfluxDuration.Format(tier.Resolution())}), *";
     }
 

@@ -39,5 +39,4 @@ public static class RetentionPolicyNames
     public const string M1 = "m1";
     public const string H1 = "h1";
     public const string Meta = "meta";
-    public const string Measurement = "values";
 }

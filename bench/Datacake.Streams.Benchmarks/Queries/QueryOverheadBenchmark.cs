@@ -100,7 +100,7 @@ public class QueryOverheadBenchmark
                 for (int d = 0; d < Devices; d++)
                 {
                     var p = batch.BeginPoint();
-                    p.Measurement(RetentionPolicyNames.Measurement);
+                    p.Measurement(ids[d]);
                     p.Tag("device", ids[d]);
                     p.Field("temperature", 20 + (d % 10) + (m * 0.01));
                     p.Field("humidity", 40.0 + (m % 7));
@@ -119,7 +119,7 @@ public class QueryOverheadBenchmark
             for (int m = 0; m < 60; m++)
             {
                 var p = batch.BeginPoint();
-                p.Measurement(RetentionPolicyNames.Measurement);
+                p.Measurement(ids[0]);
                 p.Tag("device", ids[0]);
                 p.Field("mean_temperature", 20 + (m * 0.01));
                 p.Field("min_temperature", 19.5);

@@ -5,6 +5,7 @@ using Akka.Streams.Dsl;
 using Datacake.Streams.Access;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Processing.DeadLetter;
+using Datacake.Streams.Processing.Fields;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Processing.Sink;
 using Datacake.Streams.Processing.Source;
@@ -86,7 +87,14 @@ public sealed class ProcessingPipeline : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         Metrics = metrics ?? new ProcessingMetrics();
         _loggers = loggers ?? NullLoggerFactory.Instance;
+        FieldNames = new DeviceFieldNames(options.MaxFieldNamesPerDevice);
     }
+
+    /// <summary>The stored field names per device, for the too_many_fields limit.</summary>
+    public DeviceFieldNames FieldNames { get; }
+
+    /// <summary>Completes when the stored field names were read at start (or the pipeline stopped first).</summary>
+    public Task FieldNamesSeeded { get; private set; } = Task.CompletedTask;
 
     public ProcessingProgress Progress { get; } = new();
 
@@ -111,7 +119,7 @@ public sealed class ProcessingPipeline : IAsyncDisposable
         var commit = new CommitStage(_checkpointer, Progress, Metrics);
         var partitionFlow = Flow.Create<RecordChunk>()
             .Via(new EnvelopeStage(_envelope))
-            .Via(new PartitionStage(_states, _options, _time))
+            .Via(new PartitionStage(_states, _options, _time, FieldNames))
             .Async();
 
         var source = AkkaSource.FromGraph(new LogSourceStage(_pump.Records))
@@ -141,6 +149,7 @@ public sealed class ProcessingPipeline : IAsyncDisposable
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
         _pump.Start();
+        FieldNamesSeeded = Task.Run(() => FieldNameSeed.RunAsync(_influx, _options.ValuesRetentionPolicy, FieldNames, _time, _loggers.CreateLogger<ProcessingPipeline>(), token));
     }
 
     /// <summary>

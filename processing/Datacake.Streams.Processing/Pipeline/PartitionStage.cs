@@ -1,12 +1,13 @@
 using Akka.Streams;
 using Akka.Streams.Stage;
 using Datacake.Streams.Influx.LineProtocol;
+using Datacake.Streams.Processing.Fields;
 
 namespace Datacake.Streams.Processing.Pipeline;
 
 /// <summary>
-/// The per-partition stage: replay guard and duplicate filter, decoding into points, and the point-time window
-/// (too_old / too_far_in_future). Holds the partition's <see cref="IPartitionState"/> and point buffers in its
+/// The per-partition stage: replay guard and duplicate filter, decoding into points, the point-time window
+/// (too_old / too_far_in_future) and the device's limit of field names (too_many_fields). Holds the partition's <see cref="IPartitionState"/> and point buffers in its
 /// logic; one instance per substream, so one partition's chunks pass it in log order.
 /// </summary>
 internal sealed class PartitionStage : GraphStage<FlowShape<RecordChunk, RecordChunk>>
@@ -16,12 +17,14 @@ internal sealed class PartitionStage : GraphStage<FlowShape<RecordChunk, RecordC
     private readonly PartitionStates _states;
     private readonly ProcessingOptions _options;
     private readonly TimeProvider _time;
+    private readonly DeviceFieldNames? _fieldNames;
 
-    public PartitionStage(PartitionStates states, ProcessingOptions options, TimeProvider time)
+    public PartitionStage(PartitionStates states, ProcessingOptions options, TimeProvider time, DeviceFieldNames? fieldNames = null)
     {
         _states = states;
         _options = options;
         _time = time;
+        _fieldNames = fieldNames;
         Shape = new FlowShape<RecordChunk, RecordChunk>(_in, _out);
     }
 
@@ -32,7 +35,7 @@ internal sealed class PartitionStage : GraphStage<FlowShape<RecordChunk, RecordC
     private sealed class Logic : InAndOutGraphStageLogic
     {
         private readonly PartitionStage _stage;
-        private readonly RecordPoints _points = new();
+        private readonly RecordPoints _points;
         private IPartitionState? _state;
         private long _epoch = -1;
 
@@ -40,6 +43,7 @@ internal sealed class PartitionStage : GraphStage<FlowShape<RecordChunk, RecordC
             : base(stage.Shape)
         {
             _stage = stage;
+            _points = new RecordPoints(stage._fieldNames);
             SetHandler(stage._in, this);
             SetHandler(stage._out, this);
         }
@@ -103,6 +107,12 @@ internal sealed class PartitionStage : GraphStage<FlowShape<RecordChunk, RecordC
             if (verdict.IsAccepted)
             {
                 verdict = CheckTime(nowNs);
+            }
+
+            // Last: names are admitted into the device's set only for a record that is otherwise written.
+            if (verdict.IsAccepted && !_points.TryAdmitFieldNames(out var refusal))
+            {
+                verdict = Verdict.Reject(RejectReason.TooManyFields, refusal!);
             }
 
             if (!verdict.IsAccepted)

@@ -69,6 +69,14 @@ public sealed record ProcessingOptions
 
     /// <summary>How long a graceful stop waits for in-flight batches to be written and committed.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Distinct value-field names one device may have stored; a record that would add more is dead-lettered
+    /// <c>too_many_fields</c>. 1,000: ten times the 100 fields one point may carry, room for a device whose
+    /// firmware renamed its fields a few times; a device's own look-ups over 1,000 names (its <c>/last</c>, one
+    /// statement per field) took ~120 ms here, the most this limit lets one device cost itself.
+    /// </summary>
+    public int MaxFieldNamesPerDevice { get; init; } = 1_000;
 }
 
 public sealed class ProcessingOptionsValidator : IValidateOptions<ProcessingOptions>
@@ -122,6 +130,11 @@ public sealed class ProcessingOptionsValidator : IValidateOptions<ProcessingOpti
         if (options.MaxPartitions is < 1 or > 10_000)
         {
             failures.Add("Processing:MaxPartitions: 1 to 10000");
+        }
+
+        if (options.MaxFieldNamesPerDevice is < 1 or > 100_000)
+        {
+            failures.Add("Processing:MaxFieldNamesPerDevice: 1 to 100000");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -1,12 +1,15 @@
+using System.Runtime.CompilerServices;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.LineProtocol;
+using Datacake.Streams.Processing.Fields;
+using Datacake.Streams.Storage;
 
 namespace Datacake.Streams.Processing.Pipeline;
 
 /// <summary>
-/// Where a decoder writes the points of one record: measurement <c>values</c> (P0, retention policy <c>raw</c>) or
-/// <c>meta</c> (P1, retention policy <c>meta</c>), always tagged with the record's device id and nothing else
-/// (docs/DATA-MODEL.md). Tracks the earliest and latest point time for the too_old / too_far_in_future checks.
+/// Where a decoder writes the points of one record: the device's own measurement (named by its id,
+/// <see cref="StorageLayout"/>) in the values lane (P0, retention policy <c>raw</c>) or the metadata lane (P1,
+/// retention policy <c>meta</c>), always tagged with the record's device id and nothing else (docs/DATA-MODEL.md). Tracks the earliest and latest point time for the too_old / too_far_in_future checks.
 /// </summary>
 /// <example>
 /// <code>
@@ -17,28 +20,35 @@ namespace Datacake.Streams.Processing.Pipeline;
 /// </example>
 public sealed class RecordPoints
 {
-    public const string ValuesMeasurement = "values";
-    public const string MetaMeasurement = "meta";
-    public const string DeviceTag = "device";
+    public const string DeviceTag = StorageLayout.DeviceTag;
 
     // Escaped once: measuring and escaping names per point was about half of a point's cost (docs/BENCHMARKS.md).
-    private static readonly LineProtocolName s_valuesName = LineProtocolName.Measurement(ValuesMeasurement);
-    private static readonly LineProtocolName s_metaName = LineProtocolName.Measurement(MetaMeasurement);
     private static readonly LineProtocolName s_deviceTag = LineProtocolName.TagKey(DeviceTag);
 
     private PointChunks _values = new();
     private PointChunks _meta = new();
     private readonly char[] _device = new char[DeviceId.TextLength];
 
-    // The device tag pre-escaped, made at a record's second point: a batched HTTP record of 1,000 measurements
-    // escaped the same 30-character id 1,000 times; a record of one point (most) is not worth the allocation.
+    // The device's measurement name and tag value pre-escaped, made at a record's second point: a batched HTTP
+    // record of 1,000 measurements escaped the same 30-character id 2,000 times; a record of one point (most) is
+    // not worth the two allocations.
     private DeviceId _current;
     private DeviceId _named;
     private LineProtocolName? _deviceName;
+    private LineProtocolName? _measurementName;
     private int _recordPoints;
 
-    internal RecordPoints()
+    // The distinct value-field names of the current record, as hashes, for the per-device limit. Points of one
+    // record mostly repeat the same names in the same order, so the next expected slot is tried first.
+    private readonly DeviceFieldNames? _fieldNames;
+    private FieldNameSet? _deviceNames;
+    private ulong[] _names = new ulong[16];
+    private int _nameCount;
+    private int _probe;
+
+    internal RecordPoints(DeviceFieldNames? fieldNames = null)
     {
+        _fieldNames = fieldNames;
     }
 
     public int ValuesCount { get; private set; }
@@ -77,11 +87,81 @@ public sealed class RecordPoints
         _meta.Discard();
         device.TryFormat(_device, out _);
         _current = device;
+        _deviceNames = _fieldNames?.For(device);
+        _nameCount = 0;
+        _probe = 0;
         _recordPoints = 0;
         ValuesCount = 0;
         MetaCount = 0;
         EarliestNs = long.MaxValue;
         LatestNs = long.MinValue;
+    }
+
+    /// <summary>
+    /// Admits the current record's value-field names into its device's set, or refuses the record when they would
+    /// take the device past <see cref="DeviceFieldNames.LimitPerDevice"/> distinct names (then nothing is added).
+    /// </summary>
+    internal bool TryAdmitFieldNames(out string? refusal)
+    {
+        refusal = null;
+        if (_deviceNames is null || _nameCount == 0 || _deviceNames.TryAdmit(_names.AsSpan(0, _nameCount), _fieldNames!.LimitPerDevice, out _))
+        {
+            return true;
+        }
+
+        return Refuse(out refusal);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool Refuse(out string refusal)
+    {
+        int known = _deviceNames!.Count;
+        int fresh = 0;
+        foreach (ulong hash in _names.AsSpan(0, _nameCount))
+        {
+            fresh += _deviceNames.Contains(hash) ? 0 : 1;
+        }
+
+        refusal = $"the device has {known} distinct field names stored and this record adds {fresh}; the limit is {_fieldNames!.LimitPerDevice} per device";
+        return false;
+    }
+
+    /// <summary>Notes a value field's name for the per-device limit: a hash, and a slot when the record has not used it yet.</summary>
+    internal void Named(ReadOnlySpan<char> key)
+    {
+        if (_deviceNames is null)
+        {
+            return;
+        }
+
+        ulong hash = DeviceFieldNames.Hash(key);
+        int slot = _probe < _nameCount ? _probe : 0;
+        if (slot < _nameCount && _names[slot] == hash)
+        {
+            _probe = slot + 1;
+            return;
+        }
+
+        NamedSlow(hash);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void NamedSlow(ulong hash)
+    {
+        int at = Array.IndexOf(_names, hash, 0, _nameCount);
+        if (at >= 0)
+        {
+            _probe = at + 1;
+            return;
+        }
+
+        if (_nameCount == _names.Length)
+        {
+            Array.Resize(ref _names, _names.Length * 2);
+        }
+
+        _names[_nameCount++] = hash;
+        _probe = _nameCount;
     }
 
     /// <summary>Drops everything written for the current record.</summary>
@@ -108,23 +188,26 @@ public sealed class RecordPoints
         }
 
         var writer = new LineProtocolWriter(lane);
-        writer.Measurement(meta ? s_metaName : s_valuesName);
         if (_recordPoints++ == 0)
         {
+            writer.Measurement(_device);
             writer.Tag(DeviceTag, _device);
         }
         else
         {
-            if (_deviceName is null || _named != _current)
+            if (_deviceName is null || _measurementName is null || _named != _current)
             {
-                _deviceName = LineProtocolName.TagValue(new string(_device));
+                var id = new string(_device);
+                _deviceName = LineProtocolName.TagValue(id);
+                _measurementName = LineProtocolName.Measurement(id);
                 _named = _current;
             }
 
+            writer.Measurement(_measurementName);
             writer.Tag(s_deviceTag, _deviceName);
         }
 
-        return new PointBuilder(this, writer, timestampNs);
+        return new PointBuilder(this, writer, timestampNs, named: !meta);
     }
 
     /// <summary>A point's time, as its line ends: what the too_old / too_far_in_future checks look at.</summary>
@@ -142,22 +225,50 @@ public ref struct PointBuilder
     private LineProtocolWriter _writer;
     private readonly long _timestampNs;
 
-    internal PointBuilder(RecordPoints points, LineProtocolWriter writer, long timestampNs)
+    // Value points count their names against the device's limit; metadata points have a fixed set of names.
+    private readonly bool _named;
+
+    internal PointBuilder(RecordPoints points, LineProtocolWriter writer, long timestampNs, bool named)
     {
         _points = points;
         _writer = writer;
         _timestampNs = timestampNs;
+        _named = named;
     }
 
     /// <summary>Numbers are always floats (docs/DATA-MODEL.md): 21 then 21.5 must not conflict in InfluxDB.</summary>
-    public void Field(ReadOnlySpan<char> key, double value) => _writer.Field(key, value);
+    public void Field(ReadOnlySpan<char> key, double value)
+    {
+        _writer.Field(key, value);
+        Named(key);
+    }
 
     /// <summary>A float field as plain decimal text (<see cref="LineProtocolWriter.FieldDecimal"/>).</summary>
-    public void FieldDecimal(ReadOnlySpan<char> key, ReadOnlySpan<byte> decimalText) => _writer.FieldDecimal(key, decimalText);
+    public void FieldDecimal(ReadOnlySpan<char> key, ReadOnlySpan<byte> decimalText)
+    {
+        _writer.FieldDecimal(key, decimalText);
+        Named(key);
+    }
 
-    public void Field(ReadOnlySpan<char> key, bool value) => _writer.Field(key, value);
+    public void Field(ReadOnlySpan<char> key, bool value)
+    {
+        _writer.Field(key, value);
+        Named(key);
+    }
 
-    public void Field(ReadOnlySpan<char> key, ReadOnlySpan<char> value) => _writer.Field(key, value);
+    public void Field(ReadOnlySpan<char> key, ReadOnlySpan<char> value)
+    {
+        _writer.Field(key, value);
+        Named(key);
+    }
+
+    private readonly void Named(ReadOnlySpan<char> key)
+    {
+        if (_named)
+        {
+            _points.Named(key);
+        }
+    }
 
     /// <summary>Ends the point at the time it was started with.</summary>
     public void End() => End(_timestampNs);

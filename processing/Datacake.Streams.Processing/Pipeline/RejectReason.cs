@@ -19,6 +19,9 @@ public enum RejectReason
 
     /// <summary>The device's decoder kept hitting sandbox limits and is not run until edited.</summary>
     DecoderSuspended,
+
+    /// <summary>The record would take its device past the limit of distinct field names.</summary>
+    TooManyFields,
 }
 
 public static class RejectReasonCodes
@@ -38,6 +41,7 @@ public static class RejectReasonCodes
         RejectReason.DecodeFailed => "decode_failed",
         RejectReason.RejectedByStore => "rejected_by_store",
         RejectReason.DecoderSuspended => "decoder_suspended",
+        RejectReason.TooManyFields => "too_many_fields",
         _ => "unknown",
     };
 

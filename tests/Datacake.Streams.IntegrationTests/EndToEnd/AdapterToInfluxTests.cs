@@ -102,7 +102,7 @@ public sealed class AdapterToInfluxTests(EndToEndHost e2e)
         Assert.Equal(UnixNs(time), value.TimeNs);
         Assert.Equal(23.2, value.Number("temperature"));
         Assert.Equal(21, value.Number("humidity"));
-        var meta = Assert.Single(await e2e.Influx.WaitForPointsAsync(device.Id, 1, "meta", "meta"));
+        var meta = Assert.Single(await e2e.Influx.WaitForPointsAsync(device.Id, 1, "meta"));
         Assert.Equal(UnixNs(time), meta.TimeNs);
         Assert.Equal(-97, meta.Number("rssi"));
         Assert.Equal(7.25, meta.Number("snr"));
@@ -125,7 +125,7 @@ public sealed class AdapterToInfluxTests(EndToEndHost e2e)
         var value = Assert.Single(await e2e.Influx.WaitForPointsAsync(device.Id, 1));
         Assert.Equal(UnixNs(time), value.TimeNs);
         Assert.Equal(19.75, value.Number("temperature"));
-        var meta = Assert.Single(await e2e.Influx.WaitForPointsAsync(device.Id, 1, "meta", "meta"));
+        var meta = Assert.Single(await e2e.Influx.WaitForPointsAsync(device.Id, 1, "meta"));
         Assert.Equal(-61, meta.Number("rssi"));
         Assert.Equal(65535, meta.Number("f_cnt"));
     }
@@ -143,7 +143,7 @@ public sealed class AdapterToInfluxTests(EndToEndHost e2e)
         Assert.Equal(UnixNs(time), value.TimeNs);
         Assert.Equal(23.2, value.Number("temperature_1"), 6);
         Assert.Equal(21, value.Number("humidity_2"), 6);
-        var meta = Assert.Single(await e2e.Influx.WaitForPointsAsync(device.Id, 1, "meta", "meta"));
+        var meta = Assert.Single(await e2e.Influx.WaitForPointsAsync(device.Id, 1, "meta"));
         Assert.Equal(-104, meta.Number("rssi"));
         Assert.Equal(12, meta.Number("f_cnt"));
         Assert.Equal(5, meta.Number("f_port"));

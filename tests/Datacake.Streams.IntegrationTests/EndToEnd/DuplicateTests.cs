@@ -118,7 +118,7 @@ public sealed class DuplicateTests(EndToEndHost e2e)
     {
         var ttsValues = Assert.Single(await e2e.Influx.WaitForPointsAsync(tts.Id, 1));
         Assert.Equal(UnixNs(uplinkTime), ttsValues.TimeNs);
-        var ttsMeta = Assert.Single(await e2e.Influx.WaitForPointsAsync(tts.Id, 1, "meta", "meta"));
+        var ttsMeta = Assert.Single(await e2e.Influx.WaitForPointsAsync(tts.Id, 1, "meta"));
         Assert.Equal(_gateways[0].Rssi, ttsMeta.Number("rssi"));
         Assert.Equal(_gateways[0].Snr, ttsMeta.Number("snr"));
         Assert.Equal(1, ttsMeta.Number("gateways"));

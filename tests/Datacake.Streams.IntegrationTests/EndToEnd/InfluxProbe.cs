@@ -18,10 +18,10 @@ public sealed class InfluxProbe(string database)
 {
     public string Database => database;
 
-    /// <summary>Every point of <paramref name="device"/> in <c>rp.measurement</c>, oldest first.</summary>
-    public async Task<IReadOnlyList<InfluxRow>> PointsAsync(string device, string retentionPolicy = "raw", string measurement = "values")
+    /// <summary>Every point of <paramref name="device"/> in its measurement of <paramref name="retentionPolicy"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<InfluxRow>> PointsAsync(string device, string retentionPolicy = "raw")
     {
-        var answer = await QueryAsync($"SELECT * FROM \"{retentionPolicy}\".\"{measurement}\" WHERE \"device\" = '{device}'");
+        var answer = await QueryAsync($"SELECT * FROM \"{retentionPolicy}\".\"{device}\" WHERE \"device\" = '{device}'");
         var rows = new List<InfluxRow>();
         foreach (var series in Series(answer))
         {
@@ -46,8 +46,8 @@ public sealed class InfluxProbe(string database)
     }
 
     /// <summary>Polls until <paramref name="device"/> has at least <paramref name="count"/> points.</summary>
-    public Task<IReadOnlyList<InfluxRow>> WaitForPointsAsync(string device, int count, string retentionPolicy = "raw", string measurement = "values") =>
-        Until.Async(() => PointsAsync(device, retentionPolicy, measurement), r => r.Count >= count, $"{count} point(s) of {device} in {retentionPolicy}.{measurement}");
+    public Task<IReadOnlyList<InfluxRow>> WaitForPointsAsync(string device, int count, string retentionPolicy = "raw") =>
+        Until.Async(() => PointsAsync(device, retentionPolicy), r => r.Count >= count, $"{count} point(s) of {device} in {retentionPolicy}");
 
     /// <summary>The tag keys influxd holds for <paramref name="measurement"/> (across retention policies: the index is per database).</summary>
     public async Task<IReadOnlyList<string>> TagKeysAsync(string measurement)

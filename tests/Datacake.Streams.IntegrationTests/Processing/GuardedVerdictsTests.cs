@@ -53,7 +53,7 @@ public sealed class GuardedVerdictsTests : IDisposable
         Assert.Equal(27.2, values.GetDouble(0, "temperature_3"), 6);
         Assert.Equal(25.5, values.GetDouble(0, "temperature_5"), 6);
 
-        var meta = await h.ValuesOfAsync(device, "meta", "meta");
+        var meta = await h.ValuesOfAsync(device, "meta");
         Assert.NotNull(meta);
         Assert.Single(meta.Values);
         Assert.Equal(Ns(received), meta.GetInt64(0, "time"));

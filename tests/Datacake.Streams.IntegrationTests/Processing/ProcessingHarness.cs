@@ -184,17 +184,17 @@ internal sealed class ProcessingHarness : IAsyncDisposable
     public static Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
         WaitUntilAsync(() => Task.FromResult(condition()), what, timeout);
 
-    /// <summary>Rows of <c>raw.values</c> for <paramref name="device"/>, oldest first.</summary>
-    public async Task<InfluxSeries?> ValuesOfAsync(DeviceId device, string policy = "raw", string measurement = "values")
+    /// <summary>Rows of the device's measurement in <paramref name="policy"/>, oldest first.</summary>
+    public async Task<InfluxSeries?> ValuesOfAsync(DeviceId device, string policy = "raw")
     {
         var result = await Influx.QueryAsync(
-            $"SELECT * FROM {InfluxQl.QuoteIdentifier(policy)}.{InfluxQl.QuoteIdentifier(measurement)} WHERE \"device\" = {InfluxQl.QuoteString(device.ToString())} ORDER BY time ASC");
+            $"SELECT * FROM {InfluxQl.QuoteIdentifier(policy)}.{InfluxQl.QuoteIdentifier(device.ToString())} WHERE \"device\" = {InfluxQl.QuoteString(device.ToString())} ORDER BY time ASC");
         return result.Statements.SelectMany(s => s.Series).FirstOrDefault();
     }
 
     public async Task<int> CountPointsAsync(string policy = "raw")
     {
-        var result = await Influx.QueryAsync($"SELECT * FROM {InfluxQl.QuoteIdentifier(policy)}.\"values\"");
+        var result = await Influx.QueryAsync($"SELECT * FROM {InfluxQl.QuoteIdentifier(policy)}./^dev_/");
         return result.Statements.SelectMany(s => s.Series).Sum(s => s.Values.Count);
     }
 

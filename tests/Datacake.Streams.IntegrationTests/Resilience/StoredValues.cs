@@ -4,12 +4,12 @@ using Datacake.Streams.Influx.Querying;
 namespace Datacake.Streams.IntegrationTests.Resilience;
 
 /// <summary>
-/// The numbered values a test sent, as InfluxDB holds them: field <c>v</c> of measurement <c>values</c> in the
+/// The numbered values a test sent, as InfluxDB holds them: field <c>v</c> of the device measurements in the
 /// <c>raw</c> tier, where processing writes measurements (docs/DATA-MODEL.md).
 /// </summary>
 internal sealed class StoredValues(InfluxClient influx)
 {
-    private const string Source = "\"raw\".\"values\"";
+    private const string Source = "\"raw\"./^dev_/";
 
     /// <summary>SELECT count(v); 0 while the database or the measurement does not exist yet.</summary>
     public async Task<long> CountAsync()
@@ -17,8 +17,7 @@ internal sealed class StoredValues(InfluxClient influx)
         try
         {
             var result = await influx.QueryAsync($"SELECT count(\"v\") FROM {Source}");
-            var series = result.Statements.SelectMany(s => s.Series).FirstOrDefault();
-            return series is null || series.Values.Count == 0 ? 0 : series.GetInt64(0, "count");
+            return result.Statements.SelectMany(s => s.Series).Where(s => s.Values.Count > 0).Sum(s => s.GetInt64(0, "count"));
         }
         catch (InfluxQueryException e) when (e.Message.Contains("database not found", StringComparison.Ordinal)
             || e.Message.Contains("retention policy not found", StringComparison.Ordinal))

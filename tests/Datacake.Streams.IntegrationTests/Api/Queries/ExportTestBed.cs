@@ -120,7 +120,7 @@ public sealed class ExportTestBed : IAsyncLifetime
                 int device = (int)(n / perDevice);
                 int i = (int)(n % perDevice);
                 var point = batch.BeginPoint();
-                point.Measurement(RetentionPolicyNames.Measurement);
+                point.Measurement(devices[device].ToString());
                 point.Tag("device", devices[device].ToString());
                 point.Field("temperature", Math.Round(15 + (i % 1000 * 0.013) + device, 3));
                 point.Field("humidity", (long)(40 + (i % 37)));
@@ -144,7 +144,7 @@ public sealed class ExportTestBed : IAsyncLifetime
         for (int i = 0; i < count; i++)
         {
             var point = batch.BeginPoint();
-            point.Measurement("meta");
+            point.Measurement(device.ToString());
             point.Tag("device", device.ToString());
             point.Field("rssi", -100.5 + (i % 40));
             point.Field("f_cnt", (long)i);
@@ -154,7 +154,7 @@ public sealed class ExportTestBed : IAsyncLifetime
         await Influx.WriteAsync(batch.Written, RetentionPolicyNames.Meta);
     }
 
-    /// <summary>Points per "policy.measurement.device.field" in <paramref name="database"/>, for the four tiers an export reads.</summary>
+    /// <summary>Points per "policy.kind.device.field" in <paramref name="database"/>, for the four tiers an export reads (device measurements).</summary>
     public async Task<SortedDictionary<string, long>> CountsAsync(string database)
     {
         var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
@@ -163,7 +163,7 @@ public sealed class ExportTestBed : IAsyncLifetime
             InfluxQueryResult result;
             try
             {
-                result = await Influx.QueryAsync($"SELECT count(*) FROM {InfluxQl.QuoteIdentifier(database)}.{InfluxQl.QuoteIdentifier(policy)}.{InfluxQl.QuoteIdentifier(measurement)} GROUP BY \"device\"", database);
+                result = await Influx.QueryAsync($"SELECT count(*) FROM {InfluxQl.QuoteIdentifier(database)}.{InfluxQl.QuoteIdentifier(policy)}./^dev_/ GROUP BY \"device\"", database);
             }
             catch (InfluxQueryException ex) when (ex.Message.Contains("retention policy not found", StringComparison.Ordinal))
             {

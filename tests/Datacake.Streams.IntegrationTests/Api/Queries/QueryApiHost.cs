@@ -125,7 +125,7 @@ public sealed class QueryApiHost : IAsyncDisposable
         foreach ((DeviceId device, DateTimeOffset time, (string Field, double Value)[] fields) in points)
         {
             var p = batch.BeginPoint();
-            p.Measurement(RetentionPolicyNames.Measurement);
+            p.Measurement(device.ToString());
             p.Tag("device", device.ToString());
             foreach ((string field, double value) in fields)
             {
