@@ -74,6 +74,7 @@ public class HostTests
     [InlineData("Influx__BatchSize", "0", "Influx:BatchSize must be between 1 and")]
     [InlineData("Processing__BatchSize", "0", "Processing:BatchSize")]
     [InlineData("Backup__BackupHost", "no-port", "must be host:port")]
+    [InlineData("Access__FailedAuthenticationBurst", "0", "Access:FailedAuthenticationBurst must be at least 1")]
     public async Task A_bad_setting_of_an_area_is_refused_at_start_up(string variable, string value, string message)
     {
         await using var host = await HostProcess.StartAsync(new Dictionary<string, string> { [variable] = value }, waitUntilHealthy: false);
