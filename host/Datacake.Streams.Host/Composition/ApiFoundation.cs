@@ -15,9 +15,9 @@ internal static class ApiFoundation
     {
         services.AddAccessApi(configuration, dataDirectory);
         services.AddSingleton<DeviceDeletion>();
-        services.AddPayloadDecoders(configuration);
+        services.AddPayloadDecoders();
         services.AddSingleton<IDecoderDryRun, ProcessingDecoderDryRun>();
-        services.AddBackups(configuration, dataDirectory);
+        services.AddBackups(dataDirectory);
         return services;
     }
 }

@@ -29,7 +29,6 @@ internal sealed record OptionsSection(string Path, Type Options);
 /// the options classes at their sections, plus the few keys read one by one. Names resolve the way the binder does
 /// (case-insensitive, public settable properties, dictionary keys free, list items by index).
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static class ConfigurationKeys
 {
     public static readonly OptionsSection[] Sections =
