@@ -17,7 +17,7 @@ public sealed class CombinedSeriesTests
 
     private static InfluxSeries Parts(string device, params (DateTimeOffset Time, double? S, double? C, double? N, double? X)[] rows) =>
         new(device, new Dictionary<string, string> { ["device"] = device }, ["time", "s0", "c0", "n0", "x0"],
-            rows.Select(r => new[] { Number(Ns(r.Time)), Number(r.S), Number(r.C), Number(r.N), Number(r.X) }).ToList());
+            rows.Select(r => new[] { JsonSerializer.SerializeToElement(Ns(r.Time)), Number(r.S), Number(r.C), Number(r.N), Number(r.X) }).ToList());
 
     private static JsonElement Number(double? value) => JsonSerializer.SerializeToElement(value);
 
