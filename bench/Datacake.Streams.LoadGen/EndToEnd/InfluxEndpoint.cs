@@ -8,6 +8,9 @@ namespace Datacake.Streams.LoadGen.EndToEnd;
 /// <summary>The v1 HTTP API of the benchmark's influxd: writes for the direct peer, counts and stats for the check.</summary>
 internal sealed class InfluxEndpoint : IDisposable
 {
+    // Every measurement of the default policy: one per device (our system) or one shared (the peers).
+    private const string AllMeasurements = "/.*/";
+
     private readonly HttpClient _http;
 
     public InfluxEndpoint(Uri url, int connections = 4)
@@ -34,10 +37,14 @@ internal sealed class InfluxEndpoint : IDisposable
         }
     }
 
-    /// <summary>Points in <c>values</c> (the database's default policy) matching <paramref name="where"/>; 0 while the database does not exist.</summary>
+    /// <summary>
+    /// Points of every measurement (the database's default policy) matching <paramref name="where"/>, summed; 0 while
+    /// the database does not exist. Every measurement: our system writes one per device (docs/DATA-MODEL.md), the
+    /// Node-RED peer and the direct writers one shared <c>values</c>.
+    /// </summary>
     public async Task<long> CountAsync(string database, string where, CancellationToken cancellationToken)
     {
-        var query = $"SELECT count(\"seq\") FROM \"values\" WHERE {where}";
+        var query = $"SELECT count(\"seq\") FROM {AllMeasurements} WHERE {where}";
         var body = await _http.GetStringAsync($"/query?db={Uri.EscapeDataString(database)}&q={Uri.EscapeDataString(query)}", cancellationToken);
         using var json = JsonDocument.Parse(body);
         var result = json.RootElement.GetProperty("results")[0];
@@ -46,7 +53,13 @@ internal sealed class InfluxEndpoint : IDisposable
             return 0;
         }
 
-        return (long)series[0].GetProperty("values")[0][1].GetDouble();
+        var total = 0L;
+        foreach (var serie in series.EnumerateArray())
+        {
+            total += (long)serie.GetProperty("values")[0][1].GetDouble();
+        }
+
+        return total;
     }
 
     /// <summary>
@@ -78,10 +91,10 @@ internal sealed class InfluxEndpoint : IDisposable
         return total;
     }
 
-    /// <summary>Every numbered point of the database as (seq, time ms), read in chunks.</summary>
+    /// <summary>Every numbered point of the database (all measurements, as <see cref="CountAsync"/>) as (seq, time ms), read in chunks.</summary>
     public async Task ReadNumberedAsync(string database, Action<double, long> point, CancellationToken cancellationToken)
     {
-        var query = "SELECT \"seq\" FROM \"values\" WHERE \"seq\" >= 0";
+        var query = $"SELECT \"seq\" FROM {AllMeasurements} WHERE \"seq\" >= 0";
         var path = $"/query?db={Uri.EscapeDataString(database)}&epoch=ms&chunked=true&chunk_size=20000&q={Uri.EscapeDataString(query)}";
         using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         response.EnsureSuccessStatusCode();

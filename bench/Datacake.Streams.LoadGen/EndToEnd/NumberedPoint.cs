@@ -41,7 +41,12 @@ internal static class NumberedPoint
         return Encoding.UTF8.GetBytes(json.Append(']').ToString());
     }
 
-    /// <summary>The same point as processing writes it: measurement <c>values</c>, tag <c>device</c>, float fields, ms time.</summary>
+    /// <summary>
+    /// The point processing writes (tag <c>device</c>, float fields, ms time), in one shared measurement <c>values</c>
+    /// as the Node-RED peer writes it; processing writes one measurement per device (docs/DATA-MODEL.md). The direct
+    /// writers are the ceiling: they keep the single measurement, which asks influxd for no more than the per-device
+    /// one (the same series, one set of field keys). <see cref="InfluxEndpoint"/> counts every measurement.
+    /// </summary>
     public static void AppendLine(StringBuilder lines, string device, long baseMs, long seq)
     {
         lines.Append("values,device=").Append(device)

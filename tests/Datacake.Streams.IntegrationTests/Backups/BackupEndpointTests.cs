@@ -13,7 +13,7 @@ public sealed class BackupEndpointTests
     public async Task Operator_starts_a_backup_with_202_and_finds_it_listed_others_are_refused()
     {
         await using var bed = await BackupTestBed.CreateAsync();
-        await bed.WriteAsync("raw", $"values,device=dev_0000000000000000000000000a temperature=1 {DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds() * 1_000_000L}\n");
+        await bed.WriteAsync("raw", $"{BackupTestBed.LineOf("dev_0000000000000000000000000a")} temperature=1 {DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds() * 1_000_000L}\n");
         await using var host = await HostProcess.StartAsync(new Dictionary<string, string>
         {
             ["DCS_OPERATOR_TOKEN"] = "operator-secret-for-test-0123456789abcdef",

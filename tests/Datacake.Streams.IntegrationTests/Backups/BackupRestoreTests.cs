@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Datacake.Streams.Backups;
 using Datacake.Streams.Ids;
+using Datacake.Streams.Influx.Querying;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Datacake.Streams.IntegrationTests.Backups;
@@ -17,7 +18,7 @@ public sealed class BackupRestoreTests
         var deleted = DeviceId.New().ToString();
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-30).ToUnixTimeMilliseconds() * 1_000_000L;
         await bed.WriteAsync("raw", Lines(kept, t0, 0, 100) + Lines(deleted, t0, 0, 60));
-        await bed.WriteAsync("meta", $"meta,device={deleted} rssi=-81,snr=7.5 {t0}\nmeta,device={kept} rssi=-70 {t0}\n");
+        await bed.WriteAsync("meta", $"{BackupTestBed.LineOf(deleted)} rssi=-81,snr=7.5 {t0}\n{BackupTestBed.LineOf(kept)} rssi=-70 {t0}\n");
 
         var full = await bed.Service.TakeAsync(new BackupRequest(), CancellationToken.None);
         Assert.Equal(BackupKind.Full, full.Kind);
@@ -33,8 +34,8 @@ public sealed class BackupRestoreTests
         Assert.Equal(250, BackupManifest.Points(incremental.Counts["raw"]["values"]));
         Assert.True(incremental.CountsSettled);
 
-        var before = await bed.PointsAsync(bed.Database, "raw", "values", deleted);
-        var metaBefore = await bed.PointsAsync(bed.Database, "meta", "meta", deleted);
+        var before = await bed.PointsAsync(bed.Database, "raw", deleted);
+        var metaBefore = await bed.PointsAsync(bed.Database, "meta", deleted);
         Assert.Equal(100, before.Count);
 
         // The device was deleted 31 days ago with a 30-day window: the purge erases its points.
@@ -42,30 +43,30 @@ public sealed class BackupRestoreTests
         var records = new DeletionRecords(deletedId, DateTimeOffset.UtcNow.AddDays(-31));
         var purge = new DevicePurge(records, DevicePurge.DropFrom(bed.Influx), TimeProvider.System, NullLogger<DevicePurge>.Instance);
         Assert.Equal([deletedId], await purge.RunOnceAsync(CancellationToken.None));
-        Assert.Empty(await bed.PointsAsync(bed.Database, "raw", "values", deleted));
-        Assert.Empty(await bed.PointsAsync(bed.Database, "meta", "meta", deleted));
-        Assert.Equal(150, (await bed.PointsAsync(bed.Database, "raw", "values", kept)).Count);
+        Assert.Empty(await bed.PointsAsync(bed.Database, "raw", deleted));
+        Assert.Empty(await bed.PointsAsync(bed.Database, "meta", deleted));
+        Assert.Equal(150, (await bed.PointsAsync(bed.Database, "raw", kept)).Count);
         Assert.True(records.Purged);
 
         var restored = await bed.Restorer.RestoreDeviceAsync(incremental.Id, deletedId, CancellationToken.None);
         Assert.Equal(100, restored.PointsWritten["raw"]);
-        Assert.Equal(before, await bed.PointsAsync(bed.Database, "raw", "values", deleted));
-        Assert.Equal(metaBefore, await bed.PointsAsync(bed.Database, "meta", "meta", deleted));
-        Assert.Equal(150, (await bed.PointsAsync(bed.Database, "raw", "values", kept)).Count);
+        Assert.Equal(before, await bed.PointsAsync(bed.Database, "raw", deleted));
+        Assert.Equal(metaBefore, await bed.PointsAsync(bed.Database, "meta", deleted));
+        Assert.Equal(150, (await bed.PointsAsync(bed.Database, "raw", kept)).Count);
 
         // A full restore of the chain into a new database holds exactly the manifest's counts.
         var result = await bed.Restorer.RestoreAsync(incremental.Id, swap: false, confirm: false, CancellationToken.None);
         bed.Owns(result.Database);
         Assert.True(result.Verified, string.Join("; ", result.Problems));
         Assert.Equal([full.Id, incremental.Id], result.Chain);
-        Assert.Equal(250, await bed.CountAsync(result.Database, "raw", "values", "temperature"));
+        Assert.Equal(250, await bed.CountAsync(result.Database, "raw", "temperature"));
         Assert.Equal(incremental.Counts["raw"]["values"], result.Counts["raw"]["values"]);
 
         // And the full backup alone restores to its own counts: the incremental's points are not in it.
         var first = await bed.Restorer.RestoreAsync(full.Id, swap: false, confirm: false, CancellationToken.None);
         bed.Owns(first.Database);
         Assert.True(first.Verified, string.Join("; ", first.Problems));
-        Assert.Equal(160, await bed.CountAsync(first.Database, "raw", "values", "temperature"));
+        Assert.Equal(160, await bed.CountAsync(first.Database, "raw", "temperature"));
     }
 
     [Fact]
@@ -145,7 +146,7 @@ public sealed class BackupRestoreTests
                 var batch = new StringBuilder();
                 for (var i = 0; i < 500; i++)
                 {
-                    batch.Append("values,device=").Append(device).Append(" temperature=").Append(i).Append(' ').Append(now + i).Append('\n');
+                    batch.Append(BackupTestBed.LineOf(device)).Append(" temperature=").Append(i).Append(' ').Append(now + i).Append('\n');
                 }
 
                 await bed.WriteAsync("raw", batch.ToString());
@@ -191,11 +192,11 @@ public sealed class BackupRestoreTests
         var refused = await Assert.ThrowsAsync<BackupException>(() => bed.Restorer.RestoreAsync(manifest.Id, swap: true, confirm: false, CancellationToken.None));
         Assert.Equal(BackupFailure.ConfirmationRequired, refused.Failure);
 
-        await bed.Influx.ExecuteAsync($"DELETE FROM \"values\" WHERE device = '{device}'");
-        Assert.Equal(0, await bed.CountAsync(bed.Database, "raw", "values", "temperature"));
+        await bed.Influx.ExecuteAsync($"DELETE FROM {InfluxQl.QuoteIdentifier(device)} WHERE device = {InfluxQl.QuoteString(device)}");
+        Assert.Equal(0, await bed.CountAsync(bed.Database, "raw", "temperature"));
         var swapped = await bed.Restorer.RestoreAsync(manifest.Id, swap: true, confirm: true, CancellationToken.None);
         Assert.True(swapped.Swapped, string.Join("; ", swapped.Problems));
-        Assert.Equal(40, await bed.CountAsync(bed.Database, "raw", "values", "temperature"));
+        Assert.Equal(40, await bed.CountAsync(bed.Database, "raw", "temperature"));
     }
 
     private static string Lines(string device, long t0, int from, int count)
@@ -203,7 +204,7 @@ public sealed class BackupRestoreTests
         var text = new StringBuilder();
         for (var i = from; i < from + count; i++)
         {
-            text.Append("values,device=").Append(device).Append(" temperature=").Append(20 + (i * 0.25)).Append(",ok=").Append(i % 2 == 0 ? "true" : "false")
+            text.Append(BackupTestBed.LineOf(device)).Append(" temperature=").Append(20 + (i * 0.25)).Append(",ok=").Append(i % 2 == 0 ? "true" : "false")
                 .Append(",label=\"n").Append(i).Append("\" ").Append(t0 + (i * 1_000_000_000L)).Append('\n');
         }
 

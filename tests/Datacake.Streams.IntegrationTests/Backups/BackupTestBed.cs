@@ -5,6 +5,7 @@ using Datacake.Streams.Backups;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.IntegrationTests.Services;
+using Datacake.Streams.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -92,11 +93,14 @@ public sealed class BackupTestBed : IAsyncDisposable
     /// <summary>Writes line protocol (ns timestamps) to a policy.</summary>
     public Task WriteAsync(string policy, string lines) => Influx.WriteAsync(Encoding.UTF8.GetBytes(lines), policy);
 
-    /// <summary>Points of a device (policy raw or meta), as "time field=value,..." lines sorted, for value comparisons.</summary>
-    public async Task<IReadOnlyList<string>> PointsAsync(string database, string policy, string measurement, string device)
+    /// <summary>
+    /// Points of a device in its own measurement (policy raw or meta), as "time field=value,..." lines sorted, for
+    /// value comparisons.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PointsAsync(string database, string policy, string device)
     {
         var result = await Influx.QueryAsync(
-            $"SELECT * FROM {InfluxQl.QuoteIdentifier(database)}.{InfluxQl.QuoteIdentifier(policy)}.{InfluxQl.QuoteIdentifier(measurement)} WHERE device = {InfluxQl.QuoteString(device)}",
+            $"SELECT * FROM {InfluxQl.QuoteIdentifier(database)}.{InfluxQl.QuoteIdentifier(policy)}.{InfluxQl.QuoteIdentifier(device)} WHERE device = {InfluxQl.QuoteString(device)}",
             database);
         var lines = new List<string>();
         foreach (var series in result.Statements[0].Series)
@@ -110,14 +114,16 @@ public sealed class BackupTestBed : IAsyncDisposable
         return [.. lines.Order(StringComparer.Ordinal)];
     }
 
-    public async Task<long> CountAsync(string database, string policy, string measurement, string field)
+    public async Task<long> CountAsync(string database, string policy, string field)
     {
         var result = await Influx.QueryAsync(
-            $"SELECT count({InfluxQl.QuoteIdentifier(field)}) FROM {InfluxQl.QuoteIdentifier(database)}.{InfluxQl.QuoteIdentifier(policy)}.{InfluxQl.QuoteIdentifier(measurement)}",
+            $"SELECT count({InfluxQl.QuoteIdentifier(field)}) FROM {InfluxQl.QuoteIdentifier(database)}.{InfluxQl.QuoteIdentifier(policy)}.{StorageLayout.AllDevicesPattern}",
             database);
-        var series = result.Statements[0].Series;
-        return series.Count == 0 ? 0 : series[0].GetInt64(0, "count");
+        return result.Statements[0].Series.Where(s => s.Values.Count > 0).Sum(s => s.GetInt64(0, "count"));
     }
+
+    /// <summary>The start of a line-protocol line of <paramref name="device"/>: its own measurement, tagged with its id.</summary>
+    public static string LineOf(string device) => $"{device},device={device}";
 
     /// <summary>Remembers a database made from this bed (a restore) so that it is dropped at the end.</summary>
     public void Owns(string database) => _extraDatabases.Add(database);

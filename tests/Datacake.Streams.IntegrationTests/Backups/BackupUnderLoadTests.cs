@@ -10,6 +10,7 @@ using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.IntegrationTests.Api.Access;
 using Datacake.Streams.IntegrationTests.Host.Hosting;
 using Datacake.Streams.IntegrationTests.Services;
+using Datacake.Streams.Storage;
 using Xunit.Abstractions;
 
 namespace Datacake.Streams.IntegrationTests.Backups;
@@ -130,7 +131,7 @@ public sealed class BackupUnderLoadTests(ITestOutputHelper output)
     {
         var endNs = (end.ToUnixTimeMilliseconds() * 1_000_000L).ToString(CultureInfo.InvariantCulture);
         var result = await influx.QueryAsync(
-            $"SELECT count(temperature) FROM {InfluxQl.QuoteIdentifier(database)}.\"raw\".\"values\" WHERE time <= {endNs} GROUP BY device", database);
+            $"SELECT count(temperature) FROM {InfluxQl.QuoteIdentifier(database)}.\"raw\".{StorageLayout.AllDevicesPattern} WHERE time <= {endNs} GROUP BY device", database);
         return result.Statements[0].Series.ToDictionary(s => s.Tags["device"], s => s.GetInt64(0, "count"), StringComparer.Ordinal);
     }
 

@@ -9,6 +9,7 @@ using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.IntegrationTests.Api.Access;
 using Datacake.Streams.IntegrationTests.Host.Hosting;
 using Datacake.Streams.IntegrationTests.Services;
+using Datacake.Streams.Storage;
 
 namespace Datacake.Streams.IntegrationTests.Backups;
 
@@ -156,7 +157,7 @@ public sealed class DcsCliTests : IAsyncLifetime
         Assert.Equal(20, await CountAsync(_database, other));
 
         // A swap needs --confirm (refused locally, nothing written); with it, the backup is copied back.
-        await _influx.ExecuteAsync($"DELETE FROM \"values\" WHERE device = {InfluxQl.QuoteString(other)}");
+        await _influx.ExecuteAsync($"DELETE FROM {InfluxQl.QuoteIdentifier(other)} WHERE device = {InfluxQl.QuoteString(other)}");
         var refused = await DcsAsync(2, "backup", "restore", id, "--swap");
         Assert.Contains("--confirm", refused.Error, StringComparison.Ordinal);
         Assert.Equal(0, await CountAsync(_database, other));
@@ -239,17 +240,19 @@ public sealed class DcsCliTests : IAsyncLifetime
 
     private Task WriteAsync(string lines) => _influx.WriteAsync(Encoding.UTF8.GetBytes(lines), "raw");
 
+    /// <summary>Points of <paramref name="device"/> (its own measurement), or of every device when null.</summary>
     private async Task<long> CountAsync(string database, string? device)
     {
+        var from = device is null ? StorageLayout.AllDevicesPattern : InfluxQl.QuoteIdentifier(device);
         var where = device is null ? "" : $" WHERE device = {InfluxQl.QuoteString(device)}";
-        var result = await _influx.QueryAsync($"SELECT count(temperature) FROM {InfluxQl.QuoteIdentifier(database)}.\"raw\".\"values\"{where}", database);
-        return result.Statements[0].Series.Count == 0 ? 0 : result.Statements[0].Series[0].GetInt64(0, "count");
+        var result = await _influx.QueryAsync($"SELECT count(temperature) FROM {InfluxQl.QuoteIdentifier(database)}.\"raw\".{from}{where}", database);
+        return result.Statements[0].Series.Where(s => s.Values.Count > 0).Sum(s => s.GetInt64(0, "count"));
     }
 
     private async Task<List<string>> PointsAsync(string device)
     {
         var result = await _influx.QueryAsync(
-            $"SELECT temperature, label FROM {InfluxQl.QuoteIdentifier(_database)}.\"raw\".\"values\" WHERE device = {InfluxQl.QuoteString(device)}", _database);
+            $"SELECT temperature, label FROM {InfluxQl.QuoteIdentifier(_database)}.\"raw\".{InfluxQl.QuoteIdentifier(device)} WHERE device = {InfluxQl.QuoteString(device)}", _database);
         return [.. result.Statements[0].Series.SelectMany(s => s.Values).Select(v => string.Join(' ', v.Select(e => e.ToString())))];
     }
 
@@ -258,7 +261,7 @@ public sealed class DcsCliTests : IAsyncLifetime
         var text = new StringBuilder();
         for (var i = 0; i < count; i++)
         {
-            text.Append("values,device=").Append(device).Append(" temperature=").Append((15 + (i * 0.25)).ToString(CultureInfo.InvariantCulture))
+            text.Append(BackupTestBed.LineOf(device)).Append(" temperature=").Append((15 + (i * 0.25)).ToString(CultureInfo.InvariantCulture))
                 .Append(",label=\"p").Append(i).Append("\" ").Append(t0 + (i * 1_000_000_000L)).Append('\n');
         }
 

@@ -12,6 +12,7 @@ using Datacake.Streams.Influx.Client;
 using Datacake.Streams.IntegrationTests.Api.Access;
 using Datacake.Streams.IntegrationTests.Host.Hosting;
 using Datacake.Streams.IntegrationTests.Services;
+using Datacake.Streams.Storage;
 using Xunit.Abstractions;
 
 namespace Datacake.Streams.IntegrationTests.Backups;
@@ -163,18 +164,18 @@ public sealed class FailoverDrillTests(ITestOutputHelper output)
         var lines = new StringBuilder();
         for (var i = 0; i < 300; i++)
         {
-            lines.Append("values,device=").Append(DeviceId.New()).Append(" temperature=").Append(i).Append(' ').Append(t0 + (i * 1_000_000_000L)).Append('\n');
+            lines.Append(BackupTestBed.LineOf(DeviceId.New().ToString())).Append(" temperature=").Append(i).Append(' ').Append(t0 + (i * 1_000_000_000L)).Append('\n');
         }
 
         await bed.WriteAsync("raw", lines.ToString());
         await bed.Service.TakeAsync(new BackupRequest(), CancellationToken.None);
         await bed.WriteAsync("raw", lines.ToString().Replace("temperature=", "humidity=", StringComparison.Ordinal));
-        await bed.WriteAsync("meta", $"meta,device={DeviceId.New()} rssi=-90 {t0}\n");
+        await bed.WriteAsync("meta", $"{BackupTestBed.LineOf(DeviceId.New().ToString())} rssi=-90 {t0}\n");
         var last = await bed.Service.TakeAsync(new BackupRequest(), CancellationToken.None);
         Assert.Equal(BackupKind.Incremental, last.Kind);
 
         // A point the primary took after the last backup: 101 s newer than the newest backed-up one, the RPO.
-        await bed.WriteAsync("raw", $"values,device={DeviceId.New()} temperature=1 {t0 + (400 * 1_000_000_000L)}\n");
+        await bed.WriteAsync("raw", $"{BackupTestBed.LineOf(DeviceId.New().ToString())} temperature=1 {t0 + (400 * 1_000_000_000L)}\n");
 
         var endpoints = ServiceEndpoints.Current;
         var drill = await DcsCli.WithEnvironmentAsync(
@@ -249,8 +250,8 @@ public sealed class FailoverDrillTests(ITestOutputHelper output)
 
     private static async Task<long> CountAsync(InfluxClient influx, string database)
     {
-        var result = await influx.QueryAsync($"SELECT count(temperature) FROM \"{database}\".\"raw\".\"values\"", database);
-        return result.Statements[0].Series.Count == 0 ? 0 : result.Statements[0].Series[0].GetInt64(0, "count");
+        var result = await influx.QueryAsync($"SELECT count(temperature) FROM \"{database}\".\"raw\".{StorageLayout.AllDevicesPattern}", database);
+        return result.Statements[0].Series.Where(s => s.Values.Count > 0).Sum(s => s.GetInt64(0, "count"));
     }
 
     private static async Task UntilAsync(Func<Task<bool>> condition, string what)

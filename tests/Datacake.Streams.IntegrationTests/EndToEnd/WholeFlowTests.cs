@@ -93,9 +93,9 @@ public sealed class WholeFlowTests : IAsyncLifetime
         var back = await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, $"/v1/devices/{device}/series?fields=temperature&from={from}&to={to}", owner);
         Assert.Contains("21.5", back.Body, StringComparison.Ordinal);
 
-        // InfluxDB holds the device id as the only tag: no name, no workspace.
-        var stored = await InfluxQueryAsync($"SHOW TAG VALUES ON \"{_database}\" FROM \"values\" WITH KEY = \"device\"");
-        Assert.Contains(device, stored, StringComparison.Ordinal);
+        // InfluxDB holds the device id as the only tag of its own measurement: no name, no workspace.
+        var stored = await InfluxQueryAsync($"SHOW TAG VALUES ON \"{_database}\" FROM \"{device}\" WITH KEY = \"device\"");
+        Assert.Contains($"[\"device\",\"{device}\"]", stored, StringComparison.Ordinal);
         Assert.DoesNotContain("Boiler", stored, StringComparison.Ordinal);
         Assert.DoesNotContain(workspace, stored, StringComparison.Ordinal);
     }

@@ -52,8 +52,9 @@ public sealed class ProcessingPipelineTests
         Assert.Equal([Ns(entryTime) / 1_000_000, Ns(entryTime.AddSeconds(1)) / 1_000_000], [seriesB.GetInt64(0, "time") / 1_000_000, seriesB.GetInt64(1, "time") / 1_000_000]);
         Assert.Equal([1.0, 2.0], [seriesB.GetDouble(0, "t"), seriesB.GetDouble(1, "t")]);
 
-        // The only tag is the device id: no workspace or credential reaches InfluxDB.
-        var tags = await h.Influx.QueryAsync("SHOW TAG KEYS FROM \"raw\".\"values\"", h.Database);
+        // Each device has its own measurement, whose only tag is the device id: no workspace or credential reaches InfluxDB.
+        var tags = await h.Influx.QueryAsync($"SHOW TAG KEYS FROM \"raw\"./^(?:{a}|{b})$/", h.Database);
+        Assert.Equal(new[] { a.ToString(), b.ToString() }.Order(StringComparer.Ordinal), tags.Statements.SelectMany(s => s.Series).Select(s => s.Name).Order(StringComparer.Ordinal));
         Assert.Equal(["device"], tags.Statements.SelectMany(s => s.Series).SelectMany(s => s.Values).Select(v => v[0].GetString()).Distinct());
 
         Assert.Equal(0, h.UncommittedRecords(ProcessingHarness.FastOptions.ConsumerGroup));

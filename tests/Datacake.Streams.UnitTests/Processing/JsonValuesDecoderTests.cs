@@ -26,7 +26,7 @@ public sealed class JsonValuesDecoderTests
     {
         var (verdict, lines) = Decode("""{"t":21,"ok":true,"s":"a b","env":{"h":{"x":1.5}},"accel":[1,2]}""");
         Assert.True(verdict.IsAccepted, verdict.Detail);
-        Assert.Equal([$"values,device={s_device} t=21,ok=true,s=\"a b\",env.h.x=1.5,accel.0=1,accel.1=2 {ProcessingRecords.Ns(ProcessingRecords.Now)}"], lines);
+        Assert.Equal([$"{s_device},device={s_device} t=21,ok=true,s=\"a b\",env.h.x=1.5,accel.0=1,accel.1=2 {ProcessingRecords.Ns(ProcessingRecords.Now)}"], lines);
     }
 
     [Fact]
@@ -40,9 +40,9 @@ public sealed class JsonValuesDecoderTests
         Assert.True(verdict.IsAccepted, verdict.Detail);
         Assert.Equal(
             [
-                $"values,device={s_device} a=1 {ProcessingRecords.Ns(new DateTimeOffset(2026, 11, 28, 11, 0, 0, TimeSpan.Zero))}",
-                $"values,device={s_device} a=2 {deviceTime}",
-                $"values,device={s_device} a=3 1700000000000000000",
+                $"{s_device},device={s_device} a=1 {ProcessingRecords.Ns(new DateTimeOffset(2026, 11, 28, 11, 0, 0, TimeSpan.Zero))}",
+                $"{s_device},device={s_device} a=2 {deviceTime}",
+                $"{s_device},device={s_device} a=3 1700000000000000000",
             ],
             lines);
     }
@@ -52,8 +52,8 @@ public sealed class JsonValuesDecoderTests
     {
         var (verdict, lines) = Decode("""[{"values":{"a":1,"b":2},"time":1700000000000},{"values":{"a":3}}]""", deviceTimeNs: 5);
         Assert.True(verdict.IsAccepted, verdict.Detail);
-        Assert.Equal([$"values,device={s_device} a=1,b=2 1700000000000000000", $"values,device={s_device} a=3 5"], lines);
-        Assert.Equal($"values,device={s_device} a=1,time.x=2 1700000000000000000", Decode("""{"a":1,"time":1700000000000,"time.x":2}""").Lines.Single());
+        Assert.Equal([$"{s_device},device={s_device} a=1,b=2 1700000000000000000", $"{s_device},device={s_device} a=3 5"], lines);
+        Assert.Equal($"{s_device},device={s_device} a=1,time.x=2 1700000000000000000", Decode("""{"a":1,"time":1700000000000,"time.x":2}""").Lines.Single());
     }
 
     [Fact]
@@ -69,9 +69,9 @@ public sealed class JsonValuesDecoderTests
             return Encoding.UTF8.GetString(points.Take().Values.Span).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         }
 
-        Assert.All(Lines(s_device), line => Assert.StartsWith($"values,device={s_device} a=", line, StringComparison.Ordinal));
-        Assert.All(Lines(other), line => Assert.StartsWith($"values,device={other} a=", line, StringComparison.Ordinal));
-        Assert.All(Lines(s_device), line => Assert.StartsWith($"values,device={s_device} a=", line, StringComparison.Ordinal));
+        Assert.All(Lines(s_device), line => Assert.StartsWith($"{s_device},device={s_device} a=", line, StringComparison.Ordinal));
+        Assert.All(Lines(other), line => Assert.StartsWith($"{other},device={other} a=", line, StringComparison.Ordinal));
+        Assert.All(Lines(s_device), line => Assert.StartsWith($"{s_device},device={s_device} a=", line, StringComparison.Ordinal));
     }
 
     [Theory]
@@ -112,7 +112,7 @@ public sealed class JsonValuesDecoderTests
     {
         var (verdict, lines) = Decode("""{"a":21.50,"b":-0.001,"c":1013,"d":1.5e3,"e":-2E-2,"f":123456789012345678901234567890123}""");
         Assert.True(verdict.IsAccepted, verdict.Detail);
-        Assert.StartsWith($"values,device={s_device} a=21.50,b=-0.001,c=1013,d=1500,e=-0.02,f=1.23456789012345", lines.Single(), StringComparison.Ordinal);
+        Assert.StartsWith($"{s_device},device={s_device} a=21.50,b=-0.001,c=1013,d=1500,e=-0.02,f=1.23456789012345", lines.Single(), StringComparison.Ordinal);
         Assert.Contains("E+32 ", lines.Single(), StringComparison.Ordinal);
     }
 

@@ -74,7 +74,7 @@ public sealed class StageTests : Akka.TestKit.Xunit2.TestKit
             [RejectReason.None, RejectReason.Duplicate, RejectReason.TooOld, RejectReason.TooFarInFuture, RejectReason.None, RejectReason.DecodeFailed],
             output.Select(r => r.Reason));
         Assert.Equal(1, output[0].ValuesCount);
-        Assert.StartsWith($"values,device={device} t=1 ", System.Text.Encoding.UTF8.GetString(output[0].ValuesLines.Span), StringComparison.Ordinal);
+        Assert.StartsWith($"{device},device={device} t=1 ", System.Text.Encoding.UTF8.GetString(output[0].ValuesLines.Span), StringComparison.Ordinal);
         Assert.Equal(0, output[2].ValuesCount);
     }
 

@@ -172,7 +172,7 @@ public sealed class RetentionApiTests
     private static async Task<(double Mean, long Count)?> RollupAsync(QueryApiHost host, DeviceId device, DateTimeOffset minute)
     {
         InfluxQueryResult result = await host.QueryAsync(
-            $"SELECT \"mean_t\", \"count_t\" FROM \"m1\".\"values\" WHERE \"device\" = {InfluxQl.QuoteString(device.ToString())} AND time = {InfluxDuration.Timestamp(minute)}");
+            $"SELECT \"mean_t\", \"count_t\" FROM \"m1\".{InfluxQl.QuoteIdentifier(device.ToString())} WHERE \"device\" = {InfluxQl.QuoteString(device.ToString())} AND time = {InfluxDuration.Timestamp(minute)}");
         InfluxSeries? series = result.Statements[0].Series.FirstOrDefault();
         return series is null || series.Values.Count == 0 ? null : (series.GetDouble(0, "mean_t"), series.GetInt64(0, "count_t"));
     }
@@ -193,7 +193,7 @@ public sealed class RetentionApiTests
         {
             _batch.Clear();
             var p = _batch.BeginPoint();
-            p.Measurement("values");
+            p.Measurement(device.ToString());
             p.Tag("device", device.ToString());
             p.Field("t", t);
             p.Timestamp((time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);

@@ -119,9 +119,13 @@ public sealed class WorkspaceExportTests(ExportTestBed bed, ITestOutputHelper ou
                 rssPeak - rssBefore < MaxRssGrowthBytes && hwmAfter - hwmBefore < MaxRssGrowthBytes,
                 string.Create(CultureInfo.InvariantCulture, $"the host's memory grew by {(rssPeak - rssBefore) / 1048576.0:0.0} MiB (VmHWM by {(hwmAfter - hwmBefore) / 1048576.0:0.0} MiB) while exporting {bytes / 1048576.0:0.0} MiB; the bound is {MaxRssGrowthBytes / 1048576} MiB"));
 
-            // Types survive the round trip: humidity stays an integer, door a boolean.
-            InfluxQueryResult types = await target.QueryAsync($"SHOW FIELD KEYS FROM \"{imported}\".\"raw\".\"values\"", imported);
-            var fieldTypes = Enumerable.Range(0, types.Statements[0].Series[0].Values.Count).ToDictionary(r => types.Statements[0].Series[0].GetString(r, "fieldKey")!, r => types.Statements[0].Series[0].GetString(r, "fieldType"));
+            // Types survive the round trip in every device's measurement: humidity stays an integer, door a boolean.
+            InfluxQueryResult types = await target.QueryAsync($"SHOW FIELD KEYS FROM \"{imported}\".\"raw\"./^dev_/", imported);
+            Assert.Equal(devices.Select(d => d.ToString()).Order(StringComparer.Ordinal), types.Statements[0].Series.Select(s => s.Name).Distinct().Order(StringComparer.Ordinal));
+            var fieldTypes = types.Statements[0].Series
+                .SelectMany(s => Enumerable.Range(0, s.Values.Count).Select(r => (Key: s.GetString(r, "fieldKey")!, Type: s.GetString(r, "fieldType"))))
+                .GroupBy(f => f.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => Assert.Single(g.Select(f => f.Type).Distinct()), StringComparer.Ordinal);
             Assert.Equal("integer", fieldTypes["humidity"]);
             Assert.Equal("boolean", fieldTypes["door"]);
             Assert.Equal("float", fieldTypes["temperature"]);
