@@ -14,7 +14,8 @@ public sealed record DecoderTestResponse(IReadOnlyDictionary<string, object?> Fi
 /// <summary>
 /// The decoder dry run: runs a saved decoder on sample bytes with production limits (<see cref="IDecoderDryRun"/>).
 /// Needs read access to the decoder's workspace; a decoder out of reach answers 404 like one that does not exist.
-/// A failing decoder answers 422 with its error as the problem's detail.
+/// A failing decoder answers 422 with its error as the problem's detail. Limited per caller (<see cref="DecoderDryRunLimiter"/>):
+/// 429 <c>rate-limited</c> with Retry-After beyond it.
 /// </summary>
 public static class DecoderTestEndpoint
 {
@@ -28,7 +29,7 @@ public static class DecoderTestEndpoint
     }
 
     private static async Task<IResult> TestAsync(
-        string id, HttpContext http, IMetadataStore store, AccessGuard guard, IDecoderDryRun dryRun, CancellationToken cancellationToken)
+        string id, HttpContext http, IMetadataStore store, AccessGuard guard, IDecoderDryRun dryRun, DecoderDryRunLimiter limiter, CancellationToken cancellationToken)
     {
         var caller = http.Caller();
         AccessGuard.RefuseOperator(caller);
@@ -47,6 +48,9 @@ public static class DecoderTestEndpoint
         }
 
         var payload = DecodePayload(body.Payload);
+
+        // Counted only once the request would run: a refused or malformed request costs no CPU and no permit.
+        using var slot = limiter.Acquire(caller);
         var result = dryRun.Run(new DecoderEntry(decoder.Id, decoder.WorkspaceId, decoder.Source), payload, (uint)port);
         if (!result.Succeeded)
         {

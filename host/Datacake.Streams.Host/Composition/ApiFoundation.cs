@@ -17,6 +17,7 @@ internal static class ApiFoundation
         services.AddSingleton<DeviceDeletion>();
         services.AddPayloadDecoders();
         services.AddSingleton<IDecoderDryRun, ProcessingDecoderDryRun>();
+        services.AddDecoderApi();
         services.AddBackups(dataDirectory);
         return services;
     }
