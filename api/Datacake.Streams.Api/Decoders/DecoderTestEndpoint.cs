@@ -29,16 +29,10 @@ public static class DecoderTestEndpoint
     }
 
     private static async Task<IResult> TestAsync(
-        string id, HttpContext http, IMetadataStore store, AccessGuard guard, IDecoderDryRun dryRun, DecoderDryRunLimiter limiter, CancellationToken cancellationToken)
+        string id, HttpContext http, AccessGuard guard, IDecoderDryRun dryRun, DecoderDryRunLimiter limiter, CancellationToken cancellationToken)
     {
         var caller = http.Caller();
-        AccessGuard.RefuseOperator(caller);
-        var decoder = await store.GetDecoderAsync(id, cancellationToken) ?? throw ApiProblem.NotFound("decoder");
-        var ancestry = await guard.AncestryAsync(decoder.WorkspaceId, cancellationToken);
-        if (AccessRules.RoleIn(caller, ancestry) < AccessRules.Read)
-        {
-            throw ApiProblem.NotFound("decoder");
-        }
+        var decoder = (await guard.DecoderAsync(caller, id, cancellationToken)).Decoder;
 
         var body = await JsonBody.ReadAsync<DecoderTestRequest>(http, cancellationToken);
         var port = body.Port ?? 1;
