@@ -62,10 +62,13 @@ public sealed class DecoderDryRunApiTests(AccessApiHost host) : IClassFixture<Ac
         var decoderB = await CreateDecoderAsync(b);
         var body = new { payload = Convert.ToBase64String([0x08, 0x66]), port = 1 };
 
-        // The default budget: 30 dry runs a minute per caller (Decoders:DryRun), all spent by B in a burst.
+        // The default budget: 30 dry runs a minute per caller (Decoders:DryRun), all spent by B in a burst. Each one
+        // that runs spends a permit, decoded (200) or not (422: on a machine loaded by parallel tests a call can
+        // meet the 100 ms budget).
         for (int i = 0; i < 30; i++)
         {
-            await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Post, $"/v1/decoders/{decoderB}/test", b.Token, body);
+            var spent = await _api.PostAsync($"/v1/decoders/{decoderB}/test", b.Token, body);
+            Assert.True(spent.Status is HttpStatusCode.OK or HttpStatusCode.UnprocessableEntity, $"B's dry run {i}: {(int)spent.Status} {spent.Body}");
         }
 
         var refused = await _api.ExpectAsync(HttpStatusCode.TooManyRequests, HttpMethod.Post, $"/v1/decoders/{decoderB}/test", b.Token, body);
@@ -76,12 +79,29 @@ public sealed class DecoderDryRunApiTests(AccessApiHost host) : IClassFixture<Ac
 
         // At the same moment A's budget is whole: B's spending is B's alone (per caller, not per address: both come
         // from 127.0.0.1 here).
-        var ok = await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Post, $"/v1/decoders/{decoderA}/test", a.Token, body);
-        Assert.Equal(21.5, ok.Json.GetProperty("fields").GetProperty("temperature").GetDouble());
+        var answered = await AnsweredAsync(decoderA, a.Token, body);
+        Assert.Equal(21.5, answered.Json.GetProperty("fields").GetProperty("temperature").GetDouble());
         await _api.ExpectAsync(HttpStatusCode.TooManyRequests, HttpMethod.Post, $"/v1/decoders/{decoderB}/test", b.Token, body);
 
         // A request refused before it would run (a decoder out of reach, a bad body) spends no permit and is not refused by the limit.
         await _api.ExpectAsync(HttpStatusCode.NotFound, HttpMethod.Post, $"/v1/decoders/{decoderA}/test", b.Token, body);
+    }
+
+    /// <summary>A's dry run: never refused by the limit; a 422 timeout (a loaded machine) is tried again, up to 5 times of A's 30.</summary>
+    private async Task<ApiResponse> AnsweredAsync(string decoder, string token, object body)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var response = await _api.PostAsync($"/v1/decoders/{decoder}/test", token, body);
+            Assert.NotEqual(HttpStatusCode.TooManyRequests, response.Status);
+            if (response.Status == HttpStatusCode.OK || attempt == 5)
+            {
+                Assert.True(response.Status == HttpStatusCode.OK, $"A's dry run: {(int)response.Status} {response.Body}");
+                return response;
+            }
+
+            Assert.Contains("timed out", response.Body, StringComparison.Ordinal);
+        }
     }
 
     private async Task<string> CreateDecoderAsync(Tenant t)
