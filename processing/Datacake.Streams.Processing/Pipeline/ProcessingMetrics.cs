@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Datacake.Streams.DeadLetters;
 
 namespace Datacake.Streams.Processing.Pipeline;
 

@@ -1,10 +1,8 @@
-using Datacake.Streams.Payloads.Time;
 using System.Buffers;
 using System.Text.Json;
-using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.RecordLog;
 
-namespace Datacake.Streams.Processing.DeadLetter;
+namespace Datacake.Streams.DeadLetters;
 
 /// <summary>
 /// Compact JSON of a dead letter, version 1:
@@ -62,7 +60,7 @@ public static class DeadLetterCodec
                 reason,
                 root.TryGetProperty("detail", out var detail) ? detail.GetString() ?? string.Empty : string.Empty,
                 new LogPosition(partition.GetInt32(), offset.GetInt64()),
-                Rfc3339.TryParse(rejectedAt.GetString(), out var at) ? at : throw new FormatException("rejectedAt is not an RFC 3339 time"),
+                rejectedAt.TryGetDateTimeOffset(out var at) ? at : throw new FormatException("rejectedAt is not an ISO 8601 time"),
                 record.GetBytesFromBase64());
             return true;
         }
