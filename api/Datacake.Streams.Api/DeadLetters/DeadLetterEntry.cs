@@ -1,4 +1,4 @@
-using Datacake.Streams.DeadLetters;
+using Datacake.Streams.Payloads.DeadLetters;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Records;
 

@@ -1,5 +1,5 @@
 using Datacake.Streams.Access;
-using Datacake.Streams.DeadLetters;
+using Datacake.Streams.Payloads.DeadLetters;
 using Datacake.Streams.Ids;
 using Datacake.Streams.RecordLog;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,4 @@
-using Datacake.Streams.DeadLetters;
+using Datacake.Streams.Payloads.DeadLetters;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.DeadLetters;

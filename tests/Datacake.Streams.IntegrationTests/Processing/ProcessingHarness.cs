@@ -17,7 +17,7 @@ using Datacake.Streams.RecordLog.Faster;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
 using Datacake.Streams.TestSupport;
-using Datacake.Streams.DeadLetters;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.IntegrationTests.Processing;
 

@@ -2,7 +2,7 @@ using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Records;
-using Datacake.Streams.DeadLetters;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.UnitTests.Processing;
 

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Reflection;
 using Datacake.Streams.Api.Access;
+using Datacake.Streams.Api.DeadLetters;
 using Datacake.Streams.Api.Export;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Retention;
@@ -51,6 +52,7 @@ internal static class ConfigurationKeys
         new(FailedAuthenticationOptions.Section, typeof(FailedAuthenticationOptions)),
         new(QueryLimits.Section, typeof(QueryLimits)),
         new(ExportOptions.Section, typeof(ExportOptions)),
+        new(DeadLetterOptions.Section, typeof(DeadLetterOptions)),
         new(BackupOptions.Section, typeof(BackupOptions)),
     ];
 

@@ -1,6 +1,6 @@
 using Datacake.Streams.RecordLog;
 
-namespace Datacake.Streams.DeadLetters;
+namespace Datacake.Streams.Payloads.DeadLetters;
 
 /// <summary>
 /// A rejected record on <c>dcs.deadletter</c> (key: the device id bytes): why, and the original bytes so that it can

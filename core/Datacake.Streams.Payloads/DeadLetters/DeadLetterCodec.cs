@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Text.Json;
+using Datacake.Streams.Payloads.Time;
 using Datacake.Streams.RecordLog;
 
-namespace Datacake.Streams.DeadLetters;
+namespace Datacake.Streams.Payloads.DeadLetters;
 
 /// <summary>
 /// Compact JSON of a dead letter, version 1:
@@ -60,7 +61,7 @@ public static class DeadLetterCodec
                 reason,
                 root.TryGetProperty("detail", out var detail) ? detail.GetString() ?? string.Empty : string.Empty,
                 new LogPosition(partition.GetInt32(), offset.GetInt64()),
-                rejectedAt.TryGetDateTimeOffset(out var at) ? at : throw new FormatException("rejectedAt is not an ISO 8601 time"),
+                Rfc3339.TryParse(rejectedAt.GetString(), out var at) ? at : throw new FormatException("rejectedAt is not an RFC 3339 time"),
                 record.GetBytesFromBase64());
             return true;
         }
