@@ -2,6 +2,7 @@ using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Processing.Values;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.TestSupport;
 

@@ -1,5 +1,6 @@
 using Datacake.Streams.Hosting;
 using Datacake.Streams.Api.Backups;
+using Datacake.Streams.Api.DeadLetters;
 using Datacake.Streams.Api.Decoders;
 using Datacake.Streams.Api.Devices;
 using Datacake.Streams.Api.Export;
@@ -38,6 +39,7 @@ public static class StreamsEndpoints
             v1.MapDecodersApi();
             v1.MapDecoderTestApi();
             app.MapQueryApi();
+            app.MapDeadLetterApi();
             app.MapExportApi();
             app.MapGrafanaApi();
             app.MapRetentionApi();

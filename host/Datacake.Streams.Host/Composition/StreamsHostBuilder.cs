@@ -6,6 +6,7 @@ using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Observability;
 using Datacake.Streams.Api.Retention;
 using Datacake.Streams.Api.Export;
+using Datacake.Streams.Api.DeadLetters;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Hosting.Composition;
@@ -74,6 +75,7 @@ public static class StreamsHostBuilder
         {
             builder.Services.AddQueryApi();
             builder.Services.AddWorkspaceExport();
+            builder.Services.AddDeadLetterApi();
         }
 
         builder.Services.AddProblemDetails();

@@ -1,5 +1,6 @@
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.Processing.Pipeline;
 

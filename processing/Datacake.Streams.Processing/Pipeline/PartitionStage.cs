@@ -1,6 +1,7 @@
 using Akka.Streams;
 using Akka.Streams.Stage;
 using Datacake.Streams.Influx.LineProtocol;
+using Datacake.Streams.Payloads.DeadLetters;
 using Datacake.Streams.Processing.Fields;
 
 namespace Datacake.Streams.Processing.Pipeline;

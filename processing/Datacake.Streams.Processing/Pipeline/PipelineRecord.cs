@@ -1,6 +1,7 @@
 using Datacake.Streams.Ids;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.Processing.Pipeline;
 

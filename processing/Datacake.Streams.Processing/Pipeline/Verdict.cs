@@ -1,3 +1,4 @@
+using Datacake.Streams.Payloads.DeadLetters;
 namespace Datacake.Streams.Processing.Pipeline;
 
 /// <summary>What a check decided about one record: go on, drop as a duplicate, or reject with a reason.</summary>

@@ -5,6 +5,7 @@ using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.RecordLog;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.Processing.Sink;
 

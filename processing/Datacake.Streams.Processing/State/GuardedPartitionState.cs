@@ -8,6 +8,7 @@ using Datacake.Streams.Processing.Replay;
 using Datacake.Streams.Processing.Values;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.Processing.State;
 

@@ -3,6 +3,7 @@ using Datacake.Streams.Influx.LineProtocol;
 using Datacake.Streams.Payloads.JsonValues;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Records;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.Processing.Values;
 

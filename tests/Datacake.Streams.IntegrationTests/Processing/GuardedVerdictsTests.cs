@@ -8,6 +8,7 @@ using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Processing.Replay;
 using Datacake.Streams.Processing.State;
 using Datacake.Streams.Records;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.IntegrationTests.Processing;
 

@@ -10,7 +10,6 @@ using Datacake.Streams.IntegrationTests.Core.RecordLog;
 using Datacake.Streams.IntegrationTests.Log.Faster;
 using Datacake.Streams.IntegrationTests.Log.Kafka;
 using Datacake.Streams.IntegrationTests.Services;
-using Datacake.Streams.Processing.DeadLetter;
 using Datacake.Streams.Processing.Hosting;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Processing.Values;
@@ -18,6 +17,7 @@ using Datacake.Streams.RecordLog.Faster;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
 using Datacake.Streams.TestSupport;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.IntegrationTests.Processing;
 

@@ -4,6 +4,7 @@ using Datacake.Streams.Ids;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.IntegrationTests.Processing;
 

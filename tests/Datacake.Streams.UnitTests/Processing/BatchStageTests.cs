@@ -4,6 +4,7 @@ using Akka.Streams.TestKit;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Processing.Source;
 using Datacake.Streams.RecordLog;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.UnitTests.Processing;
 

@@ -1,6 +1,6 @@
-using Datacake.Streams.Processing.DeadLetter;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.RecordLog;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.UnitTests.Processing;
 

@@ -7,6 +7,7 @@ using Datacake.Streams.Ids;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Records;
 using Microsoft.Extensions.Time.Testing;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.UnitTests.Processing;
 

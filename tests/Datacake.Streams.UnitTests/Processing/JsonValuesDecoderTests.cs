@@ -5,6 +5,7 @@ using Datacake.Streams.Ids;
 using Datacake.Streams.Payloads.JsonValues;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Processing.Values;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.UnitTests.Processing;
 

@@ -8,6 +8,7 @@ using Datacake.Streams.Processing.Source;
 using Datacake.Streams.Processing.Values;
 using Datacake.Streams.TestSupport;
 using Microsoft.Extensions.Time.Testing;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.UnitTests.Processing;
 

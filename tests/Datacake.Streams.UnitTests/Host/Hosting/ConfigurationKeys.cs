@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Reflection;
 using Datacake.Streams.Api.Access;
+using Datacake.Streams.Api.DeadLetters;
 using Datacake.Streams.Api.Decoders;
 using Datacake.Streams.Api.Export;
 using Datacake.Streams.Api.Queries;
@@ -52,6 +53,7 @@ internal static class ConfigurationKeys
         new(QueryLimits.Section, typeof(QueryLimits)),
         new(ExportOptions.Section, typeof(ExportOptions)),
         new(DecoderDryRunLimits.Section, typeof(DecoderDryRunLimits)),
+        new(DeadLetterOptions.Section, typeof(DeadLetterOptions)),
         new(BackupOptions.Section, typeof(BackupOptions)),
     ];
 

@@ -4,6 +4,7 @@ using Datacake.Streams.Access;
 using Datacake.Streams.Processing.Decoding;
 using Datacake.Streams.Processing.Pipeline;
 using Microsoft.Extensions.Time.Testing;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.UnitTests.Processing.Decoding;
 

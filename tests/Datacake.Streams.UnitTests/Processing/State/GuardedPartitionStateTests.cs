@@ -8,6 +8,7 @@ using Datacake.Streams.Processing.State;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
 using Microsoft.Extensions.Time.Testing;
+using Datacake.Streams.Payloads.DeadLetters;
 
 namespace Datacake.Streams.UnitTests.Processing.State;
 

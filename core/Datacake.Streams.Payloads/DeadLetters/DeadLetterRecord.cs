@@ -1,7 +1,6 @@
-using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.RecordLog;
 
-namespace Datacake.Streams.Processing.DeadLetter;
+namespace Datacake.Streams.Payloads.DeadLetters;
 
 /// <summary>
 /// A rejected record on <c>dcs.deadletter</c> (key: the device id bytes): why, and the original bytes so that it can

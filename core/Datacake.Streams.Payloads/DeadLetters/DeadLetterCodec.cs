@@ -1,10 +1,9 @@
-using Datacake.Streams.Payloads.Time;
 using System.Buffers;
 using System.Text.Json;
-using Datacake.Streams.Processing.Pipeline;
+using Datacake.Streams.Payloads.Time;
 using Datacake.Streams.RecordLog;
 
-namespace Datacake.Streams.Processing.DeadLetter;
+namespace Datacake.Streams.Payloads.DeadLetters;
 
 /// <summary>
 /// Compact JSON of a dead letter, version 1:

@@ -1,6 +1,9 @@
-namespace Datacake.Streams.Processing.Pipeline;
+namespace Datacake.Streams.Payloads.DeadLetters;
 
-/// <summary>Why a record was not written. The codes are stable: dead-letter readers and metrics rely on them.</summary>
+/// <summary>
+/// Why a record was not written. The codes are stable: dead-letter readers (the owner's <c>GET /v1/devices/{id}/dead-letters</c>)
+/// and metrics rely on them. Beside the dead letter's codec: processing writes them and the api reads them.
+/// </summary>
 public enum RejectReason
 {
     None = 0,
