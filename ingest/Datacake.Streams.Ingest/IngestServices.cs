@@ -3,6 +3,7 @@ using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ingest.Http;
 using Datacake.Streams.Ingest.Mqtt;
 using Datacake.Streams.Ingest.Publishing;
+using Datacake.Streams.Ingest.Quotas;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,6 +31,8 @@ public static class IngestServices
         services.AddSingleton<IValidateOptions<MqttIngestOptions>>(sp => new MqttIngestOptionsValidator(sp.GetService<IngestCertificateSource>()));
         services.AddOptions<MqttIngestOptions>().Bind(configuration.GetSection(MqttIngestOptions.Section)).ValidateOnStart();
         services.AddFailedAuthenticationBudget().Bind(configuration.GetSection(FailedAuthenticationOptions.Section)).ValidateOnStart();
+
+        services.AddWorkspaceIngestQuota();
 
         services.TryAddSingleton<RawRecordAppender>();
         services.AddSingleton(sp => new TokenRateLimiter(sp.GetRequiredService<IOptions<HttpIngestOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
