@@ -47,7 +47,8 @@ public sealed class TokenBucket(double allowance, long stamp)
             return true;
         }
 
-        retryAfter = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((needed - allowance) / perSecond)));
+        // Less a microsecond: a rate given as 1/period (1/6 s) carries float noise that must not round 2 s up to 3 s.
+        retryAfter = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(((needed - allowance) / perSecond) - 1e-6)));
         return false;
     }
 }
