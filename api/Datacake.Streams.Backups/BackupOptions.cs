@@ -12,11 +12,14 @@ public sealed record BackupOptions
 {
     public const string Section = "Backup";
 
+    // Directory, SecondaryDirectory and BackupHost are settable (the rest is init-only): the host fills in their
+    // defaults, which depend on its data folder and on Influx:BackupHost, after binding and before validation.
+
     /// <summary>Primary backup folder; empty = <c>&lt;data&gt;/backups</c>.</summary>
-    public string? Directory { get; init; }
+    public string? Directory { get; set; }
 
     /// <summary>The second site (another disk or mount). Required, and not the primary folder nor inside it.</summary>
-    public string? SecondaryDirectory { get; init; }
+    public string? SecondaryDirectory { get; set; }
 
     /// <summary>Whether the scheduler runs; the endpoints work either way.</summary>
     public bool Enabled { get; init; } = true;
@@ -42,7 +45,7 @@ public sealed record BackupOptions
     public TimeSpan CountLag { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>influxd's backup RPC (host:port). Always passed: without it the tools dial localhost:8088 and retry ~70 s.</summary>
-    public string BackupHost { get; init; } = "127.0.0.1:8088";
+    public string BackupHost { get; set; } = "127.0.0.1:8088";
 
     /// <summary>The <c>influxd</c> binary that runs <c>backup</c> and <c>restore</c>.</summary>
     public string InfluxdPath { get; init; } = "influxd";

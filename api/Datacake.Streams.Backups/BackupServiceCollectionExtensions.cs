@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Datacake.Streams.Influx.Client;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Datacake.Streams.Backups;
 
@@ -14,10 +14,15 @@ public static class BackupServiceCollectionExtensions
     /// <c>&lt;data&gt;/backup-site-2</c>: fine for development, not a second site; production sets
     /// <c>Backup:SecondaryDirectory</c> to another disk or mount.
     /// </summary>
-    public static IServiceCollection AddBackups(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    public static IServiceCollection AddBackups(this IServiceCollection services, string dataDirectory)
     {
-        // Resolved and validated here, so that a bad setting stops the host at start, not at the first backup.
-        services.AddSingleton(Resolve(configuration, dataDirectory));
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackupOptions>, BackupOptionsValidator>());
+        services.AddOptions<BackupOptions>()
+            .BindConfiguration(BackupOptions.Section)
+            .PostConfigure<IConfiguration>((options, configuration) => ApplyHostDefaults(options, configuration, dataDirectory))
+            .ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<BackupOptions>>().Value);
         services.AddSingleton(sp => new BackupService(
             sp.GetRequiredService<InfluxClient>(),
             sp.GetRequiredService<BackupOptions>(),
@@ -31,27 +36,23 @@ public static class BackupServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The options with the defaults that depend on the host: the RPC address and the second site.</summary>
-    public static BackupOptions Resolve(IConfiguration configuration, string dataDirectory)
+    /// <summary>The defaults that depend on the host, filled in after binding: the RPC address and the two folders.</summary>
+    private static void ApplyHostDefaults(BackupOptions options, IConfiguration configuration, string dataDirectory)
     {
-        var options = configuration.GetSection(BackupOptions.Section).Get<BackupOptions>() ?? new BackupOptions();
         if (string.IsNullOrEmpty(configuration[$"{BackupOptions.Section}:BackupHost"]) && configuration["Influx:BackupHost"] is { Length: > 0 } host)
         {
-            options = options with { BackupHost = host };
+            options.BackupHost = host;
         }
 
         if (string.IsNullOrWhiteSpace(options.SecondaryDirectory))
         {
-            options = options with { SecondaryDirectory = Path.Combine(dataDirectory, "backup-site-2") };
+            options.SecondaryDirectory = Path.Combine(dataDirectory, "backup-site-2");
         }
 
         if (string.IsNullOrWhiteSpace(options.Directory))
         {
-            options = options with { Directory = options.PrimaryPath(dataDirectory) };
+            options.Directory = options.PrimaryPath(dataDirectory);
         }
-
-        var result = new BackupOptionsValidator().Validate(null, options);
-        return result.Failed ? throw new OptionsValidationException(BackupOptions.Section, typeof(BackupOptions), result.Failures) : options;
     }
 
     /// <summary>Starts the scheduler only when backups are enabled.</summary>

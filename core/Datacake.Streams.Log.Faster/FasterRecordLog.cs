@@ -1,5 +1,4 @@
 using Datacake.Streams.RecordLog.Faster.Storage;
-using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.RecordLog.Faster;
 
@@ -32,17 +31,14 @@ public sealed class FasterRecordLog : IRecordLog
     /// Opens the log in <see cref="FasterRecordLogOptions.DataDirectory"/>, recovering every committed record.
     /// Within one process every instance over the same directory shares one set of logs.
     /// </summary>
-    /// <exception cref="OptionsValidationException">The options are invalid.</exception>
+    /// <remarks>
+    /// The options are taken as valid: <see cref="FasterRecordLogOptionsValidator"/> checks them when the host starts
+    /// (<see cref="FasterRecordLogServiceCollectionExtensions.AddFasterRecordLog"/>).
+    /// </remarks>
     /// <exception cref="RecordLogUnavailableException">Another process has the directory open.</exception>
     public static async Task<FasterRecordLog> OpenAsync(FasterRecordLogOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var result = new FasterRecordLogOptionsValidator().Validate(null, options);
-        if (result.Failed)
-        {
-            throw new OptionsValidationException(nameof(FasterRecordLogOptions), typeof(FasterRecordLogOptions), result.Failures);
-        }
-
         var directory = await LogDirectory.AcquireAsync(options, timeProvider ?? TimeProvider.System).ConfigureAwait(false);
         return new FasterRecordLog(directory, options.MaxRecordBytes);
     }

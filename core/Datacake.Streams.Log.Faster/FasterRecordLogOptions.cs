@@ -6,8 +6,11 @@ public sealed record FasterRecordLogOptions : Storage.ILogSettings
     /// <summary>Configuration section name.</summary>
     public const string Section = "RecordLog:Faster";
 
-    /// <summary>Root directory; a topic's partition lives in <c>&lt;DataDirectory&gt;/&lt;topic&gt;/&lt;partition&gt;/</c>.</summary>
-    public string DataDirectory { get; init; } = Path.Combine("data", "log");
+    /// <summary>
+    /// Root directory; a topic's partition lives in <c>&lt;DataDirectory&gt;/&lt;topic&gt;/&lt;partition&gt;/</c>. Settable
+    /// (the other settings are init-only) because the host sets it after binding: the folder is its data folder, not a key.
+    /// </summary>
+    public string DataDirectory { get; set; } = Path.Combine("data", "log");
 
     /// <summary>
     /// Partitions of a topic created by this process. A topic that already exists on disk keeps the count it was

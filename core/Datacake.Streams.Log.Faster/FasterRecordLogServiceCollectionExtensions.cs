@@ -1,5 +1,4 @@
 using Datacake.Streams.RecordLog;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -11,30 +10,25 @@ public static class FasterRecordLogServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="IRecordLog"/> as a <see cref="FasterRecordLog"/> under <paramref name="logDirectory"/>, with
-    /// the other settings from section <see cref="FasterRecordLogOptions.Section"/>, validated when the log is first
-    /// resolved (the host resolves it at start-up). The folder is the host's to decide (its data folder), not a key.
+    /// the other settings bound from section <see cref="FasterRecordLogOptions.Section"/> and validated when the host
+    /// starts. The folder is the host's to decide (its data folder), not a key: it is set after binding, so a
+    /// <c>DataDirectory</c> key in the section changes nothing.
     /// </summary>
-    public static IServiceCollection AddFasterRecordLog(this IServiceCollection services, IConfiguration configuration, string logDirectory)
+    public static IServiceCollection AddFasterRecordLog(this IServiceCollection services, string logDirectory)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configuration);
-        var options = (configuration.GetSection(FasterRecordLogOptions.Section).Get<FasterRecordLogOptions>() ?? new FasterRecordLogOptions())
-            with { DataDirectory = logDirectory };
+        ArgumentException.ThrowIfNullOrWhiteSpace(logDirectory);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FasterRecordLogOptions>, FasterRecordLogOptionsValidator>());
-        services.TryAddSingleton<IRecordLog>(sp =>
-        {
-            foreach (var validator in sp.GetServices<IValidateOptions<FasterRecordLogOptions>>())
-            {
-                var result = validator.Validate(null, options);
-                if (result.Failed)
-                {
-                    throw new OptionsValidationException(FasterRecordLogOptions.Section, typeof(FasterRecordLogOptions), result.Failures);
-                }
-            }
+        services.AddOptions<FasterRecordLogOptions>()
+            .BindConfiguration(FasterRecordLogOptions.Section)
+            .PostConfigure(options => options.DataDirectory = logDirectory)
+            .ValidateOnStart();
 
-            // Opening recovers every partition from disk; the host waits for it once at start-up.
-            return FasterRecordLog.OpenAsync(options, sp.GetService<TimeProvider>() ?? TimeProvider.System).GetAwaiter().GetResult();
-        });
+        // Opening recovers every partition from disk; the host waits for it once at start-up.
+        services.TryAddSingleton<IRecordLog>(sp => FasterRecordLog.OpenAsync(
+                sp.GetRequiredService<IOptions<FasterRecordLogOptions>>().Value,
+                sp.GetService<TimeProvider>() ?? TimeProvider.System)
+            .GetAwaiter().GetResult());
         return services;
     }
 }

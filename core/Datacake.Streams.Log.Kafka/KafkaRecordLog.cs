@@ -26,9 +26,14 @@ public sealed partial class KafkaRecordLog : IRecordLog
     private readonly ConcurrentDictionary<KafkaRecordLogConsumer, byte> _consumers = new();
     private int _disposed;
 
+    /// <remarks>
+    /// The options are taken as valid: <see cref="KafkaRecordLogOptionsValidator"/> checks them when the host starts
+    /// (<see cref="KafkaRecordLogServiceCollectionExtensions.AddKafkaRecordLog"/>).
+    /// </remarks>
     public KafkaRecordLog(KafkaRecordLogOptions options, ILogger<KafkaRecordLog>? logger = null)
     {
-        _options = KafkaRecordLogOptionsValidator.EnsureValid(options);
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _producer = new ProducerBuilder<byte[], byte[]>(KafkaClientConfig.ForProducer(_options))
             .SetLogHandler((_, message) => KafkaClientLog.Write(_logger, message))

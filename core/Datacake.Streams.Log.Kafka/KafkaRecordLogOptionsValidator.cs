@@ -16,18 +16,6 @@ public sealed class KafkaRecordLogOptionsValidator : IValidateOptions<KafkaRecor
         "acks", "request.required.acks", "enable.idempotence", "enable.auto.commit", "enable.auto.offset.store", "group.id",
     };
 
-    /// <summary>Validates and throws <see cref="OptionsValidationException"/> listing every failure.</summary>
-    public static KafkaRecordLogOptions EnsureValid(KafkaRecordLogOptions options)
-    {
-        var result = new KafkaRecordLogOptionsValidator().Validate(null, options);
-        if (result.Failed)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(KafkaRecordLogOptions), result.Failures);
-        }
-
-        return options;
-    }
-
     public ValidateOptionsResult Validate(string? name, KafkaRecordLogOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -10,15 +10,15 @@ namespace Datacake.Streams.Log.Kafka;
 public static class KafkaRecordLogServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="IRecordLog"/> as a <see cref="KafkaRecordLog"/> built from <see cref="KafkaRecordLogOptions"/>
-    /// with the options validated when the log is first resolved. The options' properties are init-only: bind them
-    /// from configuration in the host (<c>services.Configure&lt;KafkaRecordLogOptions&gt;(section)</c>).
+    /// Registers <see cref="IRecordLog"/> as a <see cref="KafkaRecordLog"/> built from <see cref="KafkaRecordLogOptions"/>,
+    /// bound from section <see cref="KafkaRecordLogOptions.Section"/> and validated when the host starts. A host that
+    /// still reads an older section binds it before calling this, so that the keys of this section win.
     /// </summary>
     public static IServiceCollection AddKafkaRecordLog(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<KafkaRecordLogOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaRecordLogOptions>, KafkaRecordLogOptionsValidator>());
+        services.AddOptions<KafkaRecordLogOptions>().BindConfiguration(KafkaRecordLogOptions.Section).ValidateOnStart();
         services.TryAddSingleton<IRecordLog>(provider => new KafkaRecordLog(
             provider.GetRequiredService<IOptions<KafkaRecordLogOptions>>().Value,
             provider.GetService<ILogger<KafkaRecordLog>>()));

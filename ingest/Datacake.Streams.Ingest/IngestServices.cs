@@ -18,19 +18,18 @@ public static class IngestServices
     /// hosted service. Needs the core services (RegistryView, IRecordLog, AdapterSigner, TimeProvider).
     /// <paramref name="serverCertificate"/> is the host's certificate when one is configured: it enables MQTTS.
     /// </summary>
-    public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration, Func<X509Certificate2>? serverCertificate = null)
+    public static IServiceCollection AddIngest(this IServiceCollection services, Func<X509Certificate2>? serverCertificate = null)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
         if (serverCertificate is not null)
         {
             services.AddSingleton(new IngestCertificateSource(serverCertificate));
         }
 
         services.AddSingleton<IValidateOptions<HttpIngestOptions>, HttpIngestOptionsValidator>();
-        services.AddOptions<HttpIngestOptions>().Bind(configuration.GetSection(HttpIngestOptions.Section)).ValidateOnStart();
+        services.AddOptions<HttpIngestOptions>().BindConfiguration(HttpIngestOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MqttIngestOptions>>(sp => new MqttIngestOptionsValidator(sp.GetService<IngestCertificateSource>()));
-        services.AddOptions<MqttIngestOptions>().Bind(configuration.GetSection(MqttIngestOptions.Section)).ValidateOnStart();
-        services.AddFailedAuthenticationBudget().Bind(configuration.GetSection(FailedAuthenticationOptions.Section)).ValidateOnStart();
+        services.AddOptions<MqttIngestOptions>().BindConfiguration(MqttIngestOptions.Section).ValidateOnStart();
+        services.AddFailedAuthenticationBudget().BindConfiguration(FailedAuthenticationOptions.Section).ValidateOnStart();
 
         services.AddWorkspaceIngestQuota();
 

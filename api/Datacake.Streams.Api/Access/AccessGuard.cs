@@ -10,6 +10,9 @@ public sealed record WorkspaceInReach(WorkspaceRecord Workspace, IReadOnlyList<s
 /// <summary>A device the caller reaches, with the caller's role in its workspace and access to it.</summary>
 public sealed record DeviceInReach(DeviceRecord Device, IReadOnlyList<string> Ancestry, WorkspaceRole Role, DeviceAccess Access);
 
+/// <summary>A JavaScript decoder the caller reaches, its workspace's ancestry and the caller's role there.</summary>
+public sealed record DecoderInReach(DecoderRecord Decoder, IReadOnlyList<string> Ancestry, WorkspaceRole Role);
+
 /// <summary>
 /// Loads what a request names and checks the caller may reach it. Something out of reach answers exactly as something
 /// that does not exist (404), so ids of other workspaces cannot be probed; something in reach that needs a higher
@@ -62,6 +65,21 @@ public sealed class AccessGuard(IMetadataStore store)
         }
 
         return new DeviceInReach(device, ancestry, AccessRules.RoleIn(caller, ancestry), access);
+    }
+
+    /// <summary>A decoder the caller may at least read (a member of its workspace or an ancestor; a device-only token reads none).</summary>
+    public async Task<DecoderInReach> DecoderAsync(Caller caller, string id, CancellationToken cancellationToken)
+    {
+        RefuseOperator(caller);
+        var decoder = await store.GetDecoderAsync(id, cancellationToken) ?? throw ApiProblem.NotFound("decoder");
+        var ancestry = await AncestryAsync(decoder.WorkspaceId, cancellationToken);
+        var role = AccessRules.RoleIn(caller, ancestry);
+        if (role < AccessRules.Read)
+        {
+            throw ApiProblem.NotFound("decoder");
+        }
+
+        return new DecoderInReach(decoder, ancestry, role);
     }
 
     /// <summary>For a device the caller reaches: refuses unless the caller's workspace role is at least <paramref name="minimum"/>.</summary>

@@ -14,7 +14,8 @@ public sealed record DecoderTestResponse(IReadOnlyDictionary<string, object?> Fi
 /// <summary>
 /// The decoder dry run: runs a saved decoder on sample bytes with production limits (<see cref="IDecoderDryRun"/>).
 /// Needs read access to the decoder's workspace; a decoder out of reach answers 404 like one that does not exist.
-/// A failing decoder answers 422 with its error as the problem's detail.
+/// A failing decoder answers 422 with its error as the problem's detail. Limited per caller (<see cref="DecoderDryRunLimiter"/>):
+/// 429 <c>rate-limited</c> with Retry-After beyond it.
 /// </summary>
 public static class DecoderTestEndpoint
 {
@@ -28,16 +29,10 @@ public static class DecoderTestEndpoint
     }
 
     private static async Task<IResult> TestAsync(
-        string id, HttpContext http, IMetadataStore store, AccessGuard guard, IDecoderDryRun dryRun, CancellationToken cancellationToken)
+        string id, HttpContext http, AccessGuard guard, IDecoderDryRun dryRun, DecoderDryRunLimiter limiter, CancellationToken cancellationToken)
     {
         var caller = http.Caller();
-        AccessGuard.RefuseOperator(caller);
-        var decoder = await store.GetDecoderAsync(id, cancellationToken) ?? throw ApiProblem.NotFound("decoder");
-        var ancestry = await guard.AncestryAsync(decoder.WorkspaceId, cancellationToken);
-        if (AccessRules.RoleIn(caller, ancestry) < AccessRules.Read)
-        {
-            throw ApiProblem.NotFound("decoder");
-        }
+        var decoder = (await guard.DecoderAsync(caller, id, cancellationToken)).Decoder;
 
         var body = await JsonBody.ReadAsync<DecoderTestRequest>(http, cancellationToken);
         var port = body.Port ?? 1;
@@ -47,6 +42,9 @@ public static class DecoderTestEndpoint
         }
 
         var payload = DecodePayload(body.Payload);
+
+        // Counted only once the request would run: a refused or malformed request costs no CPU and no permit.
+        using var slot = limiter.Acquire(caller);
         var result = dryRun.Run(new DecoderEntry(decoder.Id, decoder.WorkspaceId, decoder.Source), payload, (uint)port);
         if (!result.Succeeded)
         {

@@ -11,10 +11,10 @@ public static class ExportServiceCollectionExtensions
     /// The workspace export (section "Export"). Its access comes from identity when the identity API is registered
     /// (<see cref="CallerResolver"/>); without it every export is refused as unauthenticated (closed by default).
     /// </summary>
-    public static IServiceCollection AddWorkspaceExport(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddWorkspaceExport(this IServiceCollection services)
     {
         services.AddSingleton<IValidateOptions<ExportOptions>, ExportOptionsValidator>();
-        services.AddOptions<ExportOptions>().Bind(configuration.GetSection(ExportOptions.Section)).ValidateOnStart();
+        services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section).ValidateOnStart();
         services.TryAddSingleton<WorkspaceExporter>();
         services.TryAddSingleton<IWorkspaceExportAccess>(sp => sp.GetService<CallerResolver>() is { } resolver
             ? new StoreWorkspaceExportAccess(resolver, sp.GetRequiredService<AccessGuard>(), sp.GetRequiredService<IMetadataStore>())

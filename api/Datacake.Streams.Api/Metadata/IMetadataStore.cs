@@ -97,6 +97,9 @@ public interface IMetadataStore
 
     Task<DecoderRecord?> GetDecoderAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>Saves a decoder's name and source (its id, workspace and creation time stay); false when it does not exist.</summary>
+    Task<bool> UpdateDecoderAsync(DecoderRecord decoder, CancellationToken cancellationToken);
+
     /// <summary>Decoders of the workspace, or of every workspace when null.</summary>
     Task<IReadOnlyList<DecoderRecord>> ListDecodersAsync(string? workspaceId, CancellationToken cancellationToken);
 

@@ -131,6 +131,20 @@ public sealed partial class SqliteMetadataStore
             ("$at", Ticks(decoder.CreatedAt)));
     }
 
+    public async Task<bool> UpdateDecoderAsync(DecoderRecord decoder, CancellationToken cancellationToken)
+    {
+        using var write = BeginWrite();
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return await ExecuteAsync(
+            connection,
+            "UPDATE decoders SET name = $name, source = $source WHERE id = $id",
+            cancellationToken,
+            null,
+            ("$id", decoder.Id),
+            ("$name", decoder.Name),
+            ("$source", decoder.Source)) > 0;
+    }
+
     public async Task<DecoderRecord?> GetDecoderAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);

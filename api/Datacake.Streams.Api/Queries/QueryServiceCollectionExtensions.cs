@@ -11,10 +11,10 @@ public static class QueryServiceCollectionExtensions
     /// over). Needs an InfluxClient and, from identity, an <see cref="IDeviceReadAccess"/>; until one is registered
     /// every request is unauthenticated (closed by default).
     /// </summary>
-    public static IServiceCollection AddQueryApi(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddQueryApi(this IServiceCollection services)
     {
         services.AddSingleton<IValidateOptions<QueryLimits>, QueryLimitsValidator>();
-        services.AddOptions<QueryLimits>().Bind(configuration.GetSection(QueryLimits.Section)).ValidateOnStart();
+        services.AddOptions<QueryLimits>().BindConfiguration(QueryLimits.Section).ValidateOnStart();
         services.TryAddSingleton<SeriesReader>();
         services.TryAddSingleton<IDeviceReadAccess, NoReadAccess>();
         return services;

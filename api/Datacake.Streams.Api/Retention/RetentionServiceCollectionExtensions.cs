@@ -11,7 +11,7 @@ public static class RetentionServiceCollectionExtensions
     /// catalog, the provisioner with its backfill queue, and start-up provisioning. Needs an InfluxClient. Safe to
     /// call more than once.
     /// </summary>
-    public static IServiceCollection AddRetentionTiers(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddRetentionTiers(this IServiceCollection services)
     {
         if (services.Any(s => s.ServiceType == typeof(RetentionCatalog)))
         {
@@ -20,7 +20,7 @@ public static class RetentionServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IValidateOptions<RetentionTiersOptions>, RetentionTiersOptionsValidator>();
-        services.AddOptions<RetentionTiersOptions>().Bind(configuration.GetSection(RetentionTiersOptions.Section)).ValidateOnStart();
+        services.AddOptions<RetentionTiersOptions>().BindConfiguration(RetentionTiersOptions.Section).ValidateOnStart();
         services.AddSingleton<RetentionCatalog>();
         services.AddSingleton<RetentionBackfills>();
         services.AddSingleton<RetentionProvisioner>();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using Datacake.Streams.Access;
+using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ids;
 
 namespace Datacake.Streams.Benchmarks.Access;
@@ -21,9 +22,10 @@ public class TokenVerificationBenchmark
     private readonly DateTimeOffset _now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
     private RegistryView _view = null!;
     private string[] _presented = null!;
+    private string[] _headers = null!;
     private TokenHash[] _presentedHashes = null!;
     private DeviceId[] _targets = null!;
-    private string _typo = null!;
+    private string _typoHeader = null!;
     private int _next;
 
     [GlobalSetup]
@@ -74,15 +76,18 @@ public class TokenVerificationBenchmark
 
         var typo = _presented[0].ToCharArray();
         typo[10] = typo[10] == 'a' ? 'b' : 'a';
-        _typo = new string(typo);
+        _typoHeader = $"{EdgeCredentials.BearerScheme} {new string(typo)}";
+        _headers = [.. _presented.Select(p => $"{EdgeCredentials.BearerScheme} {p}")];
     }
 
-    /// <summary>The whole check an ingest request makes: format, SHA-256, lookup, device scope.</summary>
+    /// <summary>The whole check an HTTP ingest request makes: bearer header, format, SHA-256, lookup, device scope.</summary>
     [Benchmark(Baseline = true)]
     public bool VerifyAndAuthorizeWrite()
     {
         var slot = _next = (_next + 1) & (SampleSize - 1);
-        return _view.Authenticate(_presented[slot], _now, out var grant) == AuthenticationResult.Ok
+        var credential = EdgeCredentials.FromAuthorization(_headers[slot].AsSpan());
+        return credential.IsWellFormed
+            && _view.AuthenticateFingerprint(credential.Hash(), _now, out var grant) == AuthenticationResult.Ok
             && _view.CanWrite(grant!, _targets[slot], _now);
     }
 
@@ -117,5 +122,5 @@ public class TokenVerificationBenchmark
 
     /// <summary>A mistyped token is refused by the checksum, before hashing and lookup.</summary>
     [Benchmark]
-    public AuthenticationResult RejectTypo() => _view.Authenticate(_typo, _now, out _);
+    public bool RejectTypo() => EdgeCredentials.FromAuthorization(_typoHeader.AsSpan()).IsWellFormed;
 }

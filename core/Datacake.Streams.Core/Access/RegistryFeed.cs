@@ -12,6 +12,7 @@ namespace Datacake.Streams.Access;
 /// log contract has no end-offset query, so at start the feed appends one tombstone per partition under a
 /// <c>barrier:</c> key (keys are hashed to partitions: it tries keys until each partition got one) and is caught up
 /// once it has read past all of them. Tombstones of unknown keys cost nothing after compaction.
+/// The options are taken as valid: <see cref="RegistryFeedOptionsValidator"/> checks them when the host starts.
 /// </remarks>
 public sealed class RegistryFeed : IAsyncDisposable
 {
@@ -42,7 +43,6 @@ public sealed class RegistryFeed : IAsyncDisposable
         _log = log ?? throw new ArgumentNullException(nameof(log));
         _view = view ?? throw new ArgumentNullException(nameof(view));
         _options = options ?? new RegistryFeedOptions();
-        _options.Validate();
         _codec = codec ?? new RegistryChangeCodec();
         _timeProvider = timeProvider ?? TimeProvider.System;
         ConsumerGroup = _options.ConsumerGroup ?? _options.ConsumerGroupPrefix + Guid.NewGuid().ToString("N");

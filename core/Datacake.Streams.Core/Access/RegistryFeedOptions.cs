@@ -1,6 +1,6 @@
 namespace Datacake.Streams.Access;
 
-/// <summary>How a node follows <c>dcs.registry</c>.</summary>
+/// <summary>How a node follows <c>dcs.registry</c>; checked by <see cref="RegistryFeedOptionsValidator"/>.</summary>
 public sealed record RegistryFeedOptions
 {
     /// <summary>Each feed joins its own group, prefix + a fresh GUID, so that every node reads every partition.</summary>
@@ -27,32 +27,4 @@ public sealed record RegistryFeedOptions
     /// With 4 partitions, 64 tries each leave a chance of about 4·(3/4)^256 of missing one: never in practice.
     /// </summary>
     public int BarrierAttemptsPerPartition { get; init; } = 64;
-
-    public void Validate()
-    {
-        if (string.IsNullOrWhiteSpace(ConsumerGroupPrefix))
-        {
-            throw new ArgumentException("ConsumerGroupPrefix must not be empty", nameof(ConsumerGroupPrefix));
-        }
-
-        if (ConsumerGroup is not null && string.IsNullOrWhiteSpace(ConsumerGroup))
-        {
-            throw new ArgumentException("ConsumerGroup must be null or a name", nameof(ConsumerGroup));
-        }
-
-        if (PollTimeout <= TimeSpan.Zero || PollTimeout > TimeSpan.FromSeconds(1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(PollTimeout), PollTimeout, "between 0 and 1 s: changes must reach nodes within 2 s");
-        }
-
-        if (RetryDelay <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(RetryDelay), RetryDelay, "must be positive");
-        }
-
-        if (BarrierAttemptsPerPartition < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(BarrierAttemptsPerPartition), BarrierAttemptsPerPartition, "at least 1");
-        }
-    }
 }

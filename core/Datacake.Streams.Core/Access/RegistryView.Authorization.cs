@@ -6,27 +6,9 @@ namespace Datacake.Streams.Access;
 public sealed partial class RegistryView
 {
     /// <summary>
-    /// Checks a presented bearer token as of now: format and checksum first (a typo never reaches the maps), then
-    /// SHA-256 and the lookup. <paramref name="grant"/> is set only on <see cref="AuthenticationResult.Ok"/>.
-    /// </summary>
-    public AuthenticationResult Authenticate(ReadOnlySpan<char> presentedToken, out TokenGrant? grant) =>
-        Authenticate(presentedToken, _timeProvider.GetUtcNow(), out grant);
-
-    /// <summary>As <see cref="Authenticate(ReadOnlySpan{char}, out TokenGrant?)"/>, as of <paramref name="at"/>.</summary>
-    public AuthenticationResult Authenticate(ReadOnlySpan<char> presentedToken, DateTimeOffset at, out TokenGrant? grant)
-    {
-        if (!AccessToken.TryValidateFormat(presentedToken))
-        {
-            grant = null;
-            return AuthenticationResult.Malformed;
-        }
-
-        return AuthenticateFingerprint(TokenHash.Of(presentedToken), at, out grant);
-    }
-
-    /// <summary>
-    /// Whether the token whose SHA-256 is <paramref name="fingerprint"/> was valid at <paramref name="at"/>: what a
-    /// processor asks of a raw record's credential fingerprint and receive time.
+    /// Whether the token whose SHA-256 is <paramref name="fingerprint"/> was valid at <paramref name="at"/>: what an
+    /// adapter asks of a presented credential once its format passed (<c>EdgeAuth.PresentedCredential</c>), and a
+    /// processor of a raw record's credential fingerprint and receive time.
     /// </summary>
     public AuthenticationResult AuthenticateFingerprint(TokenHash fingerprint, DateTimeOffset at, out TokenGrant? grant)
     {

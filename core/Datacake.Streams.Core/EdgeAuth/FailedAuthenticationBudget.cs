@@ -30,11 +30,6 @@ public sealed class FailedAuthenticationBudget
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Check() is { Count: > 0 } failures)
-        {
-            throw new ArgumentException(string.Join("; ", failures), nameof(options));
-        }
-
         _time = time;
         _burst = options.FailedAuthenticationBurst;
         _refill = options.FailedAuthenticationRefill;

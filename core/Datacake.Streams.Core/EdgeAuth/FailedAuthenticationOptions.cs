@@ -2,7 +2,7 @@ namespace Datacake.Streams.EdgeAuth;
 
 /// <summary>
 /// The failed-authentication budget, section "Access" (the keys the API's limiter had): one budget for HTTP ingest,
-/// webhooks, MQTT, the API and /v1/ops, per client address and scope.
+/// webhooks, MQTT, the API and /v1/ops, per client address and scope. Checked by <see cref="FailedAuthenticationOptionsValidator"/>.
 /// </summary>
 public sealed record FailedAuthenticationOptions
 {
@@ -22,26 +22,4 @@ public sealed record FailedAuthenticationOptions
     /// pruned; while every entry is still spending, new pairs are not tracked (their failures still get 401).
     /// </summary>
     public int FailedAuthenticationScopes { get; init; } = 100_000;
-
-    /// <summary>Why the options cannot work, if they cannot; the host turns this into a start-up failure.</summary>
-    public IReadOnlyList<string> Check()
-    {
-        var failures = new List<string>();
-        if (FailedAuthenticationBurst < 1)
-        {
-            failures.Add($"{Section}:FailedAuthenticationBurst must be at least 1");
-        }
-
-        if (FailedAuthenticationRefill <= TimeSpan.Zero)
-        {
-            failures.Add($"{Section}:FailedAuthenticationRefill must be positive");
-        }
-
-        if (FailedAuthenticationScopes < 16)
-        {
-            failures.Add($"{Section}:FailedAuthenticationScopes must be at least 16");
-        }
-
-        return failures;
-    }
 }

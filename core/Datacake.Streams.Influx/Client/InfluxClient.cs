@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Influx.Client;
 
@@ -11,6 +10,7 @@ namespace Datacake.Streams.Influx.Client;
 /// Client for the InfluxDB 1.x HTTP API: <c>/write</c> (line protocol, ns precision), <c>/query</c> (InfluxQL)
 /// and <c>/ping</c>. Thread-safe. Retries network errors, timeouts and 5xx with exponential backoff and jitter;
 /// never retries 4xx, nor a missing database or retention policy (a configuration error).
+/// The options are taken as valid: <see cref="InfluxOptionsValidator"/> checks them when the host starts.
 /// </summary>
 public sealed partial class InfluxClient : IDisposable
 {
@@ -37,12 +37,6 @@ public sealed partial class InfluxClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(httpClient);
         ArgumentNullException.ThrowIfNull(options);
-        ValidateOptionsResult validation = new InfluxOptionsValidator().Validate(null, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(nameof(InfluxOptions), typeof(InfluxOptions), validation.Failures);
-        }
-
         _http = httpClient;
         _ownsHttp = ownsHttp;
         Options = options;

@@ -8,16 +8,18 @@ using Datacake.Streams.Processing.Hosting;
 namespace Datacake.Streams.Hosting.Composition;
 
 /// <summary>What the api role's features stand on, wired across projects: access and the metadata store, backups,
-/// device deletion, and the decoder dry run answered by processing's decoders.</summary>
+/// device deletion, and the decoder dry run and decoder states answered by processing's decoders.</summary>
 internal static class ApiFoundation
 {
     public static IServiceCollection AddApiFoundation(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
     {
         services.AddAccessApi(configuration, dataDirectory);
         services.AddSingleton<DeviceDeletion>();
-        services.AddPayloadDecoders(configuration);
+        services.AddPayloadDecoders();
         services.AddSingleton<IDecoderDryRun, ProcessingDecoderDryRun>();
-        services.AddBackups(configuration, dataDirectory);
+        services.AddSingleton<IDecoderStates, ProcessingDecoderStates>();
+        services.AddDecoderApi();
+        services.AddBackups(dataDirectory);
         return services;
     }
 }

@@ -55,25 +55,25 @@ public static class StreamsHostBuilder
 
         if (roles.HasFlag(NodeRoles.Ingest))
         {
-            builder.Services.AddIngest(builder.Configuration, streams.HttpsUrl is { Length: > 0 } || streams.CertificatePath is { Length: > 0 } ? () => ServerCertificate.Load(streams) : null);
-            builder.Services.AddWebhookIngest(builder.Configuration);
-            builder.Services.AddMqttBridges(builder.Configuration);
+            builder.Services.AddIngest(streams.HttpsUrl is { Length: > 0 } || streams.CertificatePath is { Length: > 0 } ? () => ServerCertificate.Load(streams) : null);
+            builder.Services.AddWebhookIngest();
+            builder.Services.AddMqttBridges();
         }
 
         if (roles.HasFlag(NodeRoles.Process))
         {
-            Datacake.Streams.Processing.Hosting.ProcessingServices.AddProcessing(builder.Services, builder.Configuration, streams.FullDataDirectory);
+            Datacake.Streams.Processing.Hosting.ProcessingServices.AddProcessing(builder.Services, streams.FullDataDirectory);
         }
 
         if ((roles & (NodeRoles.Api | NodeRoles.Process)) != 0)
         {
-            builder.Services.AddRetentionTiers(builder.Configuration);
+            builder.Services.AddRetentionTiers();
         }
 
         if (roles.HasFlag(NodeRoles.Api))
         {
-            builder.Services.AddQueryApi(builder.Configuration);
-            builder.Services.AddWorkspaceExport(builder.Configuration);
+            builder.Services.AddQueryApi();
+            builder.Services.AddWorkspaceExport();
         }
 
         builder.Services.AddProblemDetails();

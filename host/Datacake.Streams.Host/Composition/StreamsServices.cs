@@ -32,15 +32,19 @@ public static class StreamsServices
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<InfluxClient>>()));
 
-        services.AddRecordLog(configuration, streams);
+        services.AddRecordLog(streams);
 
         services.AddSingleton(sp => new RegistryView(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new RegistrySecretSealer(secrets.RegistryKey.AsSpan(0, RegistrySecretSealer.KeyLength)));
         services.AddSingleton(sp => new RegistryChangeCodec(sp.GetRequiredService<RegistrySecretSealer>()));
         services.AddSingleton(sp => new RegistryPublisher(sp.GetRequiredService<IRecordLog>(), sp.GetRequiredService<RegistryChangeCodec>()));
+        // Not bound to a section (no key of it is documented); validated at start like every other options record.
+        services.AddSingleton<IValidateOptions<RegistryFeedOptions>, RegistryFeedOptionsValidator>();
+        services.AddOptions<RegistryFeedOptions>().ValidateOnStart();
         services.AddSingleton(sp => new RegistryFeed(
             sp.GetRequiredService<IRecordLog>(),
             sp.GetRequiredService<RegistryView>(),
+            sp.GetRequiredService<IOptions<RegistryFeedOptions>>().Value,
             codec: sp.GetRequiredService<RegistryChangeCodec>(),
             timeProvider: sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<RegistryFeedService>();
@@ -53,24 +57,25 @@ public static class StreamsServices
     }
 
     /// <summary>
-    /// The Kafka log's options from <see cref="KafkaRecordLogOptions.Section"/>. "Kafka", the section hosts bound
-    /// before it moved beside RecordLog:Faster, is bound first, so that a key under RecordLog:Kafka wins where both are set.
+    /// The Kafka log (<see cref="KafkaRecordLogServiceCollectionExtensions.AddKafkaRecordLog"/>), with "Kafka", the
+    /// section hosts bound before it moved beside RecordLog:Faster, bound first, so that a key under RecordLog:Kafka
+    /// wins where both are set.
     /// </summary>
-    public static OptionsBuilder<KafkaRecordLogOptions> AddKafkaRecordLogOptions(this IServiceCollection services) =>
-        services.AddOptions<KafkaRecordLogOptions>()
-            .BindConfiguration(LegacyKafkaSection)
-            .BindConfiguration(KafkaRecordLogOptions.Section);
+    public static IServiceCollection AddKafkaRecordLogWithLegacySection(this IServiceCollection services)
+    {
+        services.AddOptions<KafkaRecordLogOptions>().BindConfiguration(LegacyKafkaSection);
+        return services.AddKafkaRecordLog();
+    }
 
-    private static void AddRecordLog(this IServiceCollection services, IConfiguration configuration, StreamsOptions streams)
+    private static void AddRecordLog(this IServiceCollection services, StreamsOptions streams)
     {
         switch (streams.RecordLog)
         {
             case RecordLogBackend.Kafka:
-                services.AddKafkaRecordLogOptions().ValidateOnStart();
-                services.AddKafkaRecordLog();
+                services.AddKafkaRecordLogWithLegacySection();
                 break;
             default:
-                services.AddFasterRecordLog(configuration, Path.Combine(streams.FullDataDirectory, "log"));
+                services.AddFasterRecordLog(Path.Combine(streams.FullDataDirectory, "log"));
                 break;
         }
     }

@@ -12,11 +12,10 @@ public static class BridgeServiceCollectionExtensions
     /// The external broker bridges of <c>Ingest:Bridges</c>, validated at start-up, run by a hosted service. Needs the
     /// core services (record log, adapter signer, registry view, TimeProvider).
     /// </summary>
-    public static IServiceCollection AddMqttBridges(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddMqttBridges(this IServiceCollection services)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<IValidateOptions<BridgeOptions>, BridgeOptionsValidator>();
-        services.AddOptions<BridgeOptions>().Bind(configuration.GetSection(BridgeOptions.Section)).ValidateOnStart();
+        services.AddOptions<BridgeOptions>().BindConfiguration(BridgeOptions.Section).ValidateOnStart();
         services.TryAddSingleton<RawRecordAppender>();
         services.AddSingleton<MqttBridgeService>();
         services.AddHostedService(sp => sp.GetRequiredService<MqttBridgeService>());

@@ -17,13 +17,12 @@ public static class WebhookIngestServices
     /// Webhook ingest for the <c>ingest</c> role: options (section <c>Ingest:Webhooks</c>, checked at start-up), the
     /// failed-authentication budget, the workspaces' ingest quota and the handler. Needs the registry view, the record log and the adapter signer.
     /// </summary>
-    public static IServiceCollection AddWebhookIngest(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddWebhookIngest(this IServiceCollection services)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<IValidateOptions<WebhookIngestOptions>, WebhookIngestOptionsValidator>();
-        services.AddOptions<WebhookIngestOptions>().Bind(configuration.GetSection(WebhookIngestOptions.Section)).ValidateOnStart();
+        services.AddOptions<WebhookIngestOptions>().BindConfiguration(WebhookIngestOptions.Section).ValidateOnStart();
         services.TryAddSingleton<RawRecordAppender>();
-        services.AddFailedAuthenticationBudget().Bind(configuration.GetSection(FailedAuthenticationOptions.Section)).ValidateOnStart();
+        services.AddFailedAuthenticationBudget().BindConfiguration(FailedAuthenticationOptions.Section).ValidateOnStart();
         services.AddWorkspaceIngestQuota();
         services.TryAddSingleton<WebhookIngestHandler>();
         return services;

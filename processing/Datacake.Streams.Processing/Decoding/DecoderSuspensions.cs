@@ -57,6 +57,27 @@ public sealed class DecoderSuspensions
         }
     }
 
+    /// <summary>This version's suspension (why and since when), for the owner to see; false while it runs.</summary>
+    public bool TryGetSuspension(string decoderId, ulong sourceHash, [NotNullWhen(true)] out DecoderSuspension? suspension)
+    {
+        suspension = null;
+        if (!_entries.TryGetValue(decoderId, out var entry))
+        {
+            return false;
+        }
+
+        lock (entry)
+        {
+            if (entry.SourceHash != sourceHash || entry.Suspended is null)
+            {
+                return false;
+            }
+
+            suspension = new DecoderSuspension(entry.Suspended, entry.Since);
+            return true;
+        }
+    }
+
     /// <summary>Counts a limit hit of this version; true when it suspended the decoder.</summary>
     public bool LimitHit(string decoderId, ulong sourceHash, string error)
     {
@@ -88,6 +109,7 @@ public sealed class DecoderSuspensions
 
             entry.Suspended = $"decoder {decoderId} is suspended after {entry.Hits.Count} limit hits within "
                 + $"{_window.TotalMinutes:0.#} min (last: {error}); edit the decoder to resume it";
+            entry.Since = now;
             entry.Hits.Clear();
             return true;
         }
@@ -100,6 +122,8 @@ public sealed class DecoderSuspensions
         public Queue<DateTimeOffset> Hits { get; } = new();
 
         public string? Suspended { get; set; }
+
+        public DateTimeOffset Since { get; set; }
 
         public void Restart(ulong sourceHash)
         {

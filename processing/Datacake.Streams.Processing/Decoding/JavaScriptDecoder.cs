@@ -56,6 +56,14 @@ public sealed partial class JavaScriptDecoder
     /// <summary>The suspension state of this process's decoders.</summary>
     public DecoderSuspensions Suspensions { get; }
 
+    /// <summary>The suspension of this decoder source in this process, or null while it runs (never suspended, or edited since).</summary>
+    public DecoderSuspension? SuspensionOf(string decoderId, string source)
+    {
+        ArgumentNullException.ThrowIfNull(decoderId);
+        ArgumentNullException.ThrowIfNull(source);
+        return Suspensions.TryGetSuspension(decoderId, SourceHash(source), out var suspension) ? suspension : null;
+    }
+
     /// <summary>
     /// Decodes one record's payload. A limit hit counts toward the decoder's suspension; a suspended decoder is not
     /// run (<see cref="DecodeResult.IsSuspended"/>).
@@ -122,9 +130,12 @@ public sealed partial class JavaScriptDecoder
 
     private CompiledScript Compile(string decoderId, string source)
     {
-        var hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(source.AsSpan()));
+        var hash = SourceHash(source);
         return _compiled.GetOrAdd((decoderId, hash), static (key, state) => state.Self.Parse(state.Source, key.Hash), (Self: this, Source: source));
     }
+
+    /// <summary>A decoder version: its id stays when it is edited, its source hash changes.</summary>
+    private static ulong SourceHash(string source) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(source.AsSpan()));
 
     private CompiledScript Parse(string source, ulong hash)
     {

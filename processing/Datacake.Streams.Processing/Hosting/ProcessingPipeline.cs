@@ -29,6 +29,7 @@ namespace Datacake.Streams.Processing.Hosting;
 /// is paid once per chunk.
 /// Records of one partition stay in log order end to end; a position is committed only after its batch's points and
 /// dead letters are stored.
+/// The options are taken as valid: <see cref="ProcessingOptionsValidator"/> checks them when the host starts.
 /// </summary>
 public sealed class ProcessingPipeline : IAsyncDisposable
 {
@@ -71,11 +72,6 @@ public sealed class ProcessingPipeline : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(verdicts);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(system);
-        var validation = new ProcessingOptionsValidator().Validate(null, options);
-        if (validation.Failed)
-        {
-            throw new ArgumentException(validation.FailureMessage, nameof(options));
-        }
 
         _log = log;
         _influx = influx;

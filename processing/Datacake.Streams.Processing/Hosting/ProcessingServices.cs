@@ -20,16 +20,15 @@ public static class ProcessingServices
     /// The verdicts are <see cref="GuardedVerdicts"/> (replay guard + dedup persisted under
     /// <see cref="ProcessingOptions.StateDirectory"/>, all payload decoders); a registered <see cref="IRecordVerdicts"/> wins.
     /// </summary>
-    public static IServiceCollection AddProcessing(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    public static IServiceCollection AddProcessing(this IServiceCollection services, string dataDirectory)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<IValidateOptions<ProcessingOptions>, ProcessingOptionsValidator>();
-        services.AddOptions<ProcessingOptions>().Bind(configuration.GetSection(ProcessingOptions.Section)).ValidateOnStart();
+        services.AddOptions<ProcessingOptions>().BindConfiguration(ProcessingOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReplayGuardOptions>, ReplayGuardOptionsValidator>();
-        services.AddOptions<ReplayGuardOptions>().Bind(configuration.GetSection(ReplayGuardOptions.Section)).ValidateOnStart();
+        services.AddOptions<ReplayGuardOptions>().BindConfiguration(ReplayGuardOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DuplicateFilterOptions>, DuplicateFilterOptionsValidator>();
-        services.AddOptions<DuplicateFilterOptions>().Bind(configuration.GetSection(DuplicateFilterOptions.Section)).ValidateOnStart();
-        services.AddPayloadDecoders(configuration);
+        services.AddOptions<DuplicateFilterOptions>().BindConfiguration(DuplicateFilterOptions.Section).ValidateOnStart();
+        services.AddPayloadDecoders();
         services.TryAddSingleton<IRecordVerdicts>(sp => new GuardedVerdicts(
             new PartitionStateStore(StateDirectory(sp.GetRequiredService<IOptions<ProcessingOptions>>().Value, dataDirectory)),
             sp.GetRequiredService<IOptions<ReplayGuardOptions>>().Value,
@@ -50,11 +49,10 @@ public static class ProcessingServices
     /// compiled-script cache and idle engines are shared), the device and uplink decoders, and the dry run of the API.
     /// Safe to call from several areas.
     /// </summary>
-    public static IServiceCollection AddPayloadDecoders(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddPayloadDecoders(this IServiceCollection services)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JavaScriptDecoderOptions>, JavaScriptDecoderOptionsValidator>());
-        services.AddOptions<JavaScriptDecoderOptions>().Bind(configuration.GetSection(JavaScriptDecoderOptions.Section)).ValidateOnStart();
+        services.AddOptions<JavaScriptDecoderOptions>().BindConfiguration(JavaScriptDecoderOptions.Section).ValidateOnStart();
         services.TryAddSingleton(sp => new JavaScriptDecoder(
             sp.GetRequiredService<IOptions<JavaScriptDecoderOptions>>().Value,
             sp.GetService<TimeProvider>(),

@@ -14,6 +14,7 @@ namespace Datacake.Streams.IntegrationTests.EndToEnd;
 /// a catastrophic regular expression; its uplinks share the one raw partition with workspace A's HTTP measurements.
 /// A's points are all stored and each is queryable within 1 s of its 202 (before: up to 45.7 s behind six such
 /// uplinks); B's records are dead-lettered, the later ones <c>decoder_suspended</c> without running the decoder.
+/// The owner sees the suspension in <c>GET /v1/decoders/{id}</c>, and an edit of the source resumes the decoder.
 /// </summary>
 public sealed class DecoderIsolationTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -116,6 +117,80 @@ public sealed class DecoderIsolationTests(ITestOutputHelper output) : IAsyncLife
         Assert.All(letters.Take(3), l => Assert.Contains("timed out", l.Message, StringComparison.Ordinal));
         Assert.All(letters.Skip(3), l => Assert.Equal("decoder_suspended", l.Reason));
         Assert.Empty(await _influx.PointsAsync(deviceB));
+        Assert.False(_host.HasExited);
+    }
+
+    [Fact]
+    public async Task A_suspended_decoder_shows_as_suspended_to_its_owner_only_and_an_edit_resumes_it()
+    {
+        const string fixedDecoder = "function Decoder(bytes, port) { return { first: bytes[0], port: port }; }";
+        var (tokenA, _) = await UserAsync();
+        var (tokenB, workspaceB) = await UserAsync();
+        var decoderB = (await _api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{workspaceB}/decoders", tokenB, new { name = "evil", source = EvilDecoder })).Str("id");
+        var euiB = "6081F9A3B5D7" + System.Security.Cryptography.RandomNumberGenerator.GetHexString(4);
+        var deviceB = (await _api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{workspaceB}/devices", tokenB, new { name = "B's sensor", devEui = euiB })).Str("id");
+        await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Patch, $"/v1/devices/{deviceB}", tokenB, new { decoder = decoderB });
+        var created = await _api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{workspaceB}/webhooks", tokenB,
+            new { kind = "helium", devices = new[] { deviceB }, signed = false });
+        var webhookB = new TestWebhook(created.Str("id"), created.Str("token"), null);
+        var start = DateTimeOffset.UtcNow.AddMinutes(-1);
+
+        var before = await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, $"/v1/decoders/{decoderB}", tokenB);
+        Assert.Equal("active", before.Json.GetProperty("state").GetProperty("state").GetString());
+
+        // Three limit hits (Processing:JavaScript:SuspendAfter) suspend it; the fourth record is not run.
+        var suspendedAfter = DateTimeOffset.UtcNow;
+        for (uint i = 0; i < 4; i++)
+        {
+            await Senders.AcceptedAsync(() => Senders.WebhookAsync(_host.Http, webhookB, Uplink(euiB, i, start)), $"B's uplink {i}");
+        }
+
+        var letters = await Until.Async(
+            () => Task.FromResult(EndToEndHost.DeadLettersIn(_host.Output, deviceB)), l => l.Count >= 4, "4 dead letters of B");
+        Assert.Equal(["decode_failed", "decode_failed", "decode_failed", "decoder_suspended"], letters.Select(l => l.Reason));
+
+        // The owner sees it: state, reason and since when.
+        var seen = await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, $"/v1/decoders/{decoderB}", tokenB);
+        var state = seen.Json.GetProperty("state");
+        Assert.Equal("suspended", state.GetProperty("state").GetString());
+        Assert.Contains("after 3 limit hits", state.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("edit the decoder to resume it", state.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.InRange(state.GetProperty("since").GetDateTimeOffset(), suspendedAfter, DateTimeOffset.UtcNow);
+
+        // Another tenant sees nothing of it, and cannot edit it: 404 as for a decoder that does not exist.
+        await _api.ExpectAsync(HttpStatusCode.NotFound, HttpMethod.Get, $"/v1/decoders/{decoderB}", tokenA);
+        await _api.ExpectAsync(HttpStatusCode.NotFound, HttpMethod.Patch, $"/v1/decoders/{decoderB}", tokenA, new { source = fixedDecoder });
+
+        // Renaming is no new version: still suspended.
+        var renamed = await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Patch, $"/v1/decoders/{decoderB}", tokenB, new { name = "evil, renamed" });
+        Assert.Equal("suspended", renamed.Json.GetProperty("state").GetProperty("state").GetString());
+
+        // The edit resumes it: answered active at once, and processing runs the new source on the next uplink.
+        var edited = await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Patch, $"/v1/decoders/{decoderB}", tokenB, new { source = fixedDecoder });
+        Assert.Equal("active", edited.Json.GetProperty("state").GetProperty("state").GetString());
+        Assert.Equal("evil, renamed", edited.Str("name"));
+        Assert.Equal(fixedDecoder, (await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, $"/v1/decoders/{decoderB}", tokenB)).Str("source"));
+
+        // The registry change reaches processing within seconds, so uplinks are sent until one is decoded.
+        var next = 4u;
+        var points = await Until.Async(
+            async () =>
+            {
+                var stored = await _influx.PointsAsync(deviceB);
+                if (stored.Count == 0 && EndToEndHost.DeadLettersIn(_host.Output, deviceB).Count >= next)
+                {
+                    // Every uplink so far has its dead letter (the old version still ran it): send the next.
+                    await Senders.AcceptedAsync(() => Senders.WebhookAsync(_host.Http, webhookB, Uplink(euiB, next, start)), $"B's uplink {next}");
+                    next++;
+                }
+
+                return stored;
+            },
+            p => p.Count >= 1,
+            "a point of B's edited decoder");
+        Assert.Equal(1.0, points[0].Number("first"));
+        Assert.Equal(5.0, points[0].Number("port"));
+        Assert.Equal("active", (await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, $"/v1/decoders/{decoderB}", tokenB)).Json.GetProperty("state").GetProperty("state").GetString());
         Assert.False(_host.HasExited);
     }
 

@@ -97,7 +97,7 @@ internal sealed class IngestTestHost : IAsyncDisposable
         builder.Services.AddSingleton(new AdapterKeyring(new Dictionary<uint, byte[]> { [1] = new byte[AdapterKeyring.KeyLength] }, 1));
         builder.Services.AddSingleton<AdapterSigner>();
         builder.Services.AddProblemDetails();
-        builder.Services.AddIngest(builder.Configuration, () => ServerCertificate.Load(streams));
+        builder.Services.AddIngest(() => ServerCertificate.Load(streams));
 
         var app = builder.Build();
         app.MapDeviceIngestApi();

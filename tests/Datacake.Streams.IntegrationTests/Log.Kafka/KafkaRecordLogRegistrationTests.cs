@@ -30,23 +30,25 @@ public sealed class KafkaRecordLogRegistrationTests(KafkaMockCluster cluster)
     }
 
     [Fact]
-    public async Task Invalid_options_fail_when_the_log_is_resolved()
+    public async Task Invalid_options_stop_the_host_at_start()
     {
-        await using var provider = Services(new()
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["RecordLog:Kafka:BootstrapServers"] = cluster.BootstrapServers,
             ["RecordLog:Kafka:Config:enable.idempotence"] = "false",
         });
+        builder.Services.AddKafkaRecordLog();
+        using var host = builder.Build();
 
-        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IRecordLog>());
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("enable.idempotence", error.Message, StringComparison.Ordinal);
     }
 
     private static ServiceProvider Services(Dictionary<string, string?> settings)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
-        services.Configure<KafkaRecordLogOptions>(configuration.GetSection("RecordLog:Kafka"));
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         services.AddKafkaRecordLog();
         return services.BuildServiceProvider();
     }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Time.Testing;
 namespace Datacake.Streams.UnitTests.Backups;
 
 // The host assembly is Linux-only (Unix file modes for keys); so are these tests of it.
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class BackupRetentionTests
 {
     private static readonly DateTimeOffset _start = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);

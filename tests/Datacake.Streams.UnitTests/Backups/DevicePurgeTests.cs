@@ -7,7 +7,6 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Datacake.Streams.UnitTests.Backups;
 
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class DevicePurgeTests
 {
     private static readonly TimeSpan _window = TimeSpan.FromDays(30);

@@ -4,6 +4,7 @@ using Datacake.Streams.Access;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Ids;
 using Datacake.Streams.RecordLog;
+using Datacake.Streams.TestSupport;
 
 namespace Datacake.Streams.IntegrationTests.Api.Access;
 

@@ -93,9 +93,9 @@ public sealed class QueryApiHost : IAsyncDisposable
         builder.Services.AddSingleton<IDeviceReadAccess>(access);
         builder.Services.AddSingleton<IOperatorCheck>(new TestOperatorCheck());
         builder.Services.AddProblemDetails();
-        builder.Services.AddRetentionTiers(builder.Configuration);
-        builder.Services.AddQueryApi(builder.Configuration);
-        builder.Services.AddWorkspaceExport(builder.Configuration);
+        builder.Services.AddRetentionTiers();
+        builder.Services.AddQueryApi();
+        builder.Services.AddWorkspaceExport();
         WebApplication app = builder.Build();
         app.MapQueryApi();
         app.MapExportApi();

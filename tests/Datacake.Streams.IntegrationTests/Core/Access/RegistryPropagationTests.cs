@@ -5,6 +5,7 @@ using Datacake.Streams.IntegrationTests.Core.RecordLog;
 using Datacake.Streams.IntegrationTests.Log.Faster;
 using Datacake.Streams.IntegrationTests.Log.Kafka;
 using Datacake.Streams.RecordLog.Faster;
+using Datacake.Streams.TestSupport;
 
 namespace Datacake.Streams.IntegrationTests.Core.Access;
 

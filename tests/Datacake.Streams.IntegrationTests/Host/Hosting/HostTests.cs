@@ -64,4 +64,22 @@ public class HostTests
         Assert.NotEqual(0, exitCode);
         Assert.Contains("unknown role 'bogus'", host.Output, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Each area's options are validated by its validator when the host starts (ValidateOnStart), not by the
+    /// constructors that use them: one bad key stops the host, naming the key.
+    /// </summary>
+    [Theory]
+    [InlineData("RecordLog__Faster__Partitions", "0", "Partitions must be between 1 and 1024, was 0")]
+    [InlineData("Influx__BatchSize", "0", "Influx:BatchSize must be between 1 and")]
+    [InlineData("Processing__BatchSize", "0", "Processing:BatchSize")]
+    [InlineData("Backup__BackupHost", "no-port", "must be host:port")]
+    [InlineData("Access__FailedAuthenticationBurst", "0", "Access:FailedAuthenticationBurst must be at least 1")]
+    public async Task A_bad_setting_of_an_area_is_refused_at_start_up(string variable, string value, string message)
+    {
+        await using var host = await HostProcess.StartAsync(new Dictionary<string, string> { [variable] = value }, waitUntilHealthy: false);
+        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(message, host.Output, StringComparison.Ordinal);
+    }
 }

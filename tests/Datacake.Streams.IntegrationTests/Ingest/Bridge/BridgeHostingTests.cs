@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.IntegrationTests.Ingest.Bridge;
 
-/// <summary><c>services.AddMqttBridges(configuration)</c>: bridges from <c>Ingest:Bridges</c>, validated at start, run by the host.</summary>
+/// <summary><c>services.AddMqttBridges()</c>: bridges from <c>Ingest:Bridges</c>, validated at start, run by the host.</summary>
 public sealed class BridgeHostingTests
 {
     [Fact]
@@ -74,7 +74,7 @@ public sealed class BridgeHostingTests
         builder.Services.AddSingleton(harness.Signer);
         builder.Services.AddSingleton<RegistryView>(harness.Registry);
 
-        builder.Services.AddMqttBridges(builder.Configuration);
+        builder.Services.AddMqttBridges();
         return builder.Build();
     }
 }

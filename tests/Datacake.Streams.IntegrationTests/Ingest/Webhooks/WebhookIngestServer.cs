@@ -70,7 +70,7 @@ internal sealed class WebhookIngestServer : IAsyncDisposable
         builder.Services.AddSingleton<IRecordLog>(server.Log);
         builder.Services.AddSingleton(new AdapterSigner(server.Keyring));
         builder.Services.AddSingleton(view);
-        builder.Services.AddWebhookIngest(builder.Configuration);
+        builder.Services.AddWebhookIngest();
         var app = builder.Build();
 
         // An exception escaping the handler is a 500 to the client; keep it so a test can say which one it was.

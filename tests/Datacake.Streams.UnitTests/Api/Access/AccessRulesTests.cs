@@ -5,7 +5,6 @@ using Datacake.Streams.Ids;
 
 namespace Datacake.Streams.UnitTests.Api.Access;
 
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class AccessRulesTests
 {
     // Tree: root > team > project; "other" is an unrelated root.

@@ -11,7 +11,6 @@ using Microsoft.Extensions.Time.Testing;
 namespace Datacake.Streams.UnitTests.Api.Access;
 
 /// <summary>The deletion rules against a real SQLite store, with time under the test's control.</summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class DeviceDeletionTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("dcs-deletion-").FullName;

@@ -16,7 +16,6 @@ namespace Datacake.Streams.UnitTests.Api.Access;
 /// The read path remembers resolved tokens and devices (<see cref="RevisionCache{TKey, TValue}"/>) on the real SQLite
 /// store: every write through the store is seen by the very next request, and time-bound states (expiry) without one.
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class IdentityCacheTests : IDisposable
 {
     private const string GuestId = "usr_guest";

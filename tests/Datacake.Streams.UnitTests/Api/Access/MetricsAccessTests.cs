@@ -7,7 +7,6 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Datacake.Streams.UnitTests.Api.Access;
 
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public class MetricsAccessTests
 {
     private sealed class FixedOperatorCheck(bool isOperator) : IOperatorCheck

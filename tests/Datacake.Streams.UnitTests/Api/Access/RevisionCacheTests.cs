@@ -3,7 +3,6 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Datacake.Streams.UnitTests.Api.Access;
 
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RevisionCacheTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));

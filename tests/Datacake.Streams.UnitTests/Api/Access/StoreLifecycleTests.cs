@@ -7,7 +7,6 @@ using Microsoft.Extensions.Options;
 namespace Datacake.Streams.UnitTests.Api.Access;
 
 /// <summary>What backups and the purge job take from the real SQLite store: expired deletions and an online copy.</summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class StoreLifecycleTests : IDisposable
 {
     private static readonly DateTimeOffset Deleted = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);

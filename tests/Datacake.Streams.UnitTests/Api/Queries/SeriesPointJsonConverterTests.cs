@@ -6,7 +6,6 @@ using Datacake.Streams.Api.Queries;
 namespace Datacake.Streams.UnitTests.Api.Queries;
 
 /// <summary>The series answer's fast point writer must write exactly what the serializer wrote before it, and read back.</summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SeriesPointJsonConverterTests
 {
     private static readonly JsonSerializerOptions s_withConverter = new(JsonSerializerOptions.Web) { Converters = { new SeriesPointJsonConverter() } };

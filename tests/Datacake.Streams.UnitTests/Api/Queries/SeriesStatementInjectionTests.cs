@@ -9,7 +9,6 @@ namespace Datacake.Streams.UnitTests.Api.Queries;
 /// No caller text changes the shape of the InfluxQL: with any field names and device ids, the statement outside
 /// quotes is exactly the statement built from harmless placeholders, and each quoted part decodes back to the input.
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SeriesStatementInjectionTests
 {
     private static readonly DateTimeOffset s_from = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);

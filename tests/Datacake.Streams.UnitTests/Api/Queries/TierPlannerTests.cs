@@ -4,7 +4,6 @@ using Datacake.Streams.Api.Retention;
 
 namespace Datacake.Streams.UnitTests.Api.Queries;
 
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class TierPlannerTests
 {
     // Deliberately not on a minute boundary, so that alignment shows.

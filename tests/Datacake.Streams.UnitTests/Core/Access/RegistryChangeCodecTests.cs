@@ -2,6 +2,7 @@ using System.Text;
 using CsCheck;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
+using Datacake.Streams.TestSupport;
 
 namespace Datacake.Streams.UnitTests.Core.Access;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
 using Datacake.Streams.RecordLog;
+using Datacake.Streams.TestSupport;
 
 namespace Datacake.Streams.UnitTests.Core.Access;
 
@@ -185,20 +186,5 @@ public sealed class RegistryFeedTests : IAsyncDisposable
 
         await using var named = new RegistryFeed(_log, new RegistryView(), new RegistryFeedOptions { ConsumerGroup = "node-1" });
         Assert.Equal("node-1", named.ConsumerGroup);
-    }
-
-    [Theory]
-    [InlineData(0, 500, 64, "")]
-    [InlineData(2_000, 500, 64, "x")]
-    [InlineData(100, 0, 64, "x")]
-    [InlineData(100, 500, 0, "x")]
-    public void Bad_options_are_refused(int pollMs, int retryMs, int attempts, string prefix)
-    {
-        var options = new RegistryFeedOptions
-        {
-            PollTimeout = TimeSpan.FromMilliseconds(pollMs), RetryDelay = TimeSpan.FromMilliseconds(retryMs), BarrierAttemptsPerPartition = attempts,
-            ConsumerGroupPrefix = prefix.Length == 0 ? " " : prefix,
-        };
-        Assert.ThrowsAny<ArgumentException>(() => new RegistryFeed(_log, new RegistryView(), options));
     }
 }

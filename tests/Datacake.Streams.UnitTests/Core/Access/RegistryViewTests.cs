@@ -1,5 +1,6 @@
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
+using Datacake.Streams.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Datacake.Streams.UnitTests.Core.Access;
@@ -38,7 +39,7 @@ public class RegistryViewTests
 
     private TokenGrant Authenticated(AccessToken token)
     {
-        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(token.Secret, out var grant));
+        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(token.Secret, _time.GetUtcNow(), out var grant));
         return grant!;
     }
 
@@ -49,10 +50,10 @@ public class RegistryViewTests
         Assert.Equal("t1", Authenticated(token).TokenId);
 
         var typo = token.Secret[..^1] + (token.Secret[^1] == 'a' ? 'b' : 'a');
-        Assert.Equal(AuthenticationResult.Malformed, _view.Authenticate(typo, out var none));
+        Assert.Equal(AuthenticationResult.Malformed, _view.Authenticate(typo, _time.GetUtcNow(), out var none));
         Assert.Null(none);
-        Assert.Equal(AuthenticationResult.Unknown, _view.Authenticate(AccessToken.New().Secret, out _));
-        Assert.Equal(AuthenticationResult.Malformed, _view.Authenticate("Bearer nonsense", out _));
+        Assert.Equal(AuthenticationResult.Unknown, _view.Authenticate(AccessToken.New().Secret, _time.GetUtcNow(), out _));
+        Assert.Equal(AuthenticationResult.Malformed, _view.Authenticate("Bearer nonsense", _time.GetUtcNow(), out _));
     }
 
     [Fact]
@@ -149,11 +150,11 @@ public class RegistryViewTests
         {
             TokenId = "short-lived", Hash = token.Hash, WorkspaceId = "ws-a", Role = WorkspaceRole.Editor, ExpiresAt = _start.AddHours(1),
         }));
-        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(token.Secret, out _));
+        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(token.Secret, _time.GetUtcNow(), out _));
         _time.Advance(TimeSpan.FromMinutes(59));
-        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(token.Secret, out _));
+        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(token.Secret, _time.GetUtcNow(), out _));
         _time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(AuthenticationResult.Expired, _view.Authenticate(token.Secret, out var grant));
+        Assert.Equal(AuthenticationResult.Expired, _view.Authenticate(token.Secret, _time.GetUtcNow(), out var grant));
         Assert.Null(grant);
     }
 
@@ -168,13 +169,13 @@ public class RegistryViewTests
             Rotation = new TokenRotation(oldToken.Hash, _start.AddMinutes(10)),
         }));
 
-        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(newToken.Secret, out _));
-        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(oldToken.Secret, out var viaOld));
+        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(newToken.Secret, _time.GetUtcNow(), out _));
+        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(oldToken.Secret, _time.GetUtcNow(), out var viaOld));
         Assert.Equal("rotating", viaOld!.TokenId);
 
         _time.Advance(TimeSpan.FromMinutes(10));
-        Assert.Equal(AuthenticationResult.Expired, _view.Authenticate(oldToken.Secret, out _));
-        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(newToken.Secret, out _));
+        Assert.Equal(AuthenticationResult.Expired, _view.Authenticate(oldToken.Secret, _time.GetUtcNow(), out _));
+        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(newToken.Secret, _time.GetUtcNow(), out _));
 
         // Rotating again forgets the first secret entirely.
         var newest = AccessToken.New();
@@ -183,8 +184,8 @@ public class RegistryViewTests
             TokenId = "rotating", Hash = newest.Hash, WorkspaceId = "ws-a", Role = WorkspaceRole.Editor,
             Rotation = new TokenRotation(newToken.Hash, _start.AddMinutes(20)),
         }));
-        Assert.Equal(AuthenticationResult.Unknown, _view.Authenticate(oldToken.Secret, out _));
-        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(newToken.Secret, out _));
+        Assert.Equal(AuthenticationResult.Unknown, _view.Authenticate(oldToken.Secret, _time.GetUtcNow(), out _));
+        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(newToken.Secret, _time.GetUtcNow(), out _));
     }
 
     [Fact]
@@ -197,8 +198,8 @@ public class RegistryViewTests
             TokenId = "rotating", Hash = newToken.Hash, WorkspaceId = "ws-a", Role = WorkspaceRole.Editor,
             Rotation = new TokenRotation(oldToken.Hash, _start),
         }));
-        Assert.Equal(AuthenticationResult.Expired, _view.Authenticate(oldToken.Secret, out _));
-        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(newToken.Secret, out _));
+        Assert.Equal(AuthenticationResult.Expired, _view.Authenticate(oldToken.Secret, _time.GetUtcNow(), out _));
+        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(newToken.Secret, _time.GetUtcNow(), out _));
     }
 
     [Fact]
@@ -209,7 +210,7 @@ public class RegistryViewTests
         _view.Apply(new TokenUpserted(Copy(grant, revokedAt: revokedAt)));
         _time.Advance(TimeSpan.FromMinutes(30));
 
-        Assert.Equal(AuthenticationResult.Revoked, _view.Authenticate(token.Secret, out _));
+        Assert.Equal(AuthenticationResult.Revoked, _view.Authenticate(token.Secret, _time.GetUtcNow(), out _));
         Assert.Equal(AuthenticationResult.Ok, _view.AuthorizeWrite(token.Hash, _deviceA, revokedAt.AddTicks(-1)));
         Assert.Equal(AuthenticationResult.Revoked, _view.AuthorizeWrite(token.Hash, _deviceA, revokedAt));
         Assert.Equal(AuthenticationResult.Revoked, _view.AuthorizeWrite(token.Hash, _deviceA, revokedAt.AddSeconds(1)));
@@ -221,12 +222,12 @@ public class RegistryViewTests
     {
         var (token, grant) = Issue("paused", "ws-a", WorkspaceRole.Editor);
         _view.Apply(new TokenUpserted(Copy(grant, disabledAt: _start)));
-        Assert.Equal(AuthenticationResult.Disabled, _view.Authenticate(token.Secret, out _));
+        Assert.Equal(AuthenticationResult.Disabled, _view.Authenticate(token.Secret, _time.GetUtcNow(), out _));
         Assert.Equal(AuthenticationResult.Ok, _view.AuthenticateFingerprint(token.Hash, _start.AddSeconds(-1), out _));
         Assert.Equal(AuthenticationResult.Disabled, _view.AuthorizeWrite(token.Hash, _deviceA, _start));
 
         _view.Apply(new TokenUpserted(Copy(grant)));
-        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(token.Secret, out _));
+        Assert.Equal(AuthenticationResult.Ok, _view.Authenticate(token.Secret, _time.GetUtcNow(), out _));
     }
 
     [Fact]
@@ -242,7 +243,7 @@ public class RegistryViewTests
     {
         var (token, _) = Issue("gone", "ws-a", WorkspaceRole.Owner);
         _view.Apply(new TokenRemoved("gone"));
-        Assert.Equal(AuthenticationResult.Unknown, _view.Authenticate(token.Secret, out _));
+        Assert.Equal(AuthenticationResult.Unknown, _view.Authenticate(token.Secret, _time.GetUtcNow(), out _));
         Assert.Equal(AuthenticationResult.Unknown, _view.AuthorizeWrite(token.Hash, _deviceA, _start));
         Assert.Equal(0, _view.TokenCount);
     }

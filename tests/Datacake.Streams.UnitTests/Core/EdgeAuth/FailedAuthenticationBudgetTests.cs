@@ -99,8 +99,10 @@ public sealed class FailedAuthenticationBudgetTests
     [Fact]
     public void Options_that_cannot_work_are_refused()
     {
-        Assert.Empty(new FailedAuthenticationOptions().Check());
-        Assert.Equal(3, new FailedAuthenticationOptions { FailedAuthenticationBurst = 0, FailedAuthenticationRefill = TimeSpan.Zero, FailedAuthenticationScopes = 1 }.Check().Count);
-        Assert.Throws<ArgumentException>(() => Budget(burst: 0));
+        var validator = new FailedAuthenticationOptionsValidator();
+        Assert.True(validator.Validate(null, new FailedAuthenticationOptions()).Succeeded);
+        var result = validator.Validate(null, new FailedAuthenticationOptions { FailedAuthenticationBurst = 0, FailedAuthenticationRefill = TimeSpan.Zero, FailedAuthenticationScopes = 1 });
+        Assert.Equal(3, result.Failures!.Count());
+        Assert.All(result.Failures!, f => Assert.StartsWith("Access:FailedAuthentication", f, StringComparison.Ordinal));
     }
 }

@@ -17,7 +17,6 @@ namespace Datacake.Streams.UnitTests.Host.Hosting;
 /// they name is one the host reads, the example binds without an unknown key and holds the real defaults, and every
 /// key of every options class is in the example and in the documentation.
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed partial class ConfigurationDocsTests
 {
     private static string ExamplePath => Path.Combine(RepositoryRoot.Path, "ops", "appsettings.example.jsonc");
@@ -147,7 +146,11 @@ public sealed partial class ConfigurationDocsTests
             Assert.Equal(registryKey, secrets.RegistryKey);
             Assert.False(Directory.Exists(Path.Combine(data.FullName, "secrets")), "configured keys must not be replaced by generated ones");
 
-            Assert.Equal("influx.internal:8088", BackupServiceCollectionExtensions.Resolve(configuration, data.FullName).BackupHost);
+            var services = new ServiceCollection();
+            services.AddSingleton<IConfiguration>(configuration);
+            services.AddBackups(data.FullName);
+            using var provider = services.BuildServiceProvider();
+            Assert.Equal("influx.internal:8088", provider.GetRequiredService<IOptions<BackupOptions>>().Value.BackupHost);
         }
         finally
         {
@@ -166,7 +169,7 @@ public sealed partial class ConfigurationDocsTests
         }).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddKafkaRecordLogOptions();
+        services.AddKafkaRecordLogWithLegacySection();
         using var provider = services.BuildServiceProvider();
 
         var options = provider.GetRequiredService<IOptions<KafkaRecordLogOptions>>().Value;

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Reflection;
 using Datacake.Streams.Api.Access;
+using Datacake.Streams.Api.Decoders;
 using Datacake.Streams.Api.Export;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Retention;
@@ -30,7 +31,6 @@ internal sealed record OptionsSection(string Path, Type Options);
 /// the options classes at their sections, plus the few keys read one by one. Names resolve the way the binder does
 /// (case-insensitive, public settable properties, dictionary keys free, list items by index).
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static class ConfigurationKeys
 {
     public static readonly OptionsSection[] Sections =
@@ -53,6 +53,7 @@ internal static class ConfigurationKeys
         new(FailedAuthenticationOptions.Section, typeof(FailedAuthenticationOptions)),
         new(QueryLimits.Section, typeof(QueryLimits)),
         new(ExportOptions.Section, typeof(ExportOptions)),
+        new(DecoderDryRunLimits.Section, typeof(DecoderDryRunLimits)),
         new(BackupOptions.Section, typeof(BackupOptions)),
     ];
 

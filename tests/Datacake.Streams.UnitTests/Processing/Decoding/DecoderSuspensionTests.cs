@@ -91,6 +91,35 @@ public sealed class DecoderSuspensionTests
         Assert.StartsWith("decoder dec_loop is suspended after 3 limit hits", suspended.Error, StringComparison.Ordinal);
         Assert.InRange(watch.ElapsedMilliseconds, 0, 50);
         Assert.True(edited.Succeeded, edited.Error);
+
+        // What the owner sees (GET /v1/decoders/{id}): the saved version suspended, the edited one running.
+        var seen = decoder.SuspensionOf("dec_loop", Looping);
+        Assert.NotNull(seen);
+        Assert.Equal(suspended.Error, seen.Reason);
+        Assert.Null(decoder.SuspensionOf("dec_loop", Fixed));
+    }
+
+    [Fact]
+    public void A_suspension_tells_why_and_since_when_until_the_decoder_is_edited()
+    {
+        var suspensions = new DecoderSuspensions(2, TimeSpan.FromMinutes(10), _time);
+        Assert.False(suspensions.TryGetSuspension("dec_1", 7, out _));
+        suspensions.LimitHit("dec_1", 7, "timed out");
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var suspendedAt = _time.GetUtcNow();
+        suspensions.LimitHit("dec_1", 7, "memory limit exceeded");
+        _time.Advance(TimeSpan.FromHours(5));
+
+        Assert.True(suspensions.TryGetSuspension("dec_1", 7, out var suspension));
+        Assert.Equal(suspendedAt, suspension.Since);
+        Assert.Contains("(last: memory limit exceeded)", suspension.Reason, StringComparison.Ordinal);
+        Assert.False(suspensions.TryGetSuspension("dec_2", 7, out _));
+
+        // The edit (a new source hash) is running; asking does not restart the old version's suspension either.
+        Assert.False(suspensions.TryGetSuspension("dec_1", 8, out _));
+        Assert.True(suspensions.TryGetSuspension("dec_1", 7, out _));
+        suspensions.LimitHit("dec_1", 8, "timed out");
+        Assert.False(suspensions.TryGetSuspension("dec_1", 7, out _));
     }
 
     [Fact]
