@@ -108,14 +108,24 @@ public sealed class WorkspaceIngestQuotaTests
         _registry.Apply(new WorkspaceUpserted(new WorkspaceEntry("ws_a", null, new IngestQuota(1e6, 1e9))));
         Assert.True(_quota.TryAdmit(_deviceASub, 1, out _));
         Assert.True(_quota.TryAdmit(_deviceB, 1, out _));
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        const int Calls = 20_000;
+        for (var i = 0; i < Calls; i++)
         {
             _quota.TryAdmit(_deviceASub, 5, out _);
             _quota.TryAdmit(_deviceB, 1, out _);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Calls; i++)
+        {
+            _quota.TryAdmit(_deviceASub, 5, out _);
+            _quota.TryAdmit(_deviceB, 1, out _);
+        }
+
+        // Less than a byte per call (an object is at least 24): nothing per message; a one-off of the JIT's
+        // tiering on this thread does not fail it.
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < Calls, $"{allocated} bytes over {2 * Calls} calls");
     }
 
     [Fact]
