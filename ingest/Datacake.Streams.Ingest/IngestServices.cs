@@ -3,6 +3,7 @@ using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ingest.Http;
 using Datacake.Streams.Ingest.Mqtt;
 using Datacake.Streams.Ingest.Publishing;
+using Datacake.Streams.Ingest.Quotas;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,6 +30,8 @@ public static class IngestServices
         services.AddSingleton<IValidateOptions<MqttIngestOptions>>(sp => new MqttIngestOptionsValidator(sp.GetService<IngestCertificateSource>()));
         services.AddOptions<MqttIngestOptions>().BindConfiguration(MqttIngestOptions.Section).ValidateOnStart();
         services.AddFailedAuthenticationBudget().BindConfiguration(FailedAuthenticationOptions.Section).ValidateOnStart();
+
+        services.AddWorkspaceIngestQuota();
 
         services.TryAddSingleton<RawRecordAppender>();
         services.AddSingleton(sp => new TokenRateLimiter(sp.GetRequiredService<IOptions<HttpIngestOptions>>().Value, sp.GetRequiredService<TimeProvider>()));

@@ -13,8 +13,9 @@ namespace Datacake.Streams.Api.Access;
 /// </summary>
 public sealed class RegistryMirror(RegistryPublisher publisher, RegistrySecretSealer sealer)
 {
-    public ValueTask<LogPosition> PublishAsync(WorkspaceRecord workspace, CancellationToken cancellationToken) =>
-        publisher.PublishAsync(new WorkspaceUpserted(new WorkspaceEntry(workspace.Id, workspace.ParentId)), cancellationToken);
+    /// <summary>The workspace with the operator's ingest quota it has in the store (null = none): a workspace value always carries both.</summary>
+    public ValueTask<LogPosition> PublishAsync(WorkspaceRecord workspace, IngestQuota? quota, CancellationToken cancellationToken) =>
+        publisher.PublishAsync(new WorkspaceUpserted(new WorkspaceEntry(workspace.Id, workspace.ParentId, quota)), cancellationToken);
 
     public ValueTask<LogPosition> PublishAsync(DeviceRecord device, CancellationToken cancellationToken) =>
         publisher.PublishAsync(new DeviceUpserted(device.ToEntry()), cancellationToken);

@@ -50,11 +50,13 @@ public sealed class RegistryReconciler(
     {
         var view = feed.View;
         var count = 0;
+        var quotas = await store.ListWorkspaceQuotasAsync(cancellationToken);
         foreach (var workspace in await store.ListWorkspacesAsync(cancellationToken))
         {
-            if (!view.TryGetWorkspace(workspace.Id, out var entry) || entry!.ParentId != workspace.ParentId)
+            var quota = quotas.GetValueOrDefault(workspace.Id);
+            if (!view.TryGetWorkspace(workspace.Id, out var entry) || entry!.ParentId != workspace.ParentId || entry.Quota != quota)
             {
-                await mirror.PublishAsync(workspace, cancellationToken);
+                await mirror.PublishAsync(workspace, quota, cancellationToken);
                 count++;
             }
         }

@@ -41,6 +41,15 @@ public interface IMetadataStore
 
     Task<IReadOnlyList<WorkspaceRecord>> ListWorkspacesAsync(CancellationToken cancellationToken);
 
+    /// <summary>The operator's ingest quota of the workspace; null when it has none (the nodes' default applies).</summary>
+    Task<IngestQuota?> GetWorkspaceQuotaAsync(string workspaceId, CancellationToken cancellationToken);
+
+    /// <summary>Sets the workspace's ingest quota, or removes it (back to the default) when <paramref name="quota"/> is null.</summary>
+    Task SetWorkspaceQuotaAsync(string workspaceId, IngestQuota? quota, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Every workspace quota the operator set, by workspace id.</summary>
+    Task<IReadOnlyDictionary<string, IngestQuota>> ListWorkspaceQuotasAsync(CancellationToken cancellationToken);
+
     Task<IReadOnlyList<MembershipRecord>> ListMembershipsOfUserAsync(string userId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<MemberRecord>> ListMembersAsync(string workspaceId, CancellationToken cancellationToken);

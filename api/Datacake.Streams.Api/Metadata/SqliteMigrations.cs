@@ -86,5 +86,12 @@ internal static class SqliteMigrations
             ALTER TABLE devices ADD COLUMN purged_at INTEGER;
             CREATE INDEX devices_deleted ON devices(deleted_at) WHERE deleted_at IS NOT NULL AND purged_at IS NULL;
             """),
+        (3, """
+            CREATE TABLE workspace_quotas (
+                workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id),
+                points_per_second REAL NOT NULL,
+                burst REAL NOT NULL,
+                updated_at INTEGER NOT NULL);
+            """),
     ];
 }

@@ -87,7 +87,7 @@ public static class UsersEndpoints
                 var homeId = await store.EnsureHomeWorkspaceAsync(user.UserId, candidate, cancellationToken);
                 if (homeId == candidate.Id)
                 {
-                    await registry.PublishAsync(candidate, cancellationToken);
+                    await registry.PublishAsync(candidate, null, cancellationToken);
                 }
 
                 var memberships = await store.ListMembershipsOfUserAsync(user.UserId, cancellationToken);

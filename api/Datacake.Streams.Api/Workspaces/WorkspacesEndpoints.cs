@@ -64,7 +64,7 @@ public static class WorkspacesEndpoints
             await store.CreateWorkspaceAsync(workspace, null, cancellationToken);
         }
 
-        await registry.PublishAsync(workspace, cancellationToken);
+        await registry.PublishAsync(workspace, null, cancellationToken);
         return TypedResults.Created($"/v1/workspaces/{workspace.Id}", ToResponse(workspace, role));
     }
 

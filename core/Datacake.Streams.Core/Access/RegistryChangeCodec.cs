@@ -31,7 +31,7 @@ public sealed class RegistryChangeCodec
             TokenUpserted t => Serialize(ToDocument(t.Grant), RegistryJsonContext.Default.TokenDocument),
             WebhookUpserted w => Serialize(ToDocument(w.Webhook), RegistryJsonContext.Default.WebhookDocument),
             DeviceUpserted d => Serialize(ToDocument(d.Device), RegistryJsonContext.Default.DeviceDocument),
-            WorkspaceUpserted s => Serialize(new WorkspaceDocument { Version = FormatVersion, Id = s.Workspace.Id, Parent = s.Workspace.ParentId }, RegistryJsonContext.Default.WorkspaceDocument),
+            WorkspaceUpserted s => Serialize(ToDocument(s.Workspace), RegistryJsonContext.Default.WorkspaceDocument),
             DecoderUpserted c => Serialize(new DecoderDocument { Version = FormatVersion, Id = c.Decoder.Id, Workspace = c.Decoder.WorkspaceId, Source = c.Decoder.Source }, RegistryJsonContext.Default.DecoderDocument),
             _ when change.IsRemoval => [],
             _ => throw new ArgumentException($"unknown registry change {change.GetType().Name}", nameof(change)),
@@ -292,10 +292,34 @@ public sealed class RegistryChangeCodec
         });
     }
 
-    private static WorkspaceUpserted? FromDocument(WorkspaceDocument? document, string id) =>
-        document is null || document.Version != FormatVersion || document.Id != id
-            ? null
-            : new WorkspaceUpserted(new WorkspaceEntry(id, document.Parent));
+    private static WorkspaceDocument ToDocument(WorkspaceEntry workspace) => new()
+    {
+        Version = FormatVersion,
+        Id = workspace.Id,
+        Parent = workspace.ParentId,
+        Quota = workspace.Quota is { } quota ? new QuotaDocument { PointsPerSecond = quota.PointsPerSecond, Burst = quota.Burst } : null,
+    };
+
+    /// <summary>A quota is an additive field of v1: values written before it existed have none and read as before.</summary>
+    private static WorkspaceUpserted? FromDocument(WorkspaceDocument? document, string id)
+    {
+        if (document is null || document.Version != FormatVersion || document.Id != id)
+        {
+            return null;
+        }
+
+        IngestQuota? quota = null;
+        if (document.Quota is { } stored)
+        {
+            quota = new IngestQuota(stored.PointsPerSecond, stored.Burst);
+            if (quota.Check().Count > 0)
+            {
+                return null;
+            }
+        }
+
+        return new WorkspaceUpserted(new WorkspaceEntry(id, document.Parent, quota));
+    }
 
     private static DecoderUpserted? FromDocument(DecoderDocument? document, string id) =>
         document is null || document.Version != FormatVersion || document.Id != id || string.IsNullOrEmpty(document.Workspace)

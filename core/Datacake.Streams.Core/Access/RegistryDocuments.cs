@@ -88,6 +88,16 @@ internal sealed class WorkspaceDocument
     public string Id { get; set; } = "";
 
     public string? Parent { get; set; }
+
+    /// <summary>The operator's ingest quota; absent (not null) when the workspace has none, so older values read the same.</summary>
+    public QuotaDocument? Quota { get; set; }
+}
+
+internal sealed class QuotaDocument
+{
+    public double PointsPerSecond { get; set; }
+
+    public double Burst { get; set; }
 }
 
 internal sealed class DecoderDocument

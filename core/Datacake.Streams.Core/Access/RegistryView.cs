@@ -16,7 +16,7 @@ namespace Datacake.Streams.Access;
 public sealed partial class RegistryView
 {
     // Workspace trees deeper than this are refused by the API; the bound also stops a parent cycle in bad data.
-    internal const int MaxWorkspaceDepth = 32;
+    public const int MaxWorkspaceDepth = 32;
 
     private readonly Lock _writeLock = new();
     private readonly TimeProvider _timeProvider;

@@ -13,17 +13,16 @@ namespace Datacake.Streams.EdgeAuth;
 /// only when the credential failed, so a request with a valid credential is never refused because others failed from
 /// its address (a LoRaWAN network server or a carrier NAT carries many tenants). Scoping by webhook, device or token
 /// prefix keeps one tenant's failures from spending another's budget.</para>
-/// <para>Not System.Threading.RateLimiting's TokenBucketRateLimiter: with AutoReplenishment off, its TryReplenish adds
-/// tokens for the Stopwatch time elapsed since the last call, not for a TimeProvider's, so a fake clock cannot refill it;
-/// and PartitionedRateLimiter drops idle partitions on its own 100 ms real-time timer, so neither refill nor the memory
-/// bound could be tested deterministically. Here time is <see cref="TimeProvider"/>'s alone.</para>
+/// <para>The buckets are <see cref="TokenBucket"/>s on <see cref="TimeProvider"/>'s clock (why not
+/// System.Threading.RateLimiting: see there), so refill and the memory bound are tested deterministically.</para>
 /// </remarks>
 public sealed class FailedAuthenticationBudget
 {
-    private readonly ConcurrentDictionary<(IPAddress Address, FailureScope Scope), Bucket> _buckets = new();
+    private readonly ConcurrentDictionary<(IPAddress Address, FailureScope Scope), TokenBucket> _buckets = new();
     private readonly TimeProvider _time;
     private readonly double _burst;
     private readonly TimeSpan _refill;
+    private readonly double _perSecond;
     private readonly int _maxScopes;
     private long _lastPrune;
 
@@ -34,6 +33,7 @@ public sealed class FailedAuthenticationBudget
         _time = time;
         _burst = options.FailedAuthenticationBurst;
         _refill = options.FailedAuthenticationRefill;
+        _perSecond = 1 / _refill.TotalSeconds;
         _maxScopes = options.FailedAuthenticationScopes;
     }
 
@@ -60,29 +60,13 @@ public sealed class FailedAuthenticationBudget
                 return true;
             }
 
-            bucket = _buckets.GetOrAdd(key, static (_, state) => new Bucket(state.burst, state.now), (burst: _burst, now: _time.GetTimestamp()));
+            bucket = _buckets.GetOrAdd(key, static (_, state) => new TokenBucket(state.burst, state.now), (burst: _burst, now: _time.GetTimestamp()));
         }
 
         lock (bucket)
         {
-            var allowance = Refill(bucket);
-            if (allowance >= 1)
-            {
-                bucket.Allowance = allowance - 1;
-                return true;
-            }
-
-            retryAfter = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((_refill * (1 - allowance)).TotalSeconds)));
-            return false;
+            return bucket.TrySpend(_time, _perSecond, _burst, 1, out retryAfter);
         }
-    }
-
-    private double Refill(Bucket bucket)
-    {
-        var now = _time.GetTimestamp();
-        bucket.Allowance = Math.Min(_burst, bucket.Allowance + (_time.GetElapsedTime(bucket.Stamp, now) / _refill));
-        bucket.Stamp = now;
-        return bucket.Allowance;
     }
 
     /// <summary>Drops the pairs whose budget is whole again (they are the same as untracked). True when room was made.</summary>
@@ -97,21 +81,14 @@ public sealed class FailedAuthenticationBudget
             {
                 lock (bucket)
                 {
-                    if (Refill(bucket) >= _burst)
+                    if (bucket.Refill(_time, _perSecond, _burst) >= _burst)
                     {
-                        _buckets.TryRemove(new KeyValuePair<(IPAddress, FailureScope), Bucket>(key, bucket));
+                        _buckets.TryRemove(new KeyValuePair<(IPAddress, FailureScope), TokenBucket>(key, bucket));
                     }
                 }
             }
         }
 
         return _buckets.Count < _maxScopes;
-    }
-
-    private sealed class Bucket(double allowance, long stamp)
-    {
-        public double Allowance { get; set; } = allowance;
-
-        public long Stamp { get; set; } = stamp;
     }
 }

@@ -19,6 +19,7 @@ public static class ProblemTypes
     public const string WebhookSignatureInvalid = Prefix + "webhook-signature-invalid";
     public const string TooManyFailedAuthentications = Prefix + "too-many-failed-authentications";
     public const string RateLimited = Prefix + "rate-limited";
+    public const string QuotaExceeded = Prefix + "quota-exceeded";
     public const string Forbidden = Prefix + "forbidden";
     public const string OperatorNoWorkspaceData = Prefix + "operator-no-workspace-data";
 

@@ -32,6 +32,7 @@ public static class StreamsEndpoints
             var v1 = app.MapGroup("/v1").AddEndpointFilter<AccessEndpointFilter>();
             v1.MapUsersApi();
             v1.MapWorkspacesApi();
+            v1.MapWorkspaceQuotaApi();
             v1.MapMembersApi();
             v1.MapDevicesApi();
             v1.MapTokensApi();

@@ -4,6 +4,7 @@ using Datacake.Streams.Access;
 using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Ingest.Publishing;
+using Datacake.Streams.Ingest.Quotas;
 using Datacake.Streams.Payloads.JsonValues;
 using Datacake.Streams.Problems;
 using Datacake.Streams.Records;
@@ -15,7 +16,8 @@ namespace Datacake.Streams.Ingest.Http;
 
 /// <summary>
 /// HTTP device ingest: authenticate the bearer token, check its scope on the device, check the body's structure,
-/// append one raw record holding the body bytes, answer 202 once it is durable. Every refusal happens before the
+/// take its points from the workspace's ingest quota, append one raw record holding the body bytes, answer 202 once it
+/// is durable. Every refusal happens before the
 /// append, so a refused request stores nothing.
 /// </summary>
 /// <remarks>
@@ -29,6 +31,7 @@ public sealed class DeviceIngestHandler(
     IOptions<HttpIngestOptions> options,
     FailedAuthenticationBudget failures,
     TokenRateLimiter tokenLimiter,
+    WorkspaceIngestQuota quota,
     TimeProvider timeProvider)
 {
     public const int MaxIdempotencyKeyLength = 200;
@@ -98,6 +101,14 @@ public sealed class DeviceIngestHandler(
             {
                 return IngestProblem.Create(ProblemTypes.InvalidBody, StatusCodes.Status400BadRequest, "Invalid measurement body", check.Detail,
                     new Dictionary<string, object?> { ["path"] = check.Path, ["error"] = check.Error.ToString() });
+            }
+
+            // Last check before the append: a body refused for anything else spends no quota.
+            if (!quota.TryAdmit(device, check.Entries, out var quotaWait))
+            {
+                return IngestProblem.WithRetryAfter(context, quotaWait, IngestProblem.Create(
+                    ProblemTypes.QuotaExceeded, StatusCodes.Status429TooManyRequests, "Ingest quota exceeded",
+                    "The device's workspace sends more points per second than its quota; nothing was stored. Retry after Retry-After."));
             }
 
             var record = new RawRecord

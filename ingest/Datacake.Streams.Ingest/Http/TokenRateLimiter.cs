@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Datacake.Streams.Access;
+using Datacake.Streams.EdgeAuth;
 
 namespace Datacake.Streams.Ingest.Http;
 
@@ -9,7 +10,7 @@ namespace Datacake.Streams.Ingest.Http;
 /// </summary>
 public sealed class TokenRateLimiter(HttpIngestOptions options, TimeProvider timeProvider)
 {
-    private readonly ConcurrentDictionary<TokenHash, Bucket> _buckets = new();
+    private readonly ConcurrentDictionary<TokenHash, TokenBucket> _buckets = new();
 
     public bool IsEnabled => options.TokenRequestsPerSecond > 0;
 
@@ -22,28 +23,16 @@ public sealed class TokenRateLimiter(HttpIngestOptions options, TimeProvider tim
             return true;
         }
 
-        var bucket = _buckets.GetOrAdd(token, static (_, burst) => new Bucket(burst), options.TokenBurst);
-        var now = timeProvider.GetTimestamp();
+        var bucket = _buckets.GetOrAdd(token, static (_, state) => new TokenBucket(state.Burst, state.Time.GetTimestamp()), (Burst: options.TokenBurst, Time: timeProvider));
         lock (bucket)
         {
-            var elapsed = bucket.Last == 0 ? 0 : timeProvider.GetElapsedTime(bucket.Last, now).TotalSeconds;
-            bucket.Last = now;
-            bucket.Tokens = Math.Min(options.TokenBurst, bucket.Tokens + (elapsed * options.TokenRequestsPerSecond));
-            if (bucket.Tokens >= 1)
+            if (bucket.TrySpend(timeProvider, options.TokenRequestsPerSecond, options.TokenBurst, 1, out var retryAfter))
             {
-                bucket.Tokens -= 1;
                 return true;
             }
 
-            retryAfterSeconds = Math.Max(1, (int)Math.Ceiling((1 - bucket.Tokens) / options.TokenRequestsPerSecond));
+            retryAfterSeconds = (int)retryAfter.TotalSeconds;
             return false;
         }
-    }
-
-    private sealed class Bucket(int burst)
-    {
-        public double Tokens { get; set; } = burst;
-
-        public long Last { get; set; }
     }
 }

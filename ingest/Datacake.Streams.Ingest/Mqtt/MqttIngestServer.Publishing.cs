@@ -92,6 +92,15 @@ public sealed partial class MqttIngestServer
                 return Task.CompletedTask;
             }
 
+            // Last check before the append. Over quota: v5 QoS 1 gets PUBACK 0x97 and stays connected (the client backs
+            // off and resends); 3.1.1 has no negative PUBACK, so the connection closes and the unacknowledged message is
+            // resent after reconnecting; QoS 0 has no PUBACK at all, so it closes too (v5 DISCONNECT 0x97).
+            if (!quota.TryAdmit(device, check.Entries, out _))
+            {
+                Refuse(e, connection, qos1, MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
+                return Task.CompletedTask;
+            }
+
             var record = new RawRecord
             {
                 DeviceId = device,

@@ -6,6 +6,7 @@ using System.Security.Authentication;
 using Datacake.Streams.Access;
 using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ingest.Publishing;
+using Datacake.Streams.Ingest.Quotas;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
@@ -33,6 +34,7 @@ public sealed partial class MqttIngestServer(
     TimeProvider timeProvider,
     ILogger<MqttIngestServer> logger,
     FailedAuthenticationBudget failures,
+    WorkspaceIngestQuota quota,
     IngestCertificateSource? certificate = null) : IHostedService, IAsyncDisposable
 {
     private readonly MqttIngestOptions _options = options.Value;

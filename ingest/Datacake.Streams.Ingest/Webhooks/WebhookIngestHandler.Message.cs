@@ -116,6 +116,14 @@ public sealed partial class WebhookIngestHandler
             return;
         }
 
+        // One uplink is one point of the device's workspace quota; checked last, so a refused message spends none.
+        if (!quota.TryAdmit(device, 1, out var quotaWait))
+        {
+            await WebhookProblem.WriteAsync(context, StatusCodes.Status429TooManyRequests, ProblemTypes.QuotaExceeded,
+                "Ingest quota exceeded", "the device's workspace sends more points per second than its quota; the message was not stored", retryAfter: quotaWait);
+            return;
+        }
+
         var record = new RawRecord
         {
             DeviceId = device,

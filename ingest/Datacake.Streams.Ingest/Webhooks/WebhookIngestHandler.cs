@@ -1,6 +1,7 @@
 using Datacake.Streams.Access;
 using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ingest.Publishing;
+using Datacake.Streams.Ingest.Quotas;
 using Datacake.Streams.Problems;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,7 @@ public sealed partial class WebhookIngestHandler(
     RegistryView registry,
     RawRecordAppender appender,
     FailedAuthenticationBudget failures,
+    WorkspaceIngestQuota quota,
     TimeProvider timeProvider,
     IOptions<WebhookIngestOptions> options,
     ILogger<WebhookIngestHandler> logger)

@@ -1,5 +1,6 @@
 using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ingest.Publishing;
+using Datacake.Streams.Ingest.Quotas;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -14,7 +15,7 @@ public static class WebhookIngestServices
 {
     /// <summary>
     /// Webhook ingest for the <c>ingest</c> role: options (section <c>Ingest:Webhooks</c>, checked at start-up), the
-    /// failed-authentication budget and the handler. Needs the registry view, the record log and the adapter signer.
+    /// failed-authentication budget, the workspaces' ingest quota and the handler. Needs the registry view, the record log and the adapter signer.
     /// </summary>
     public static IServiceCollection AddWebhookIngest(this IServiceCollection services)
     {
@@ -22,6 +23,7 @@ public static class WebhookIngestServices
         services.AddOptions<WebhookIngestOptions>().BindConfiguration(WebhookIngestOptions.Section).ValidateOnStart();
         services.TryAddSingleton<RawRecordAppender>();
         services.AddFailedAuthenticationBudget().BindConfiguration(FailedAuthenticationOptions.Section).ValidateOnStart();
+        services.AddWorkspaceIngestQuota();
         services.TryAddSingleton<WebhookIngestHandler>();
         return services;
     }

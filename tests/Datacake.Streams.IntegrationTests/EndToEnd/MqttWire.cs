@@ -94,6 +94,26 @@ internal sealed class MqttWire : IAsyncDisposable
         Assert.True(answer is null, $"expected the connection to close, got packet type 0x{answer?.Header:x2}");
     }
 
+    /// <summary>Sends a QoS 1 PUBLISH: true when its PUBACK comes, false when the broker closed the connection instead (3.1.1's refusal).</summary>
+    public async Task<bool> PublishQos1AcknowledgedAsync(string topic, string payload, ushort packetId)
+    {
+        var body = new List<byte>();
+        body.AddRange(Utf8(topic));
+        body.Add((byte)(packetId >> 8));
+        body.Add((byte)packetId);
+        body.AddRange(Encoding.UTF8.GetBytes(payload));
+        await SendAsync(0x32, body);
+        var answer = await TryReadPacketAsync();
+        if (answer is not { } puback)
+        {
+            return false;
+        }
+
+        Assert.True(puback.Header == 0x40, $"expected PUBACK, got packet type 0x{puback.Header:x2}");
+        Assert.Equal(packetId, BinaryPrimitives.ReadUInt16BigEndian(puback.Body));
+        return true;
+    }
+
     /// <summary>PINGREQ: true when PINGRESP comes, false when the broker had closed the connection.</summary>
     public async Task<bool> PingAsync()
     {

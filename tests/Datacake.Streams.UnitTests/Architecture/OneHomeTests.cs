@@ -18,6 +18,8 @@ public sealed class OneHomeTests
         { "bearer parsing", @"""Bearer """, "core/Datacake.Streams.Core/EdgeAuth/" },
         // Failed-authentication limiting: Core/EdgeAuth/FailedAuthenticationBudget.
         { "failed-auth limiting", @"class \w*(FailedAuth|AuthenticationThrottle|AuthenticationLimiter)\w*", "core/Datacake.Streams.Core/EdgeAuth/" },
+        // Token-bucket arithmetic (failure budget, ingest quotas, per-token rate): Core/EdgeAuth/TokenBucket.
+        { "token buckets", @"class \w*Bucket\b", "core/Datacake.Streams.Core/EdgeAuth/" },
         // The JSON values format and each network's format: Payloads.
         { "JSON values format", @"class \w*(MeasurementBody|JsonValuesReader)\b", "core/Datacake.Streams.Payloads/" },
         { "network formats", @"class \w*(TtsUplink|ChirpStackUplink|HeliumUplink|ParticleEvent|TtsUplinkParser|ChirpStackEventParser|HeliumUplinkParser|ParticleEventParser)\b", "core/Datacake.Streams.Payloads/" },

@@ -57,11 +57,18 @@ public sealed class RegistryPublishingTests : IAsyncDisposable
     public async Task A_wiped_log_is_republished_from_the_metadata_store_at_the_next_start()
     {
         World world;
+        string workspace;
         await using (var first = await InProcessHost.StartAsync(_directory, _operator))
         {
             Assert.Equal(0, await first.Get<RegistryReconciler>().Completion.WaitAsync(TimeSpan.FromSeconds(30)));
             world = await CreateWorldAsync(first.Api);
             await first.Api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/tokens/{world.DeviceTokenId}", world.UserToken);
+
+            // The operator's ingest quota travels on the workspace's value: the answer comes once the view holds it.
+            workspace = (await first.Api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/me", world.UserToken)).Str("homeWorkspaceId");
+            await first.Api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Put, $"/v1/ops/workspaces/{workspace}/quota", _operator, new { pointsPerSecond = 50, burst = 120 });
+            Assert.True(first.Get<RegistryFeed>().View.TryGetWorkspace(workspace, out var entry));
+            Assert.Equal(new IngestQuota(50, 120), entry!.Quota);
             await first.Get<RegistryFeed>().WaitUntilAsync(
                 v => v.TryGetWebhook(world.WebhookId, out _) && v.Authenticate(world.DeviceToken, out _) == AuthenticationResult.Revoked,
                 Within(TimeSpan.FromSeconds(10)));
@@ -74,11 +81,12 @@ public sealed class RegistryPublishingTests : IAsyncDisposable
 
         await using var second = await InProcessHost.StartAsync(_directory, _operator);
         var republished = await second.Get<RegistryReconciler>().Completion.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(4, republished); // the workspace, the device, the device token and the webhook
+        Assert.Equal(4, republished); // the workspace (with its quota), the device, the device token and the webhook
         var feed = second.Get<RegistryFeed>();
         await feed.WaitUntilAsync(
             v => v.TryGetDevice(world.Device, out _) && v.TryGetWebhook(world.WebhookId, out _) && v.Authenticate(world.DeviceToken, out _) == AuthenticationResult.Revoked,
             Within(TimeSpan.FromSeconds(10)));
+        await feed.WaitUntilAsync(v => v.TryGetWorkspace(workspace, out var w) && w!.Quota == new IngestQuota(50, 120), Within(TimeSpan.FromSeconds(10)));
 
         // A restart with the log intact publishes nothing again.
         Assert.Equal(0, await second.Get<RegistryReconciler>().ReconcileAsync(CancellationToken.None));

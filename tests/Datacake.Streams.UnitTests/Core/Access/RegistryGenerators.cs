@@ -21,6 +21,10 @@ internal static class RegistryGenerators
 
     public static readonly Gen<DateTimeOffset?> OptionalTimes = Optional(Times);
 
+    /// <summary>No quota half the time (most workspaces), else an operator's: whole and fractional rates and bursts.</summary>
+    public static readonly Gen<IngestQuota?> Quotas =
+        Gen.Frequency((1, Gen.Const((IngestQuota?)null)), (1, Gen.Select(Gen.Double[0.001, 1e6], Gen.Double[1, 1e7], (rate, burst) => (IngestQuota?)new IngestQuota(rate, burst))));
+
     public static Gen<T?> Optional<T>(Gen<T> gen)
         where T : struct =>
         Gen.Bool.SelectMany(present => present ? gen.Select(v => (T?)v) : Gen.Const((T?)null));
@@ -71,7 +75,8 @@ internal static class RegistryGenerators
         select new WebhookGrant { WebhookId = id, WorkspaceId = workspace, Kind = kind, TokenHash = hash, Devices = bound.ToHashSet(), DisabledAt = disabled };
 
     public static Gen<WorkspaceEntry> WorkspaceEntries(Gen<string> ids) =>
-        Gen.Select(ids, OptionalText(ids), (id, parent) => new WorkspaceEntry(id, parent == id ? null : parent));
+        Gen.Select(ids, OptionalText(ids), Quotas, (id, parent, quota) => new WorkspaceEntry(id, parent == id ? null : parent, quota));
+
 
     /// <summary>Any change, over the given universe of ids (a small universe makes keys collide, as in a real log).</summary>
     public static Gen<RegistryChange> Changes(Gen<string> tokenIds, Gen<DeviceId> devices, Gen<string> webhookIds, Gen<string> workspaces) =>

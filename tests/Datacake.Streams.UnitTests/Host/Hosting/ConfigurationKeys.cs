@@ -13,6 +13,7 @@ using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Ingest.Bridge;
 using Datacake.Streams.Ingest.Http;
 using Datacake.Streams.Ingest.Mqtt;
+using Datacake.Streams.Ingest.Quotas;
 using Datacake.Streams.Ingest.Webhooks;
 using Datacake.Streams.Log.Kafka;
 using Datacake.Streams.Processing.Decoding;
@@ -43,6 +44,7 @@ internal static class ConfigurationKeys
         new(MqttIngestOptions.Section, typeof(MqttIngestOptions)),
         new(BridgeOptions.Section, typeof(BridgeOptions)),
         new(WebhookIngestOptions.Section, typeof(WebhookIngestOptions)),
+        new(IngestQuotaOptions.Section, typeof(IngestQuotaOptions)),
         new(ProcessingOptions.Section, typeof(ProcessingOptions)),
         new(ReplayGuardOptions.Section, typeof(ReplayGuardOptions)),
         new(DuplicateFilterOptions.Section, typeof(DuplicateFilterOptions)),

@@ -5,6 +5,7 @@ using Datacake.Streams.Access;
 using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Ingest.Publishing;
+using Datacake.Streams.Ingest.Quotas;
 using Datacake.Streams.Ingest.Webhooks;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
@@ -29,7 +30,7 @@ internal sealed class WebhookRig
     private readonly WebhookIngestHandler _handler;
     private readonly AdapterKeyring _keyring = AdapterKeyring.CreateRandom();
 
-    public WebhookRig(IRecordLog? log = null, WebhookIngestOptions? options = null, FailedAuthenticationOptions? failures = null)
+    public WebhookRig(IRecordLog? log = null, WebhookIngestOptions? options = null, FailedAuthenticationOptions? failures = null, IngestQuotaOptions? quota = null)
     {
         Options = options ?? new WebhookIngestOptions();
         Log = log ?? new InMemoryRecordLog(partitions: 1);
@@ -50,7 +51,8 @@ internal sealed class WebhookRig
         Add("wh_disabled", WebhookKind.Tts, DisabledToken, [TtsDevice], disabledAt: Clock.GetUtcNow().AddDays(-1));
         Failures = new FailedAuthenticationBudget(Clock, failures ?? new FailedAuthenticationOptions());
         _handler = new WebhookIngestHandler(
-            Registry, new RawRecordAppender(Log, new AdapterSigner(_keyring)), Failures, Clock,
+            Registry, new RawRecordAppender(Log, new AdapterSigner(_keyring)), Failures,
+            new WorkspaceIngestQuota(Registry, Clock, Microsoft.Extensions.Options.Options.Create(quota ?? new IngestQuotaOptions())), Clock,
             Microsoft.Extensions.Options.Options.Create(Options), NullLogger<WebhookIngestHandler>.Instance);
         Consumer = Log.Subscribe(LogTopics.Raw, "rig", StartPosition.Earliest);
     }
