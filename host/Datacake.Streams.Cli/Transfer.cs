@@ -1,3 +1,4 @@
+using Datacake.Streams.Backups;
 using Datacake.Streams.Backups.Transfer;
 using System.Diagnostics;
 using System.Globalization;
@@ -117,6 +118,9 @@ public static class Transfer
         try
         {
             result = await new LineProtocolImport(influx).RunAsync(file, LineProtocolImport.IsGzip(file), cancellationToken);
+
+            // An export made before the per-device layout carries measurements values/meta: moved like a live database.
+            await new StorageLayoutMigration(influx).RunAsync(cancellationToken);
         }
         catch (InfluxException ex)
         {

@@ -63,6 +63,21 @@ public sealed class InfluxProbe(string database)
         return [.. Series(answer).SelectMany(s => s.GetProperty("values").EnumerateArray()).Select(v => v[0].GetString()!)];
     }
 
+    /// <summary>The measurements of the database (every retention policy).</summary>
+    public async Task<IReadOnlyList<string>> MeasurementsAsync()
+    {
+        var answer = await QueryAsync("SHOW MEASUREMENTS");
+        return [.. Series(answer).SelectMany(s => s.GetProperty("values").EnumerateArray()).Select(v => v[0].GetString()!)];
+    }
+
+    /// <summary>Writes line protocol (ns) into <paramref name="retentionPolicy"/>, as a node of an older version would have.</summary>
+    public async Task WriteAsync(string retentionPolicy, string lines)
+    {
+        using var http = Client();
+        using var response = await http.PostAsync($"/write?db={Uri.EscapeDataString(database)}&rp={Uri.EscapeDataString(retentionPolicy)}&precision=ns", new StringContent(lines));
+        Assert.True(response.IsSuccessStatusCode, $"write: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
     public async Task DropDatabaseAsync()
     {
         using var http = Client();
