@@ -42,7 +42,9 @@ public sealed class DuplicateFilterMemoryTests(ITestOutputHelper output)
 
         output.WriteLine(FormattableString.Invariant($"{perKey:F2} bytes per key, {filter.EntryCount} keys over {devices} devices"));
 
-        // 16 B of key and time plus the device's node, arrays and dictionary entry spread over 256 keys.
-        Assert.InRange(perKey, 16, 20);
+        // 16 B of key and time plus the device's node, arrays and dictionary entry spread over 256 keys. Only the upper
+        // bound is the claim: the heap is the process's, and memory another test's leftover thread frees meanwhile can
+        // only lower the figure (10.8 B was seen once on a loaded machine), never raise it.
+        Assert.True(perKey <= 20, FormattableString.Invariant($"{perKey:F2} bytes per key, more than 20"));
     }
 }
