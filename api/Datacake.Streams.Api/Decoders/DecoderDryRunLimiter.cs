@@ -1,59 +1,42 @@
-using System.Threading.RateLimiting;
+using System.Collections.Concurrent;
 using Datacake.Streams.Api.Access;
+using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Problems;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Decoders;
 
 /// <summary>
-/// The dry run's budget per caller (<see cref="DecoderDryRunLimits"/>): a token bucket for the rate and a concurrency
-/// limit, each partitioned by who calls, a user by its user id (all of its tokens share one budget) and a scoped
-/// token by its token id. Never by address: callers behind one proxy do not share, and one tenant cannot spend
-/// another's budget. Over either limit: 429 <c>rate-limited</c> with Retry-After. Thread-safe.
+/// The dry run's budget per caller (<see cref="DecoderDryRunLimits"/>): the one <see cref="TokenBucket"/> every limit
+/// of this project uses for the rate, and a count of running dry runs for the concurrency, each per caller: a user by
+/// its user id (all of its tokens share one budget) and a scoped token by its token id. Never by address: callers
+/// behind one proxy do not share, and one tenant cannot spend another's budget. Over either limit: 429
+/// <c>rate-limited</c> with Retry-After. Concurrency is checked first, so a refused slot spends no permit.
+/// Thread-safe; one small entry per caller that ever ran a dry run.
 /// </summary>
-/// <remarks>
-/// Partitions are made on first use and dropped by the partitioned limiter once idle (bucket full, nothing running)
-/// for about 10 s, so memory follows the callers active now.
-/// </remarks>
-public sealed class DecoderDryRunLimiter : IDisposable
+public sealed class DecoderDryRunLimiter
 {
-    /// <summary>A concurrency refusal has no refill time; a dry run ends within its 100 ms budget, so 1 s (the header's unit).</summary>
     private static readonly TimeSpan s_busyRetryAfter = TimeSpan.FromSeconds(1);
 
-    private readonly PartitionedRateLimiter<string> _concurrency;
-    private readonly PartitionedRateLimiter<string> _rate;
-    private readonly PartitionedRateLimiter<string> _chained;
+    private readonly ConcurrentDictionary<string, Budget> _budgets = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly double _perSecond;
 
-    public DecoderDryRunLimiter(IOptions<DecoderDryRunLimits> limits)
-        : this(limits?.Value ?? throw new ArgumentNullException(nameof(limits)))
+    public DecoderDryRunLimiter(IOptions<DecoderDryRunLimits> limits, TimeProvider time)
+        : this(limits?.Value ?? throw new ArgumentNullException(nameof(limits)), time)
     {
     }
 
-    public DecoderDryRunLimiter(DecoderDryRunLimits limits)
+    public DecoderDryRunLimiter(DecoderDryRunLimits limits, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(limits);
         Limits = limits;
-        var concurrency = new ConcurrencyLimiterOptions { PermitLimit = limits.MaxConcurrent, QueueLimit = 0 };
-        var bucket = new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = limits.PermitLimit,
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = limits.ReplenishmentPeriod,
-            QueueLimit = 0,
-
-            // Refilled by the partitioned limiter's one timer, not a timer per caller.
-            AutoReplenishment = false,
-        };
-        _concurrency = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetConcurrencyLimiter(key, _ => concurrency));
-        _rate = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => bucket));
-
-        // Concurrency first: a refused slot spends no permit of the rate (the chain gives back the leases it holds).
-        _chained = PartitionedRateLimiter.CreateChained(_concurrency, _rate);
+        _time = time ?? TimeProvider.System;
+        _perSecond = 1 / limits.ReplenishmentPeriod.TotalSeconds;
     }
 
     public DecoderDryRunLimits Limits { get; }
 
-    /// <summary>The partition of a caller: never an address, never a secret.</summary>
     public static string PartitionOf(Caller caller) => caller switch
     {
         UserCaller user => "user:" + user.UserId,
@@ -61,38 +44,53 @@ public sealed class DecoderDryRunLimiter : IDisposable
         _ => "caller:" + (caller ?? throw new ArgumentNullException(nameof(caller))).Identity,
     };
 
-    /// <summary>
-    /// A slot for one dry run of this caller, held until the lease is disposed; throws the 429 problem when the caller
-    /// is over its rate or already runs <see cref="DecoderDryRunLimits.MaxConcurrent"/> dry runs.
-    /// </summary>
-    public RateLimitLease Acquire(Caller caller)
+    /// <summary>A slot for one dry run of <paramref name="caller"/>, given back on dispose; throws the 429 problem when over.</summary>
+    public IDisposable Acquire(Caller caller)
     {
-        var lease = _chained.AttemptAcquire(PartitionOf(caller));
-        if (lease.IsAcquired)
+        var budget = _budgets.GetOrAdd(PartitionOf(caller), static (_, state) => new Budget(new TokenBucket(state.Limits.PermitLimit, state.Time.GetTimestamp())), (Limits, Time: _time));
+        lock (budget)
         {
-            return lease;
-        }
+            if (budget.Running >= Limits.MaxConcurrent)
+            {
+                throw Refusal($"At most {Limits.MaxConcurrent} decoder dry run(s) of one caller at once.", s_busyRetryAfter);
+            }
 
-        using (lease)
-        {
-            if (lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+            if (!budget.Bucket.TrySpend(_time, _perSecond, Limits.PermitLimit, 1, out var retryAfter))
             {
                 throw Refusal(
                     $"At most {Limits.PermitLimit} decoder dry runs per {Limits.Window:c} per caller; one more is allowed in {Math.Ceiling(retryAfter.TotalSeconds)} s.",
                     retryAfter);
             }
 
-            throw Refusal($"At most {Limits.MaxConcurrent} decoder dry run(s) of one caller at once.", s_busyRetryAfter);
+            budget.Running++;
         }
-    }
 
-    public void Dispose()
-    {
-        _chained.Dispose();
-        _rate.Dispose();
-        _concurrency.Dispose();
+        return new Slot(budget);
     }
 
     private static ApiProblem Refusal(string detail, TimeSpan retryAfter) =>
         new(StatusCodes.Status429TooManyRequests, ProblemTypes.RateLimited, "Too many decoder dry runs", detail) { RetryAfter = retryAfter };
+
+    private sealed class Budget(TokenBucket bucket)
+    {
+        public TokenBucket Bucket { get; } = bucket;
+
+        public int Running { get; set; }
+    }
+
+    private sealed class Slot(Budget budget) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                lock (budget)
+                {
+                    budget.Running--;
+                }
+            }
+        }
+    }
 }

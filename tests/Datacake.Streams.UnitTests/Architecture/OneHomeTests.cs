@@ -18,8 +18,9 @@ public sealed class OneHomeTests
         { "bearer parsing", @"""Bearer """, "core/Datacake.Streams.Core/EdgeAuth/" },
         // Failed-authentication limiting: Core/EdgeAuth/FailedAuthenticationBudget.
         { "failed-auth limiting", @"class \w*(FailedAuth|AuthenticationThrottle|AuthenticationLimiter)\w*", "core/Datacake.Streams.Core/EdgeAuth/" },
-        // Token-bucket arithmetic (failure budget, ingest quotas, per-token rate): Core/EdgeAuth/TokenBucket.
-        { "token buckets", @"class \w*Bucket\b", "core/Datacake.Streams.Core/EdgeAuth/" },
+        // Token-bucket arithmetic (failure budget, ingest quotas, per-token rate, decoder dry runs): Core/EdgeAuth/TokenBucket,
+        // and no second rate limiter beside it (System.Threading.RateLimiting cannot be driven by a fake clock).
+        { "token buckets", @"class \w*Bucket\b|using System\.Threading\.RateLimiting;|RateLimitPartition\.", "core/Datacake.Streams.Core/EdgeAuth/" },
         // The JSON values format and each network's format: Payloads.
         { "JSON values format", @"class \w*(MeasurementBody|JsonValuesReader)\b", "core/Datacake.Streams.Payloads/" },
         { "network formats", @"class \w*(TtsUplink|ChirpStackUplink|HeliumUplink|ParticleEvent|TtsUplinkParser|ChirpStackEventParser|HeliumUplinkParser|ParticleEventParser)\b", "core/Datacake.Streams.Payloads/" },

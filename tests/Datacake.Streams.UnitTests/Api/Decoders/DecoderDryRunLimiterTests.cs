@@ -6,8 +6,8 @@ using Datacake.Streams.Api.Metadata;
 namespace Datacake.Streams.UnitTests.Api.Decoders;
 
 /// <summary>
-/// The dry run's per-caller budget. The windows are an hour long, so nothing refills while a test runs: every outcome
-/// here is decided by the counts, not by the clock.
+/// The dry run's per-caller budget. The windows are an hour long and the clock is a fake one where it matters, so every
+/// outcome here is decided by the counts and the time the test sets, not by the machine's clock.
 /// </summary>
 public sealed class DecoderDryRunLimiterTests
 {
@@ -16,7 +16,7 @@ public sealed class DecoderDryRunLimiterTests
     [Fact]
     public void A_caller_over_its_rate_gets_429_with_retry_after_and_another_caller_is_not_touched()
     {
-        using var limiter = new DecoderDryRunLimiter(s_limits);
+        var limiter = new DecoderDryRunLimiter(s_limits);
         var a = User("user-a", "tok-a");
         var b = User("user-b", "tok-b");
         for (int i = 0; i < s_limits.PermitLimit; i++)
@@ -33,15 +33,14 @@ public sealed class DecoderDryRunLimiterTests
 
         for (int i = 0; i < s_limits.PermitLimit; i++)
         {
-            using var lease = limiter.Acquire(a);
-            Assert.True(lease.IsAcquired);
+            limiter.Acquire(a).Dispose();
         }
     }
 
     [Fact]
     public void A_caller_runs_at_most_MaxConcurrent_at_once_and_a_refused_slot_spends_no_permit()
     {
-        using var limiter = new DecoderDryRunLimiter(s_limits);
+        var limiter = new DecoderDryRunLimiter(s_limits);
         var b = User("user-b", "tok-b");
         var other = Scoped("tok-other");
 
@@ -75,13 +74,41 @@ public sealed class DecoderDryRunLimiterTests
         // A scoped token whose id equals a user id is still another partition.
         Assert.NotEqual(DecoderDryRunLimiter.PartitionOf(User("x", "t")), DecoderDryRunLimiter.PartitionOf(Scoped("x")));
 
-        using var limiter = new DecoderDryRunLimiter(s_limits);
+        var limiter = new DecoderDryRunLimiter(s_limits);
         for (int i = 0; i < s_limits.PermitLimit; i++)
         {
             limiter.Acquire(User("u1", "t" + i)).Dispose();
         }
 
         Assert.Throws<ApiProblem>(() => limiter.Acquire(User("u1", "another-token")));
+    }
+
+    [Fact]
+    public void One_permit_comes_back_every_window_over_permit_limit_and_no_more_than_the_burst()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var limiter = new DecoderDryRunLimiter(s_limits, clock);
+        var b = User("user-b", "tok-b");
+        for (int i = 0; i < s_limits.PermitLimit; i++)
+        {
+            limiter.Acquire(b).Dispose();
+        }
+
+        Assert.Throws<ApiProblem>(() => limiter.Acquire(b));
+        clock.Advance(TimeSpan.FromMinutes(19));
+        Assert.Equal(TimeSpan.FromMinutes(1), Assert.Throws<ApiProblem>(() => limiter.Acquire(b)).RetryAfter);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        limiter.Acquire(b).Dispose();
+        Assert.Throws<ApiProblem>(() => limiter.Acquire(b));
+
+        // A day idle refills the burst, not a day's worth.
+        clock.Advance(TimeSpan.FromDays(1));
+        for (int i = 0; i < s_limits.PermitLimit; i++)
+        {
+            limiter.Acquire(b).Dispose();
+        }
+
+        Assert.Throws<ApiProblem>(() => limiter.Acquire(b));
     }
 
     [Theory]
