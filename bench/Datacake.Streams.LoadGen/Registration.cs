@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using Datacake.Streams.Access;
+using Datacake.Streams.Files;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Log.Kafka;
 using Datacake.Streams.RecordLog;
@@ -26,7 +28,7 @@ internal static class Registration
         var ids = Enumerable.Range(0, Math.Max(devices, 1)).Select(_ => DeviceId.New()).ToList();
         var workspace = "ws_load_" + Guid.NewGuid().ToString("N")[..8];
         await using var log = await OpenAsync(dataDirectory, kafkaBootstrap);
-        var publisher = new RegistryPublisher(log);
+        var publisher = new RegistryPublisher(log, new RegistryChangeCodec(new RegistryMac(RegistryKey(dataDirectory))));
         await publisher.PublishAsync(new WorkspaceUpserted(new WorkspaceEntry(workspace, null)));
         foreach (var chunk in ids.Chunk(InFlight))
         {
@@ -45,6 +47,40 @@ internal static class Registration
 
         Console.WriteLine($"token={token.Secret}");
         Console.WriteLine($"device={ids[0]}");
+    }
+
+    /// <summary>
+    /// The nodes' registry key: readers refuse registry changes not signed with it. <c>Secrets__RegistryKey</c> as the
+    /// host reads it, else the key of the embedded log's host (<c>&lt;data&gt;/secrets/registry.key</c>), made here with
+    /// mode 0600 when no host has started on that folder yet, so that the host started after it adopts it.
+    /// </summary>
+    private static byte[] RegistryKey(string? dataDirectory)
+    {
+        if (Environment.GetEnvironmentVariable("Secrets__RegistryKey") is { Length: > 0 } configured)
+        {
+            return Convert.FromBase64String(configured);
+        }
+
+        if (dataDirectory is null)
+        {
+            throw new ArgumentException("prepare --kafka needs Secrets__RegistryKey (base64), the key the nodes are given");
+        }
+
+        var path = Path.Combine(dataDirectory, "secrets", "registry.key");
+        if (File.Exists(path))
+        {
+            return File.ReadAllBytes(path);
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("set Secrets__RegistryKey: a registry key is only made on Linux (mode 0600)");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var created = RandomNumberGenerator.GetBytes(32);
+        PrivateFile.WriteAllBytes(path, created);
+        return created;
     }
 
     private static async Task<IRecordLog> OpenAsync(string? dataDirectory, string? kafkaBootstrap)

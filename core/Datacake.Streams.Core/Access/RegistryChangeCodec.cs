@@ -11,10 +11,16 @@ public sealed class RegistryChangeCodec
 {
     public const int FormatVersion = 1;
 
+    private readonly RegistryMac _mac;
     private readonly RegistrySecretSealer? _sealer;
 
+    /// <param name="mac">Signs every value written and verifies every value read (<see cref="RegistryMac"/>).</param>
     /// <param name="sealer">Needed to publish or read webhook signing keys; without it a webhook that has one cannot be encoded, and one read from the log loses it.</param>
-    public RegistryChangeCodec(RegistrySecretSealer? sealer = null) => _sealer = sealer;
+    public RegistryChangeCodec(RegistryMac mac, RegistrySecretSealer? sealer = null)
+    {
+        _mac = mac ?? throw new ArgumentNullException(nameof(mac));
+        _sealer = sealer;
+    }
 
     public static byte[] EncodeKey(RegistryChange change)
     {
@@ -22,8 +28,19 @@ public sealed class RegistryChangeCodec
         return Encoding.UTF8.GetBytes(change.Key);
     }
 
-    /// <summary>The value to append: JSON for an upsert, empty (a tombstone) for a removal.</summary>
+    /// <summary>
+    /// The value to append: the MAC, then JSON for an upsert or nothing for a removal. A removal is signed too (it is
+    /// no Kafka tombstone then, so compaction keeps one 32-byte value per removed key): an unsigned removal would let
+    /// anyone who can produce to the topic delete a workspace's tokens and devices.
+    /// </summary>
     public byte[] EncodeValue(RegistryChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return _mac.Sign(EncodeKey(change), EncodePayload(change));
+    }
+
+    /// <summary>The unsigned part of a value: JSON for an upsert, empty for a removal.</summary>
+    internal byte[] EncodePayload(RegistryChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
         return change switch
@@ -39,11 +56,43 @@ public sealed class RegistryChangeCodec
     }
 
     /// <summary>
-    /// Reads one record of <c>dcs.registry</c>. Never throws. On <see cref="RegistryDecodeStatus.Corrupt"/>,
-    /// <paramref name="change"/> is the removal of the entity the key names: a node that cannot read a change
-    /// forgets the entity rather than keep granting what it may no longer grant (fail closed).
+    /// Reads one record of <c>dcs.registry</c>. Never throws. On <see cref="RegistryDecodeStatus.Unauthenticated"/>
+    /// <paramref name="change"/> is null: nothing is applied, not even a removal (a forger could otherwise delete).
+    /// On <see cref="RegistryDecodeStatus.Corrupt"/> (signed, but unreadable), <paramref name="change"/> is the removal
+    /// of the entity the key names: a node that cannot read a change forgets the entity rather than keep granting what
+    /// it may no longer grant (fail closed).
     /// </summary>
     public RegistryDecodeStatus TryDecode(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out RegistryChange? change)
+    {
+        change = null;
+        if (!NamesEntity(key))
+        {
+            // Barriers (unsigned, empty) and keys of unknown kinds change nothing: no MAC needed to skip them.
+            return RegistryDecodeStatus.NotAnEntity;
+        }
+
+        if (!_mac.TryVerify(key, value, out var payload))
+        {
+            return RegistryDecodeStatus.Unauthenticated;
+        }
+
+        return TryDecodePayload(key, payload, out change);
+    }
+
+    private static bool NamesEntity(ReadOnlySpan<byte> key)
+    {
+        try
+        {
+            return RemovalFor(new UTF8Encoding(false, true).GetString(key)) is not null;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Reads the unsigned part of a value (<see cref="EncodePayload"/>); the MAC is checked by <see cref="TryDecode"/>.</summary>
+    internal RegistryDecodeStatus TryDecodePayload(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, out RegistryChange? change)
     {
         change = null;
         string keyText;
@@ -337,4 +386,7 @@ public enum RegistryDecodeStatus
 
     /// <summary>The key names an entity but the value cannot be read: apply the removal given instead.</summary>
     Corrupt,
+
+    /// <summary>The value carries no MAC that verifies under the registry key (forged, altered, or older than signing): apply nothing.</summary>
+    Unauthenticated,
 }

@@ -1,5 +1,7 @@
 using System.Text;
 using Datacake.Streams.RecordLog;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Datacake.Streams.Access;
 
@@ -14,13 +16,14 @@ namespace Datacake.Streams.Access;
 /// once it has read past all of them. Tombstones of unknown keys cost nothing after compaction.
 /// The options are taken as valid: <see cref="RegistryFeedOptionsValidator"/> checks them when the host starts.
 /// </remarks>
-public sealed class RegistryFeed : IAsyncDisposable
+public sealed partial class RegistryFeed : IAsyncDisposable
 {
     private readonly IRecordLog _log;
     private readonly RegistryView _view;
     private readonly RegistryFeedOptions _options;
     private readonly RegistryChangeCodec _codec;
     private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
 
     private IRecordLogConsumer? _consumer;
@@ -33,18 +36,22 @@ public sealed class RegistryFeed : IAsyncDisposable
     private long _records;
     private int _disposed;
     private long _corrupt;
+    private long _rejected;
     private TaskCompletionSource? _progress;
     private readonly Lock _roundGate = new();
     private Task _round = Task.CompletedTask;
     private long _roundStarted = long.MinValue;
 
-    public RegistryFeed(IRecordLog log, RegistryView view, RegistryFeedOptions? options = null, RegistryChangeCodec? codec = null, TimeProvider? timeProvider = null)
+    /// <param name="codec">Verifies every record's MAC (<see cref="RegistryMac"/>) before anything is applied.</param>
+    public RegistryFeed(
+        IRecordLog log, RegistryView view, RegistryChangeCodec codec, RegistryFeedOptions? options = null, TimeProvider? timeProvider = null, ILogger<RegistryFeed>? logger = null)
     {
         _log = log ?? throw new ArgumentNullException(nameof(log));
         _view = view ?? throw new ArgumentNullException(nameof(view));
+        _codec = codec ?? throw new ArgumentNullException(nameof(codec));
         _options = options ?? new RegistryFeedOptions();
-        _codec = codec ?? new RegistryChangeCodec();
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger<RegistryFeed>.Instance;
         ConsumerGroup = _options.ConsumerGroup ?? _options.ConsumerGroupPrefix + Guid.NewGuid().ToString("N");
     }
 
@@ -60,6 +67,12 @@ public sealed class RegistryFeed : IAsyncDisposable
 
     /// <summary>Records whose value could not be read; each removed its entity from the view (fail closed).</summary>
     public long CorruptRecords => Interlocked.Read(ref _corrupt);
+
+    /// <summary>
+    /// Records refused because their MAC did not verify (forged, altered, signed with another key, or written before
+    /// registry changes were signed); none of them changed the view.
+    /// </summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
 
     /// <summary>The last failure to read the log; the feed keeps retrying.</summary>
     public Exception? LastError => _lastError;
@@ -239,6 +252,13 @@ public sealed class RegistryFeed : IAsyncDisposable
         {
             Interlocked.Increment(ref _corrupt);
         }
+        else if (status == RegistryDecodeStatus.Unauthenticated)
+        {
+            // Each record is applied once per feed, so this logs once per offset. Only where it is: the key and value
+            // are whatever the forger chose and stay out of the log.
+            Interlocked.Increment(ref _rejected);
+            RecordRejected(_logger, LogTopics.Registry, record.Position.Partition, record.Position.Offset);
+        }
 
         if (change is not null)
         {
@@ -286,4 +306,7 @@ public sealed class RegistryFeed : IAsyncDisposable
             // Stopping: the loop condition ends the feed.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused the {Topic} record at partition {Partition} offset {Offset}: its MAC does not verify under the registry key")]
+    private static partial void RecordRejected(ILogger logger, string topic, int partition, long offset);
 }

@@ -8,10 +8,11 @@ public sealed class RegistryPublisher
     private readonly IRecordLog _log;
     private readonly RegistryChangeCodec _codec;
 
-    public RegistryPublisher(IRecordLog log, RegistryChangeCodec? codec = null)
+    /// <param name="codec">Signs every change (<see cref="RegistryMac"/>): readers refuse what it did not sign.</param>
+    public RegistryPublisher(IRecordLog log, RegistryChangeCodec codec)
     {
         _log = log ?? throw new ArgumentNullException(nameof(log));
-        _codec = codec ?? new RegistryChangeCodec();
+        _codec = codec ?? throw new ArgumentNullException(nameof(codec));
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace Datacake.Streams.Access;
 /// Seals the few secrets the registry must carry in a recoverable form (Standard Webhooks signing keys) with AES-256-GCM
 /// under a key shared by the nodes of one deployment, so that <c>dcs.registry</c> (and anyone who can read the log)
 /// never holds them in clear. The entity key is bound in as associated data: a sealed secret copied to another
-/// webhook does not open.
+/// webhook does not open. During a key rollover the previous key opens what it sealed; sealing uses the current key only.
 /// </summary>
 public sealed class RegistrySecretSealer : IDisposable
 {
@@ -15,15 +15,18 @@ public sealed class RegistrySecretSealer : IDisposable
     private const int TagLength = 16;
 
     private readonly AesGcm _aes;
+    private readonly AesGcm? _previous;
 
-    public RegistrySecretSealer(ReadOnlySpan<byte> key)
+    /// <param name="previousKey">The key being rotated out, used to open only; empty outside a rollover.</param>
+    public RegistrySecretSealer(ReadOnlySpan<byte> key, ReadOnlySpan<byte> previousKey = default)
     {
-        if (key.Length != KeyLength)
+        if (key.Length != KeyLength || (!previousKey.IsEmpty && previousKey.Length != KeyLength))
         {
-            throw new ArgumentException($"the registry key is {KeyLength} bytes, got {key.Length}", nameof(key));
+            throw new ArgumentException($"the registry key is {KeyLength} bytes, got {key.Length} (previous {previousKey.Length})", nameof(key));
         }
 
         _aes = new AesGcm(key, TagLength);
+        _previous = previousKey.IsEmpty ? null : new AesGcm(previousKey, TagLength);
     }
 
     /// <summary>nonce (12) + ciphertext + tag (16).</summary>
@@ -46,11 +49,7 @@ public sealed class RegistrySecretSealer : IDisposable
         }
 
         var plain = new byte[sealedBytes.Length - NonceLength - TagLength];
-        try
-        {
-            _aes.Decrypt(sealedBytes[..NonceLength], sealedBytes.Slice(NonceLength, plain.Length), sealedBytes[^TagLength..], plain, associatedData);
-        }
-        catch (AuthenticationTagMismatchException)
+        if (!Open(_aes, sealedBytes, plain, associatedData) && (_previous is null || !Open(_previous, sealedBytes, plain, associatedData)))
         {
             return false;
         }
@@ -59,5 +58,22 @@ public sealed class RegistrySecretSealer : IDisposable
         return true;
     }
 
-    public void Dispose() => _aes.Dispose();
+    public void Dispose()
+    {
+        _aes.Dispose();
+        _previous?.Dispose();
+    }
+
+    private static bool Open(AesGcm aes, ReadOnlySpan<byte> sealedBytes, Span<byte> plain, ReadOnlySpan<byte> associatedData)
+    {
+        try
+        {
+            aes.Decrypt(sealedBytes[..NonceLength], sealedBytes.Slice(NonceLength, plain.Length), sealedBytes[^TagLength..], plain, associatedData);
+            return true;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return false;
+        }
+    }
 }

@@ -35,8 +35,11 @@ public static class StreamsServices
         services.AddRecordLog(streams);
 
         services.AddSingleton(sp => new RegistryView(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(new RegistrySecretSealer(secrets.RegistryKey.AsSpan(0, RegistrySecretSealer.KeyLength)));
-        services.AddSingleton(sp => new RegistryChangeCodec(sp.GetRequiredService<RegistrySecretSealer>()));
+        services.AddSingleton(new RegistrySecretSealer(
+            secrets.RegistryKey.AsSpan(0, RegistrySecretSealer.KeyLength),
+            secrets.PreviousRegistryKey is { } previous ? previous.AsSpan(0, RegistrySecretSealer.KeyLength) : default));
+        services.AddSingleton(new RegistryMac(secrets.RegistryKey, secrets.PreviousRegistryKey));
+        services.AddSingleton(sp => new RegistryChangeCodec(sp.GetRequiredService<RegistryMac>(), sp.GetRequiredService<RegistrySecretSealer>()));
         services.AddSingleton(sp => new RegistryPublisher(sp.GetRequiredService<IRecordLog>(), sp.GetRequiredService<RegistryChangeCodec>()));
         // Not bound to a section (no key of it is documented); validated at start like every other options record.
         services.AddSingleton<IValidateOptions<RegistryFeedOptions>, RegistryFeedOptionsValidator>();
@@ -44,9 +47,10 @@ public static class StreamsServices
         services.AddSingleton(sp => new RegistryFeed(
             sp.GetRequiredService<IRecordLog>(),
             sp.GetRequiredService<RegistryView>(),
+            sp.GetRequiredService<RegistryChangeCodec>(),
             sp.GetRequiredService<IOptions<RegistryFeedOptions>>().Value,
-            codec: sp.GetRequiredService<RegistryChangeCodec>(),
-            timeProvider: sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RegistryFeed>>()));
         services.AddHostedService<RegistryFeedService>();
 
         services.AddHealthChecks()

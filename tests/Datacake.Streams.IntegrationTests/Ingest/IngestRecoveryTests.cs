@@ -9,6 +9,7 @@ using Datacake.Streams.IntegrationTests.Log.Faster;
 using Datacake.Streams.IntegrationTests.Log.Kafka;
 using Datacake.Streams.RecordLog.Faster;
 using Datacake.Streams.Records;
+using Datacake.Streams.TestSupport;
 
 namespace Datacake.Streams.IntegrationTests.Ingest;
 
@@ -64,13 +65,13 @@ public sealed class IngestRecoveryTests : IDisposable
             var logOptions = new FasterRecordLogOptions { DataDirectory = Path.Combine(data, "log") };
             await using (var log = await FasterRecordLog.OpenAsync(logOptions))
             {
-                var publisher = new RegistryPublisher(log);
+                var publisher = TestRegistry.Publisher(log);
                 await publisher.PublishAsync(new WorkspaceUpserted(new WorkspaceEntry("ws_host", null)));
                 await publisher.PublishAsync(new DeviceUpserted(new DeviceEntry { Id = device, WorkspaceId = "ws_host" }));
                 await publisher.PublishAsync(new TokenUpserted(new TokenGrant { TokenId = "t1", Hash = token.Hash, WorkspaceId = "ws_host", Devices = [new DeviceGrant(device, DeviceAccess.ReadWrite)] }));
             }
 
-            await using (var host = await HostProcess.StartAsync(dataDirectory: data))
+            await using (var host = await HostProcess.StartAsync(new Dictionary<string, string>([TestRegistry.HostEnvironment]), dataDirectory: data))
             {
                 await host.WaitUntilAsync("/readyz", HttpStatusCode.OK, TimeSpan.FromSeconds(30));
                 for (var i = 0; i < 3; i++)

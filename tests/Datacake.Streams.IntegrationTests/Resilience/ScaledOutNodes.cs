@@ -7,6 +7,7 @@ using Datacake.Streams.IntegrationTests.Log.Faster;
 using Datacake.Streams.IntegrationTests.Log.Kafka;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
+using Datacake.Streams.TestSupport;
 
 namespace Datacake.Streams.IntegrationTests.Resilience;
 
@@ -39,7 +40,7 @@ internal sealed class ScaledOutNodes : IDisposable
         RegistryKey = RandomNumberGenerator.GetBytes(RegistrySecretSealer.KeyLength);
         Signer = new AdapterSigner(new AdapterKeyring(new Dictionary<uint, byte[]> { [1] = AdapterKey }, 1));
         _sealer = new RegistrySecretSealer(RegistryKey);
-        Codec = new RegistryChangeCodec(_sealer);
+        Codec = new RegistryChangeCodec(new RegistryMac(RegistryKey), _sealer);
     }
 
     public KafkaMockCluster Kafka { get; }

@@ -114,8 +114,8 @@ public sealed class RegistryPublishingTests : IAsyncDisposable
         var feed = new RegistryFeed(
             host.Get<IRecordLog>(),
             new RegistryView(),
-            new RegistryFeedOptions { PollTimeout = TimeSpan.FromMilliseconds(50) },
-            host.Get<RegistryChangeCodec>());
+            host.Get<RegistryChangeCodec>(),
+            new RegistryFeedOptions { PollTimeout = TimeSpan.FromMilliseconds(50) });
         await feed.StartAsync();
         await feed.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(30)));
         return feed;

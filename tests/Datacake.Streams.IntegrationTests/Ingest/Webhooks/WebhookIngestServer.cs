@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Datacake.Streams.TestSupport;
 
 namespace Datacake.Streams.IntegrationTests.Ingest.Webhooks;
 
@@ -56,10 +57,10 @@ internal sealed class WebhookIngestServer : IAsyncDisposable
         server.Log = await FasterRecordLog.OpenAsync(new FasterRecordLogOptions { DataDirectory = server._directory.Path });
 
         // Signing secrets travel sealed with the registry key: publisher and feed share one, as nodes of a cluster do.
-        var codec = new RegistryChangeCodec(server._sealer);
+        var codec = TestRegistry.Codec(server._sealer);
         server.Publisher = new RegistryPublisher(server.Log, codec);
         var view = new RegistryView();
-        server._feed = new RegistryFeed(server.Log, view, new RegistryFeedOptions { PollTimeout = TimeSpan.FromMilliseconds(20) }, codec);
+        server._feed = new RegistryFeed(server.Log, view, codec, new RegistryFeedOptions { PollTimeout = TimeSpan.FromMilliseconds(20) });
         await server._feed.StartAsync();
 
         var builder = WebApplication.CreateSlimBuilder();

@@ -7,6 +7,7 @@ using Datacake.Streams.Ids;
 using Datacake.Streams.UnitTests.Core.Access;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Datacake.Streams.TestSupport;
 
 namespace Datacake.Streams.UnitTests.Api.Access;
 
@@ -92,7 +93,7 @@ public sealed class DeviceDeletionTests : IDisposable
         await store.CreateWorkspaceAsync(workspace, null, CancellationToken.None);
         var device = new DeviceRecord(DeviceId.New(), workspace.Id, "Boiler", null, null, null, null, _time.GetUtcNow(), null);
         await store.CreateDeviceAsync(device, CancellationToken.None);
-        var mirror = new RegistryMirror(new RegistryPublisher(new InMemoryRecordLog(4), new RegistryChangeCodec(_sealer)), _sealer);
+        var mirror = new RegistryMirror(new RegistryPublisher(new InMemoryRecordLog(4), TestRegistry.Codec(_sealer)), _sealer);
         return (store, new DeviceDeletion(store, mirror, _time, Options.Create(new AccessOptions())), device);
     }
 }

@@ -8,7 +8,7 @@ namespace Datacake.Streams.UnitTests.Core.Access;
 
 public class RegistryChangeCodecTests
 {
-    private readonly RegistryChangeCodec _codec = new();
+    private readonly RegistryChangeCodec _codec = TestRegistry.Codec();
 
     [Fact]
     public void Every_change_survives_a_round_trip()
@@ -17,7 +17,7 @@ public class RegistryChangeCodecTests
         {
             var key = RegistryChangeCodec.EncodeKey(change);
             var value = _codec.EncodeValue(change);
-            Assert.Equal(change.IsRemoval, value.Length == 0);
+            Assert.Equal(change.IsRemoval, value.Length == RegistryMac.MacLength);
 
             Assert.Equal(RegistryDecodeStatus.Ok, _codec.TryDecode(key, value, out var decoded));
             Assert.NotNull(decoded);
@@ -87,7 +87,7 @@ public class RegistryChangeCodecTests
         var key = new byte[RegistrySecretSealer.KeyLength];
         key[0] = 7;
         using var sealer = new RegistrySecretSealer(key);
-        var codec = new RegistryChangeCodec(sealer);
+        var codec = TestRegistry.Codec(sealer);
         var secret = Encoding.ASCII.GetBytes("a-signing-key-of-32-bytes-length");
         var change = new WebhookUpserted(new WebhookGrant
         {
@@ -105,8 +105,8 @@ public class RegistryChangeCodecTests
         Assert.Equal(RegistryDecodeStatus.Corrupt, _codec.TryDecode(RegistryChangeCodec.EncodeKey(change), value, out var withoutKey));
         Assert.IsType<WebhookRemoved>(withoutKey);
         using var otherSealer = new RegistrySecretSealer(new byte[RegistrySecretSealer.KeyLength]);
-        Assert.Equal(RegistryDecodeStatus.Corrupt, new RegistryChangeCodec(otherSealer).TryDecode(RegistryChangeCodec.EncodeKey(change), value, out _));
-        Assert.Equal(RegistryDecodeStatus.Corrupt, codec.TryDecode("webhook:wh_2"u8, value, out _));
+        Assert.Equal(RegistryDecodeStatus.Corrupt, TestRegistry.Codec(otherSealer).TryDecode(RegistryChangeCodec.EncodeKey(change), value, out _));
+        Assert.Equal(RegistryDecodeStatus.Corrupt, codec.TryDecode("webhook:wh_2"u8, TestRegistry.Mac.Sign("webhook:wh_2"u8, codec.EncodePayload(change)), out _));
 
         Assert.Throws<InvalidOperationException>(() => _codec.EncodeValue(change));
     }
@@ -122,7 +122,7 @@ public class RegistryChangeCodecTests
         var prefixes = Gen.OneOf("token:t1", "webhook:w1", "workspace:s1", "device:" + DeviceId.New());
         Gen.Select(prefixes, Gen.String).Sample((key, value) =>
         {
-            var status = _codec.TryDecode(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value), out var change);
+            var status = _codec.TryDecodePayload(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value), out var change);
             if (value.Length > 0 && status != RegistryDecodeStatus.Ok)
             {
                 Assert.Equal(RegistryDecodeStatus.Corrupt, status);
@@ -145,7 +145,7 @@ public class RegistryChangeCodecTests
         ];
         foreach (var value in wrong)
         {
-            Assert.Equal(RegistryDecodeStatus.Corrupt, _codec.TryDecode("token:t1"u8, Encoding.UTF8.GetBytes(value), out var change));
+            Assert.Equal(RegistryDecodeStatus.Corrupt, _codec.TryDecode("token:t1"u8, TestRegistry.Mac.Sign("token:t1"u8, Encoding.UTF8.GetBytes(value)), out var change));
             Assert.Equal(new TokenRemoved("t1"), change);
         }
     }
@@ -172,7 +172,7 @@ public class RegistryChangeCodecTests
         view.Apply(change!);
         Assert.Equal(AuthenticationResult.Ok, view.Authenticate(token.Secret, out _));
 
-        Assert.Equal(RegistryDecodeStatus.Corrupt, _codec.TryDecode("token:t1"u8, """{"v":99}"""u8, out var unreadable));
+        Assert.Equal(RegistryDecodeStatus.Corrupt, _codec.TryDecode("token:t1"u8, TestRegistry.Mac.Sign("token:t1"u8, """{"v":99}"""u8), out var unreadable));
         view.Apply(unreadable!);
         Assert.Equal(AuthenticationResult.Unknown, view.Authenticate(token.Secret, out _));
     }
@@ -183,7 +183,7 @@ public class RegistryChangeCodecTests
         var device = DeviceId.New();
         var change = new DeviceUpserted(new DeviceEntry { Id = device, WorkspaceId = "ws_1", DevEui = new DevEui(0x70B3D57ED0000001), DecoderId = "json" });
         Assert.Equal("device:" + device, Encoding.UTF8.GetString(RegistryChangeCodec.EncodeKey(change)));
-        var json = Encoding.UTF8.GetString(_codec.EncodeValue(change));
+        var json = Encoding.UTF8.GetString(_codec.EncodePayload(change));
         Assert.StartsWith("""{"v":1,""", json, StringComparison.Ordinal);
         Assert.Contains("\"devEui\":\"70B3D57ED0000001\"", json, StringComparison.Ordinal);
         Assert.DoesNotContain("serial", json, StringComparison.Ordinal);

@@ -1,6 +1,7 @@
 using CsCheck;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
+using Datacake.Streams.TestSupport;
 
 namespace Datacake.Streams.UnitTests.Core.Access;
 
@@ -17,7 +18,7 @@ public class RegistryConvergenceTests
     [Fact]
     public void Two_views_fed_the_same_changes_through_the_codec_converge()
     {
-        var codec = new RegistryChangeCodec();
+        var codec = TestRegistry.Codec();
         _changes.Array[1, 60].Sample(changes =>
         {
             var direct = new RegistryView();

@@ -15,7 +15,7 @@ public sealed class RegistryFeedTests : IAsyncDisposable
     private readonly RegistryPublisher _publisher;
     private readonly List<RegistryFeed> _feeds = [];
 
-    public RegistryFeedTests() => _publisher = new RegistryPublisher(_log);
+    public RegistryFeedTests() => _publisher = TestRegistry.Publisher(_log);
 
     public async ValueTask DisposeAsync()
     {
@@ -27,7 +27,7 @@ public sealed class RegistryFeedTests : IAsyncDisposable
 
     private async Task<RegistryFeed> StartFeedAsync(RegistryFeedOptions? options = null)
     {
-        var feed = new RegistryFeed(_log, new RegistryView(), options ?? new RegistryFeedOptions { PollTimeout = TimeSpan.FromMilliseconds(50) });
+        var feed = new RegistryFeed(_log, new RegistryView(), TestRegistry.Codec(), options ?? new RegistryFeedOptions { PollTimeout = TimeSpan.FromMilliseconds(50) });
         _feeds.Add(feed);
         await feed.StartAsync();
         return feed;
@@ -160,10 +160,33 @@ public sealed class RegistryFeedTests : IAsyncDisposable
         await feed.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(5)));
         Assert.Equal(AuthenticationResult.Ok, feed.View.Authenticate(token.Secret, out _));
 
-        var position = await _log.AppendAsync(LogTopics.Registry, "token:t1"u8.ToArray(), "{not json"u8.ToArray());
+        var position = await _log.AppendAsync(LogTopics.Registry, "token:t1"u8.ToArray(), TestRegistry.Mac.Sign("token:t1"u8, "{not json"u8));
         await feed.WaitForAsync(position, Within(_propagationLimit));
         Assert.Equal(AuthenticationResult.Unknown, feed.View.Authenticate(token.Secret, out _));
         Assert.Equal(1, feed.CorruptRecords);
+        Assert.Equal(0, feed.Rejected);
+    }
+
+    [Fact]
+    public async Task An_unsigned_or_forged_record_changes_nothing_and_is_counted()
+    {
+        var token = AccessToken.New();
+        await _publisher.PublishAsync(new TokenUpserted(new TokenGrant { TokenId = "t1", Hash = token.Hash, WorkspaceId = "ws", Role = WorkspaceRole.Viewer }));
+        var feed = await StartFeedAsync();
+        await feed.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(5)));
+
+        var attacker = AccessToken.New();
+        var forger = new RegistryChangeCodec(new RegistryMac(new byte[32]));
+        var owner = new TokenUpserted(new TokenGrant { TokenId = "t2", Hash = attacker.Hash, WorkspaceId = "ws", Role = WorkspaceRole.Owner });
+        await _log.AppendAsync(LogTopics.Registry, RegistryChangeCodec.EncodeKey(owner), forger.EncodeValue(owner));
+        await _log.AppendAsync(LogTopics.Registry, "token:t1"u8.ToArray(), ReadOnlyMemory<byte>.Empty);
+        var last = await _log.AppendAsync(LogTopics.Registry, "token:t1"u8.ToArray(), forger.EncodeValue(new TokenRemoved("t1")));
+        await feed.WaitForAsync(last, Within(_propagationLimit));
+
+        Assert.Equal(3, feed.Rejected);
+        Assert.Equal(AuthenticationResult.Unknown, feed.View.Authenticate(attacker.Secret, out _));
+        Assert.Equal(AuthenticationResult.Ok, feed.View.Authenticate(token.Secret, out var kept));
+        Assert.Equal(WorkspaceRole.Viewer, kept!.Role);
     }
 
     [Fact]
@@ -184,7 +207,7 @@ public sealed class RegistryFeedTests : IAsyncDisposable
         Assert.StartsWith("dcs-registry-view-", first.ConsumerGroup, StringComparison.Ordinal);
         await Assert.ThrowsAsync<InvalidOperationException>(() => first.StartAsync());
 
-        await using var named = new RegistryFeed(_log, new RegistryView(), new RegistryFeedOptions { ConsumerGroup = "node-1" });
+        await using var named = new RegistryFeed(_log, new RegistryView(), TestRegistry.Codec(), new RegistryFeedOptions { ConsumerGroup = "node-1" });
         Assert.Equal("node-1", named.ConsumerGroup);
     }
 }

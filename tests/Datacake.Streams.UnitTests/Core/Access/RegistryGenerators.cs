@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using CsCheck;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
+using Datacake.Streams.TestSupport;
 
 namespace Datacake.Streams.UnitTests.Core.Access;
 
@@ -98,7 +99,7 @@ internal static class RegistryGenerators
     /// <summary>The registry as a comparable text: every entity encoded, sorted by key.</summary>
     public static string[] Snapshot(RegistryView view)
     {
-        var codec = new RegistryChangeCodec();
+        var codec = TestRegistry.Codec();
         IEnumerable<RegistryChange> entities =
         [
             .. view.Tokens.Select(t => new TokenUpserted(t)),
@@ -107,6 +108,6 @@ internal static class RegistryGenerators
             .. view.Workspaces.Select(w => new WorkspaceUpserted(w)),
             .. view.Decoders.Select(d => new DecoderUpserted(d)),
         ];
-        return [.. entities.Select(e => e.Key + "=" + System.Text.Encoding.UTF8.GetString(codec.EncodeValue(e))).Order(StringComparer.Ordinal)];
+        return [.. entities.Select(e => e.Key + "=" + System.Text.Encoding.UTF8.GetString(codec.EncodePayload(e))).Order(StringComparer.Ordinal)];
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Datacake.Streams.Access;
+using Datacake.Streams.TestSupport;
 
 namespace Datacake.Streams.UnitTests.Core.Access;
 
@@ -9,19 +10,19 @@ namespace Datacake.Streams.UnitTests.Core.Access;
 /// </summary>
 public sealed class RegistryQuotaCodecTests
 {
-    private readonly RegistryChangeCodec _codec = new();
+    private readonly RegistryChangeCodec _codec = TestRegistry.Codec();
 
     [Fact]
     public void A_workspace_without_a_quota_is_written_byte_for_byte_as_before_quotas()
     {
-        var value = _codec.EncodeValue(new WorkspaceUpserted(new WorkspaceEntry("ws_a", "ws_root")));
+        var value = _codec.EncodePayload(new WorkspaceUpserted(new WorkspaceEntry("ws_a", "ws_root")));
         Assert.Equal("""{"v":1,"id":"ws_a","parent":"ws_root"}""", Encoding.UTF8.GetString(value));
     }
 
     [Fact]
     public void A_value_written_before_quotas_reads_as_a_workspace_with_the_default()
     {
-        var status = _codec.TryDecode("workspace:ws_a"u8, """{"v":1,"id":"ws_a","parent":"ws_root"}"""u8, out var change);
+        var status = _codec.TryDecodePayload("workspace:ws_a"u8, """{"v":1,"id":"ws_a","parent":"ws_root"}"""u8, out var change);
         Assert.Equal(RegistryDecodeStatus.Ok, status);
         Assert.Equal(new WorkspaceEntry("ws_a", "ws_root", null), Assert.IsType<WorkspaceUpserted>(change).Workspace);
     }
@@ -43,7 +44,7 @@ public sealed class RegistryQuotaCodecTests
     public void A_quota_that_cannot_work_is_a_corrupt_value(string quota)
     {
         var value = Encoding.UTF8.GetBytes($$"""{"v":1,"id":"ws_a","quota":{{quota}}}""");
-        Assert.Equal(RegistryDecodeStatus.Corrupt, _codec.TryDecode("workspace:ws_a"u8, value, out var change));
+        Assert.Equal(RegistryDecodeStatus.Corrupt, _codec.TryDecodePayload("workspace:ws_a"u8, value, out var change));
         Assert.IsType<WorkspaceRemoved>(change);
     }
 }

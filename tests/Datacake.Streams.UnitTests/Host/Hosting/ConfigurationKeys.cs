@@ -64,6 +64,7 @@ internal static class ConfigurationKeys
     [
         $"{NodeSecrets.Section}:AdapterKey",
         $"{NodeSecrets.Section}:RegistryKey",
+        $"{NodeSecrets.Section}:PreviousRegistryKey",
         "Influx:BackupHost",
     ];
 
