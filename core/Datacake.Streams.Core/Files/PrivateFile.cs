@@ -27,7 +27,23 @@ public static partial class PrivateFile
     public static void RestrictNewFilesToOwner() => SetUmask(OwnerOnlyMask);
 
     /// <summary>Creates the folder and any missing parents 0700; an existing folder keeps its mode.</summary>
-    public static DirectoryInfo CreateDirectory(string path) => Directory.CreateDirectory(path, FolderMode);
+    public static DirectoryInfo CreateDirectory(string path)
+    {
+        // Directory.CreateDirectory(path, mode) gives the mode to the last folder only; missing parents would get
+        // 0777 less the umask (0755 usually): each one is created on its own, the outermost first.
+        var missing = new Stack<string>();
+        for (var folder = Path.GetFullPath(path); !Directory.Exists(folder); folder = Path.GetDirectoryName(folder)!)
+        {
+            missing.Push(folder);
+        }
+
+        while (missing.TryPop(out var folder))
+        {
+            Directory.CreateDirectory(folder, FolderMode);
+        }
+
+        return new DirectoryInfo(path);
+    }
 
     /// <summary>Opens <paramref name="path"/> for writing; when the open creates it, it is created 0600.</summary>
     public static FileStream OpenWrite(string path, System.IO.FileMode mode = System.IO.FileMode.CreateNew, FileShare share = FileShare.None, bool asynchronous = false) =>
