@@ -1,3 +1,4 @@
+using Datacake.Streams.Files;
 using System.Text.Json;
 
 namespace Datacake.Streams.Backups;
@@ -78,9 +79,7 @@ public sealed class BackupCatalog(string root)
 
     public static void WriteJson<T>(string path, T value)
     {
-        var temp = path + ".tmp";
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(value, BackupManifest.Json));
-        File.Move(temp, path, overwrite: true);
+        PrivateFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(value, BackupManifest.Json));
     }
 
     public void WriteVerification(string id, BackupVerification verification) =>

@@ -1,3 +1,4 @@
+using Datacake.Streams.Files;
 using Datacake.Streams.Influx.Client;
 
 namespace Datacake.Streams.Backups;
@@ -149,7 +150,7 @@ public sealed partial class BackupService
             Directory.Delete(folder, recursive: true);
         }
 
-        Directory.CreateDirectory(folder);
+        PrivateFile.CreateDirectory(folder);
         var policies = await InfluxCounts.PoliciesAsync(_influx, Database, cancellationToken);
         var counts = new SortedDictionary<string, IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>>>(StringComparer.Ordinal);
         var settled = true;
@@ -167,7 +168,7 @@ public sealed partial class BackupService
         {
             progress?.Report("metadata store");
             var metadataFolder = Path.Combine(folder, "metadata");
-            Directory.CreateDirectory(metadataFolder);
+            PrivateFile.CreateDirectory(metadataFolder);
             await _metadata.WriteSnapshotAsync(Path.Combine(metadataFolder, IMetadataSnapshot.FileName), cancellationToken);
             metadataStore = true;
         }
@@ -221,7 +222,7 @@ public sealed partial class BackupService
                 Directory.Delete(target, recursive: true);
             }
 
-            Directory.CreateDirectory(target);
+            PrivateFile.CreateDirectory(target);
             var before = await InfluxCounts.CountAsync(_influx, Database, policy, end, cancellationToken);
             await _tool.BackupAsync(Database, policy, since, target, cancellationToken);
             after = await InfluxCounts.CountAsync(_influx, Database, policy, end, cancellationToken);
@@ -253,13 +254,8 @@ public sealed partial class BackupService
             {
                 var from = Path.Combine(source, file.Path);
                 var to = Path.Combine(partial, file.Path);
-                Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-                await using (var input = new FileStream(from, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
-                await using (var output = new FileStream(to, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-                {
-                    await input.CopyToAsync(output, cancellationToken);
-                    output.Flush(flushToDisk: true);
-                }
+                PrivateFile.CreateDirectory(Path.GetDirectoryName(to)!);
+                await PrivateFile.CopyAsync(from, to, cancellationToken);
             }
 
             var problems = await BackupChecksums.CompareAsync(partial, manifest.Files, cancellationToken);

@@ -1,3 +1,4 @@
+using Datacake.Streams.Files;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json;
@@ -18,7 +19,7 @@ public static class RestoreSet
     public static async Task<string> BuildAsync(BackupCatalog site, IReadOnlyList<BackupManifest> chain, string workFolder, CancellationToken cancellationToken)
     {
         var target = chain[^1];
-        Directory.CreateDirectory(workFolder);
+        PrivateFile.CreateDirectory(workFolder);
         var files = new JsonArray();
         string? metaSource = null;
         var stamp = "restore";
@@ -66,14 +67,16 @@ public static class RestoreSet
         }
 
         var metaName = stamp + ".meta";
-        File.Copy(metaSource, Path.Combine(workFolder, metaName), overwrite: true);
+        var metaCopy = Path.Combine(workFolder, metaName);
+        File.Delete(metaCopy);
+        PrivateFile.Copy(metaSource, metaCopy);
         var manifest = new JsonObject
         {
             ["meta"] = new JsonObject { ["fileName"] = metaName, ["size"] = new FileInfo(metaSource).Length },
             ["limited"] = false,
             ["files"] = files,
         };
-        await File.WriteAllTextAsync(Path.Combine(workFolder, stamp + ".manifest"), manifest.ToJsonString(), cancellationToken);
+        PrivateFile.WriteAllText(Path.Combine(workFolder, stamp + ".manifest"), manifest.ToJsonString());
         Directory.Delete(Path.Combine(workFolder, "x"), recursive: true);
         return workFolder;
     }
@@ -104,7 +107,7 @@ public static class RestoreSet
     private static async Task<long> MergeAsync(
         IReadOnlyList<string> archives, string database, string policy, ulong shardId, string destination, string scratch, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(scratch);
+        PrivateFile.CreateDirectory(scratch);
         foreach (var archive in archives)
         {
             await using var file = File.OpenRead(archive);
@@ -124,7 +127,7 @@ public static class RestoreSet
         }
 
         long size = 0;
-        await using (var output = File.Create(destination))
+        await using (var output = PrivateFile.OpenWrite(destination, FileMode.Create, asynchronous: true))
         await using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
         await using (var writer = new TarWriter(gzip, TarEntryFormat.Pax))
         {

@@ -1,3 +1,4 @@
+using Datacake.Streams.Files;
 using System.Diagnostics;
 using System.Globalization;
 using Datacake.Streams.Backups;
@@ -118,8 +119,8 @@ public static class Drill
             throw new BackupException(BackupFailure.Tool, $"{destination} exists: the drill restores the metadata store only into a new data folder");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
-        File.Copy(Path.Combine(site.FolderOf(source.Id), path), destination);
+        PrivateFile.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
+        PrivateFile.Copy(Path.Combine(site.FolderOf(source.Id), path), destination);
         return source.Id;
     }
 

@@ -29,7 +29,7 @@ public sealed class OperatorCredential
             return new OperatorCredential(TokenHash.Of(File.ReadAllText(path).Trim()));
         }
 
-        Directory.CreateDirectory(dataDirectory);
+        PrivateFile.CreateDirectory(dataDirectory);
         var token = AccessToken.New();
         PrivateFile.WriteAllBytes(path, Encoding.ASCII.GetBytes(token.Secret + "\n"));
         return new OperatorCredential(token.Hash);

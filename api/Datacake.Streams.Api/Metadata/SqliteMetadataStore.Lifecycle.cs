@@ -1,3 +1,4 @@
+using Datacake.Streams.Files;
 using Datacake.Streams.Backups;
 using Datacake.Streams.Ids;
 using Microsoft.Data.Sqlite;
@@ -13,6 +14,12 @@ public sealed partial class SqliteMetadataStore : IMetadataSnapshot
     /// </summary>
     public async Task WriteSnapshotAsync(string destinationPath, CancellationToken cancellationToken)
     {
+        // SQLite would create the copy with the process umask: an empty 0600 file first (a valid empty database)
+        // keeps the e-mails and token hashes owner-only from the first byte.
+        await using (PrivateFile.OpenWrite(destinationPath, FileMode.Create))
+        {
+        }
+
         await using var source = await OpenConnectionAsync(cancellationToken);
         await using var destination = new SqliteConnection(new SqliteConnectionStringBuilder
         {

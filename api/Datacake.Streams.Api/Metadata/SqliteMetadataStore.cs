@@ -1,3 +1,4 @@
+using Datacake.Streams.Files;
 using Datacake.Streams.Backups;
 using System.Data.Common;
 using Datacake.Streams.Access;
@@ -37,17 +38,12 @@ public sealed partial class SqliteMetadataStore : IMetadataStore
     /// <summary>Opens (creating it, mode 0600, when missing) the store in <paramref name="dataDirectory"/> and applies pending migrations.</summary>
     public static async Task<SqliteMetadataStore> OpenAsync(string dataDirectory, CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(dataDirectory);
+        PrivateFile.CreateDirectory(dataDirectory);
         var path = System.IO.Path.Combine(dataDirectory, FileName);
         if (!File.Exists(path) && !OperatingSystem.IsWindows())
         {
             // E-mails live here: only the owner reads the file. SQLite gives the -wal and -shm files the same mode.
-            using var created = new FileStream(path, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
+            using var created = PrivateFile.OpenWrite(path);
         }
 
         var store = new SqliteMetadataStore(path);

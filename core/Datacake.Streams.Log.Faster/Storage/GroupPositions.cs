@@ -1,3 +1,4 @@
+using Datacake.Streams.Files;
 using System.Buffers.Binary;
 using Microsoft.Win32.SafeHandles;
 
@@ -38,7 +39,15 @@ internal sealed class GroupPositions : IDisposable
 
     public static GroupPositions Open(string path, int partitions)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        PrivateFile.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (!File.Exists(path))
+        {
+            // File.OpenHandle takes no create mode: the empty file is made 0600 first.
+            using (PrivateFile.OpenWrite(path, FileMode.OpenOrCreate, FileShare.ReadWrite))
+            {
+            }
+        }
+
         var file = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         try
         {

@@ -1,3 +1,4 @@
+using Datacake.Streams.Files;
 using System.Collections.Concurrent;
 
 namespace Datacake.Streams.RecordLog.Faster.Storage;
@@ -195,12 +196,18 @@ internal sealed class LogDirectory
 
     private static LogDirectory Create(string path, ILogSettings options, TimeProvider time)
     {
-        Directory.CreateDirectory(path);
+        PrivateFile.CreateDirectory(path);
         FileStream fileLock;
         try
         {
             // FileShare.None takes an exclusive flock on Unix; the kernel drops it when the holder dies (even by SIGKILL).
-            fileLock = new FileStream(System.IO.Path.Combine(path, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            fileLock = new FileStream(System.IO.Path.Combine(path, LockFile), new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate,
+                Access = FileAccess.ReadWrite,
+                Share = FileShare.None,
+                UnixCreateMode = PrivateFile.FileMode,
+            });
         }
         catch (IOException e)
         {

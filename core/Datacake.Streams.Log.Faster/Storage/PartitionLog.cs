@@ -1,3 +1,4 @@
+using Datacake.Streams.Files;
 using System.Runtime.CompilerServices;
 using FASTER.core;
 
@@ -67,7 +68,9 @@ internal sealed partial class PartitionLog : IAsyncDisposable
     /// <summary>Opens (recovering what was committed before) the log in <paramref name="directory"/>.</summary>
     public static PartitionLog Open(string directory, string topic, int partition, ILogSettings options, TimeProvider time, ProgressSignal progress)
     {
-        Directory.CreateDirectory(directory);
+        // FASTER creates the segment and commit files itself with the process umask (077 in the host, see
+        // PrivateFile.RestrictNewFilesToOwner); the folder is 0700 first so nothing inside is reachable by others either way.
+        PrivateFile.CreateDirectory(directory);
         var device = Devices.CreateLogDevice(Path.Combine(directory, "log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
         try
         {

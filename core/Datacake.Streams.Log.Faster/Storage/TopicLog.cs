@@ -1,3 +1,4 @@
+using Datacake.Streams.Files;
 using System.Collections.Concurrent;
 using System.Globalization;
 
@@ -32,7 +33,7 @@ internal sealed class TopicLog : IAsyncDisposable
     public static TopicLog Open(string root, string name, ILogSettings options, TimeProvider time, ProgressSignal progress)
     {
         var directory = Path.Combine(root, name);
-        System.IO.Directory.CreateDirectory(directory);
+        PrivateFile.CreateDirectory(directory);
         var count = ReadOrFixPartitionCount(directory, options.PartitionsFor(name));
         var partitions = new List<PartitionLog>(count);
         try
@@ -136,7 +137,7 @@ internal sealed class TopicLog : IAsyncDisposable
 
         // Written to a temporary file, flushed, then renamed: a crash leaves either no file or a whole one.
         var temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var stream = PrivateFile.OpenWrite(temporary, FileMode.Create))
         {
             stream.Write(System.Text.Encoding.ASCII.GetBytes(configured.ToString(CultureInfo.InvariantCulture) + "\n"));
             stream.Flush(flushToDisk: true);

@@ -58,7 +58,7 @@ public sealed class NodeSecrets
             return File.ReadAllBytes(path);
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        PrivateFile.CreateDirectory(Path.GetDirectoryName(path)!);
         var created = RandomNumberGenerator.GetBytes(32);
         PrivateFile.WriteAllBytes(path, created);
         return created;

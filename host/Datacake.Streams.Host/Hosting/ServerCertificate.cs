@@ -1,3 +1,4 @@
+using Datacake.Streams.Files;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -20,14 +21,10 @@ public static class ServerCertificate
         var path = Path.Combine(folder, "self-signed.pfx");
         if (!File.Exists(path))
         {
-            Directory.CreateDirectory(folder);
+            PrivateFile.CreateDirectory(folder);
             using var created = CreateSelfSigned();
-            var temp = path + ".tmp";
-            File.WriteAllBytes(temp, created.Export(X509ContentType.Pkcs12));
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-
-            File.Move(temp, path, overwrite: true);
-            File.WriteAllText(Path.Combine(folder, "self-signed.crt"), created.ExportCertificatePem());
+            PrivateFile.WriteAllBytes(path, created.Export(X509ContentType.Pkcs12));
+            PrivateFile.WriteAllText(Path.Combine(folder, "self-signed.crt"), created.ExportCertificatePem());
         }
 
         return X509CertificateLoader.LoadPkcs12FromFile(path, password: null);

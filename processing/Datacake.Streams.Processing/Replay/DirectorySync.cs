@@ -1,3 +1,4 @@
+using Datacake.Streams.Files;
 using System.Runtime.InteropServices;
 
 namespace Datacake.Streams.Processing.Replay;
@@ -16,7 +17,7 @@ internal static class DirectorySync
     public static void ReplaceFile(string path, ReadOnlySpan<byte> content)
     {
         var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1))
+        using (var stream = PrivateFile.OpenWrite(temp, FileMode.Create))
         {
             stream.Write(content);
             stream.Flush(flushToDisk: true);

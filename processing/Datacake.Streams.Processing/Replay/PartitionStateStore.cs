@@ -1,3 +1,4 @@
+using Datacake.Streams.Files;
 using System.Buffers;
 using System.Buffers.Binary;
 using Datacake.Streams.Processing.Dedup;
@@ -40,7 +41,7 @@ public sealed class PartitionStateStore
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         _directory = Path.GetFullPath(directory);
-        Directory.CreateDirectory(_directory);
+        PrivateFile.CreateDirectory(_directory);
     }
 
     /// <summary>
