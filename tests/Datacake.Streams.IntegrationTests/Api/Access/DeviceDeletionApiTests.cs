@@ -31,6 +31,16 @@ public sealed class DeviceDeletionApiTests(AccessApiHost host) : IClassFixture<A
         Assert.Equal("https://datacake-streams.dev/problems/deletion-confirmation-invalid", wrong.Str("type"));
         await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, device, t.Token);
 
+        // The Confirmation-Code header is read the same way as the body.
+        using (var headerDelete = new HttpRequestMessage(HttpMethod.Delete, new Uri(device, UriKind.Relative)))
+        {
+            headerDelete.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", t.Token);
+            headerDelete.Headers.Add("Confirmation-Code", "00000000000000000000000000000000");
+            using var answer = await host.Host.Http.SendAsync(headerDelete);
+            Assert.Equal(HttpStatusCode.Conflict, answer.StatusCode);
+            Assert.Contains("deletion-confirmation-invalid", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         // The valid code in the query string is refused before anything is looked at: the device stays.
         var inUrl = await _api.ExpectAsync(HttpStatusCode.BadRequest, HttpMethod.Delete, $"{device}?confirm={confirm}", t.Token);
         Assert.Contains("must not travel in the URL", inUrl.Str("detail"), StringComparison.Ordinal);
