@@ -127,13 +127,17 @@ else
 fi
 
 # --- our nodes ----------------------------------------------------------------------------------------------------
+# One operator token for every node of the run: /readyz details and /metrics answer it only.
+operator_token=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+operator_curl() { curl -H "Authorization: Bearer $operator_token" "$@"; }
+
 # start_node NAME DATABASE [VAR=value ...] → node_pid, node_url (own data folder, HTTP and MQTT ports)
 start_node() {
   local name=$1 database=$2 node_ports
   shift 2
   mapfile -t node_ports < <(loadgen ports 2)
   node_url=http://127.0.0.1:${node_ports[0]}
-  launch_node "$run/$name" "$node_url" "127.0.0.1:${node_ports[1]}" "$database" "$@"
+  launch_node "$run/$name" "$node_url" "127.0.0.1:${node_ports[1]}" "$database" DCS_OPERATOR_TOKEN="$operator_token" "$@"
 }
 
 # --- one measured point -------------------------------------------------------------------------------------------
@@ -239,7 +243,7 @@ fi
 # --- (iii) processors over Kafka ----------------------------------------------------------------------------------------
 assignment_of() { # url [detail] → the partitions a process node owns, from its /readyz (processing check), as a count
   local body
-  body=$(curl -s --max-time 5 "$1/readyz" || true)
+  body=$(operator_curl -s --max-time 5 "$1/readyz" || true)
   if [[ ${2:-} == detail ]]; then
     sed -n 's/.*"description":"\(partitions [^"]*\)".*/\1/p' <<<"$body"
   else
@@ -315,7 +319,7 @@ if measuring memory; then
     now=$((SECONDS - t0))
     alive "$memory_pid" || { tail -30 "$run/$name/host.log" >&2; die "the host died during the memory run"; }
     # GC heap: prometheus-net's dotnet_total_memory_bytes (GC.GetTotalMemory) from the host's own /metrics.
-    heap=$(curl -s --max-time 2 "$node_url/metrics" | awk '/^dotnet_total_memory_bytes / { printf "%.1f", $2 / 1048576 }')
+    heap=$(operator_curl -s --max-time 2 "$node_url/metrics" | awk '/^dotnet_total_memory_bytes / { printf "%.1f", $2 / 1048576 }')
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$now" "$(rss_mib "$memory_pid")" "${heap:--}" "$(cpu_seconds "$memory_pid")" \
       "$(awk '/^Threads/ { print $2 }' "/proc/$memory_pid/status")" "$(cut -d' ' -f1 /proc/loadavg)" >>"$memory_tsv"
     ((now >= memory_seconds)) && break

@@ -17,23 +17,40 @@ public static class AccessApi
         services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>();
         services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section).ValidateOnStart();
 
-        // Made at registration, like the node keys, so that operator.token exists as soon as the host is up.
-        var access = configuration.GetSection(AccessOptions.Section).Get<AccessOptions>() ?? new AccessOptions();
-        services.AddSingleton(OperatorCredential.Load(access, dataDirectory));
-
+        services.AddOperatorCheck(configuration, dataDirectory);
         services.AddSingleton(sp => SqliteMetadataStore.OpenAsync(dataDirectory).GetAwaiter().GetResult());
         services.AddSingleton<IMetadataStore>(sp => sp.GetRequiredService<SqliteMetadataStore>());
-        services.AddFailedAuthenticationBudget().BindConfiguration(FailedAuthenticationOptions.Section).ValidateOnStart();
         services.AddSingleton<CallerResolver>();
         services.AddSingleton<AccessGuard>();
         services.AddSingleton<GrantableDevices>();
         services.AddSingleton<RegistryMirror>();
         services.AddSingleton<IDeviceReadAccess, StoreDeviceReadAccess>();
-        services.AddSingleton<IOperatorCheck, OperatorTokenCheck>();
         services.AddSingleton<IMetadataSnapshot>(sp => sp.GetRequiredService<SqliteMetadataStore>());
         services.AddSingleton<IDeletedDevices, StoreDeletedDevices>();
         services.AddSingleton<RegistryReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<RegistryReconciler>());
+        return services;
+    }
+
+    /// <summary>
+    /// The operator credential and its check, on every node whatever its roles: /readyz details and /metrics answer the
+    /// operator on a process-only node too. The first registration wins, so the api role calling it again is harmless.
+    /// </summary>
+    public static IServiceCollection AddOperatorCheck(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    {
+        if (services.Any(d => d.ServiceType == typeof(OperatorCredential)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>();
+        services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section).ValidateOnStart();
+
+        // Made at registration, like the node keys, so that operator.token exists as soon as the host is up.
+        var access = configuration.GetSection(AccessOptions.Section).Get<AccessOptions>() ?? new AccessOptions();
+        services.AddSingleton(OperatorCredential.Load(access, dataDirectory));
+        services.AddFailedAuthenticationBudget().BindConfiguration(FailedAuthenticationOptions.Section).ValidateOnStart();
+        services.AddSingleton<IOperatorCheck, OperatorTokenCheck>();
         return services;
     }
 }

@@ -99,8 +99,9 @@ public static class DevicesEndpoints
     }
 
     private static async Task<IResult> DeleteAsync(
-        string id, string? confirm, HttpContext http, AccessGuard guard, DeviceDeletion deletion, CancellationToken cancellationToken)
+        string id, HttpContext http, AccessGuard guard, DeviceDeletion deletion, CancellationToken cancellationToken)
     {
+        var confirm = await DeletionConfirmationCode.ReadAsync(http, cancellationToken);
         var reach = await guard.DeviceAsync(http.Caller(), id, includeDeleted: false, cancellationToken);
         AccessGuard.RequireRole(reach.Role, AccessRules.ManageDevices);
         await deletion.DeleteAsync(reach.Device, confirm, cancellationToken);

@@ -1,5 +1,6 @@
-using System.Net;
 using Datacake.Streams.Api.Access;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Prometheus;
 using Scalar.AspNetCore;
 
@@ -16,6 +17,12 @@ public static class ObservabilityEndpoints
     public static IServiceCollection AddObservability(this IServiceCollection services)
     {
         services.AddOpenApi();
+        services.AddSingleton<IValidateOptions<MetricsAccessOptions>, MetricsAccessOptionsValidator>();
+        services.AddOptions<MetricsAccessOptions>().BindConfiguration(MetricsAccessOptions.Section).ValidateOnStart();
+        services.AddSingleton<MetricsAccess>();
+
+        // A host that registers no operator check still answers /metrics, to its networks only: closed by default.
+        services.TryAddSingleton<IOperatorCheck, NoOperatorCheck>();
         return services;
     }
 
@@ -30,13 +37,14 @@ public static class ObservabilityEndpoints
     /// <summary>
     /// The meters of every area (processing lag and throughput, bridge counters, Kestrel, ASP.NET Core, the runtime)
     /// in Prometheus text format. Counts and rates only: no label carries a device id, token or workspace, so
-    /// nothing here names a tenant. A scraper on the same machine needs no credential; from elsewhere it presents
-    /// the operator token (Prometheus <c>authorization.credentials_file</c>), because rates per node still tell an
-    /// outsider how busy a deployment is.
+    /// nothing here names a tenant. Still, rates per node tell an outsider how busy a deployment is, so a scraper
+    /// presents the operator token (Prometheus <c>authorization.credentials_file</c>) or scrapes from a network listed in
+    /// <c>Observability:MetricsNetworks</c>. Loopback is not trusted as such: a reverse proxy on the same host would
+    /// make every outside caller look local.
     /// </summary>
-    internal static async Task ExportMetricsAsync(HttpContext context, IOperatorCheck operatorCheck)
+    internal static async Task ExportMetricsAsync(HttpContext context, IOperatorCheck operatorCheck, MetricsAccess access)
     {
-        if (!IsLoopback(context) && operatorCheck.Check(context) is { IsOperator: false } verdict)
+        if (!access.IsTrustedSource(context) && operatorCheck.Check(context) is { IsOperator: false } verdict)
         {
             // 401 for anything short of the operator token (as before), 429 once this address spent its failure budget.
             var refusal = verdict.Status == OperatorStatus.TooManyFailures ? verdict.Refusal(context, string.Empty)! : ApiProblem.Unauthenticated().ToResult(context);
@@ -47,7 +55,4 @@ public static class ObservabilityEndpoints
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
         await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
     }
-
-    private static bool IsLoopback(HttpContext context) =>
-        context.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote);
 }

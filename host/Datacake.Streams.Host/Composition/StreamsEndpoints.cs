@@ -25,6 +25,14 @@ public static class StreamsEndpoints
     public static WebApplication MapStreamsEndpoints(this WebApplication app)
     {
         var roles = app.Services.GetRequiredService<IOptions<StreamsOptions>>().Value.ParsedRoles;
+
+        // Before any endpoint reads the client's address (failure budgets, /metrics networks): only configured
+        // proxies' forwarded headers count; with none configured the middleware is not there at all.
+        if (app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value.Configured)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.MapHealthApi();
         app.MapObservabilityApi();
         if (roles.HasFlag(NodeRoles.Api))

@@ -3,10 +3,12 @@ using Datacake.Streams.Ingest;
 using Datacake.Streams.Ingest.Webhooks;
 using Datacake.Streams.Ingest.Bridge;
 using Datacake.Streams.Api.Queries;
+using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Observability;
 using Datacake.Streams.Api.Retention;
 using Datacake.Streams.Api.Export;
 using Datacake.Streams.Api.DeadLetters;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Hosting.Composition;
@@ -44,10 +46,15 @@ public static class StreamsHostBuilder
         builder.Services.AddSingleton<IValidateOptions<StreamsOptions>, StreamsOptionsValidator>();
         builder.Services.AddOptions<StreamsOptions>().BindConfiguration(StreamsOptions.Section).ValidateOnStart();
 
+        builder.Services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
+        builder.Services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProxyOptions>>((forwarded, proxies) => proxies.Value.Apply(forwarded));
+
         var streams = builder.Configuration.GetSection(StreamsOptions.Section).Get<StreamsOptions>() ?? new StreamsOptions();
         builder.WebHost.UseKestrel(kestrel => ListenerSetup.Configure(kestrel, streams));
 
         builder.Services.AddStreamsCore(builder.Configuration, streams);
+        builder.Services.AddOperatorCheck(builder.Configuration, streams.FullDataDirectory);
         var roles = streams.ParsedRoles;
         if (roles.HasFlag(NodeRoles.Api))
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Datacake.Streams.Api.Access;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -11,7 +12,9 @@ public static class HealthEndpoints
 
     /// <summary>
     /// <c>/healthz</c>: the process is up (no dependency checked, so an orchestrator does not restart a node
-    /// because InfluxDB is down). <c>/readyz</c>: the record log and InfluxDB answer.
+    /// because InfluxDB is down). <c>/readyz</c>: the record log and InfluxDB answer. The checks' details (InfluxDB's
+    /// version, error texts, the pipeline's counters) go to the operator token only: to anyone else they tell which
+    /// versions to attack and how busy the deployment is, so an anonymous prober gets the status code and one word.
     /// </summary>
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder endpoints)
     {
@@ -23,9 +26,22 @@ public static class HealthEndpoints
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
-            ResponseWriter = WriteAsync,
+            ResponseWriter = WriteReadinessAsync,
         });
         return endpoints;
+    }
+
+    private static Task WriteReadinessAsync(HttpContext context, HealthReport report)
+    {
+        // A wrong token spends the address's failure budget inside the check, like every operator endpoint; whatever
+        // the verdict short of the operator, the answer is the same word, so /readyz tells nothing about the token.
+        if (context.RequestServices.GetService<IOperatorCheck>()?.Check(context).IsOperator == true)
+        {
+            return WriteAsync(context, report);
+        }
+
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(report.Status.ToString().ToLowerInvariant());
     }
 
     private static Task WriteAsync(HttpContext context, HealthReport report)

@@ -147,7 +147,7 @@ public sealed class EndToEndHost : IAsyncLifetime
     /// <summary>The processor's counters as /readyz reports them (this process only: they start at 0 on every start).</summary>
     public async Task<ProcessingCounters> CountersAsync()
     {
-        using var response = await Host.Http.GetAsync("/readyz");
+        using var response = await Host.GetAsOperatorAsync("/readyz");
         var body = await response.Content.ReadAsStringAsync();
         var match = Regex.Match(body, @"records written (\d+), duplicates (\d+), dead-lettered (\d+)");
         Assert.True(match.Success, $"/readyz does not report processing counters: {body}");

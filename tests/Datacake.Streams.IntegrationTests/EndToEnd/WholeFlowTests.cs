@@ -84,7 +84,7 @@ public sealed class WholeFlowTests : IAsyncLifetime
         // Deleting the device (confirmed) hides its data from every read; restoring it within the window brings it back.
         var confirm = (await _api.ExpectAsync(HttpStatusCode.Conflict, HttpMethod.Delete, $"/v1/devices/{device}", owner)).Str("confirm");
         Assert.Equal(HttpStatusCode.OK, (await _api.GetAsync($"/v1/devices/{device}/last", owner)).Status);
-        await _api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/devices/{device}?confirm={Uri.EscapeDataString(confirm)}", owner);
+        await _api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/devices/{device}", owner, new { confirm });
         var hidden = await _api.GetAsync($"/v1/devices/{device}/series?fields=temperature&from={from}&to={to}", owner);
         Assert.Equal(HttpStatusCode.NotFound, hidden.Status);
         Assert.DoesNotContain("21.5", hidden.Body, StringComparison.Ordinal);

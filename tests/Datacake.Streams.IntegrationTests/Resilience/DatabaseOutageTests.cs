@@ -100,9 +100,10 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         catch
         {
             // What the processing node said is what tells why nothing was stored.
-            using var ready = await processing.Http.GetAsync(new Uri("/readyz", UriKind.Relative));
+            using var ready = await processing.GetAsOperatorAsync("/readyz");
             output.WriteLine($"--- processing node /readyz: {(int)ready.StatusCode} ---\n{await ready.Content.ReadAsStringAsync()}");
-            var metrics = await processing.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            using var metricsAnswer = await processing.GetAsOperatorAsync("/metrics");
+            var metrics = await metricsAnswer.Content.ReadAsStringAsync();
             output.WriteLine("--- processing node metrics ---\n" + string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("datacake_streams_", StringComparison.Ordinal))));
             output.WriteLine("--- processing node ---\n" + string.Join('\n', processing.Output.Split('\n').TakeLast(80)));
             output.WriteLine("--- ingest node ---\n" + string.Join('\n', ingest.Output.Split('\n').TakeLast(40)));
@@ -133,14 +134,14 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
                 Assert.False(processing.HasExited, $"the processing node died during the outage:\n{processing.Output}");
                 Assert.False(ingest.HasExited, $"the ingest node died during the outage:\n{ingest.Output}");
                 maxResident = Math.Max(maxResident, ProcessMemory.ResidentBytes(processing.ProcessId) ?? 0);
-                if (await ProcessingReadiness.ReadAsync(processing.Http) is { } readiness)
+                if (await ProcessingReadiness.ReadAsync(processing) is { } readiness)
                 {
                     maxInFlight = Math.Max(maxInFlight, readiness.InFlight);
                     samples++;
                 }
             });
             issuedDuringOutage = Interlocked.Read(ref _issued) - issuedAtStop;
-            var inFlightAtEnd = (await ProcessingReadiness.ReadAsync(processing.Http))?.InFlight;
+            var inFlightAtEnd = (await ProcessingReadiness.ReadAsync(processing))?.InFlight;
             output.WriteLine(Line($"outage over at {clock.Elapsed.TotalSeconds:0.0} s: {issuedDuringOutage} values sent during it; processing node max RSS {maxResident / 1048576.0:0} MiB, max in flight {maxInFlight} ({samples} samples), {inFlightAtEnd} at the end"));
 
             await influxd.StartAgainAsync();

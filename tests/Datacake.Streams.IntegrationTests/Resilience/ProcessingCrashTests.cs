@@ -262,7 +262,7 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
                 await producer;
             }
 
-            if (await ProcessingReadiness.ReadAsync(node.Http) is { Partitions.Count: > 0 })
+            if (await ProcessingReadiness.ReadAsync(node) is { Partitions.Count: > 0 })
             {
                 return;
             }

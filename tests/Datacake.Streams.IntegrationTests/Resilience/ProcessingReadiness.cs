@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Datacake.Streams.IntegrationTests.Host.Hosting;
 
 namespace Datacake.Streams.IntegrationTests.Resilience;
 
@@ -12,15 +13,16 @@ namespace Datacake.Streams.IntegrationTests.Resilience;
 internal sealed partial record ProcessingReadiness(IReadOnlyList<int> Partitions, long InFlight, string Description)
 {
     /// <summary>The processing check's report, or null while the node does not answer or runs no pipeline yet.</summary>
-    public static async Task<ProcessingReadiness?> ReadAsync(HttpClient node)
+    public static async Task<ProcessingReadiness?> ReadAsync(HostProcess node)
     {
         string body;
         try
         {
-            using var response = await node.GetAsync("/readyz");
+            // The details are the operator's only: the node makes its operator.token before it listens.
+            using var response = await node.GetAsOperatorAsync("/readyz");
             body = await response.Content.ReadAsStringAsync();
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or FileNotFoundException)
         {
             return null;
         }

@@ -82,7 +82,7 @@ public sealed class CrossWorkspaceTests(AccessApiHost host) : IClassFixture<Acce
             yield return (get, $"/v1/devices/{device}", null);
             yield return (HttpMethod.Patch, $"/v1/devices/{device}", new { name = "x" });
             yield return (delete, $"/v1/devices/{device}", null);
-            yield return (delete, $"/v1/devices/{device}?confirm=0123456789abcdef0123456789abcdef", null);
+            yield return (delete, $"/v1/devices/{device}", new { confirm = "0123456789abcdef0123456789abcdef" });
             yield return (post, $"/v1/devices/{device}/restore", null);
             yield return (post, $"/v1/devices/{device}/tokens", null);
         }

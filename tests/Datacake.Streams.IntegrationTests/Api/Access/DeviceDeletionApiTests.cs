@@ -27,11 +27,27 @@ public sealed class DeviceDeletionApiTests(AccessApiHost host) : IClassFixture<A
         Assert.Contains(t.Device, (await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, $"/v1/workspaces/{t.Workspace}/devices", t.Token)).Body, StringComparison.Ordinal);
 
         // A wrong code changes nothing either, and gets a fresh warning.
-        var wrong = await _api.ExpectAsync(HttpStatusCode.Conflict, HttpMethod.Delete, $"{device}?confirm=00000000000000000000000000000000", t.Token);
+        var wrong = await _api.ExpectAsync(HttpStatusCode.Conflict, HttpMethod.Delete, device, t.Token, new { confirm = "00000000000000000000000000000000" });
         Assert.Equal("https://datacake-streams.dev/problems/deletion-confirmation-invalid", wrong.Str("type"));
         await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, device, t.Token);
 
-        await _api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"{device}?confirm={confirm}", t.Token);
+        // The Confirmation-Code header is read the same way as the body.
+        using (var headerDelete = new HttpRequestMessage(HttpMethod.Delete, new Uri(device, UriKind.Relative)))
+        {
+            headerDelete.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", t.Token);
+            headerDelete.Headers.Add("Confirmation-Code", "00000000000000000000000000000000");
+            using var answer = await host.Host.Http.SendAsync(headerDelete);
+            Assert.Equal(HttpStatusCode.Conflict, answer.StatusCode);
+            Assert.Contains("deletion-confirmation-invalid", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // The valid code in the query string is refused before anything is looked at: the device stays.
+        var inUrl = await _api.ExpectAsync(HttpStatusCode.BadRequest, HttpMethod.Delete, $"{device}?confirm={confirm}", t.Token);
+        Assert.Contains("must not travel in the URL", inUrl.Str("detail"), StringComparison.Ordinal);
+        await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, device, t.Token);
+        await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, device, readToken);
+
+        await _api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, device, t.Token, new { confirm });
 
         await _api.ExpectAsync(HttpStatusCode.NotFound, HttpMethod.Get, device, t.Token);
         await _api.ExpectAsync(HttpStatusCode.NotFound, HttpMethod.Get, device, readToken);
@@ -41,7 +57,7 @@ public sealed class DeviceDeletionApiTests(AccessApiHost host) : IClassFixture<A
         await _api.ExpectAsync(HttpStatusCode.BadRequest, HttpMethod.Post, $"/v1/workspaces/{t.Workspace}/tokens", t.Token, new { name = "x", devices = new[] { new { id = t.Device, access = "read" } } });
 
         // The code is used up.
-        await _api.ExpectAsync(HttpStatusCode.NotFound, HttpMethod.Delete, $"{device}?confirm={confirm}", t.Token);
+        await _api.ExpectAsync(HttpStatusCode.NotFound, HttpMethod.Delete, device, t.Token, new { confirm });
 
         var restored = await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Post, $"{device}/restore", t.Token);
         Assert.Equal(System.Text.Json.JsonValueKind.Null, restored.Json.GetProperty("deletedAt").ValueKind);

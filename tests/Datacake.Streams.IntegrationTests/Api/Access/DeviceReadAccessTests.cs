@@ -32,7 +32,7 @@ public sealed class DeviceReadAccessTests : IAsyncDisposable
         var fridge = (await api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{sub}/devices", token, new { name = "Fridge" })).Str("id");
         var gone = (await api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{home}/devices", token, new { name = "Gone" })).Str("id");
         var confirm = (await api.ExpectAsync(HttpStatusCode.Conflict, HttpMethod.Delete, $"/v1/devices/{gone}", token)).Str("confirm");
-        await api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/devices/{gone}?confirm={confirm}", token);
+        await api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/devices/{gone}", token, new { confirm });
         var fridgeOnly = (await api.ExpectAsync(
             HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{home}/tokens", token, new { name = "f", devices = new[] { new { id = fridge, access = "read" } } })).Str("token");
 

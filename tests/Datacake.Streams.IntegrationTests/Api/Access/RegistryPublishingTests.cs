@@ -49,7 +49,7 @@ public sealed class RegistryPublishingTests : IAsyncDisposable
 
         // A device deleted through the API is refused for writes by the other view too.
         var confirm = (await host.Api.ExpectAsync(HttpStatusCode.Conflict, HttpMethod.Delete, $"/v1/devices/{world.Device}", world.UserToken)).Str("confirm");
-        await host.Api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/devices/{world.Device}?confirm={confirm}", world.UserToken);
+        await host.Api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/devices/{world.Device}", world.UserToken, new { confirm });
         await second.WaitUntilAsync(v => v.TryGetDevice(world.Device, out var d) && d!.DeletedAt is not null, Within(_propagationLimit));
     }
 

@@ -59,7 +59,7 @@ public sealed class SeriesReadChangeTests(AccessApiHost host) : IClassFixture<Ac
         Assert.Equal("Renamed boiler", DeviceName(await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, series, t.Token)));
 
         var confirm = (await _api.ExpectAsync(HttpStatusCode.Conflict, HttpMethod.Delete, $"/v1/devices/{t.Device}", t.Token)).Str("confirm");
-        await _api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/devices/{t.Device}?confirm={confirm}", t.Token);
+        await _api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/devices/{t.Device}", t.Token, new { confirm });
         await _api.ExpectAsync(HttpStatusCode.NotFound, HttpMethod.Get, series, t.Token);
         await _api.ExpectAsync(HttpStatusCode.NotFound, HttpMethod.Get, series, reader.Token);
 

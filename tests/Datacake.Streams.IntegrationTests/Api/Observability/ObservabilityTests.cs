@@ -93,7 +93,7 @@ public sealed class ObservabilityTests : IAsyncLifetime
 
         // The processing counters appear once the record went through the pipeline.
         var metrics = await UntilAsync(
-            () => _host.Http.GetStringAsync("/metrics"),
+            ScrapeAsync,
             text => MetricValue(text, "datacake_streams_processing_records_read") >= 1);
         Assert.True(MetricValue(metrics, "datacake_streams_processing_records_read") >= 1, "datacake_streams_processing_records_read never counted the record:\n" + metrics);
         Assert.Contains("process_cpu_seconds_total", metrics, StringComparison.Ordinal);
@@ -102,7 +102,7 @@ public sealed class ObservabilityTests : IAsyncLifetime
         // ASP.NET Core's request histogram counts requests that start after the first scrape began listening: it
         // shows from the third scrape on; requests before a scraper first asked are not counted.
         metrics = await UntilAsync(
-            () => _host.Http.GetStringAsync("/metrics"),
+            ScrapeAsync,
             text => text.Contains("microsoft_aspnetcore_hosting_http_server_request_duration", StringComparison.Ordinal));
         Assert.Contains("microsoft_aspnetcore_hosting_http_server_request_duration", metrics, StringComparison.Ordinal);
 
@@ -110,6 +110,14 @@ public sealed class ObservabilityTests : IAsyncLifetime
         {
             Assert.DoesNotContain(secretOrName, metrics, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>What Prometheus gets with the operator token as its credentials file.</summary>
+    private async Task<string> ScrapeAsync()
+    {
+        using var response = await _host.GetAsOperatorAsync("/metrics");
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync();
     }
 
     /// <summary>Sum of a counter's samples over all label sets, or -1 when it is not exported yet.</summary>

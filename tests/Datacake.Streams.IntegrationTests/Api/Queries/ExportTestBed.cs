@@ -98,7 +98,7 @@ public sealed class ExportTestBed : IAsyncLifetime
     public async Task DeleteDeviceAsync(string token, DeviceId device)
     {
         string confirm = (await Api.ExpectAsync(HttpStatusCode.Conflict, HttpMethod.Delete, $"/v1/devices/{device}", token)).Str("confirm");
-        await Api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/devices/{device}?confirm={Uri.EscapeDataString(confirm)}", token);
+        await Api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/devices/{device}", token, new { confirm });
     }
 
     /// <summary>

@@ -15,9 +15,12 @@ public sealed class HostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private HostProcess(Process process, int httpPort, string dataDirectory)
+    private readonly string? _configuredOperatorToken;
+
+    private HostProcess(Process process, int httpPort, string dataDirectory, string? configuredOperatorToken)
     {
         _process = process;
+        _configuredOperatorToken = configuredOperatorToken;
         HttpPort = httpPort;
         DataDirectory = dataDirectory;
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };
@@ -72,7 +75,10 @@ public sealed class HostProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
-        var host = new HostProcess(process, httpPort, dataDirectory);
+        var configuredToken = environment is null ? null
+            : environment.TryGetValue("DCS_OPERATOR_TOKEN", out var alias) ? alias
+            : environment.TryGetValue("Access__OperatorToken", out var token) ? token : null;
+        var host = new HostProcess(process, httpPort, dataDirectory, configuredToken);
         process.OutputDataReceived += (_, e) => host.Capture(e.Data);
         process.ErrorDataReceived += (_, e) => host.Capture(e.Data);
         process.BeginOutputReadLine();
@@ -115,6 +121,17 @@ public sealed class HostProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"{path} did not answer {status} within {deadline} (last: {last}):\n{Output}");
+    }
+
+    /// <summary>The node's operator token: the configured one, else the one it made into its data folder at start.</summary>
+    public string OperatorToken => _configuredOperatorToken ?? File.ReadAllText(Path.Combine(DataDirectory, "operator.token")).Trim();
+
+    /// <summary>GET with the operator token, e.g. for /readyz's details or /metrics.</summary>
+    public async Task<HttpResponseMessage> GetAsOperatorAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", OperatorToken);
+        return await Http.SendAsync(request);
     }
 
     /// <summary>Waits for the process to end by itself (e.g. refused configuration).</summary>

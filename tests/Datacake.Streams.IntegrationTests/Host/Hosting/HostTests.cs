@@ -20,11 +20,18 @@ public class HostTests
     {
         await using var host = await HostProcess.StartAsync();
         await host.WaitUntilAsync("/readyz", HttpStatusCode.OK, TimeSpan.FromSeconds(60));
-        using var body = JsonDocument.Parse(await host.Http.GetStringAsync("/readyz"));
+        using var operatorAnswer = await host.GetAsOperatorAsync("/readyz");
+        using var body = JsonDocument.Parse(await operatorAnswer.Content.ReadAsStringAsync());
         var checks = body.RootElement.GetProperty("checks");
         Assert.Equal("healthy", checks.GetProperty("record-log").GetProperty("status").GetString());
         Assert.Equal("healthy", checks.GetProperty("influxdb").GetProperty("status").GetString());
         Assert.Equal("healthy", checks.GetProperty("registry").GetProperty("status").GetString());
+        Assert.StartsWith("InfluxDB ", checks.GetProperty("influxdb").GetProperty("description").GetString(), StringComparison.Ordinal);
+
+        // Without the operator token: the status and one word, not InfluxDB's version or any check.
+        using var anonymous = await host.Http.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, anonymous.StatusCode);
+        Assert.Equal("healthy", await anonymous.Content.ReadAsStringAsync());
 
         // The embedded log and the node keys live under the data folder, keys readable by the owner only.
         Assert.True(Directory.Exists(Path.Combine(host.DataDirectory, "log")));
@@ -37,8 +44,28 @@ public class HostTests
     {
         await using var host = await HostProcess.StartAsync(new Dictionary<string, string> { ["DCS_INFLUX_URL"] = "http://127.0.0.1:1" });
         await host.WaitUntilAsync("/readyz", HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(60));
-        using var body = JsonDocument.Parse(await (await host.Http.GetAsync("/readyz")).Content.ReadAsStringAsync());
-        Assert.Equal("unhealthy", body.RootElement.GetProperty("checks").GetProperty("influxdb").GetProperty("status").GetString());
+        using var operatorAnswer = await host.GetAsOperatorAsync("/readyz");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, operatorAnswer.StatusCode);
+        using var body = JsonDocument.Parse(await operatorAnswer.Content.ReadAsStringAsync());
+        var influx = body.RootElement.GetProperty("checks").GetProperty("influxdb");
+        Assert.Equal("unhealthy", influx.GetProperty("status").GetString());
+        var errorText = influx.GetProperty("description").GetString();
+        Assert.False(string.IsNullOrEmpty(errorText), "the operator gets the check's error text");
+
+        // Anyone else (no token, a wrong token) gets the status and one word: no error text, no check names.
+        foreach (var token in new[] { null, "dcs_not-the-operator" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/readyz", UriKind.Relative));
+            if (token is not null)
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            }
+
+            using var anonymous = await host.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, anonymous.StatusCode);
+            Assert.Equal("unhealthy", await anonymous.Content.ReadAsStringAsync());
+        }
+
         using var health = await host.Http.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }

@@ -4,6 +4,7 @@ using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.DeadLetters;
 using Datacake.Streams.Api.Decoders;
 using Datacake.Streams.Api.Export;
+using Datacake.Streams.Api.Observability;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Retention;
 using Datacake.Streams.Backups;
@@ -57,6 +58,8 @@ internal static class ConfigurationKeys
         new(DecoderDryRunLimits.Section, typeof(DecoderDryRunLimits)),
         new(DeadLetterOptions.Section, typeof(DeadLetterOptions)),
         new(BackupOptions.Section, typeof(BackupOptions)),
+        new(MetricsAccessOptions.Section, typeof(MetricsAccessOptions)),
+        new(ProxyOptions.Section, typeof(ProxyOptions)),
     ];
 
     /// <summary>Keys read with <c>configuration["..."]</c>: the node keys (NodeSecrets) and the backups' RPC fallback.</summary>
