@@ -83,6 +83,8 @@ public sealed class StorageLayoutMigration(InfluxClient influx)
         var shortfalls = new List<string>();
         foreach (string policy in policies)
         {
+            // The device measurements of a policy are counted once, against both legacy measurements' counts.
+            Dictionary<(string Device, string Field), long>? after = null;
             foreach (string measurement in legacy)
             {
                 Dictionary<(string Device, string Field), long> before = await CountsAsync(policy, InfluxQl.QuoteIdentifier(measurement), cancellationToken).ConfigureAwait(false);
@@ -91,12 +93,13 @@ public sealed class StorageLayoutMigration(InfluxClient influx)
                     continue;
                 }
 
-                Dictionary<(string Device, string Field), long> after = await CountsAsync(policy, StorageLayout.AllDevicesPattern, cancellationToken).ConfigureAwait(false);
+                after ??= await CountsAsync(policy, StorageLayout.AllDevicesPattern, cancellationToken).ConfigureAwait(false);
                 foreach (((string device, string field), long count) in before)
                 {
-                    if (after.GetValueOrDefault((device, field)) < count)
+                    long moved = after.GetValueOrDefault((device, field));
+                    if (moved < count)
                     {
-                        shortfalls.Add(string.Create(CultureInfo.InvariantCulture, $"{policy}.{measurement} {device} {field}: {count} before, {after.GetValueOrDefault((device, field))} after"));
+                        shortfalls.Add(string.Create(CultureInfo.InvariantCulture, $"{policy}.{measurement} {device} {field}: {count} before, {moved} after"));
                     }
                 }
             }

@@ -32,23 +32,8 @@ public sealed partial class RetentionService(
         Task backfilling = backfills.RunAsync(stoppingToken);
         if (options.Value.ProvisionOnStart)
         {
-            int attempt = 0;
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                try
-                {
-                    ApplyMode mode = options.Value.ConfigurationWins ? ApplyMode.Enforce : ApplyMode.CreateMissing;
-                    await provisioner.ApplyAsync(options.Value.ToSettings(), mode, stoppingToken).ConfigureAwait(false);
-                    break;
-                }
-                catch (InfluxException ex)
-                {
-                    // 1 s doubling to 30 s: quick when influxd is just starting, quiet when it is down for long.
-                    TimeSpan delay = TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(attempt++, 5)));
-                    LogRetry(logger, ex, delay.TotalSeconds);
-                    await Task.Delay(delay, timeProvider, stoppingToken).ConfigureAwait(false);
-                }
-            }
+            ApplyMode mode = options.Value.ConfigurationWins ? ApplyMode.Enforce : ApplyMode.CreateMissing;
+            await UntilDoneAsync(ct => provisioner.ApplyAsync(options.Value.ToSettings(), mode, ct), (ex, delay) => LogRetry(logger, ex, delay), stoppingToken).ConfigureAwait(false);
         }
 
         _provisioned.TrySetResult();
@@ -63,34 +48,37 @@ public sealed partial class RetentionService(
         }
     }
 
-    private async Task MigrateLayoutAsync(CancellationToken stoppingToken)
-    {
-        int attempt = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+    private Task MigrateLayoutAsync(CancellationToken stoppingToken) =>
+        UntilDoneAsync(
+            async ct =>
             {
-                LayoutMigrationResult result = await layout.RunAsync(stoppingToken).ConfigureAwait(false);
+                LayoutMigrationResult result = await layout.RunAsync(ct).ConfigureAwait(false);
                 if (result.Devices > 0)
                 {
                     LogMigrated(logger, result.Devices, result.Points, result.LegacyDropped, string.Join("; ", result.Shortfalls.Take(5)));
                 }
 
                 _migrated.TrySetResult(result);
+            },
+            (ex, delay) => LogMigrationRetry(logger, ex, delay),
+            stoppingToken);
+
+    /// <summary>Runs <paramref name="work"/> until it succeeds or the node stops; an InfluxDB failure is retried.</summary>
+    private async Task UntilDoneAsync(Func<CancellationToken, Task> work, Action<Exception, double> retrying, CancellationToken stoppingToken)
+    {
+        for (int attempt = 0; !stoppingToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await work(stoppingToken).ConfigureAwait(false);
                 return;
             }
             catch (InfluxException ex)
             {
-                TimeSpan delay = TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(attempt++, 5)));
-                LogMigrationRetry(logger, ex, delay.TotalSeconds);
-                try
-                {
-                    await Task.Delay(delay, timeProvider, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                // 1 s doubling to 30 s: quick when influxd is just starting, quiet when it is down for long.
+                TimeSpan delay = TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(attempt, 5)));
+                retrying(ex, delay.TotalSeconds);
+                await Task.Delay(delay, timeProvider, stoppingToken).ConfigureAwait(false);
             }
         }
     }

@@ -39,9 +39,6 @@ public static class StorageLayout
     /// </summary>
     public static string KindIn(string policy) => policy == MetaPolicy ? LegacyMetaMeasurement : LegacyValuesMeasurement;
 
-    /// <summary>The measurement holding <paramref name="device"/>'s points, in every retention policy.</summary>
-    public static string Measurement(DeviceId device) => device.ToString();
-
     /// <summary>Whether <paramref name="measurement"/> is a device's (and not a legacy or foreign one).</summary>
     public static bool IsDeviceMeasurement(string measurement) => DeviceId.TryParse(measurement, out _);
 }
