@@ -33,6 +33,7 @@ public sealed class RecordPoints
     // record of 1,000 measurements escaped the same 30-character id 2,000 times; a record of one point (most) is
     // not worth the two allocations.
     private DeviceId _current;
+    private bool _hasDevice;
     private DeviceId _named;
     private LineProtocolName? _deviceName;
     private LineProtocolName? _measurementName;
@@ -85,9 +86,15 @@ public sealed class RecordPoints
     {
         _values.Discard();
         _meta.Discard();
-        device.TryFormat(_device, out _);
-        _current = device;
-        _deviceNames = _fieldNames?.For(device);
+        // Records of one device often follow each other (a partition is keyed by device): its text and name set stay.
+        if (!_hasDevice || device != _current)
+        {
+            device.TryFormat(_device, out _);
+            _current = device;
+            _hasDevice = true;
+            _deviceNames = _fieldNames?.For(device);
+        }
+
         _nameCount = 0;
         _probe = 0;
         _recordPoints = 0;
