@@ -26,9 +26,13 @@ public sealed partial class RetentionBackfills(InfluxClient influx, IOptions<Ret
 {
     private readonly Channel<BackfillWindow> _queue = Channel.CreateUnbounded<BackfillWindow>(new UnboundedChannelOptions { SingleReader = true });
     private long _completed;
+    private long _failedChunks;
 
     /// <summary>Windows finished (successfully or not) since start.</summary>
     public long Completed => Interlocked.Read(ref _completed);
+
+    /// <summary>Chunks that InfluxDB refused or did not answer (each retried by the client first) since start.</summary>
+    public long FailedChunks => Interlocked.Read(ref _failedChunks);
 
     public void Enqueue(BackfillWindow window) => _queue.Writer.TryWrite(window);
 
@@ -47,6 +51,7 @@ public sealed partial class RetentionBackfills(InfluxClient influx, IOptions<Ret
                 }
                 catch (InfluxException ex)
                 {
+                    Interlocked.Increment(ref _failedChunks);
                     LogChunkFailed(logger, ex, window.Tier.Name(), from, to);
                 }
 

@@ -21,6 +21,13 @@ internal sealed partial record ProcessingReadiness(IReadOnlyList<int> Partitions
             // The details are the operator's only: the node makes its operator.token before it listens.
             using var response = await node.GetAsOperatorAsync("/readyz");
             body = await response.Content.ReadAsStringAsync();
+
+            // Only the operator's JSON report counts: a node that is still starting (or a stranger that took over its
+            // port between a kill and the restart) may answer something else, and the caller's deadline decides.
+            if (response.Content.Headers.ContentType?.MediaType != "application/json" || body.Length == 0)
+            {
+                return null;
+            }
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or FileNotFoundException)
         {

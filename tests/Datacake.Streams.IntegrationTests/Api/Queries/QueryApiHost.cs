@@ -141,12 +141,20 @@ public sealed class QueryApiHost : IAsyncDisposable
     public Task<InfluxQueryResult> QueryAsync(string influxQl) => Influx.QueryAsync(influxQl, Database);
 
     /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> after the deadline.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan deadline, string what)
+    public static Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan deadline, string what) =>
+        WaitUntilAsync(condition, deadline, () => what);
+
+    /// <summary>As above, with the state at the deadline described by <paramref name="what"/> (evaluated on failure only).</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan deadline, Func<string> what)
     {
         DateTime until = DateTime.UtcNow + deadline;
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < until, $"timed out after {deadline.TotalSeconds:0} s waiting for: {what}");
+            if (DateTime.UtcNow >= until)
+            {
+                Assert.Fail($"timed out after {deadline.TotalSeconds:0} s waiting for: {what()}");
+            }
+
             await Task.Delay(50);
         }
     }

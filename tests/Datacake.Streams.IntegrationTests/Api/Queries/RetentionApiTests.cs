@@ -149,6 +149,9 @@ public sealed class RetentionApiTests
 
         // The fresh database's own backfills (m1 and h1 added) first, so that they cannot be what fills the minute.
         await QueryApiHost.WaitUntilAsync(() => Task.FromResult(backfills.Completed >= 2), TimeSpan.FromSeconds(60), "start-up backfills");
+
+        // And the start-up layout step, which may replace continuous queries: after it, only the PUT below changes them.
+        await host.Services.GetRequiredService<RetentionService>().LayoutMigrated.WaitAsync(TimeSpan.FromSeconds(60));
         DeviceId device = DeviceId.New();
         DateTimeOffset minute = QueryApiTests.WindowStart(TimeSpan.FromHours(5), TimeSpan.FromMinutes(1));
         await host.WriteAsync("raw", [(device, minute.AddSeconds(1), [("t", 1.0)]), (device, minute.AddSeconds(2), [("t", 3.0)])]);
@@ -164,7 +167,12 @@ public sealed class RetentionApiTests
         Assert.Equal("m1", window.Tier);
         Assert.True(window.From <= minute);
 
-        await QueryApiHost.WaitUntilAsync(async () => await RollupAsync(host, device, minute) == (2, 2), TimeSpan.FromSeconds(60), "m1 rollup after the look-back grew");
+        // 120 s: on a loaded CI machine (load 5 on 2 cores) influxd's SELECT INTO queues behind other tests' writes.
+        long before = backfills.Completed;
+        await QueryApiHost.WaitUntilAsync(
+            async () => await RollupAsync(host, device, minute) == (2, 2),
+            TimeSpan.FromSeconds(120),
+            () => $"m1 rollup after the look-back grew (backfills finished since the PUT: {backfills.Completed - before}, failed chunks: {backfills.FailedChunks})");
         ObservedRetention observed = await host.Services.GetRequiredService<RetentionCatalog>().ObserveAsync(CancellationToken.None);
         Assert.Equal(TimeSpan.FromHours(6), observed.ContinuousQueries[StorageTier.M1].LookBack);
     }
