@@ -93,5 +93,9 @@ internal static class SqliteMigrations
                 burst REAL NOT NULL,
                 updated_at INTEGER NOT NULL);
             """),
+        (4, """
+            ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+            CREATE INDEX tokens_owner ON tokens(owner_user_id) WHERE owner_user_id IS NOT NULL;
+            """),
     ];
 }
