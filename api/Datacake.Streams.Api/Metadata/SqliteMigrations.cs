@@ -97,5 +97,18 @@ internal static class SqliteMigrations
             ALTER TABLE users ADD COLUMN disabled_at INTEGER;
             CREATE INDEX tokens_owner ON tokens(owner_user_id) WHERE owner_user_id IS NOT NULL;
             """),
+        (5, """
+            CREATE TABLE audit_events (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                at INTEGER NOT NULL,
+                trail INTEGER NOT NULL,
+                trail_id TEXT,
+                actor TEXT NOT NULL,
+                actor_token TEXT,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                status INTEGER NOT NULL);
+            CREATE INDEX audit_events_trail ON audit_events(trail, trail_id, seq);
+            """),
     ];
 }
