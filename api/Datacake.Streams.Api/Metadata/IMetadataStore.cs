@@ -117,10 +117,10 @@ public interface IMetadataStore
     /// <summary>Consumes the confirmation: true once when it names <paramref name="device"/> and has not expired at <paramref name="at"/>.</summary>
     Task<bool> TakeConfirmationAsync(TokenHash codeHash, DeviceId device, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>Appends one event to its trail (<see cref="Audit.AuditEvent.Sequence"/> is assigned by the store).</summary>
-    Task AppendAuditAsync(Audit.AuditEvent audit, CancellationToken cancellationToken);
+    /// <summary>Appends one event to its trail (<see cref="AuditEvent.Sequence"/> is assigned by the store).</summary>
+    Task AppendAuditAsync(AuditEvent audit, CancellationToken cancellationToken);
 
     /// <summary>A trail's events newest first: those of <paramref name="trailIds"/> (all of the kind when null) with a sequence below <paramref name="before"/>.</summary>
-    Task<IReadOnlyList<Audit.AuditEvent>> ListAuditAsync(
-        Audit.AuditTrailKind trail, IReadOnlyCollection<string>? trailIds, long? before, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<AuditEvent>> ListAuditAsync(
+        AuditTrailKind trail, IReadOnlyCollection<string>? trailIds, long? before, int limit, CancellationToken cancellationToken);
 }

@@ -1,4 +1,3 @@
-using Datacake.Streams.Api.Audit;
 
 namespace Datacake.Streams.Api.Metadata;
 

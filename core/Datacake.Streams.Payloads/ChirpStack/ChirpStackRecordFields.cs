@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Datacake.Streams.Payloads.Networks;
 using Datacake.Streams.Payloads.Uplinks;
 
 namespace Datacake.Streams.Payloads.ChirpStack;
@@ -16,14 +15,14 @@ internal static class ChirpStackRecordFields
         // As processing has always told them apart: a status event is the one with a battery level or margin.
         if (UplinkJson.TryNumber(root, ChirpStackFormat.BatteryLevel, out _) || UplinkJson.TryNumber(root, ChirpStackFormat.Margin, out _))
         {
-            RecordPayload.CopyNumber(writer, root, ChirpStackFormat.BatteryLevel, UplinkFields.Battery);
-            RecordPayload.CopyNumber(writer, root, ChirpStackFormat.Margin, UplinkFields.Margin);
+            UplinkFieldWriter.CopyNumber(writer, root, ChirpStackFormat.BatteryLevel, UplinkFields.Battery);
+            UplinkFieldWriter.CopyNumber(writer, root, ChirpStackFormat.Margin, UplinkFields.Margin);
             return;
         }
 
-        RecordPayload.CopyNumber(writer, root, ChirpStackFormat.FPort, UplinkFields.Port);
-        RecordPayload.CopyNumber(writer, root, ChirpStackFormat.FCnt, UplinkFields.FrameCounter);
-        RecordPayload.CopyValues(writer, root, ChirpStackFormat.Object, root, ChirpStackFormat.Data);
-        RecordPayload.CopyGateways(writer, root, ChirpStackFormat.RxInfo);
+        UplinkFieldWriter.CopyNumber(writer, root, ChirpStackFormat.FPort, UplinkFields.Port);
+        UplinkFieldWriter.CopyNumber(writer, root, ChirpStackFormat.FCnt, UplinkFields.FrameCounter);
+        UplinkFieldWriter.CopyValues(writer, root, ChirpStackFormat.Object, root, ChirpStackFormat.Data);
+        UplinkFieldWriter.CopyGateways(writer, root, ChirpStackFormat.RxInfo);
     }
 }

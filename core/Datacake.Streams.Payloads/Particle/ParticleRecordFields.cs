@@ -1,5 +1,5 @@
+using Datacake.Streams.Payloads.Uplinks;
 using System.Text.Json;
-using Datacake.Streams.Payloads.Networks;
 
 namespace Datacake.Streams.Payloads.Particle;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Datacake.Streams.Payloads.Networks;
 using Datacake.Streams.Payloads.Uplinks;
 
 namespace Datacake.Streams.Payloads.TheThingsStack;
@@ -19,13 +18,13 @@ internal static class TtsRecordFields
             return;
         }
 
-        RecordPayload.CopyNumber(writer, uplink, TtsFormat.FPort, UplinkFields.Port);
-        RecordPayload.CopyNumber(writer, uplink, TtsFormat.FCnt, UplinkFields.FrameCounter);
-        RecordPayload.CopyValues(writer, uplink, TtsFormat.DecodedPayload, uplink, TtsFormat.FrmPayload);
-        RecordPayload.CopyGateways(writer, uplink, TtsFormat.RxMetadata);
+        UplinkFieldWriter.CopyNumber(writer, uplink, TtsFormat.FPort, UplinkFields.Port);
+        UplinkFieldWriter.CopyNumber(writer, uplink, TtsFormat.FCnt, UplinkFields.FrameCounter);
+        UplinkFieldWriter.CopyValues(writer, uplink, TtsFormat.DecodedPayload, uplink, TtsFormat.FrmPayload);
+        UplinkFieldWriter.CopyGateways(writer, uplink, TtsFormat.RxMetadata);
         if (UplinkJson.TryObject(uplink, TtsFormat.LastBatteryPercentage, out var battery))
         {
-            RecordPayload.CopyNumber(writer, battery, TtsFormat.Value, UplinkFields.Battery);
+            UplinkFieldWriter.CopyNumber(writer, battery, TtsFormat.Value, UplinkFields.Battery);
         }
     }
 }

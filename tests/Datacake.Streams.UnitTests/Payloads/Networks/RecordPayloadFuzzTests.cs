@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CsCheck;
+using Datacake.Streams.Payloads.Uplinks;
 using Datacake.Streams.Access;
 using Datacake.Streams.Payloads.Networks;
 

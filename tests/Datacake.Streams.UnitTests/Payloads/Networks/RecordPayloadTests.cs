@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Datacake.Streams.Payloads.Uplinks;
 using Datacake.Streams.Access;
 using Datacake.Streams.Payloads.Envelopes;
 using Datacake.Streams.Payloads.Networks;

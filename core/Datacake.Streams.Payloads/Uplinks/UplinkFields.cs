@@ -1,4 +1,4 @@
-namespace Datacake.Streams.Payloads.Networks;
+namespace Datacake.Streams.Payloads.Uplinks;
 
 /// <summary>
 /// The one form in which a network server's uplink is stored (PayloadKind UPLINK_FIELDS): a flat JSON object of only

@@ -1,4 +1,4 @@
-namespace Datacake.Streams.Api.Audit;
+namespace Datacake.Streams.Api.Metadata;
 
 /// <summary>Whose trail an event belongs to: a workspace's, a person's own (their user tokens), or the operator's.</summary>
 public enum AuditTrailKind
