@@ -203,6 +203,38 @@ public sealed class InvitationsTests : IDisposable
         Assert.Empty(await world.Store.ListPendingInvitationsAsync(Home, default));
     }
 
+    [Fact]
+    public async Task Invitations_pending_before_the_schema_step_get_the_default_lifetime_and_keep_their_one_inviter_id()
+    {
+        // A store as it was before step 4, with one invitation by a user and one by a scoped token.
+        var created = _time.GetUtcNow();
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, SqliteMetadataStore.FileName)}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = string.Join(
+                '\n',
+                SqliteMigrations.Steps.Where(s => s.Version < 4).Select(s => s.Sql)
+                    .Append("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);")
+                    .Append("INSERT INTO schema_migrations VALUES (1, 0), (2, 0), (3, 0);")
+                    .Append("INSERT INTO users (id, email, created_at) VALUES ('usr_a', 'a@example.test', 0), ('usr_b', 'b@example.test', 0);")
+                    .Append("INSERT INTO workspaces (id, name, parent_id, created_at) VALUES ('ws_home', 'Home', NULL, 0);")
+                    .Append($"INSERT INTO invitations VALUES ('inv_user', 'ws_home', 'usr_b', 1, 'usr_a', {created.UtcTicks}, NULL);")
+                    .Append($"INSERT INTO invitations VALUES ('inv_token', 'ws_home', 'usr_b', 1, 'tok_admin', {created.UtcTicks}, NULL);"));
+            await command.ExecuteNonQueryAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        var store = await SqliteMetadataStore.OpenAsync(_directory);
+        var byUser = (await store.GetInvitationAsync("inv_user", default))!;
+        var byToken = (await store.GetInvitationAsync("inv_token", default))!;
+        Assert.Equal(new Inviter("usr_a", null), byUser.InvitedBy);
+        Assert.Equal(new Inviter(null, "tok_admin"), byToken.InvitedBy);
+        Assert.Equal(created + Lifetime, byUser.ExpiresAt);
+        Assert.Equal(created + Lifetime, byToken.ExpiresAt);
+        Assert.Contains(4, await store.AppliedMigrationsAsync());
+    }
+
     private static async Task AssertInviterLostRightAsync(World world, InvitationRecord invitation)
     {
         var problem = await Assert.ThrowsAsync<ApiProblem>(() => world.Invitations.AcceptAsync(world.Guest, invitation.Id, default));
