@@ -119,8 +119,10 @@ public static class MembersEndpoints
 
         // An e-mail is personal data: only a person administering the workspace sees it. A scoped token (on a device,
         // in a script) is no person, whatever its role; viewers and editors need the ids and roles only.
+        // Without e-mails the order is by id too: the store's order by e-mail would let a viewer sort members by it.
         var showEmails = caller is UserCaller && reach.Role >= AccessRules.Administer;
-        return TypedResults.Ok(members.Select(m => new MemberResponse(m.UserId, showEmails ? m.Email : null, RoleNames.Of(m.Role))).ToArray());
+        IEnumerable<MemberRecord> listed = showEmails ? members : members.OrderBy(m => m.UserId, StringComparer.Ordinal);
+        return TypedResults.Ok(listed.Select(m => new MemberResponse(m.UserId, showEmails ? m.Email : null, RoleNames.Of(m.Role))).ToArray());
     }
 
     private static async Task<IResult> RemoveAsync(

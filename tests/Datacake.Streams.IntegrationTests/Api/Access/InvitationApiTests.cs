@@ -132,6 +132,8 @@ public sealed class InvitationApiTests(AccessApiHost host) : IClassFixture<Acces
             Assert.False(response.Body.Contains('@', StringComparison.Ordinal), $"{who} sees e-mails: {response.Body}");
             var listed = response.Json.EnumerateArray().ToList();
             Assert.Equal(4, listed.Count);
+            var ids = listed.Select(m => m.GetProperty("userId").GetString()!).ToList();
+            Assert.Equal(ids.Order(StringComparer.Ordinal), ids);
             Assert.All(listed, m => Assert.False(m.TryGetProperty("email", out _), $"{who} sees an email property"));
             Assert.Contains(listed, m => m.GetProperty("userId").GetString() == t.UserId && m.GetProperty("role").GetString() == "owner");
             Assert.Contains(listed, m => m.GetProperty("userId").GetString() == editor.Id && m.GetProperty("role").GetString() == "editor");
