@@ -93,11 +93,15 @@ internal static class SqliteMigrations
                 burst REAL NOT NULL,
                 updated_at INTEGER NOT NULL);
             """),
+        (4, """
+            ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+            CREATE INDEX tokens_owner ON tokens(owner_user_id) WHERE owner_user_id IS NOT NULL;
+            """),
 
         // Invitations expire and name their inviter by user and token id. A pending invitation made before this step
         // gets 7 days from its creation (the default lifetime) and keeps the one id it had (the user's or the token's).
         // 6,048,000,000,000 ticks = 7 days.
-        (4, """
+        (5, """
             ALTER TABLE invitations ADD COLUMN inviter_user_id TEXT;
             ALTER TABLE invitations ADD COLUMN inviter_token_id TEXT;
             ALTER TABLE invitations ADD COLUMN expires_at INTEGER;

@@ -67,8 +67,8 @@ public sealed class Invitations(IMetadataStore store, AccessGuard guard, TimePro
 
     /// <summary>
     /// Whether the inviter, as the store holds it now, could make this invitation again: its token (when recorded)
-    /// exists and is good at <paramref name="at"/> (not revoked, disabled or expired), and the role it holds in the
-    /// workspace is admin or more and at least the invited role.
+    /// exists and is good at <paramref name="at"/> (not revoked, disabled or expired), its user (when a person) is not
+    /// disabled, and the role it holds in the workspace is admin or more and at least the invited role.
     /// </summary>
     public async Task<bool> InviterMayStillGrantAsync(InvitationRecord invitation, DateTimeOffset at, CancellationToken cancellationToken)
     {
@@ -118,7 +118,8 @@ public sealed class Invitations(IMetadataStore store, AccessGuard guard, TimePro
             tokenId = token.Id;
         }
 
-        if (userId is null)
+        // A user the operator disabled (offboarded) invites no more, as none of their tokens is accepted (CallerResolver).
+        if (userId is null || await store.GetUserAsync(userId, cancellationToken) is not { DisabledAt: null })
         {
             return null;
         }

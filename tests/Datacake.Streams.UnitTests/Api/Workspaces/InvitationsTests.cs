@@ -173,6 +173,16 @@ public sealed class InvitationsTests : IDisposable
     }
 
     [Fact]
+    public async Task An_invitation_from_a_user_the_operator_disabled_grants_nothing()
+    {
+        var world = await SeedAsync();
+        var invitation = await InviteAsync(world, world.Admin, "usr_guest", WorkspaceRole.Viewer);
+        Assert.True(await world.Store.SetUserDisabledAsync("usr_admin", _time.GetUtcNow(), default));
+
+        await AssertInviterLostRightAsync(world, invitation);
+    }
+
+    [Fact]
     public async Task Only_the_invitee_sees_an_invitation_and_it_is_used_once()
     {
         var world = await SeedAsync();
@@ -206,7 +216,7 @@ public sealed class InvitationsTests : IDisposable
     [Fact]
     public async Task Invitations_pending_before_the_schema_step_get_the_default_lifetime_and_keep_their_one_inviter_id()
     {
-        // A store as it was before step 4, with one invitation by a user and one by a scoped token.
+        // A store as it was before step 5, with one invitation by a user and one by a scoped token.
         var created = _time.GetUtcNow();
         await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, SqliteMetadataStore.FileName)}"))
         {
@@ -214,9 +224,9 @@ public sealed class InvitationsTests : IDisposable
             await using var command = connection.CreateCommand();
             command.CommandText = string.Join(
                 '\n',
-                SqliteMigrations.Steps.Where(s => s.Version < 4).Select(s => s.Sql)
+                SqliteMigrations.Steps.Where(s => s.Version < 5).Select(s => s.Sql)
                     .Append("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);")
-                    .Append("INSERT INTO schema_migrations VALUES (1, 0), (2, 0), (3, 0);")
+                    .Append("INSERT INTO schema_migrations VALUES (1, 0), (2, 0), (3, 0), (4, 0);")
                     .Append("INSERT INTO users (id, email, created_at) VALUES ('usr_a', 'a@example.test', 0), ('usr_b', 'b@example.test', 0);")
                     .Append("INSERT INTO workspaces (id, name, parent_id, created_at) VALUES ('ws_home', 'Home', NULL, 0);")
                     .Append($"INSERT INTO invitations VALUES ('inv_user', 'ws_home', 'usr_b', 1, 'usr_a', {created.UtcTicks}, NULL);")
@@ -232,7 +242,7 @@ public sealed class InvitationsTests : IDisposable
         Assert.Equal(new Inviter(null, "tok_admin"), byToken.InvitedBy);
         Assert.Equal(created + Lifetime, byUser.ExpiresAt);
         Assert.Equal(created + Lifetime, byToken.ExpiresAt);
-        Assert.Contains(4, await store.AppliedMigrationsAsync());
+        Assert.Contains(5, await store.AppliedMigrationsAsync());
     }
 
     private static async Task AssertInviterLostRightAsync(World world, InvitationRecord invitation)
