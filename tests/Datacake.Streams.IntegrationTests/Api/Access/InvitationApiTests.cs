@@ -115,6 +115,23 @@ public sealed class InvitationApiTests(AccessApiHost host) : IClassFixture<Acces
     }
 
     [Fact]
+    public async Task An_invitation_made_with_a_user_token_since_revoked_cannot_be_accepted_though_its_user_is_still_admin()
+    {
+        var t = await host.CreateTenantAsync("inv-usertoken");
+        var admin = await NewUserAsync(t, "admin");
+        await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Post, $"/v1/invitations/{await InviteAsync(t.Workspace, t.Token, admin.Id, "admin")}/accept", admin.Token);
+
+        var planted = await NewUserAsync(t, "planted");
+        var byLeakedToken = await InviteAsync(t.Workspace, admin.Token, planted.Id, "admin");
+        var tokenId = (await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/me/tokens", admin.Token)).Json[0].GetProperty("id").GetString()!;
+        await _api.ExpectAsync(HttpStatusCode.NoContent, HttpMethod.Delete, $"/v1/tokens/{tokenId}", admin.Token);
+
+        await AssertRefusedAsync(t, byLeakedToken, planted);
+        var members = await _api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, $"/v1/workspaces/{t.Workspace}/members", t.Token);
+        Assert.Contains(members.Json.EnumerateArray(), m => m.GetProperty("userId").GetString() == admin.Id && m.GetProperty("role").GetString() == "admin");
+    }
+
+    [Fact]
     public async Task Viewers_editors_and_scoped_tokens_see_member_ids_and_roles_without_emails_admins_see_them()
     {
         var t = await host.CreateTenantAsync("inv-privacy");
