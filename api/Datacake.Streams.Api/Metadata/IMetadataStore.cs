@@ -67,8 +67,17 @@ public interface IMetadataStore
 
     Task<InvitationRecord?> GetInvitationAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>Marks the invitation accepted and makes (or raises) the membership, in one transaction.</summary>
-    Task AcceptInvitationAsync(InvitationRecord invitation, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>The workspace's invitations not accepted yet (expired ones included), oldest first.</summary>
+    Task<IReadOnlyList<InvitationRecord>> ListPendingInvitationsAsync(string workspaceId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a pending invitation; false when there is no such invitation or it was accepted already.</summary>
+    Task<bool> CancelInvitationAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks the invitation accepted and makes (or raises) the membership, in one transaction; false (nothing changed)
+    /// when it was accepted or cancelled in the meantime.
+    /// </summary>
+    Task<bool> AcceptInvitationAsync(InvitationRecord invitation, DateTimeOffset at, CancellationToken cancellationToken);
 
     Task CreateDeviceAsync(DeviceRecord device, CancellationToken cancellationToken);
 

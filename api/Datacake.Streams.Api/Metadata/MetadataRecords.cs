@@ -14,11 +14,30 @@ public sealed record WorkspaceRecord(string Id, string Name, string? ParentId, D
 
 public sealed record MembershipRecord(string WorkspaceId, string UserId, WorkspaceRole Role);
 
-/// <summary>A member as listed to other members: the e-mail joined from the users table.</summary>
+/// <summary>A member: the e-mail joined from the users table, shown only to the workspace's admins and owners.</summary>
 public sealed record MemberRecord(string UserId, string Email, WorkspaceRole Role);
 
+/// <summary>
+/// Who made an invitation: a user (with the user token they used) or a scoped token alone. Ids only, never a secret;
+/// acceptance checks again that this inviter still holds the right (an invitation made before the inviter's ids were
+/// recorded has only one of them).
+/// </summary>
+public sealed record Inviter(string? UserId, string? TokenId);
+
+/// <summary>An explicit invitation of a user to a workspace; pending until accepted, void after <see cref="ExpiresAt"/>.</summary>
 public sealed record InvitationRecord(
-    string Id, string WorkspaceId, string UserId, WorkspaceRole Role, string InvitedBy, DateTimeOffset CreatedAt, DateTimeOffset? AcceptedAt);
+    string Id,
+    string WorkspaceId,
+    string UserId,
+    WorkspaceRole Role,
+    Inviter InvitedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt,
+    DateTimeOffset? AcceptedAt)
+{
+    /// <summary>Expired from the instant <see cref="ExpiresAt"/> on, like tokens (<c>RegistryTime.ReachedBy</c>).</summary>
+    public bool IsExpiredAt(DateTimeOffset at) => at >= ExpiresAt;
+}
 
 public sealed record DeviceRecord(
     DeviceId Id,

@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Datacake.Streams.Api.Metadata;
 
-// Users, workspaces, memberships and invitations.
+// Users, workspaces and memberships (invitations: SqliteMetadataStore.Invitations.cs).
 public sealed partial class SqliteMetadataStore
 {
     private const string WorkspaceColumns = "id, name, parent_id, created_at";
@@ -208,51 +208,6 @@ public sealed partial class SqliteMetadataStore
             null,
             ("$w", workspaceId),
             ("$u", userId)) > 0;
-    }
-
-    public async Task CreateInvitationAsync(InvitationRecord invitation, CancellationToken cancellationToken)
-    {
-        using var write = BeginWrite();
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        await ExecuteAsync(
-            connection,
-            "INSERT INTO invitations (id, workspace_id, user_id, role, invited_by, created_at, accepted_at) VALUES ($id, $w, $u, $r, $by, $at, NULL)",
-            cancellationToken,
-            null,
-            ("$id", invitation.Id),
-            ("$w", invitation.WorkspaceId),
-            ("$u", invitation.UserId),
-            ("$r", (int)invitation.Role),
-            ("$by", invitation.InvitedBy),
-            ("$at", Ticks(invitation.CreatedAt)));
-    }
-
-    public async Task<InvitationRecord?> GetInvitationAsync(string id, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        var rows = await QueryAsync(
-            connection,
-            "SELECT id, workspace_id, user_id, role, invited_by, created_at, accepted_at FROM invitations WHERE id = $id",
-            static r => new InvitationRecord(r.GetString(0), r.GetString(1), r.GetString(2), (WorkspaceRole)r.GetInt32(3), r.GetString(4), Time(r, 5), TimeOrNull(r, 6)),
-            cancellationToken,
-            ("$id", id));
-        return rows.FirstOrDefault();
-    }
-
-    public async Task AcceptInvitationAsync(InvitationRecord invitation, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        using var write = BeginWrite();
-        await using var connection = await OpenConnectionAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(
-            connection,
-            "UPDATE invitations SET accepted_at = $at WHERE id = $id",
-            cancellationToken,
-            transaction,
-            ("$at", Ticks(at)),
-            ("$id", invitation.Id));
-        await UpsertMembershipAsync(connection, transaction, new MembershipRecord(invitation.WorkspaceId, invitation.UserId, invitation.Role), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>Adds the membership or raises its role; an invitation never lowers a role the member already holds.</summary>

@@ -110,5 +110,18 @@ internal static class SqliteMigrations
                 status INTEGER NOT NULL);
             CREATE INDEX audit_events_trail ON audit_events(trail, trail_id, seq);
             """),
+
+        // Invitations expire and name their inviter by user and token id. A pending invitation made before this step
+        // gets 7 days from its creation (the default lifetime) and keeps the one id it had (the user's or the token's).
+        // 6,048,000,000,000 ticks = 7 days.
+        (6, """
+            ALTER TABLE invitations ADD COLUMN inviter_user_id TEXT;
+            ALTER TABLE invitations ADD COLUMN inviter_token_id TEXT;
+            ALTER TABLE invitations ADD COLUMN expires_at INTEGER;
+            UPDATE invitations SET inviter_token_id = invited_by WHERE invited_by LIKE 'tok!_%' ESCAPE '!';
+            UPDATE invitations SET inviter_user_id = invited_by WHERE inviter_token_id IS NULL;
+            UPDATE invitations SET expires_at = created_at + 6048000000000;
+            CREATE INDEX invitations_pending ON invitations(workspace_id) WHERE accepted_at IS NULL;
+            """),
     ];
 }

@@ -7,18 +7,32 @@ namespace Datacake.Streams.Api.Workspaces;
 
 public sealed record InviteRequest(string? UserId, string? Role);
 
-public sealed record InvitationResponse(string Id, string WorkspaceId, string UserId, string Role);
+/// <summary>Who invited: ids only, never a secret (a scoped token has no user id).</summary>
+public sealed record InviterResponse(string? UserId, string? TokenId);
+
+/// <summary>An invitation as its workspace's admins see it; <c>status</c> is <c>pending</c> or <c>expired</c>.</summary>
+public sealed record InvitationResponse(
+    string Id, string WorkspaceId, string UserId, string Role, InviterResponse InvitedBy, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string Status);
 
 public sealed record AcceptedResponse(string WorkspaceId, string Role);
 
-public sealed record MemberResponse(string UserId, string Email, string Role);
+/// <summary>A member; the e-mail only for the workspace's admins and owners signed in as themselves, else absent.</summary>
+public sealed record MemberResponse(
+    string UserId,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Email,
+    string Role);
 
-/// <summary>Explicit invitations (admins and owners invite, up to their own role; the invitee accepts with their own token) and members.</summary>
+/// <summary>
+/// Explicit invitations (admins and owners invite, up to their own role; list and cancel the pending ones; the invitee
+/// accepts with their own token while the invitation lasts and its inviter still holds the right) and members.
+/// </summary>
 public static class MembersEndpoints
 {
     public static RouteGroupBuilder MapMembersApi(this RouteGroupBuilder v1)
     {
         v1.MapPost("/workspaces/{id}/invitations", InviteAsync);
+        v1.MapGet("/workspaces/{id}/invitations", ListInvitationsAsync);
+        v1.MapDelete("/invitations/{id}", CancelAsync);
         v1.MapPost("/invitations/{id}/accept", AcceptAsync);
         v1.MapGet("/workspaces/{id}/members", ListAsync);
         v1.MapDelete("/workspaces/{id}/members/{userId}", RemoveAsync);
@@ -26,7 +40,7 @@ public static class MembersEndpoints
     }
 
     private static async Task<IResult> InviteAsync(
-        string id, HttpContext http, IMetadataStore store, AccessGuard guard, TimeProvider time, CancellationToken cancellationToken)
+        string id, HttpContext http, IMetadataStore store, AccessGuard guard, Invitations invitations, TimeProvider time, CancellationToken cancellationToken)
     {
         var caller = http.Caller();
         var reach = await guard.WorkspaceAsync(caller, id, AccessRules.Administer, cancellationToken);
@@ -42,34 +56,73 @@ public static class MembersEndpoints
             throw ApiProblem.NotFound("user");
         }
 
-        var invitation = new InvitationRecord(OpaqueId.New("inv_"), reach.Workspace.Id, body.UserId, role, caller.Identity, time.GetUtcNow(), null);
+        var invitation = invitations.New(caller, reach.Workspace.Id, body.UserId, role);
         await store.CreateInvitationAsync(invitation, cancellationToken);
-        return TypedResults.Created(
-            $"/v1/invitations/{invitation.Id}",
-            new InvitationResponse(invitation.Id, invitation.WorkspaceId, invitation.UserId, RoleNames.Of(role)));
+        return TypedResults.Created($"/v1/invitations/{invitation.Id}", ToResponse(invitation, time.GetUtcNow()));
     }
 
-    private static async Task<IResult> AcceptAsync(string id, HttpContext http, IMetadataStore store, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> ListInvitationsAsync(
+        string id, HttpContext http, IMetadataStore store, AccessGuard guard, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var reach = await guard.WorkspaceAsync(http.Caller(), id, AccessRules.Administer, cancellationToken);
+        var pending = await store.ListPendingInvitationsAsync(reach.Workspace.Id, cancellationToken);
+        var now = time.GetUtcNow();
+        return TypedResults.Ok(pending.Select(i => ToResponse(i, now)).ToArray());
+    }
+
+    private static async Task<IResult> CancelAsync(string id, HttpContext http, IMetadataStore store, AccessGuard guard, CancellationToken cancellationToken)
     {
         var caller = http.Caller();
         AccessGuard.RefuseOperator(caller);
-
-        // Only the invitee, with their own token, sees the invitation at all.
         var invitation = await store.GetInvitationAsync(id, cancellationToken);
-        if (caller is not UserCaller user || invitation is null || invitation.UserId != user.UserId || invitation.AcceptedAt is not null)
+        if (invitation is null || invitation.AcceptedAt is not null)
         {
             throw ApiProblem.NotFound("invitation");
         }
 
-        await store.AcceptInvitationAsync(invitation, time.GetUtcNow(), cancellationToken);
+        // The invitee may decline; admins and owners cancel up to their own role. Whoever reaches neither answers as
+        // for an unknown id: another tenant learns nothing of the invitation (not even its workspace).
+        var declining = caller is UserCaller user && user.UserId == invitation.UserId;
+        if (!declining)
+        {
+            var role = AccessRules.RoleIn(caller, await guard.AncestryAsync(invitation.WorkspaceId, cancellationToken));
+            if (role == WorkspaceRole.None)
+            {
+                throw ApiProblem.NotFound("invitation");
+            }
+
+            if (!AccessRules.MayRemove(role, invitation.Role))
+            {
+                throw ApiProblem.Forbidden("Admins and owners cancel invitations, up to their own role.");
+            }
+        }
+
+        if (!await store.CancelInvitationAsync(invitation.Id, cancellationToken))
+        {
+            throw ApiProblem.NotFound("invitation");
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> AcceptAsync(string id, HttpContext http, Invitations invitations, CancellationToken cancellationToken)
+    {
+        var invitation = await invitations.AcceptAsync(http.Caller(), id, cancellationToken);
         return TypedResults.Ok(new AcceptedResponse(invitation.WorkspaceId, RoleNames.Of(invitation.Role)));
     }
 
     private static async Task<IResult> ListAsync(string id, HttpContext http, IMetadataStore store, AccessGuard guard, CancellationToken cancellationToken)
     {
-        var reach = await guard.WorkspaceAsync(http.Caller(), id, AccessRules.Read, cancellationToken);
+        var caller = http.Caller();
+        var reach = await guard.WorkspaceAsync(caller, id, AccessRules.Read, cancellationToken);
         var members = await store.ListMembersAsync(reach.Workspace.Id, cancellationToken);
-        return TypedResults.Ok(members.Select(m => new MemberResponse(m.UserId, m.Email, RoleNames.Of(m.Role))).ToArray());
+
+        // An e-mail is personal data: only a person administering the workspace sees it. A scoped token (on a device,
+        // in a script) is no person, whatever its role; viewers and editors need the ids and roles only.
+        // Without e-mails the order is by id too: the store's order by e-mail would let a viewer sort members by it.
+        var showEmails = caller is UserCaller && reach.Role >= AccessRules.Administer;
+        IEnumerable<MemberRecord> listed = showEmails ? members : members.OrderBy(m => m.UserId, StringComparer.Ordinal);
+        return TypedResults.Ok(listed.Select(m => new MemberResponse(m.UserId, showEmails ? m.Email : null, RoleNames.Of(m.Role))).ToArray());
     }
 
     private static async Task<IResult> RemoveAsync(
@@ -93,4 +146,14 @@ public static class MembersEndpoints
         await store.RemoveMembershipAsync(reach.Workspace.Id, userId, cancellationToken);
         return TypedResults.NoContent();
     }
+
+    private static InvitationResponse ToResponse(InvitationRecord invitation, DateTimeOffset now) => new(
+        invitation.Id,
+        invitation.WorkspaceId,
+        invitation.UserId,
+        RoleNames.Of(invitation.Role),
+        new InviterResponse(invitation.InvitedBy.UserId, invitation.InvitedBy.TokenId),
+        invitation.CreatedAt,
+        invitation.ExpiresAt,
+        invitation.IsExpiredAt(now) ? "expired" : "pending");
 }

@@ -52,6 +52,8 @@ public static class ProblemTypes
     public const string EmailTaken = Prefix + "email-taken";
     public const string LastOwner = Prefix + "last-owner";
     public const string WorkspaceTooDeep = Prefix + "workspace-too-deep";
+    public const string InvitationExpired = Prefix + "invitation-expired";
+    public const string InviterLostRight = Prefix + "inviter-lost-right";
 
     // Backups.
     public const string BackupNotFound = Prefix + "backup-not-found";

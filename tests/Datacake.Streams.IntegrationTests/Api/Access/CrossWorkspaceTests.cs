@@ -65,6 +65,7 @@ public sealed class CrossWorkspaceTests(AccessApiHost host) : IClassFixture<Acce
             yield return (get, $"/v1/workspaces/{workspace}", null);
             yield return (post, "/v1/workspaces", new { name = "x", parentId = workspace });
             yield return (post, $"/v1/workspaces/{workspace}/invitations", new { userId = a.UserId, role = "viewer" });
+            yield return (get, $"/v1/workspaces/{workspace}/invitations", null);
             yield return (get, $"/v1/workspaces/{workspace}/members", null);
             yield return (delete, $"/v1/workspaces/{workspace}/members/{b.UserId}", null);
             yield return (post, $"/v1/workspaces/{workspace}/devices", new { name = "x" });
@@ -92,6 +93,7 @@ public sealed class CrossWorkspaceTests(AccessApiHost host) : IClassFixture<Acce
         yield return (delete, $"/v1/tokens/{b.AdminTokenId}", null);
         yield return (delete, $"/v1/webhooks/{b.Webhook}", null);
         yield return (post, $"/v1/invitations/{b.Invitation}/accept", null);
+        yield return (delete, $"/v1/invitations/{b.Invitation}", null);
 
         // Body fields naming B's things inside A's own workspace.
         yield return (post, $"/v1/workspaces/{a.Workspace}/tokens", new { name = "x", devices = new[] { new { id = b.Device, access = "read" } } });

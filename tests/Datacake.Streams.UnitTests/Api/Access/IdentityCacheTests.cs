@@ -152,7 +152,9 @@ public sealed class IdentityCacheTests : IDisposable
             new UserRecord(GuestId, "guest@example.test", _time.GetUtcNow()),
             new TokenRecord { Id = "tok_guest", Kind = TokenKind.User, Hash = secret.Hash, Name = "user token", OwnerUserId = GuestId, CreatedAt = _time.GetUtcNow() },
             default);
-        await store.AcceptInvitationAsync(new InvitationRecord("inv_1", workspaceId, GuestId, role, "usr_owner", _time.GetUtcNow(), null), _time.GetUtcNow(), default);
+        var invitation = new InvitationRecord("inv_1", workspaceId, GuestId, role, new Inviter("usr_owner", null), _time.GetUtcNow(), _time.GetUtcNow().AddDays(7), null);
+        await store.CreateInvitationAsync(invitation, default);
+        Assert.True(await store.AcceptInvitationAsync(invitation, _time.GetUtcNow(), default));
         return "Bearer " + secret.Secret;
     }
 

@@ -7,6 +7,7 @@ using Datacake.Streams.Api.Export;
 using Datacake.Streams.Api.Observability;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Retention;
+using Datacake.Streams.Api.Workspaces;
 using Datacake.Streams.Backups;
 using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Hosting;
@@ -52,6 +53,7 @@ internal static class ConfigurationKeys
         new(JavaScriptDecoderOptions.Section, typeof(JavaScriptDecoderOptions)),
         new(RetentionTiersOptions.Section, typeof(RetentionTiersOptions)),
         new(AccessOptions.Section, typeof(AccessOptions)),
+        new(InvitationOptions.Section, typeof(InvitationOptions)),
         new(FailedAuthenticationOptions.Section, typeof(FailedAuthenticationOptions)),
         new(QueryLimits.Section, typeof(QueryLimits)),
         new(ExportOptions.Section, typeof(ExportOptions)),
