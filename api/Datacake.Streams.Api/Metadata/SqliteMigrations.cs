@@ -93,5 +93,12 @@ internal static class SqliteMigrations
                 burst REAL NOT NULL,
                 updated_at INTEGER NOT NULL);
             """),
+        (4, """
+            ALTER TABLE webhooks ADD COLUMN disabled_at INTEGER;
+            ALTER TABLE webhooks ADD COLUMN previous_token_hash BLOB;
+            ALTER TABLE webhooks ADD COLUMN previous_token_valid_until INTEGER;
+            ALTER TABLE webhooks ADD COLUMN previous_sealed_secret BLOB;
+            ALTER TABLE webhooks ADD COLUMN previous_secret_valid_until INTEGER;
+            """),
     ];
 }
