@@ -103,20 +103,27 @@ public sealed class CallerResolver
         }
 
         // Expiry and the end of a rotation's grace come with time, not with a write: checked on every request.
-        return AccessRules.Status(known.Token, hash, _time.GetUtcNow()) == AuthenticationResult.Ok ? known.Caller : null;
+        return known.Caller is not null && AccessRules.Status(known.Token, hash, _time.GetUtcNow()) == AuthenticationResult.Ok ? known.Caller : null;
     }
 
-    private async Task<Caller> CallerOfAsync(TokenRecord token, CancellationToken cancellationToken)
+    /// <summary>The caller the token makes; null for a token of a disabled user (remembered like any answer, until the next write).</summary>
+    private async Task<Caller?> CallerOfAsync(TokenRecord token, CancellationToken cancellationToken)
     {
         if (token.Kind == TokenKind.Scoped)
         {
             return new ScopedCaller(token);
         }
 
-        var memberships = await _store.ListMembershipsOfUserAsync(token.OwnerUserId!, cancellationToken);
-        return new UserCaller(token.OwnerUserId!, token.Id, memberships.ToDictionary(m => m.WorkspaceId, m => m.Role, StringComparer.Ordinal));
+        var user = await _store.GetUserAsync(token.OwnerUserId!, cancellationToken);
+        if (user is not { DisabledAt: null })
+        {
+            return null;
+        }
+
+        var memberships = await _store.ListMembershipsOfUserAsync(user.Id, cancellationToken);
+        return new UserCaller(user.Id, token.Id, memberships.ToDictionary(m => m.WorkspaceId, m => m.Role, StringComparer.Ordinal));
     }
 
-    /// <summary>A stored token and the caller it makes, as read at one store revision.</summary>
-    private readonly record struct KnownToken(TokenRecord Token, Caller Caller);
+    /// <summary>A stored token and the caller it makes (none: its user is disabled), as read at one store revision.</summary>
+    private readonly record struct KnownToken(TokenRecord Token, Caller? Caller);
 }

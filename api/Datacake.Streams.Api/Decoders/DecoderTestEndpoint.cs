@@ -1,3 +1,4 @@
+using Datacake.Streams.Api.Audit;
 using Datacake.Streams.Access;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Metadata;
@@ -24,7 +25,7 @@ public static class DecoderTestEndpoint
 
     public static RouteGroupBuilder MapDecoderTestApi(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/decoders/{id}/test", TestAsync);
+        v1.MapPost("/decoders/{id}/test", TestAsync).WithMetadata(ChangesNothing.Instance);
         return v1;
     }
 

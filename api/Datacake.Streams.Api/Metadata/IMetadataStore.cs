@@ -22,6 +22,12 @@ public interface IMetadataStore
 
     Task<UserRecord?> GetUserAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Disables the user from <paramref name="disabledAt"/> on (an earlier instant is kept), or enables the user again
+    /// when it is null. False when there is no such user.
+    /// </summary>
+    Task<bool> SetUserDisabledAsync(string userId, DateTimeOffset? disabledAt, CancellationToken cancellationToken);
+
     /// <summary>Creates the workspace and, when given, its first membership (the creator as owner) atomically.</summary>
     Task CreateWorkspaceAsync(WorkspaceRecord workspace, MembershipRecord? owner, CancellationToken cancellationToken);
 
@@ -79,6 +85,9 @@ public interface IMetadataStore
     /// <summary>The token whose current or rotated-out hash is <paramref name="hash"/>.</summary>
     Task<TokenRecord?> FindTokenByHashAsync(TokenHash hash, CancellationToken cancellationToken);
 
+    /// <summary>The user's own tokens (<see cref="TokenKind.User"/>), revoked ones included, oldest first.</summary>
+    Task<IReadOnlyList<TokenRecord>> ListUserTokensAsync(string userId, CancellationToken cancellationToken);
+
     /// <summary>Scoped tokens of the workspace, or of every workspace when null.</summary>
     Task<IReadOnlyList<TokenRecord>> ListScopedTokensAsync(string? workspaceId, CancellationToken cancellationToken);
 
@@ -110,4 +119,11 @@ public interface IMetadataStore
 
     /// <summary>Consumes the confirmation: true once when it names <paramref name="device"/> and has not expired at <paramref name="at"/>.</summary>
     Task<bool> TakeConfirmationAsync(TokenHash codeHash, DeviceId device, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Appends one event to its trail (<see cref="Audit.AuditEvent.Sequence"/> is assigned by the store).</summary>
+    Task AppendAuditAsync(Audit.AuditEvent audit, CancellationToken cancellationToken);
+
+    /// <summary>A trail's events newest first: those of <paramref name="trailIds"/> (all of the kind when null) with a sequence below <paramref name="before"/>.</summary>
+    Task<IReadOnlyList<Audit.AuditEvent>> ListAuditAsync(
+        Audit.AuditTrailKind trail, IReadOnlyCollection<string>? trailIds, long? before, int limit, CancellationToken cancellationToken);
 }

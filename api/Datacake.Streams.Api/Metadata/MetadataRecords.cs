@@ -4,8 +4,11 @@ using Datacake.Streams.Ids;
 
 namespace Datacake.Streams.Api.Metadata;
 
-/// <summary>A person. The e-mail is the only personal datum the platform keeps, here and nowhere else.</summary>
-public sealed record UserRecord(string Id, string Email, DateTimeOffset CreatedAt);
+/// <summary>
+/// A person. The e-mail is the only personal datum the platform keeps, here and nowhere else. A disabled user
+/// (operator offboarding) keeps memberships and tokens, and none of the tokens is accepted until enabled again.
+/// </summary>
+public sealed record UserRecord(string Id, string Email, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt = null);
 
 public sealed record WorkspaceRecord(string Id, string Name, string? ParentId, DateTimeOffset CreatedAt);
 

@@ -56,6 +56,18 @@ public sealed partial class SqliteMetadataStore
             ("$w", workspaceId));
     }
 
+    public async Task<IReadOnlyList<TokenRecord>> ListUserTokensAsync(string userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return await QueryAsync(
+            connection,
+            $"SELECT {TokenColumns} FROM tokens WHERE kind = $k AND owner_user_id = $u ORDER BY created_at, id",
+            ReadToken,
+            cancellationToken,
+            ("$k", (int)TokenKind.User),
+            ("$u", userId));
+    }
+
     public async Task UpdateTokenAsync(TokenRecord token, CancellationToken cancellationToken)
     {
         using var write = BeginWrite();

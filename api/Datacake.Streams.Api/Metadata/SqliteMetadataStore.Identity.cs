@@ -31,11 +31,26 @@ public sealed partial class SqliteMetadataStore
         await using var connection = await OpenConnectionAsync(cancellationToken);
         var rows = await QueryAsync(
             connection,
-            "SELECT id, email, created_at FROM users WHERE id = $id",
-            static r => new UserRecord(r.GetString(0), r.GetString(1), Time(r, 2)),
+            "SELECT id, email, created_at, disabled_at FROM users WHERE id = $id",
+            static r => new UserRecord(r.GetString(0), r.GetString(1), Time(r, 2), TimeOrNull(r, 3)),
             cancellationToken,
             ("$id", id));
         return rows.FirstOrDefault();
+    }
+
+    public async Task<bool> SetUserDisabledAsync(string userId, DateTimeOffset? disabledAt, CancellationToken cancellationToken)
+    {
+        using var write = BeginWrite();
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+
+        // Disabling keeps the first instant (a second disable changes nothing); enabling clears it.
+        return await ExecuteAsync(
+            connection,
+            "UPDATE users SET disabled_at = CASE WHEN $at IS NULL THEN NULL ELSE COALESCE(disabled_at, $at) END WHERE id = $id",
+            cancellationToken,
+            null,
+            ("$id", userId),
+            ("$at", Ticks(disabledAt))) > 0;
     }
 
     public async Task CreateWorkspaceAsync(WorkspaceRecord workspace, MembershipRecord? owner, CancellationToken cancellationToken)

@@ -94,6 +94,23 @@ internal static class SqliteMigrations
                 updated_at INTEGER NOT NULL);
             """),
         (4, """
+            ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+            CREATE INDEX tokens_owner ON tokens(owner_user_id) WHERE owner_user_id IS NOT NULL;
+            """),
+        (5, """
+            CREATE TABLE audit_events (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                at INTEGER NOT NULL,
+                trail INTEGER NOT NULL,
+                trail_id TEXT,
+                actor TEXT NOT NULL,
+                actor_token TEXT,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                status INTEGER NOT NULL);
+            CREATE INDEX audit_events_trail ON audit_events(trail, trail_id, seq);
+            """),
+        (6, """
             ALTER TABLE webhooks ADD COLUMN disabled_at INTEGER;
             ALTER TABLE webhooks ADD COLUMN previous_token_hash BLOB;
             ALTER TABLE webhooks ADD COLUMN previous_token_valid_until INTEGER;

@@ -16,10 +16,12 @@ public sealed record RotateRequest(int? GraceSeconds);
 
 public sealed record DeviceGrantResponse(string Id, string Access);
 
+/// <summary>A token without its secret. <c>kind</c> is <c>user</c> (a person's own, no workspace) or <c>scoped</c>.</summary>
 public sealed record TokenResponse(
     string Id,
+    string Kind,
     string Name,
-    string WorkspaceId,
+    string? WorkspaceId,
     string? Role,
     IReadOnlyList<DeviceGrantResponse> Devices,
     DateTimeOffset? ExpiresAt,
@@ -30,7 +32,10 @@ public sealed record TokenResponse(
 /// <summary>The secret, shown once, in the answer to the call that made it.</summary>
 public sealed record TokenSecretResponse(string Id, string Token, string Name, string? Role, IReadOnlyList<DeviceGrantResponse> Devices, DateTimeOffset? ExpiresAt);
 
-/// <summary>Scoped tokens: create (workspace or one device), list without secrets, rotate, disable, revoke.</summary>
+/// <summary>
+/// Scoped tokens: create (workspace or one device), list without secrets. Every token, scoped or a user's own: rotate,
+/// disable, revoke, on the same paths; a user's own tokens only by that user (<c>GET /v1/me/tokens</c> lists them).
+/// </summary>
 public static class TokensEndpoints
 {
     /// <summary>A rotated-out secret works at most this long: a day is enough to roll a fleet over.</summary>
@@ -41,6 +46,7 @@ public static class TokensEndpoints
         v1.MapPost("/workspaces/{id}/tokens", CreateAsync);
         v1.MapGet("/workspaces/{id}/tokens", ListAsync);
         v1.MapPost("/devices/{id}/tokens", CreateForDeviceAsync);
+        v1.MapGet("/me/tokens", ListMineAsync);
         v1.MapPost("/tokens/{id}/rotate", RotateAsync);
         v1.MapPost("/tokens/{id}/disable", DisableAsync);
         v1.MapDelete("/tokens/{id}", RevokeAsync);
@@ -106,6 +112,19 @@ public static class TokensEndpoints
     {
         var reach = await guard.WorkspaceAsync(http.Caller(), id, AccessRules.Administer, cancellationToken);
         var tokens = await store.ListScopedTokensAsync(reach.Workspace.Id, cancellationToken);
+        return TypedResults.Ok(tokens.Select(ToResponse).ToArray());
+    }
+
+    private static async Task<IResult> ListMineAsync(HttpContext http, IMetadataStore store, CancellationToken cancellationToken)
+    {
+        var caller = http.Caller();
+        AccessGuard.RefuseOperator(caller);
+        if (caller is not UserCaller user)
+        {
+            throw ApiProblem.Forbidden("Only a user's own token lists that user's tokens; a scoped token is listed by its workspace.");
+        }
+
+        var tokens = await store.ListUserTokensAsync(user.UserId, cancellationToken);
         return TypedResults.Ok(tokens.Select(ToResponse).ToArray());
     }
 
@@ -188,12 +207,23 @@ public static class TokensEndpoints
         return TypedResults.Created($"/v1/tokens/{token.Id}", ToSecretResponse(token, secret));
     }
 
-    /// <summary>A scoped token the caller may manage: an admin of its workspace holding at least the token's role.</summary>
+    /// <summary>
+    /// A token the caller may manage: a user's own token by that user alone (anyone else, an owner of a workspace the
+    /// user is a member of included, learns nothing of it: 404; an owner cuts a member's access by removing the
+    /// membership); a scoped token by an admin of its workspace holding at least the token's role.
+    /// </summary>
     private static async Task<TokenRecord> ManagedAsync(
         Caller caller, string id, IMetadataStore store, AccessGuard guard, CancellationToken cancellationToken, bool allowRevoked = false)
     {
         AccessGuard.RefuseOperator(caller);
         var token = await store.GetTokenAsync(id, cancellationToken);
+        if (token is { Kind: TokenKind.User })
+        {
+            return caller is UserCaller user && user.UserId == token.OwnerUserId
+                ? Unrevoked(token, allowRevoked)
+                : throw ApiProblem.NotFound("token");
+        }
+
         if (token is not { Kind: TokenKind.Scoped, WorkspaceId: { } workspaceId })
         {
             throw ApiProblem.NotFound("token");
@@ -214,16 +244,16 @@ public static class TokensEndpoints
             throw ApiProblem.Forbidden("A token with a higher role than yours is managed by someone holding that role.");
         }
 
-        if (!allowRevoked && token.RevokedAt is not null)
-        {
-            throw ApiProblem.Conflict(ProblemTypes.TokenRevoked, "The token is revoked", "A revoked token cannot be changed.");
-        }
-
-        return token;
+        return Unrevoked(token, allowRevoked);
     }
 
+    private static TokenRecord Unrevoked(TokenRecord token, bool allowRevoked) =>
+        !allowRevoked && token.RevokedAt is not null
+            ? throw ApiProblem.Conflict(ProblemTypes.TokenRevoked, "The token is revoked", "A revoked token cannot be changed.")
+            : token;
+
     private static TokenResponse ToResponse(TokenRecord t) =>
-        new(t.Id, t.Name, t.WorkspaceId!, RoleNames.OrNull(t.Role), Devices(t), t.ExpiresAt, t.DisabledAt, t.RevokedAt, t.CreatedAt);
+        new(t.Id, t.Kind == TokenKind.User ? "user" : "scoped", t.Name, t.WorkspaceId, RoleNames.OrNull(t.Role), Devices(t), t.ExpiresAt, t.DisabledAt, t.RevokedAt, t.CreatedAt);
 
     private static TokenSecretResponse ToSecretResponse(TokenRecord t, AccessToken secret) =>
         new(t.Id, secret.Secret, t.Name, RoleNames.OrNull(t.Role), Devices(t), t.ExpiresAt);

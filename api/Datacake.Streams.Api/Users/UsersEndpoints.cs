@@ -10,11 +10,20 @@ public sealed record CreateUserRequest(string? Email);
 
 public sealed record CreatedUserResponse(string Id, string Token);
 
+/// <summary>A new user token, its secret shown once: <c>userId</c> is whose it is, <c>id</c> the token's own id.</summary>
+public sealed record IssuedUserTokenResponse(string Id, string UserId, string Token);
+
+/// <summary>A user as the operator sees it after offboarding or onboarding again: no e-mail, no workspace.</summary>
+public sealed record UserStateResponse(string Id, DateTimeOffset? DisabledAt);
+
 public sealed record MeWorkspace(string Id, string Name, string? ParentId, string Role);
 
 public sealed record MeResponse(string Kind, string? Id, string? Email, string? HomeWorkspaceId, IReadOnlyList<MeWorkspace> Workspaces);
 
-/// <summary><c>POST /v1/users</c> (operator only) and <c>GET /v1/me</c>.</summary>
+/// <summary>
+/// The operator's side of people (create, issue a new user token, disable and enable: never any workspace data) and
+/// <c>GET /v1/me</c>.
+/// </summary>
 public static class UsersEndpoints
 {
     private const int MaxEmailLength = 254;
@@ -22,17 +31,16 @@ public static class UsersEndpoints
     public static RouteGroupBuilder MapUsersApi(this RouteGroupBuilder v1)
     {
         v1.MapPost("/users", CreateAsync);
+        v1.MapPost("/users/{id}/tokens", IssueTokenAsync);
+        v1.MapPost("/users/{id}/disable", DisableAsync);
+        v1.MapPost("/users/{id}/enable", EnableAsync);
         v1.MapGet("/me", MeAsync);
         return v1;
     }
 
     private static async Task<IResult> CreateAsync(HttpContext http, IMetadataStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (http.Caller() is not OperatorCaller)
-        {
-            throw ApiProblem.Forbidden("Only the operator creates users.");
-        }
-
+        RequireOperator(http, "Only the operator creates users.");
         var body = await JsonBody.ReadAsync<CreateUserRequest>(http, cancellationToken);
         var email = body.Email?.Trim();
         if (string.IsNullOrEmpty(email) || email.Length > MaxEmailLength || email.IndexOf('@', StringComparison.Ordinal) is <= 0 || email.EndsWith('@'))
@@ -42,17 +50,7 @@ public static class UsersEndpoints
 
         var now = time.GetUtcNow();
         var user = new UserRecord(OpaqueId.New("usr_"), email, now);
-        var secret = AccessToken.New();
-        var token = new TokenRecord
-        {
-            Id = OpaqueId.New("tok_"),
-            Kind = TokenKind.User,
-            Hash = secret.Hash,
-            Name = "user token",
-            OwnerUserId = user.Id,
-            CreatedBy = OperatorCaller.Instance.Identity,
-            CreatedAt = now,
-        };
+        var (token, secret) = NewUserToken(user.Id, now);
         try
         {
             await store.CreateUserAsync(user, token, cancellationToken);
@@ -63,6 +61,66 @@ public static class UsersEndpoints
         }
 
         return TypedResults.Created($"/v1/users/{user.Id}", new CreatedUserResponse(user.Id, secret.Secret));
+    }
+
+    /// <summary>
+    /// A new token for an existing user, e.g. after the user revoked the last one: the way back in goes through the
+    /// operator, who gets a secret that acts as the user (handed over, never kept) and no reach of its own.
+    /// </summary>
+    private static async Task<IResult> IssueTokenAsync(string id, HttpContext http, IMetadataStore store, TimeProvider time, CancellationToken cancellationToken)
+    {
+        RequireOperator(http, "Only the operator issues a user token; a user rotates their own.");
+        _ = await store.GetUserAsync(id, cancellationToken) ?? throw ApiProblem.NotFound("user");
+        var (token, secret) = NewUserToken(id, time.GetUtcNow());
+        await store.CreateTokenAsync(token, cancellationToken);
+        return TypedResults.Created($"/v1/tokens/{token.Id}", new IssuedUserTokenResponse(token.Id, id, secret.Secret));
+    }
+
+    /// <summary>
+    /// Offboarding: from the next request on, no token of the user is accepted (each request reads the store, and user
+    /// tokens are no ingest credential, so nothing else holds them). Memberships stay, so enabling restores them.
+    /// </summary>
+    private static async Task<IResult> DisableAsync(string id, HttpContext http, IMetadataStore store, TimeProvider time, CancellationToken cancellationToken) =>
+        await SetDisabledAsync(id, http, store, time.GetUtcNow(), cancellationToken);
+
+    private static async Task<IResult> EnableAsync(string id, HttpContext http, IMetadataStore store, CancellationToken cancellationToken) =>
+        await SetDisabledAsync(id, http, store, null, cancellationToken);
+
+    private static async Task<IResult> SetDisabledAsync(string id, HttpContext http, IMetadataStore store, DateTimeOffset? at, CancellationToken cancellationToken)
+    {
+        RequireOperator(http, "Only the operator disables and enables users.");
+        if (!await store.SetUserDisabledAsync(id, at, cancellationToken))
+        {
+            throw ApiProblem.NotFound("user");
+        }
+
+        var user = await store.GetUserAsync(id, cancellationToken) ?? throw ApiProblem.NotFound("user");
+        return TypedResults.Ok(new UserStateResponse(user.Id, user.DisabledAt));
+    }
+
+    private static void RequireOperator(HttpContext http, string detail)
+    {
+        if (http.Caller() is not OperatorCaller)
+        {
+            throw ApiProblem.Forbidden(detail);
+        }
+    }
+
+    /// <summary>A person's own token: no workspace and no role of its own, the user's memberships decide (read per request).</summary>
+    private static (TokenRecord Token, AccessToken Secret) NewUserToken(string userId, DateTimeOffset now)
+    {
+        var secret = AccessToken.New();
+        var token = new TokenRecord
+        {
+            Id = OpaqueId.New("tok_"),
+            Kind = TokenKind.User,
+            Hash = secret.Hash,
+            Name = "user token",
+            OwnerUserId = userId,
+            CreatedBy = OperatorCaller.Instance.Identity,
+            CreatedAt = now,
+        };
+        return (token, secret);
     }
 
     private static async Task<IResult> MeAsync(HttpContext http, IMetadataStore store, RegistryMirror registry, TimeProvider time, CancellationToken cancellationToken)

@@ -26,8 +26,11 @@ public enum PayloadKind
     /// <summary>Device bytes for the device's decoder.</summary>
     RawBytes = 2,
 
-    /// <summary>A network server's uplink message as received.</summary>
+    /// <summary>A network server's uplink message as received: what webhook records held before the allow-list; still decoded.</summary>
     UplinkJson = 3,
+
+    /// <summary>The allow-listed fields of a network server's uplink (payload, counter, port, radio quality), one form for every network.</summary>
+    UplinkFields = 4,
 }
 
 /// <summary>What kind of credential the fingerprint names.</summary>

@@ -14,8 +14,8 @@ public enum WebhookMessageOutcome
 }
 
 /// <summary>
-/// The few fields of a network server's message that routing, deduplication and replay protection need; the record
-/// keeps the body itself. Built by the per-kind parsers, never throws out of them.
+/// The few fields of a network server's message that routing, deduplication and replay protection need; the record's
+/// payload is the body's allow-listed fields (<see cref="Networks.RecordPayload"/>). Built by the per-kind parsers, never throws out of them.
 /// </summary>
 public sealed record WebhookMessage
 {
@@ -50,8 +50,8 @@ public sealed record WebhookMessage
     public string? ErrorDetail { get; init; }
 
     /// <summary>
-    /// The bytes to store when they differ from the body: a Particle form post becomes the equivalent JSON object,
-    /// so every webhook record's payload is JSON (PayloadKind UPLINK_JSON). Null = the body as received.
+    /// The JSON the record's allow-list is read from when it differs from the body: a Particle form post becomes the
+    /// equivalent JSON object (<see cref="Networks.RecordPayload"/> then keeps only its allowed fields). Null = the body.
     /// </summary>
     public byte[]? NormalizedPayload { get; init; }
 

@@ -27,22 +27,4 @@ public static class HeliumFormat
     public const string Type = "type";
 
     public const string Decoded = "decoded";
-
-    public const string Name = "name";
-
-    public const string Metadata = "metadata";
-
-    public const string Labels = "labels";
-
-    public const string OrganizationId = "organization_id";
-
-    /// <summary>Paths of names (tenant, application, device, gateway) removed before the message is stored: records are anonymous.</summary>
-    public static readonly string[] RedactedPaths =
-    [
-        $"$.{Name}",
-        $"$.{Metadata}.{Labels}",
-        $"$.{Metadata}.{OrganizationId}",
-        $"$.{Hotspots}[].{Name}",
-        $"$.{Hotspots}[].{Id}",
-    ];
 }

@@ -23,7 +23,13 @@ internal static class ParticleEvent
             return DecodeResult.Failed("particle: data is not a string");
         }
 
-        var text = data.GetString()!.Trim();
+        return ReadText(data.GetString()!, sink);
+    }
+
+    /// <summary>The published text: a number as field <c>value</c>, a JSON object as fields.</summary>
+    public static DecodeResult ReadText(string published, IPointSink sink)
+    {
+        var text = published.Trim();
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
         {
             sink.AddNumber("value", number);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Datacake.Streams.Payloads.Envelopes;
@@ -10,7 +11,7 @@ namespace Datacake.Streams.Payloads.Particle;
 /// <summary>
 /// Particle cloud webhook events: the default form-urlencoded body (<c>event</c>, <c>data</c>, <c>published_at</c>,
 /// <c>coreid</c>) or the same fields as JSON. The device is routed by <c>coreid</c>, the dedup key is coreid +
-/// published_at + event (Particle retries a failed delivery with the same three).
+/// published_at + a hash of the event name (Particle retries a failed delivery with the same three).
 /// </summary>
 /// <remarks>A form body is stored as the equivalent JSON object, so that every webhook record's payload is JSON.</remarks>
 public static class ParticleEventParser
@@ -81,6 +82,18 @@ public static class ParticleEventParser
 
     private static string Decode(string text) => WebUtility.UrlDecode(text);
 
+    /// <summary>
+    /// The event name the user chose stands in the dedup key only as 64 bits of its SHA-256: two events of one device
+    /// published at the same instant still differ (a collision needs 2^32 names at that instant), and the record
+    /// carries no name.
+    /// </summary>
+    private static string EventKey(string eventName)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(eventName), hash);
+        return Convert.ToHexStringLower(hash[..8]);
+    }
+
     private static WebhookMessage ParseRoot(ref Utf8JsonReader reader)
     {
         JsonFields.ReadRootObject(ref reader);
@@ -140,7 +153,7 @@ public static class ParticleEventParser
         {
             Outcome = WebhookMessageOutcome.Record,
             ParticleId = coreId,
-            MessageId = $"{coreId}/{publishedAt}/{eventName}",
+            MessageId = $"{coreId}/{publishedAt}/{EventKey(eventName)}",
             DeviceTimeUnixNs = publishedNs,
         };
     }

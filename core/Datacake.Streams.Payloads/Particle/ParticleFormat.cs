@@ -13,12 +13,4 @@ public static class ParticleFormat
     public const string PublishedAt = "published_at";
 
     public const string Data = "data";
-
-    public const string Userid = "userid";
-
-    /// <summary>Paths of names (tenant, application, device, gateway) removed before the message is stored: records are anonymous.</summary>
-    public static readonly string[] RedactedPaths =
-    [
-        $"$.{Userid}",
-    ];
 }

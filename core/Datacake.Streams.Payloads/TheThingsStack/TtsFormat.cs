@@ -12,8 +12,6 @@ public static class TtsFormat
 
     public const string DeviceId = "device_id";
 
-    public const string ApplicationIds = "application_ids";
-
     public const string ReceivedAt = "received_at";
 
     public const string UplinkMessage = "uplink_message";
@@ -33,23 +31,4 @@ public static class TtsFormat
     public const string LastBatteryPercentage = "last_battery_percentage";
 
     public const string Value = "value";
-
-    public const string Attributes = "attributes";
-
-    public const string VersionIds = "version_ids";
-
-    public const string NetworkIds = "network_ids";
-
-    public const string GatewayIds = "gateway_ids";
-
-    /// <summary>Paths of names (tenant, application, device, gateway) removed before the message is stored: records are anonymous.</summary>
-    public static readonly string[] RedactedPaths =
-    [
-        $"$.{EndDeviceIds}.{DeviceId}",
-        $"$.{EndDeviceIds}.{ApplicationIds}",
-        $"$.{UplinkMessage}.{Attributes}",
-        $"$.{UplinkMessage}.{VersionIds}",
-        $"$.{UplinkMessage}.{NetworkIds}",
-        $"$.{UplinkMessage}.{RxMetadata}[].{GatewayIds}",
-    ];
 }

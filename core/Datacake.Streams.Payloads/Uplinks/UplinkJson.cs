@@ -39,23 +39,9 @@ internal static class UplinkJson
     /// <summary>Writes gateways (count) and the rssi/snr of the best gateway: the one with the highest RSSI.</summary>
     public static void AddGateways(JsonElement parent, string arrayName, IPointSink sink)
     {
-        if (parent.ValueKind != JsonValueKind.Object
-            || !parent.TryGetProperty(arrayName, out var gateways)
-            || gateways.ValueKind != JsonValueKind.Array)
+        if (!TryBestGateway(parent, arrayName, out var count, out var bestRssi, out var bestSnr))
         {
             return;
-        }
-
-        var count = 0;
-        double? bestRssi = null, bestSnr = null;
-        foreach (var gateway in gateways.EnumerateArray())
-        {
-            count++;
-            if (TryNumber(gateway, "rssi", out var rssi) && (bestRssi is null || rssi > bestRssi))
-            {
-                bestRssi = rssi;
-                bestSnr = TryNumber(gateway, "snr", out var snr) ? snr : null;
-            }
         }
 
         sink.AddMeta(MetaFields.Gateways, count);
@@ -68,6 +54,32 @@ internal static class UplinkJson
         {
             sink.AddMeta(MetaFields.Snr, s);
         }
+    }
+
+    /// <summary>How many gateways an uplink array lists and the RSSI/SNR of the best (highest RSSI); false when there is no array.</summary>
+    public static bool TryBestGateway(JsonElement parent, string arrayName, out int count, out double? bestRssi, out double? bestSnr)
+    {
+        count = 0;
+        bestRssi = null;
+        bestSnr = null;
+        if (parent.ValueKind != JsonValueKind.Object
+            || !parent.TryGetProperty(arrayName, out var gateways)
+            || gateways.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        foreach (var gateway in gateways.EnumerateArray())
+        {
+            count++;
+            if (TryNumber(gateway, "rssi", out var rssi) && (bestRssi is null || rssi > bestRssi))
+            {
+                bestRssi = rssi;
+                bestSnr = TryNumber(gateway, "snr", out var snr) ? snr : null;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Base64 bytes through the device's decoder (<paramref name="deviceBytes"/>); a missing or empty payload (a MAC-only frame) writes no values.</summary>

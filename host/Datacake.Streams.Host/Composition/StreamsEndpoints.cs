@@ -1,4 +1,5 @@
 using Datacake.Streams.Hosting;
+using Datacake.Streams.Api.Audit;
 using Datacake.Streams.Api.Backups;
 using Datacake.Streams.Api.DeadLetters;
 using Datacake.Streams.Api.Decoders;
@@ -37,7 +38,10 @@ public static class StreamsEndpoints
         app.MapObservabilityApi();
         if (roles.HasFlag(NodeRoles.Api))
         {
-            var v1 = app.MapGroup("/v1").AddEndpointFilter<AccessEndpointFilter>();
+            // Every successful change of these routes is written to a trail (workspace, person or operator).
+            app.UseAuditTrail();
+            var v1 = app.MapGroup("/v1").AddEndpointFilter<AccessEndpointFilter>().WithMetadata(AuditedChanges.Instance);
+            v1.MapAuditApi();
             v1.MapUsersApi();
             v1.MapWorkspacesApi();
             v1.MapWorkspaceQuotaApi();
@@ -51,8 +55,9 @@ public static class StreamsEndpoints
             app.MapDeadLetterApi();
             app.MapExportApi();
             app.MapGrafanaApi();
-            app.MapRetentionApi();
-            app.MapBackupApi();
+            var operatorChanges = app.MapGroup(string.Empty).WithMetadata(AuditedChanges.Instance);
+            operatorChanges.MapRetentionApi();
+            operatorChanges.MapBackupApi();
         }
 
         // Mapped only where their services are registered (the ingest role).

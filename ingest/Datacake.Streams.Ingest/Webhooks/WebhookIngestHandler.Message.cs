@@ -131,6 +131,15 @@ public sealed partial class WebhookIngestHandler
             return;
         }
 
+        // Only the allow-listed fields are stored (Payloads/Networks/RecordPayload): names, locations, tenant and
+        // gateway ids of the body never reach the log. The parser accepted the body, so this fails only on a bug.
+        var payload = RecordPayload.Build(webhook.Kind, message.NormalizedPayload is { } normalized ? normalized : body, message.DevEui ?? message.ParticleId);
+        if (payload is null)
+        {
+            await MalformedAsync(context, WebhookMessage.Malformed("$", "the body could not be read as the sender's JSON"));
+            return;
+        }
+
         var record = new RawRecord
         {
             DeviceId = device,
@@ -141,8 +150,8 @@ public sealed partial class WebhookIngestHandler
             FrameCounter = message.FrameCounter,
             Session = message.Session,
             Port = message.Port,
-            PayloadKind = PayloadKind.UplinkJson,
-            Payload = PayloadRedaction.Redact(webhook.Kind, message.NormalizedPayload is { } normalized ? normalized : body.Span),
+            PayloadKind = PayloadKind.UplinkFields,
+            Payload = payload,
             Credential = fingerprint,
             CredentialKind = CredentialKind.Webhook,
             WebhookMessageId = signedMessageId,

@@ -7,7 +7,8 @@ namespace Datacake.Streams.Processing.Decoding;
 
 /// <summary>
 /// Decodes records that are not the ingest contract's JSON values: network-server uplinks (PayloadKind
-/// UPLINK_JSON, stored as the server sent them, read by <see cref="NetworkUplink"/>) and raw device bytes (RAW_BYTES),
+/// UPLINK_FIELDS, the allow-listed fields ingest keeps, or UPLINK_JSON, the server's message as older records hold
+/// it; both read by <see cref="NetworkUplink"/>) and raw device bytes (RAW_BYTES),
 /// into the fields of one <c>values</c> point and one <c>meta</c> point. Device and time are the record's.
 /// JSON_VALUES records are decoded by the pipeline's values decoder (Values/) and refused here.
 /// </summary>
@@ -22,7 +23,7 @@ public sealed class UplinkDecoder(DevicePayloadDecoder deviceDecoder)
         return record.PayloadKind switch
         {
             PayloadKind.RawBytes => _deviceDecoder.Decode(device, record.Payload.Span, record.Port ?? 0, sink),
-            PayloadKind.UplinkJson => NetworkUplink.Decode(record.Source, record.Payload, new DeviceBytes(device, _deviceDecoder), sink),
+            PayloadKind.UplinkFields or PayloadKind.UplinkJson => NetworkUplink.Decode(record.Source, record.PayloadKind, record.Payload, new DeviceBytes(device, _deviceDecoder), sink),
             _ => DecodeResult.Failed($"payload kind {record.PayloadKind} is not an uplink"),
         };
     }

@@ -8,7 +8,7 @@ namespace Datacake.Streams.Processing.Dedup;
 
 /// <summary>
 /// Drops the second copy of a message by the natural key ingest stored in <see cref="RawRecord.MessageId"/>
-/// (TTS DevEUI+session+f_cnt, ChirpStack deduplicationId, Helium id, Particle coreid+published_at+event, HTTP
+/// (TTS DevEUI+session+f_cnt, ChirpStack deduplicationId, Helium id, Particle coreid+published_at+event hash, HTTP
 /// Idempotency-Key, MQTT content key). Records without a key are never duplicates.
 /// </summary>
 /// <remarks>

@@ -179,7 +179,7 @@ public sealed class EnvelopeCheck
             return $"unknown source kind {(int)raw.Source}";
         }
 
-        if (raw.PayloadKind is <= PayloadKind.Unspecified or > PayloadKind.UplinkJson)
+        if (raw.PayloadKind is <= PayloadKind.Unspecified or > PayloadKind.UplinkFields)
         {
             return $"unknown payload kind {(int)raw.PayloadKind}";
         }

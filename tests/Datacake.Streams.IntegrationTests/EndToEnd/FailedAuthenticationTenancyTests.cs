@@ -141,7 +141,4 @@ public sealed class FailedAuthenticationTenancyTests(EndToEndHost e2e)
             .WithCredentials(userName, token)
             .WithTimeout(TimeSpan.FromSeconds(10))
             .Build();
-
-    private static string Reading(DateTimeOffset time, int sequence) =>
-        $$$"""[{"time":"{{{Rfc3339(time)}}}","values":{"sequence":{{{sequence}}} }}]""";
 }

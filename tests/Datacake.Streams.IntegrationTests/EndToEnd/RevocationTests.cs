@@ -74,9 +74,6 @@ public sealed class RevocationTests(EndToEndHost e2e)
         Assert.Equal([1.0, 2.0], points.Select(p => p.Number("sequence")).ToArray());
     }
 
-    private static string Reading(DateTimeOffset time, int sequence) =>
-        $$$"""[{"time":"{{{Rfc3339(time)}}}","values":{"sequence":{{{sequence}}} }}]""";
-
     private async Task AppendAsIngestWouldAsync(TestDevice device, DateTimeOffset receivedAt, string body)
     {
         var signer = new AdapterSigner(new AdapterKeyring(new Dictionary<uint, byte[]> { [1] = await File.ReadAllBytesAsync(e2e.AdapterKeyFile) }, 1));

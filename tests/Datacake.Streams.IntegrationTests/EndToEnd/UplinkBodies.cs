@@ -13,6 +13,10 @@ internal static class UplinkBodies
 
     public static long UnixNs(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks * 100;
 
+    /// <summary>A JSON values body of one point at <paramref name="time"/> with the field <c>sequence</c>.</summary>
+    public static string Reading(DateTimeOffset time, int sequence) =>
+        $$$"""[{"time":"{{{Rfc3339(time)}}}","values":{"sequence":{{{sequence}}} }}]""";
+
     /// <summary>A gateway's reception of an uplink: id, RSSI, SNR.</summary>
     public sealed record Gateway(string Id, string Eui, int Rssi, double Snr);
 

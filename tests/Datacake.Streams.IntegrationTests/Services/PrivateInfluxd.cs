@@ -54,6 +54,9 @@ internal sealed class PrivateInfluxd : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The folder of its config, meta, data and WAL, e.g. to scan every byte influxd stored.</summary>
+    public string Folder => _folder.FullName;
+
     public int ProcessId => _process?.Id ?? throw new InvalidOperationException("the private influxd was never started");
 
     /// <summary>Installs nothing: fails naming ops/services.sh when Debian's influxd is missing.</summary>

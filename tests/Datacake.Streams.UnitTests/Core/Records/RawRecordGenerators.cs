@@ -14,7 +14,7 @@ internal static class RawRecordGenerators
 
     public static readonly Gen<RawRecord> Record =
         from ids in Gen.Select(Gen.ULong, Gen.ULong, Gen.Byte.Array[TokenHash.ByteLength])
-        from kinds in Gen.Select(Gen.Int[0, 7], Gen.Int[0, 3], Gen.Int[0, 2])
+        from kinds in Gen.Select(Gen.Int[0, 7], Gen.Int[0, 4], Gen.Int[0, 2])
         from times in Gen.Select(Gen.Long, Gen.Long.Nullable())
         from counters in Gen.Select(Gen.UInt.Nullable(), Gen.UInt.Nullable(), Gen.UInt[0, 1000])
         from texts in Gen.Select(_optionalText, _optionalText, _optionalText, _optionalText)

@@ -23,7 +23,7 @@ public class WebhookIngestHandlerTests
         var (record, bytes) = Assert.Single(_rig.Appended());
         Assert.Equal(_rig.TtsDevice, record.DeviceId);
         Assert.Equal(SourceKind.Tts, record.Source);
-        Assert.Equal(PayloadKind.UplinkJson, record.PayloadKind);
+        Assert.Equal(PayloadKind.UplinkFields, record.PayloadKind);
         Assert.Equal("70B3D57ED005A1B2/AY9fQ2s1k8mV7xTz0pL3nA==/1417", record.MessageId);
         Assert.Equal(1417u, record.FrameCounter);
         Assert.Equal("AY9fQ2s1k8mV7xTz0pL3nA==", record.Session);
@@ -62,10 +62,11 @@ public class WebhookIngestHandlerTests
         Assert.Equal("e4f0a2c6-8b1d-4e3f-a5c7-9d0b2e4f6a81", records[2].MessageId);
         Assert.Equal(records[3].MessageId, records[4].MessageId);
 
-        // The form post is stored as JSON, without the Particle account id.
+        // The form post is stored as the same allow-listed fields: the data, without event name or account id.
         using var form = JsonDocument.Parse(records[4].Payload);
-        Assert.Equal("greenhouse/climate", form.RootElement.GetProperty("event").GetString());
-        Assert.False(form.RootElement.TryGetProperty("userid", out _));
+        Assert.Equal(["device", "data"], form.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(records[3].Payload.ToArray(), records[4].Payload.ToArray());
+        Assert.All(records, r => Assert.Equal(PayloadKind.UplinkFields, r.PayloadKind));
     }
 
     [Fact]

@@ -10,13 +10,13 @@ namespace Datacake.Streams.UnitTests.Payloads.Particle;
 public class ParticleEventParserTests
 {
     [Fact]
-    public void A_json_event_keys_on_coreid_published_at_and_event()
+    public void A_json_event_keys_on_coreid_published_at_and_a_hash_of_the_event()
     {
         var message = ParticleEventParser.ParseJson(Fixture.Bytes("particle-event.json"));
 
         Assert.Equal(WebhookMessageOutcome.Record, message.Outcome);
         Assert.Equal("e00fce68a1b2c3d4e5f6a7b8", message.ParticleId);
-        Assert.Equal("e00fce68a1b2c3d4e5f6a7b8/2024-05-14T09:41:27.519Z/greenhouse/climate", message.MessageId);
+        Assert.Matches("^e00fce68a1b2c3d4e5f6a7b8/2024-05-14T09:41:27.519Z/[0-9a-f]{16}$", message.MessageId);
         Assert.Equal(Fixture.UnixNs("2024-05-14T09:41:27.519Z"), message.DeviceTimeUnixNs);
         Assert.Null(message.NormalizedPayload);
     }
@@ -41,7 +41,7 @@ public class ParticleEventParserTests
     {
         var message = ParticleEventParser.ParseForm(Encoding.UTF8.GetBytes("event=boot&published_at=2024-05-14T09:41:27Z&coreid=abc"));
         Assert.Equal(WebhookMessageOutcome.Record, message.Outcome);
-        Assert.Equal("abc/2024-05-14T09:41:27Z/boot", message.MessageId);
+        Assert.Matches("^abc/2024-05-14T09:41:27Z/[0-9a-f]{16}$", message.MessageId);
     }
 
     [Theory]
