@@ -66,12 +66,13 @@ public sealed class WebhookGrant : ITokenHashKeyed
             return AuthenticationResult.Unknown;
         }
 
-        if (IsDisabledAt(at))
+        // A replaced token past its overlap learns nothing more, not even that the webhook is paused.
+        if (!current && at >= Rotation!.ValidUntil)
         {
-            return AuthenticationResult.Disabled;
+            return AuthenticationResult.Expired;
         }
 
-        return current || at < Rotation!.ValidUntil ? AuthenticationResult.Ok : AuthenticationResult.Expired;
+        return IsDisabledAt(at) ? AuthenticationResult.Disabled : AuthenticationResult.Ok;
     }
 
     /// <summary>The rotated-out signing key while its overlap lasts at <paramref name="at"/>, else null.</summary>

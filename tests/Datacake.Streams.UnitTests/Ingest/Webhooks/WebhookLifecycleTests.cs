@@ -99,11 +99,14 @@ public sealed class WebhookLifecycleTests
         Assert.Empty(_rig.Appended());
         Assert.Equal(AuthenticationResult.Disabled, _rig.Registry.AuthorizeWrite(_rig.TtsToken.Hash, _rig.TtsDevice, _rig.Clock.GetUtcNow()));
 
-        // A wrong token learns nothing about the pause: the same 401 as for an unknown webhook.
+        // A wrong token, or a replaced one past its overlap, learns nothing about the pause: the 401 of an unknown webhook.
         Assert.Equal(401, (await _rig.PostAsync("wh_tts", _rig.OtherToken.Secret, body)).Status);
+        _rig.Registry.Apply(new WebhookUpserted(Grant("wh_tts", _newToken.Hash, new TokenRotation(_rig.TtsToken.Hash, _rig.Clock.GetUtcNow()), pausedAt: _rig.Clock.GetUtcNow())));
+        Assert.Equal(401, (await _rig.PostAsync("wh_tts", _rig.TtsToken.Secret, body)).Status);
+        Assert.Equal(423, (await _rig.PostAsync("wh_tts", _newToken.Secret, body)).Status);
 
-        _rig.Registry.Apply(new WebhookUpserted(Grant("wh_tts", _rig.TtsToken.Hash, null)));
-        Assert.Equal(202, (await _rig.PostAsync("wh_tts", _rig.TtsToken.Secret, body)).Status);
+        _rig.Registry.Apply(new WebhookUpserted(Grant("wh_tts", _newToken.Hash, null)));
+        Assert.Equal(202, (await _rig.PostAsync("wh_tts", _newToken.Secret, body)).Status);
         Assert.Single(_rig.Appended());
     }
 
