@@ -39,13 +39,11 @@ public sealed class RegistryMirror(RegistryPublisher publisher, RegistrySecretSe
 
     public WebhookGrant ToGrant(WebhookRecord webhook)
     {
-        ReadOnlyMemory<byte>? secret = null;
-        if (webhook.SealedSecret is { } sealedSecret)
-        {
-            secret = sealer.TryUnseal(sealedSecret, AssociatedData(webhook.Id), out var key)
-                ? key
-                : throw new InvalidOperationException("a webhook's signing key does not open with this node's registry key (Secrets:RegistryKey changed?)");
-        }
+        ArgumentNullException.ThrowIfNull(webhook);
+        ReadOnlyMemory<byte>? secret = webhook.SealedSecret is { } sealedSecret ? Unseal(webhook.Id, sealedSecret) : null;
+        SigningSecretRotation? secretRotation = webhook is { PreviousSealedSecret: { } previous, PreviousSecretValidUntil: { } until }
+            ? new SigningSecretRotation(Unseal(webhook.Id, previous), until)
+            : null;
 
         return new WebhookGrant
         {
@@ -55,8 +53,16 @@ public sealed class RegistryMirror(RegistryPublisher publisher, RegistrySecretSe
             TokenHash = webhook.TokenHash,
             Devices = webhook.Devices.ToHashSet(),
             SigningSecret = secret,
+            DisabledAt = webhook.DisabledAt,
+            Rotation = webhook.Rotation,
+            SecretRotation = secretRotation,
         };
     }
+
+    private byte[] Unseal(string webhookId, byte[] sealedSecret) =>
+        sealer.TryUnseal(sealedSecret, AssociatedData(webhookId), out var key)
+            ? key
+            : throw new InvalidOperationException("a webhook's signing key does not open with this node's registry key (Secrets:RegistryKey changed?)");
 
     private static byte[] AssociatedData(string webhookId) => Encoding.UTF8.GetBytes(RegistryKeys.Webhook + webhookId);
 }

@@ -83,7 +83,7 @@ public sealed class RegistryReconciler(
         var webhooks = await store.ListWebhooksAsync(null, cancellationToken);
         foreach (var webhook in webhooks)
         {
-            if (!view.TryGetWebhook(webhook.Id, out var grant) || grant!.TokenHash != webhook.TokenHash || !grant.Devices.SetEquals(webhook.Devices))
+            if (!view.TryGetWebhook(webhook.Id, out var grant) || !Same(grant!, webhook))
             {
                 await mirror.PublishAsync(webhook, cancellationToken);
                 count++;
@@ -112,6 +112,13 @@ public sealed class RegistryReconciler(
     private static bool Same(DeviceEntry a, DeviceEntry b) =>
         a.WorkspaceId == b.WorkspaceId && a.DeletedAt == b.DeletedAt && a.DevEui == b.DevEui && a.Serial == b.Serial
         && a.ParticleId == b.ParticleId && a.DecoderId == b.DecoderId;
+
+    // Keys are compared by presence and deadline: the view holds them open, the store sealed, and a changed key always
+    // comes with a changed token hash or deadline from the API.
+    private static bool Same(WebhookGrant grant, WebhookRecord webhook) =>
+        grant.TokenHash == webhook.TokenHash && grant.Devices.SetEquals(webhook.Devices) && grant.DisabledAt == webhook.DisabledAt
+        && grant.Rotation == webhook.Rotation && grant.SigningSecret.HasValue == webhook.SealedSecret is not null
+        && grant.SecretRotation?.ValidUntil == (webhook.PreviousSealedSecret is null ? null : webhook.PreviousSecretValidUntil);
 
     private static bool Same(TokenGrant a, TokenGrant b) =>
         a.Hash == b.Hash && a.WorkspaceId == b.WorkspaceId && a.Role == b.Role && a.Devices.SequenceEqual(b.Devices)

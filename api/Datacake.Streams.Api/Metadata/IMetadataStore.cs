@@ -111,6 +111,9 @@ public interface IMetadataStore
 
     Task<bool> DeleteWebhookAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>Writes a webhook's token, devices, keys, pause and rotation; false when it no longer exists.</summary>
+    Task<bool> UpdateWebhookAsync(WebhookRecord webhook, CancellationToken cancellationToken);
+
     Task CreateDecoderAsync(DecoderRecord decoder, CancellationToken cancellationToken);
 
     Task<DecoderRecord?> GetDecoderAsync(string id, CancellationToken cancellationToken);

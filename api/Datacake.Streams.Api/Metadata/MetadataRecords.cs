@@ -125,7 +125,19 @@ public sealed record WebhookRecord(
     TokenHash TokenHash,
     ImmutableArray<DeviceId> Devices,
     byte[]? SealedSecret,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>When it was paused (its requests refused from then on); null while it runs.</summary>
+    public DateTimeOffset? DisabledAt { get; init; }
+
+    /// <summary>The token the last rotation replaced, valid until the overlap's end.</summary>
+    public TokenRotation? Rotation { get; init; }
+
+    /// <summary>The signing key the last rotation replaced, sealed like <see cref="SealedSecret"/>.</summary>
+    public byte[]? PreviousSealedSecret { get; init; }
+
+    public DateTimeOffset? PreviousSecretValidUntil { get; init; }
+}
 
 public sealed record DecoderRecord(string Id, string WorkspaceId, string Name, string Source, DateTimeOffset CreatedAt);
 

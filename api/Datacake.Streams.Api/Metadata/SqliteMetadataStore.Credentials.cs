@@ -13,7 +13,8 @@ public sealed partial class SqliteMetadataStore
     private const string TokenColumns =
         "id, kind, hash, name, owner_user_id, workspace_id, role, devices, expires_at, disabled_at, revoked_at, previous_hash, previous_valid_until, created_by, created_at";
 
-    private const string WebhookColumns = "id, workspace_id, kind, token_hash, devices, sealed_secret, created_at";
+    private const string WebhookColumns =
+        "id, workspace_id, kind, token_hash, devices, sealed_secret, created_at, disabled_at, previous_token_hash, previous_token_valid_until, previous_sealed_secret, previous_secret_valid_until";
 
     public async Task CreateTokenAsync(TokenRecord token, CancellationToken cancellationToken)
     {
@@ -90,16 +91,28 @@ public sealed partial class SqliteMetadataStore
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(
             connection,
-            $"INSERT INTO webhooks ({WebhookColumns}) VALUES ($id, $w, $kind, $hash, $devices, $secret, $at)",
+            $"INSERT INTO webhooks ({WebhookColumns}) VALUES ($id, $w, $kind, $hash, $devices, $secret, $at, $disabled, $previous, $until, $previousSecret, $secretUntil)",
             cancellationToken,
             null,
-            ("$id", webhook.Id),
-            ("$w", webhook.WorkspaceId),
-            ("$kind", (int)webhook.Kind),
-            ("$hash", webhook.TokenHash.ToBytes()),
-            ("$devices", JsonSerializer.Serialize(webhook.Devices.Select(d => d.ToString()))),
-            ("$secret", webhook.SealedSecret),
-            ("$at", Ticks(webhook.CreatedAt)));
+            WebhookParameters(webhook));
+    }
+
+    /// <summary>Writes every field but the id, workspace, kind and creation time, which never change; false when the webhook is gone.</summary>
+    public async Task<bool> UpdateWebhookAsync(WebhookRecord webhook, CancellationToken cancellationToken)
+    {
+        using var write = BeginWrite();
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return await ExecuteAsync(
+            connection,
+            """
+            UPDATE webhooks SET token_hash = $hash, devices = $devices, sealed_secret = $secret, disabled_at = $disabled,
+                previous_token_hash = $previous, previous_token_valid_until = $until,
+                previous_sealed_secret = $previousSecret, previous_secret_valid_until = $secretUntil
+            WHERE id = $id
+            """,
+            cancellationToken,
+            null,
+            WebhookParameters(webhook)) > 0;
     }
 
     public async Task<WebhookRecord?> GetWebhookAsync(string id, CancellationToken cancellationToken)
@@ -232,6 +245,22 @@ public sealed partial class SqliteMetadataStore
         };
     }
 
+    private static (string, object?)[] WebhookParameters(WebhookRecord webhook) =>
+    [
+        ("$id", webhook.Id),
+        ("$w", webhook.WorkspaceId),
+        ("$kind", (int)webhook.Kind),
+        ("$hash", webhook.TokenHash.ToBytes()),
+        ("$devices", JsonSerializer.Serialize(webhook.Devices.Select(d => d.ToString()))),
+        ("$secret", webhook.SealedSecret),
+        ("$at", Ticks(webhook.CreatedAt)),
+        ("$disabled", Ticks(webhook.DisabledAt)),
+        ("$previous", webhook.Rotation?.PreviousHash.ToBytes()),
+        ("$until", Ticks(webhook.Rotation?.ValidUntil)),
+        ("$previousSecret", webhook.PreviousSealedSecret),
+        ("$secretUntil", Ticks(webhook.PreviousSealedSecret is null ? null : webhook.PreviousSecretValidUntil)),
+    ];
+
     private static WebhookRecord ReadWebhook(DbDataReader r) => new(
         r.GetString(0),
         r.GetString(1),
@@ -239,7 +268,13 @@ public sealed partial class SqliteMetadataStore
         Hash(r, 3),
         [.. (JsonSerializer.Deserialize<string[]>(r.GetString(4)) ?? []).Select(DeviceId.Parse)],
         r.IsDBNull(5) ? null : (byte[])r.GetValue(5),
-        Time(r, 6));
+        Time(r, 6))
+    {
+        DisabledAt = TimeOrNull(r, 7),
+        Rotation = r.IsDBNull(8) ? null : new TokenRotation(Hash(r, 8), Time(r, 9)),
+        PreviousSealedSecret = r.IsDBNull(10) ? null : (byte[])r.GetValue(10),
+        PreviousSecretValidUntil = TimeOrNull(r, 11),
+    };
 
     private static DecoderRecord ReadDecoder(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Time(r, 4));
 

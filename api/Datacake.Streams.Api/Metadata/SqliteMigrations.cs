@@ -123,5 +123,12 @@ internal static class SqliteMigrations
             UPDATE invitations SET expires_at = created_at + 6048000000000;
             CREATE INDEX invitations_pending ON invitations(workspace_id) WHERE accepted_at IS NULL;
             """),
+        (7, """
+            ALTER TABLE webhooks ADD COLUMN disabled_at INTEGER;
+            ALTER TABLE webhooks ADD COLUMN previous_token_hash BLOB;
+            ALTER TABLE webhooks ADD COLUMN previous_token_valid_until INTEGER;
+            ALTER TABLE webhooks ADD COLUMN previous_sealed_secret BLOB;
+            ALTER TABLE webhooks ADD COLUMN previous_secret_valid_until INTEGER;
+            """),
     ];
 }

@@ -241,6 +241,17 @@ public sealed class RegistryChangeCodec
             sealedSecret = _sealer.Seal(secret.Span, Encoding.UTF8.GetBytes(RegistryChange.WebhookKey(webhook.WebhookId)));
         }
 
+        byte[]? sealedPrevious = null;
+        if (webhook.SecretRotation is { } secretRotation)
+        {
+            if (_sealer is null)
+            {
+                throw new InvalidOperationException("a webhook signing key can only be published sealed: give the codec a RegistrySecretSealer");
+            }
+
+            sealedPrevious = _sealer.Seal(secretRotation.PreviousSecret.Span, PreviousSecretAssociatedData(webhook.WebhookId));
+        }
+
         return new WebhookDocument
         {
             Version = FormatVersion,
@@ -251,8 +262,15 @@ public sealed class RegistryChangeCodec
             Devices = [.. webhook.Devices.Select(d => d.ToString()).Order(StringComparer.Ordinal)],
             DisabledAt = webhook.DisabledAt,
             SealedSecret = sealedSecret,
+            PreviousTokenHash = webhook.Rotation?.PreviousHash.ToHex(),
+            PreviousTokenValidUntil = webhook.Rotation?.ValidUntil,
+            SealedPreviousSecret = sealedPrevious,
+            PreviousSecretValidUntil = webhook.SecretRotation?.ValidUntil,
         };
     }
+
+    // Its own associated data, so that the current and the replaced key cannot be swapped inside a value.
+    private static byte[] PreviousSecretAssociatedData(string webhookId) => Encoding.UTF8.GetBytes(RegistryChange.WebhookKey(webhookId) + "#previous");
 
     private WebhookUpserted? FromDocument(WebhookDocument? document, string id, string key)
     {
@@ -286,6 +304,29 @@ public sealed class RegistryChangeCodec
             secret = plain;
         }
 
+        TokenRotation? rotation = null;
+        if (document.PreviousTokenHash is not null)
+        {
+            if (!TokenHash.TryParseHex(document.PreviousTokenHash, out var previous) || document.PreviousTokenValidUntil is not { } until)
+            {
+                return null;
+            }
+
+            rotation = new TokenRotation(previous, until);
+        }
+
+        SigningSecretRotation? secretRotation = null;
+        if (document.SealedPreviousSecret is { } sealedPrevious)
+        {
+            if (document.PreviousSecretValidUntil is not { } until || _sealer is null
+                || !_sealer.TryUnseal(sealedPrevious, PreviousSecretAssociatedData(id), out var previousKey))
+            {
+                return null;
+            }
+
+            secretRotation = new SigningSecretRotation(previousKey, until);
+        }
+
         return new WebhookUpserted(new WebhookGrant
         {
             WebhookId = id,
@@ -295,6 +336,8 @@ public sealed class RegistryChangeCodec
             Devices = devices,
             DisabledAt = document.DisabledAt,
             SigningSecret = secret,
+            Rotation = rotation,
+            SecretRotation = secretRotation,
         });
     }
 

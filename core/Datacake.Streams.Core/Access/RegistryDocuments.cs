@@ -58,6 +58,16 @@ internal sealed class WebhookDocument
 
     /// <summary>AES-GCM sealed signing key (<see cref="RegistrySecretSealer"/>), base64 in JSON.</summary>
     public byte[]? SealedSecret { get; set; }
+
+    /// <summary>A rotation's replaced token hash and its overlap deadline (both or neither).</summary>
+    public string? PreviousTokenHash { get; set; }
+
+    public DateTimeOffset? PreviousTokenValidUntil { get; set; }
+
+    /// <summary>A rotation's replaced signing key, sealed under its own associated data, and its overlap deadline.</summary>
+    public byte[]? SealedPreviousSecret { get; set; }
+
+    public DateTimeOffset? PreviousSecretValidUntil { get; set; }
 }
 
 internal sealed class DeviceDocument

@@ -37,18 +37,18 @@ public sealed partial class RegistryView
         }
 
         // Comparing SHA-256 digests, not secrets: timing tells an attacker nothing about the token itself.
-        if (!_webhooksById.TryGetValue(webhookId, out var found) || found.TokenHash != TokenHash.Of(presentedToken))
+        if (!_webhooksById.TryGetValue(webhookId, out var found))
         {
             return AuthenticationResult.Unknown;
         }
 
-        if (found.IsDisabledAt(at))
+        var status = found.StatusAt(TokenHash.Of(presentedToken), at);
+        if (status == AuthenticationResult.Ok)
         {
-            return AuthenticationResult.Disabled;
+            webhook = found;
         }
 
-        webhook = found;
-        return AuthenticationResult.Ok;
+        return status;
     }
 
     /// <summary>
@@ -66,7 +66,8 @@ public sealed partial class RegistryView
 
         if (_webhooksByHash.TryGetValue(fingerprint, out var webhook))
         {
-            return webhook.IsDisabledAt(receivedAt) ? AuthenticationResult.Disabled
+            var status = webhook.StatusAt(fingerprint, receivedAt);
+            return status != AuthenticationResult.Ok ? status
                 : CanWrite(webhook, device, receivedAt) ? AuthenticationResult.Ok : AuthenticationResult.Forbidden;
         }
 

@@ -160,11 +160,30 @@ public sealed partial class RegistryView
     private void Upsert(WebhookGrant webhook)
     {
         _webhooksById.TryGetValue(webhook.WebhookId, out var old);
+
+        // As for tokens: new hashes first, stale ones after, so a token that stays valid is never briefly unknown.
         _webhooksById[webhook.WebhookId] = webhook;
         _webhooksByHash.Set(webhook.TokenHash, webhook);
-        if (old is not null && old.TokenHash != webhook.TokenHash)
+        if (webhook.Rotation is { } rotation)
         {
-            _webhooksByHash.Remove(old.TokenHash, old);
+            _webhooksByHash.Set(rotation.PreviousHash, webhook);
+        }
+
+        if (old is not null)
+        {
+            RemoveStaleHash(old, old.TokenHash, webhook);
+            if (old.Rotation is { } oldRotation)
+            {
+                RemoveStaleHash(old, oldRotation.PreviousHash, webhook);
+            }
+        }
+    }
+
+    private void RemoveStaleHash(WebhookGrant old, TokenHash hash, WebhookGrant current)
+    {
+        if (hash != current.TokenHash && hash != current.Rotation?.PreviousHash)
+        {
+            _webhooksByHash.Remove(hash, old);
         }
     }
 
@@ -173,6 +192,10 @@ public sealed partial class RegistryView
         if (_webhooksById.TryRemove(webhookId, out var old))
         {
             _webhooksByHash.Remove(old.TokenHash, old);
+            if (old.Rotation is { } rotation)
+            {
+                _webhooksByHash.Remove(rotation.PreviousHash, old);
+            }
         }
     }
 }

@@ -44,9 +44,40 @@ public sealed class WebhookGrant : ITokenHashKeyed
         init => _disabledAt = RegistryTime.ToTicks(value);
     }
 
+    /// <summary>The token a rotation replaced and its overlap deadline (the rule of scoped tokens).</summary>
+    public TokenRotation? Rotation { get; init; }
+
+    /// <summary>The signing key a rotation replaced and its overlap deadline; held like <see cref="SigningSecret"/>.</summary>
+    public SigningSecretRotation? SecretRotation { get; init; }
+
     public bool IsDisabledAt(DateTimeOffset at) => RegistryTime.ReachedBy(_disabledAt, at);
 
     public bool IsBound(DeviceId device) => _devices.Contains(device);
 
-    bool ITokenHashKeyed.IsKeyedBy(TokenHash hash) => hash == TokenHash;
+    /// <summary>
+    /// Whether the token hashing to <paramref name="presented"/> opened this webhook at <paramref name="at"/>, scope
+    /// aside: the current token, or the rotated-out one before its overlap deadline; neither while paused.
+    /// </summary>
+    public AuthenticationResult StatusAt(TokenHash presented, DateTimeOffset at)
+    {
+        var current = presented == TokenHash;
+        if (!current && (Rotation is not { } rotation || presented != rotation.PreviousHash))
+        {
+            return AuthenticationResult.Unknown;
+        }
+
+        // A replaced token past its overlap learns nothing more, not even that the webhook is paused.
+        if (!current && at >= Rotation!.ValidUntil)
+        {
+            return AuthenticationResult.Expired;
+        }
+
+        return IsDisabledAt(at) ? AuthenticationResult.Disabled : AuthenticationResult.Ok;
+    }
+
+    /// <summary>The rotated-out signing key while its overlap lasts at <paramref name="at"/>, else null.</summary>
+    public ReadOnlyMemory<byte>? PreviousSigningSecretAt(DateTimeOffset at) =>
+        SecretRotation is { } rotation && rotation.IsValidAt(at) && !rotation.PreviousSecret.IsEmpty ? rotation.PreviousSecret : null;
+
+    bool ITokenHashKeyed.IsKeyedBy(TokenHash hash) => hash == TokenHash || (Rotation is { } rotation && rotation.PreviousHash == hash);
 }

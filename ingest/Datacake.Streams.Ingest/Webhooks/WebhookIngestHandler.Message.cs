@@ -68,9 +68,16 @@ public sealed partial class WebhookIngestHandler
         {
             var headers = context.Request.Headers;
             var webhookMessageId = headers[StandardWebhookSignature.IdHeader].ToString();
-            var check = StandardWebhookSignature.Verify(
-                secret.Span, webhookMessageId, headers[StandardWebhookSignature.TimestampHeader].ToString(),
-                headers[StandardWebhookSignature.SignatureHeader].ToString(), body.Span, receivedAt, _options.SignatureTolerance);
+            var timestamp = headers[StandardWebhookSignature.TimestampHeader].ToString();
+            var signatures = headers[StandardWebhookSignature.SignatureHeader].ToString();
+            var check = StandardWebhookSignature.Verify(secret.Span, webhookMessageId, timestamp, signatures, body.Span, receivedAt, _options.SignatureTolerance);
+
+            // During a rotation's overlap a sender still configured with the replaced key is accepted too.
+            if (check == SignatureCheck.Mismatch && webhook.PreviousSigningSecretAt(receivedAt) is { } previous)
+            {
+                check = StandardWebhookSignature.Verify(previous.Span, webhookMessageId, timestamp, signatures, body.Span, receivedAt, _options.SignatureTolerance);
+            }
+
             if (check != SignatureCheck.Valid)
             {
                 if (await RefusedForFailuresAsync(context, webhook.WebhookId))

@@ -36,8 +36,10 @@ public sealed partial class WebhookIngestHandler(
         var authentication = token.IsMissing ? AuthenticationResult.Unknown : registry.AuthenticateWebhook(webhookId, token.Text, receivedAt, out webhook);
         if (authentication == AuthenticationResult.Disabled)
         {
-            await WebhookProblem.WriteAsync(context, StatusCodes.Status403Forbidden, ProblemTypes.WebhookDisabled,
-                "Webhook disabled", "this webhook is paused; enable it to accept messages again");
+            // 423: the credentials are right and the resource exists, but its owner has locked it for now; nothing is
+            // stored. Only a caller with the right token learns that the webhook is paused.
+            await WebhookProblem.WriteAsync(context, StatusCodes.Status423Locked, ProblemTypes.WebhookDisabled,
+                "Webhook paused", "this webhook is paused and stores nothing; its workspace resumes it with POST /v1/webhooks/{id}/resume");
             return;
         }
 

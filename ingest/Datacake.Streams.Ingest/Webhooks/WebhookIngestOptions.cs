@@ -1,3 +1,5 @@
+using Datacake.Streams.EdgeAuth;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Ingest.Webhooks;
@@ -13,14 +15,21 @@ public sealed record WebhookIngestOptions
     /// </summary>
     public int MaxBodyBytes { get; init; } = 256 * 1024;
 
-    /// <summary>How far a Standard Webhooks <c>webhook-timestamp</c> may be from this node's clock (the spec's 5 minutes).</summary>
-    public TimeSpan SignatureTolerance { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How far a Standard Webhooks <c>webhook-timestamp</c> may be from this node's clock (the spec's 5 minutes), on
+    /// both sides. Processing's webhook-id memory must span 2 × this + 1 minute (<see cref="WebhookIdMemory"/>).
+    /// </summary>
+    public TimeSpan SignatureTolerance { get; init; } = WebhookIdMemory.DefaultTolerance;
 
     /// <summary>Retry-After sent with 503 when the record log cannot take the message.</summary>
     public TimeSpan UnavailableRetryAfter { get; init; } = TimeSpan.FromSeconds(5);
 }
 
-public sealed class WebhookIngestOptionsValidator : IValidateOptions<WebhookIngestOptions>
+/// <param name="configuration">
+/// The node's configuration, to read processing's webhook-id memory (<see cref="WebhookIdMemory.WindowKey"/>, its
+/// default when absent): a tolerance the memory does not cover fails the start, also on an ingest-only node.
+/// </param>
+public sealed class WebhookIngestOptionsValidator(IConfiguration? configuration = null) : IValidateOptions<WebhookIngestOptions>
 {
     public ValidateOptionsResult Validate(string? name, WebhookIngestOptions options)
     {
@@ -34,6 +43,12 @@ public sealed class WebhookIngestOptionsValidator : IValidateOptions<WebhookInge
         if (options.SignatureTolerance <= TimeSpan.Zero || options.SignatureTolerance > TimeSpan.FromHours(1))
         {
             failures.Add($"{WebhookIngestOptions.Section}:SignatureTolerance must be above 0 and at most 1 hour");
+        }
+
+        var window = configuration?.GetValue<TimeSpan?>(WebhookIdMemory.WindowKey) ?? WebhookIdMemory.DefaultWindow;
+        if (WebhookIdMemory.Uncovered(options.SignatureTolerance, window) is { } uncovered)
+        {
+            failures.Add(uncovered);
         }
 
         if (options.UnavailableRetryAfter < TimeSpan.FromSeconds(1))

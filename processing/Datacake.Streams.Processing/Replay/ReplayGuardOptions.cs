@@ -1,3 +1,4 @@
+using Datacake.Streams.EdgeAuth;
 using Datacake.Streams.Records;
 
 namespace Datacake.Streams.Processing.Replay;
@@ -14,10 +15,11 @@ public sealed record ReplayGuardOptions
     public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// How long a webhook-id is remembered, counted in receive time. Standard Webhooks receivers refuse a
-    /// <c>webhook-timestamp</c> more than 5 minutes from now, so an older replay is refused by ingest already.
+    /// How long a webhook-id is remembered, counted in receive time: 2 × ingest's Standard Webhooks tolerance + 1 minute
+    /// (<see cref="WebhookIdMemory"/>; 11 minutes for the default ±5), because a request dated ahead stays inside the
+    /// tolerance for two tolerances after its first delivery. A shorter value fails the start.
     /// </summary>
-    public TimeSpan WebhookIdWindow { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan WebhookIdWindow { get; init; } = WebhookIdMemory.DefaultWindow;
 
     /// <summary>Sources whose frame counter arrives as 16 bits (FCnt on air) and is extended to 32 here; TTS, ChirpStack v4 and Helium give 32 bits.</summary>
     public IReadOnlySet<SourceKind> SixteenBitCounterSources { get; init; } = new HashSet<SourceKind>();
@@ -34,6 +36,6 @@ public sealed record ReplayGuardOptions
     /// </summary>
     public int MaxDevices { get; init; } = 1_000_000;
 
-    /// <summary>Webhook-ids remembered per partition: 5 minutes at 3,300 webhooks/s, ~40 bytes each (≈ 40 MB at most).</summary>
+    /// <summary>Webhook-ids remembered per partition: 11 minutes at 1,500 webhooks/s, ~40 bytes each (≈ 40 MB at most).</summary>
     public int MaxWebhookIds { get; init; } = 1_000_000;
 }

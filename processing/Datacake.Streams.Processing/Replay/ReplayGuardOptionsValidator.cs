@@ -1,8 +1,14 @@
+using Datacake.Streams.EdgeAuth;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Processing.Replay;
 
-public sealed class ReplayGuardOptionsValidator : IValidateOptions<ReplayGuardOptions>
+/// <param name="configuration">
+/// The node's configuration, to read ingest's Standard Webhooks tolerance (<see cref="WebhookIdMemory.ToleranceKey"/>,
+/// its default when absent): a memory shorter than the tolerance needs fails the start, also on a processing-only node.
+/// </param>
+public sealed class ReplayGuardOptionsValidator(IConfiguration? configuration = null) : IValidateOptions<ReplayGuardOptions>
 {
     public ValidateOptionsResult Validate(string? name, ReplayGuardOptions options)
     {
@@ -18,9 +24,10 @@ public sealed class ReplayGuardOptionsValidator : IValidateOptions<ReplayGuardOp
             failures.Add("MaxFutureSkew must not be negative");
         }
 
-        if (options.WebhookIdWindow <= TimeSpan.Zero)
+        var tolerance = configuration?.GetValue<TimeSpan?>(WebhookIdMemory.ToleranceKey) ?? WebhookIdMemory.DefaultTolerance;
+        if (WebhookIdMemory.Uncovered(tolerance, options.WebhookIdWindow) is { } uncovered)
         {
-            failures.Add("WebhookIdWindow must be positive");
+            failures.Add(uncovered);
         }
 
         if (options.MaxFrameCounterGap is 0 or > 0xFFFF)

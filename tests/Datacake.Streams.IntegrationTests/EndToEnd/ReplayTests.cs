@@ -46,7 +46,7 @@ public sealed class ReplayTests(EndToEndHost e2e)
         await e2e.Influx.WaitForPointsAsync(device.Id, 1);
 
         // Another message (next frame, other values) under the webhook-id already used, correctly signed: within the
-        // 5-minute webhook-id window the id may not be used for anything else.
+        // webhook-id window (11 minutes by default) the id may not be used for anything else.
         var reused = Tts(device.DevEui!, Session, 11, time.AddMinutes(1), 35, 90, gateway);
         Assert.Equal(HttpStatusCode.Accepted, (await Senders.WebhookAsync(e2e.Host.Http, webhook, reused, webhookId: webhookId)).Status);
         var (reason, detail) = Assert.Single(await e2e.WaitForDeadLettersAsync(device.Id, 1));

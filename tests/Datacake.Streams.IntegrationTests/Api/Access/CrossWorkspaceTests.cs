@@ -91,6 +91,10 @@ public sealed class CrossWorkspaceTests(AccessApiHost host) : IClassFixture<Acce
         yield return (post, $"/v1/tokens/{b.AdminTokenId}/rotate", null);
         yield return (post, $"/v1/tokens/{b.AdminTokenId}/disable", null);
         yield return (delete, $"/v1/tokens/{b.AdminTokenId}", null);
+        yield return (post, $"/v1/webhooks/{b.Webhook}/rotate", new { overlapSeconds = 0 });
+        yield return (post, $"/v1/webhooks/{b.Webhook}/pause", null);
+        yield return (post, $"/v1/webhooks/{b.Webhook}/resume", null);
+        yield return (HttpMethod.Patch, $"/v1/webhooks/{b.Webhook}", new { devices = new[] { a.Device } });
         yield return (delete, $"/v1/webhooks/{b.Webhook}", null);
         yield return (post, $"/v1/invitations/{b.Invitation}/accept", null);
         yield return (delete, $"/v1/invitations/{b.Invitation}", null);
@@ -99,6 +103,7 @@ public sealed class CrossWorkspaceTests(AccessApiHost host) : IClassFixture<Acce
         yield return (post, $"/v1/workspaces/{a.Workspace}/tokens", new { name = "x", devices = new[] { new { id = b.Device, access = "read" } } });
         yield return (post, $"/v1/workspaces/{a.Workspace}/tokens", new { name = "x", devices = new[] { new { id = b.SubDevice, access = "read-write" } } });
         yield return (post, $"/v1/workspaces/{a.Workspace}/webhooks", new { kind = "chirpstack", devices = new[] { b.Device } });
+        yield return (HttpMethod.Patch, $"/v1/webhooks/{a.Webhook}", new { devices = new[] { a.Device, b.SubDevice } });
         yield return (HttpMethod.Patch, $"/v1/devices/{a.Device}", new { decoder = b.Decoder });
     }
 }

@@ -92,6 +92,44 @@ public sealed class RegistryPublishingTests : IAsyncDisposable
         Assert.Equal(0, await second.Get<RegistryReconciler>().ReconcileAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_rotated_and_paused_webhook_is_republished_with_both_keys_its_overlap_and_its_pause()
+    {
+        World world;
+        string newToken;
+        byte[] newKey;
+        DateTimeOffset overlapEndsAt;
+        await using (var first = await InProcessHost.StartAsync(_directory, _operator))
+        {
+            world = await CreateWorldAsync(first.Api);
+            var rotated = await first.Api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Post, $"/v1/webhooks/{world.WebhookId}/rotate", world.UserToken, new { overlapSeconds = 3600 });
+            (newToken, newKey) = (rotated.Str("token"), Convert.FromBase64String(rotated.Str("secret")["whsec_".Length..]));
+            overlapEndsAt = rotated.Json.GetProperty("overlapEndsAt").GetDateTimeOffset();
+            await first.Api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Post, $"/v1/webhooks/{world.WebhookId}/pause", world.UserToken);
+            await first.Get<RegistryFeed>().WaitUntilAsync(
+                v => v.TryGetWebhook(world.WebhookId, out var w) && w!.DisabledAt is not null && w.SecretRotation is not null, Within(TimeSpan.FromSeconds(10)));
+
+            // The reconciler sees the rotated, paused webhook as the store holds it: nothing to publish.
+            Assert.Equal(0, await first.Get<RegistryReconciler>().ReconcileAsync(CancellationToken.None));
+        }
+
+        Directory.Delete(Path.Combine(_directory, "log"), recursive: true);
+
+        await using var second = await InProcessHost.StartAsync(_directory, _operator);
+        Assert.Equal(4, await second.Get<RegistryReconciler>().Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        var feed = second.Get<RegistryFeed>();
+        await feed.WaitUntilAsync(v => v.TryGetWebhook(world.WebhookId, out _), Within(TimeSpan.FromSeconds(10)));
+        feed.View.TryGetWebhook(world.WebhookId, out var webhook);
+        Assert.Equal(TokenHash.Of(newToken), webhook!.TokenHash);
+        Assert.Equal(new TokenRotation(TokenHash.Of(world.WebhookToken), overlapEndsAt), webhook.Rotation);
+        Assert.Equal(newKey, webhook.SigningSecret!.Value.ToArray());
+        Assert.Equal(world.SigningKey, webhook.SecretRotation!.PreviousSecret.ToArray());
+        Assert.Equal(overlapEndsAt, webhook.SecretRotation.ValidUntil);
+        Assert.NotNull(webhook.DisabledAt);
+        Assert.Equal(AuthenticationResult.Disabled, feed.View.AuthenticateWebhook(world.WebhookId, world.WebhookToken, DateTimeOffset.UtcNow, out _));
+        Assert.Equal(0, await second.Get<RegistryReconciler>().ReconcileAsync(CancellationToken.None));
+    }
+
     private async Task<World> CreateWorldAsync(ApiClient api)
     {
         var user = await api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/users", _operator, new { email = $"{Guid.NewGuid():N}@example.test" });
@@ -106,6 +144,7 @@ public sealed class RegistryPublishingTests : IAsyncDisposable
             deviceToken.Str("id"),
             deviceToken.Str("token"),
             webhook.Str("id"),
+            webhook.Str("token"),
             Convert.FromBase64String(webhook.Str("secret")["whsec_".Length..]));
     }
 
@@ -123,5 +162,5 @@ public sealed class RegistryPublishingTests : IAsyncDisposable
 
     private static CancellationToken Within(TimeSpan limit) => new CancellationTokenSource(limit).Token;
 
-    private sealed record World(string UserToken, DeviceId Device, string DeviceTokenId, string DeviceToken, string WebhookId, byte[] SigningKey);
+    private sealed record World(string UserToken, DeviceId Device, string DeviceTokenId, string DeviceToken, string WebhookId, string WebhookToken, byte[] SigningKey);
 }

@@ -73,7 +73,11 @@ internal static class RegistryGenerators
         from hash in Hashes
         from bound in devices.Array[0, 4]
         from disabled in OptionalTimes
-        select new WebhookGrant { WebhookId = id, WorkspaceId = workspace, Kind = kind, TokenHash = hash, Devices = bound.ToHashSet(), DisabledAt = disabled };
+        from rotation in Gen.Bool.SelectMany(r => r ? Gen.Select(Hashes, Times, (h, t) => new TokenRotation(h, t)) : Gen.Const((TokenRotation)null!))
+        select new WebhookGrant
+        {
+            WebhookId = id, WorkspaceId = workspace, Kind = kind, TokenHash = hash, Devices = bound.ToHashSet(), DisabledAt = disabled, Rotation = rotation,
+        };
 
     public static Gen<WorkspaceEntry> WorkspaceEntries(Gen<string> ids) =>
         Gen.Select(ids, OptionalText(ids), Quotas, (id, parent, quota) => new WorkspaceEntry(id, parent == id ? null : parent, quota));

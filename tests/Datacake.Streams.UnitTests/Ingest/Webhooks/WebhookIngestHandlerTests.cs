@@ -100,10 +100,10 @@ public class WebhookIngestHandlerTests
     }
 
     [Fact]
-    public async Task A_disabled_webhook_is_refused_with_403()
+    public async Task A_paused_webhook_is_refused_with_423()
     {
         var reply = await _rig.PostAsync("wh_disabled", _rig.DisabledToken.Secret, Fixture.Bytes("tts-uplink.json"));
-        Assert.Equal(403, reply.Status);
+        Assert.Equal(423, reply.Status);
         Assert.Equal(ProblemTypes.WebhookDisabled, ProblemType(reply));
         Assert.Empty(_rig.Appended());
     }

@@ -106,11 +106,16 @@ public sealed class ReplayGuardTests
         Assert.Equal(ReplayVerdict.Accepted, guard.Check(Hooked("msg_2", Now.AddMinutes(4))));
         Assert.Equal(ReplayVerdict.Accepted, guard.Check(Hooked("msg_1", Now, route: "other-hook")));
 
-        // Another webhook accepted 6 minutes later moves the receive-time horizon past msg_1.
-        _time.Advance(TimeSpan.FromMinutes(6));
-        AcceptAll(guard, Hooked("msg_3", Now.AddMinutes(6)));
-        Assert.Equal(1, guard.WebhookIdCount);
-        Assert.Equal(ReplayVerdict.Accepted, guard.Check(Hooked("msg_1", Now.AddMinutes(6))));
+        // Ten minutes on (two ±5 minute tolerances) it is still remembered, with other traffic in between.
+        _time.Advance(TimeSpan.FromMinutes(10));
+        AcceptAll(guard, Hooked("msg_4", Now.AddMinutes(10)));
+        Assert.Equal(ReplayVerdict.Replayed, guard.Check(Hooked("msg_1", Now.AddMinutes(10))));
+
+        // Another webhook accepted 12 minutes later (past the default 11-minute window) moves the horizon past msg_1.
+        _time.Advance(TimeSpan.FromMinutes(2));
+        AcceptAll(guard, Hooked("msg_3", Now.AddMinutes(12)));
+        Assert.Equal(2, guard.WebhookIdCount);
+        Assert.Equal(ReplayVerdict.Accepted, guard.Check(Hooked("msg_1", Now.AddMinutes(12))));
     }
 
     [Fact]
