@@ -226,7 +226,7 @@ public sealed class InvitationsTests : IDisposable
                 '\n',
                 SqliteMigrations.Steps.Where(s => s.Version < 6).Select(s => s.Sql)
                     .Append("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);")
-                    .Append("INSERT INTO schema_migrations VALUES (1, 0), (2, 0), (3, 0), (4, 0);")
+                    .Append("INSERT INTO schema_migrations VALUES (1, 0), (2, 0), (3, 0), (4, 0), (5, 0);")
                     .Append("INSERT INTO users (id, email, created_at) VALUES ('usr_a', 'a@example.test', 0), ('usr_b', 'b@example.test', 0);")
                     .Append("INSERT INTO workspaces (id, name, parent_id, created_at) VALUES ('ws_home', 'Home', NULL, 0);")
                     .Append($"INSERT INTO invitations VALUES ('inv_user', 'ws_home', 'usr_b', 1, 'usr_a', {created.UtcTicks}, NULL);")
