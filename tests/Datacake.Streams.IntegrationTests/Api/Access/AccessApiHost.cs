@@ -4,8 +4,11 @@ using Datacake.Streams.IntegrationTests.Host.Hosting;
 
 namespace Datacake.Streams.IntegrationTests.Api.Access;
 
-/// <summary>The real executable with its FasterLog and SQLite store on disk, and a known operator token.</summary>
-public sealed class AccessApiHost : IAsyncLifetime
+/// <summary>
+/// The real executable in a fixture of its own: a known operator token, a fresh data folder deleted afterwards, and
+/// the settings a test class needs (<paramref name="environment"/>).
+/// </summary>
+public abstract class OperatedHost(IReadOnlyDictionary<string, string> environment) : IAsyncLifetime
 {
     public string OperatorToken { get; } = AccessToken.New().Secret;
 
@@ -15,13 +18,8 @@ public sealed class AccessApiHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // ASP.NET Core's request lines (Warning by default) switched on, so that the secret scans of the host's output
-        // read the most verbose request logging an operator can turn on.
-        Host = await HostProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["DCS_OPERATOR_TOKEN"] = OperatorToken,
-            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Information",
-        });
+        var settings = new Dictionary<string, string>(environment) { ["DCS_OPERATOR_TOKEN"] = OperatorToken };
+        Host = await HostProcess.StartAsync(settings);
         Api = new ApiClient(Host.Http);
     }
 
@@ -30,7 +28,14 @@ public sealed class AccessApiHost : IAsyncLifetime
         await Host.DisposeAsync();
         Directory.Delete(Host.DataDirectory, recursive: true);
     }
+}
 
+/// <summary>
+/// The real executable with its FasterLog and SQLite store on disk. ASP.NET Core's request lines (Warning by default)
+/// switched on, so that the secret scans of the host's output read the most verbose request logging an operator can turn on.
+/// </summary>
+public sealed class AccessApiHost() : OperatedHost(new Dictionary<string, string> { ["Logging__LogLevel__Microsoft.AspNetCore"] = "Information" })
+{
     /// <summary>A user with a home workspace, a sub-workspace, a device, a scoped admin token, a webhook, a decoder and an invitation out.</summary>
     public async Task<Tenant> CreateTenantAsync(string label)
     {

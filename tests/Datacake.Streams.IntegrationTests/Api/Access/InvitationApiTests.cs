@@ -205,31 +205,9 @@ public sealed class InvitationApiTests(AccessApiHost host) : IClassFixture<Acces
 }
 
 /// <summary>The real executable with <c>Invitations__Lifetime</c> at 2 seconds, so that an invitation expires within a test.</summary>
-public sealed class ShortInvitationHost : IAsyncLifetime
+public sealed class ShortInvitationHost() : OperatedHost(new Dictionary<string, string> { ["Invitations__Lifetime"] = "00:00:02" })
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(2);
-
-    public string OperatorToken { get; } = AccessToken.New().Secret;
-
-    public HostProcess Host { get; private set; } = null!;
-
-    public ApiClient Api { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Host = await HostProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["DCS_OPERATOR_TOKEN"] = OperatorToken,
-            ["Invitations__Lifetime"] = "00:00:02",
-        });
-        Api = new ApiClient(Host.Http);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Host.DisposeAsync();
-        Directory.Delete(Host.DataDirectory, recursive: true);
-    }
 }
 
 public sealed class InvitationExpiryApiTests(ShortInvitationHost host) : IClassFixture<ShortInvitationHost>

@@ -218,30 +218,8 @@ public sealed class WebhookLifecycleApiTests(WebhookLifecycleHost host) : IClass
 public sealed record LifecycleTenant(string Token, string Workspace);
 
 /// <summary>The executable with a known operator token and loopback as its configured reverse proxy.</summary>
-public sealed class WebhookLifecycleHost : IAsyncLifetime
+public sealed class WebhookLifecycleHost() : OperatedHost(new Dictionary<string, string> { ["Proxies__KnownProxies__0"] = "127.0.0.1" })
 {
-    public string OperatorToken { get; } = AccessToken.New().Secret;
-
-    public HostProcess Host { get; private set; } = null!;
-
-    public ApiClient Api { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Host = await HostProcess.StartAsync(new Dictionary<string, string>
-        {
-            ["DCS_OPERATOR_TOKEN"] = OperatorToken,
-            ["Proxies__KnownProxies__0"] = "127.0.0.1",
-        });
-        Api = new ApiClient(Host.Http);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Host.DisposeAsync();
-        Directory.Delete(Host.DataDirectory, recursive: true);
-    }
-
     public async Task<LifecycleTenant> NewTenantAsync(string label)
     {
         var user = await Api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/users", OperatorToken, new { email = $"{label}-{Guid.NewGuid():N}@example.test" });
