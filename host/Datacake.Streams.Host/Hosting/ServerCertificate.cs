@@ -1,4 +1,5 @@
 using Datacake.Streams.Files;
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -10,7 +11,9 @@ namespace Datacake.Streams.Hosting;
 /// </summary>
 public static class ServerCertificate
 {
-    public static X509Certificate2 Load(StreamsOptions options)
+    public static X509Certificate2 Load(StreamsOptions options) => Load(options, TimeProvider.System);
+
+    public static X509Certificate2 Load(StreamsOptions options, TimeProvider time)
     {
         if (!string.IsNullOrEmpty(options.CertificatePath))
         {
@@ -19,30 +22,74 @@ public static class ServerCertificate
 
         var folder = Path.Combine(options.FullDataDirectory, "certs");
         var path = Path.Combine(folder, "self-signed.pfx");
-        if (!File.Exists(path))
+        if (File.Exists(path))
         {
-            PrivateFile.CreateDirectory(folder);
-            using var created = CreateSelfSigned();
-            PrivateFile.WriteAllBytes(path, created.Export(X509ContentType.Pkcs12));
-            PrivateFile.WriteAllText(Path.Combine(folder, "self-signed.crt"), created.ExportCertificatePem());
+            var stored = X509CertificateLoader.LoadPkcs12FromFile(path, password: null);
+            if (CoversNames(stored, options.CertificateNames))
+            {
+                return stored;
+            }
+
+            // A name was added since the certificate was made (e.g. compose's service name): made again, or the
+            // client dialling that name would refuse it. The old one is replaced; nothing else trusted its key.
+            stored.Dispose();
         }
 
+        PrivateFile.CreateDirectory(folder);
+        using var created = CreateSelfSigned(options.CertificateNames, time);
+        PrivateFile.WriteAllBytes(path, created.Export(X509ContentType.Pkcs12));
+        PrivateFile.WriteAllText(Path.Combine(folder, "self-signed.crt"), created.ExportCertificatePem());
         return X509CertificateLoader.LoadPkcs12FromFile(path, password: null);
     }
 
-    private static X509Certificate2 CreateSelfSigned()
+    /// <summary>
+    /// A self-signed server certificate for localhost, the loopback addresses, the machine name and
+    /// <paramref name="extraNames"/> (host names or IP addresses), valid from a day ago for two years.
+    /// </summary>
+    public static X509Certificate2 CreateSelfSigned(IEnumerable<string> extraNames, TimeProvider time)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=datacake-streams (self-signed)", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddDnsName("localhost");
-        names.AddIpAddress(System.Net.IPAddress.Loopback);
-        names.AddIpAddress(System.Net.IPAddress.IPv6Loopback);
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddIpAddress(IPAddress.IPv6Loopback);
         names.AddDnsName(Environment.MachineName);
+        foreach (var name in extraNames.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            if (IPAddress.TryParse(name, out var address))
+            {
+                names.AddIpAddress(address);
+            }
+            else
+            {
+                names.AddDnsName(name);
+            }
+        }
+
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        var now = DateTimeOffset.UtcNow;
+
+        // A day back: a client whose clock is behind the host's still accepts it on the first day.
+        var now = time.GetUtcNow();
         return request.CreateSelfSigned(now.AddDays(-1), now.AddYears(2));
+    }
+
+    /// <summary>Whether the certificate's subject alternative names hold every one of <paramref name="names"/>.</summary>
+    public static bool CoversNames(X509Certificate2 certificate, IEnumerable<string> names)
+    {
+        // By OID and re-read: a certificate loaded from a file need not surface the typed extension.
+        var raw = certificate.Extensions.Cast<X509Extension>().FirstOrDefault(e => e.Oid?.Value == "2.5.29.17");
+        if (raw is null)
+        {
+            return !names.Any();
+        }
+
+        var extension = new X509SubjectAlternativeNameExtension(raw.RawData, raw.Critical);
+
+        var dns = extension.EnumerateDnsNames().ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var addresses = extension.EnumerateIPAddresses().ToHashSet();
+        return names.All(n => IPAddress.TryParse(n, out var address) ? addresses.Contains(address) : dns.Contains(n));
     }
 }

@@ -37,6 +37,12 @@ public sealed record StreamsOptions
 
     public string? CertificatePassword { get; init; }
 
+    /// <summary>
+    /// Host names and IP addresses added to the self-signed certificate besides localhost, the loopback addresses and
+    /// the machine name: the names other services dial, e.g. "api" on a compose network. Only without <see cref="CertificatePath"/>.
+    /// </summary>
+    public IReadOnlyList<string> CertificateNames { get; init; } = [];
+
     public NodeRoles ParsedRoles => NodeRolesParser.TryParse(Roles, out var roles, out _) ? roles : NodeRoles.None;
 
     public string FullDataDirectory => Path.GetFullPath(DataDirectory);
@@ -78,7 +84,26 @@ public sealed class StreamsOptionsValidator : IValidateOptions<StreamsOptions>
             failures.Add($"Streams:CertificatePath: no file at {options.CertificatePath}");
         }
 
+        CheckCertificateNames(options, failures);
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckCertificateNames(StreamsOptions options, List<string> failures)
+    {
+        // A configured certificate carries its own names: a name listed here would silently not be in it.
+        if (!string.IsNullOrEmpty(options.CertificatePath) && options.CertificateNames.Count > 0)
+        {
+            failures.Add("Streams:CertificateNames applies to the self-signed certificate only; put the names into the certificate at Streams:CertificatePath");
+        }
+
+        foreach (var name in options.CertificateNames)
+        {
+            if (Uri.CheckHostName(name) is not (UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6))
+            {
+                failures.Add($"Streams:CertificateNames: '{name}' is not a host name or an IP address");
+            }
+        }
     }
 
     private static void CheckListener(string? url, string key, bool requireTls, List<string> failures)

@@ -25,6 +25,18 @@ public sealed class ComposeFileTests
         var missing = await ExternalCommand.RunAsync("env", TimeSpan.FromSeconds(60), "-i", "PATH=/usr/bin:/bin", "docker-compose", "-f", compose, "config", "-q");
         Assert.NotEqual(0, missing.ExitCode);
         Assert.Contains("DCS_", missing.Error, StringComparison.Ordinal);
+
+        // Grafana's token comes from the operator (environment or .env) once a read token exists, into Grafana only;
+        // the file above passed without it, as on the first start.
+        var token = "tok-" + Guid.NewGuid().ToString("N");
+        var resolved = await ExternalCommand.RunAsync(
+            "env",
+            TimeSpan.FromSeconds(60),
+            "DCS_INFLUX_PASSWORD=p", "DCS_ADAPTER_KEY=a", "DCS_REGISTRY_KEY=r", "DCS_OPERATOR_TOKEN=t", "GRAFANA_ADMIN_PASSWORD=g", $"DCS_GRAFANA_TOKEN={token}",
+            "docker-compose", "-f", compose, "config");
+        Assert.Equal(0, resolved.ExitCode);
+        var tokenLines = resolved.Output.Split('\n').Where(l => l.Contains(token, StringComparison.Ordinal)).Select(l => l.Trim()).ToList();
+        Assert.Equal([$"DCS_GRAFANA_TOKEN: {token}"], tokenLines);
     }
 
     [Fact]
