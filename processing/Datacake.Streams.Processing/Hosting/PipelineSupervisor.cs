@@ -50,6 +50,9 @@ public sealed class PipelineSupervisor : IAsyncDisposable
     /// <summary>Restarts after failures since start.</summary>
     public long Restarts => Interlocked.Read(ref _restarts);
 
+    /// <summary>When the failed pipeline is started again; null while none waits for its restart.</summary>
+    public DateTimeOffset? RestartDue { get; private set; }
+
     /// <summary>The failure that ended the last failed run; null while none has failed.</summary>
     public Exception? LastFailure { get; private set; }
 
@@ -145,11 +148,18 @@ public sealed class PipelineSupervisor : IAsyncDisposable
             pipeline.Kill();
             try
             {
-                await Task.Delay(delay, _time, stopping).ConfigureAwait(false);
+                // The timer first, then the due time: whoever sees RestartDue finds the timer already set.
+                var wait = Task.Delay(delay, _time, stopping);
+                RestartDue = _time.GetUtcNow() + delay;
+                await wait.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 return;
+            }
+            finally
+            {
+                RestartDue = null;
             }
 
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RestartMaxDelay.Ticks));
