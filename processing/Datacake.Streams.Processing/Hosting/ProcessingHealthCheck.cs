@@ -5,7 +5,7 @@ namespace Datacake.Streams.Processing.Hosting;
 
 /// <summary>
 /// Ready while the pipeline runs; reports the partitions it owns, their committed offsets and this process's record
-/// counts (written, duplicates, dead-lettered) and the records in flight, so an operator and an end-to-end test can see what became of records
+/// counts (written, duplicates, dead-lettered), the records in flight and the restarts after failures, so an operator and an end-to-end test can see what became of records
 /// without a metrics exporter.
 /// </summary>
 internal sealed class ProcessingHealthCheck(ProcessingService service, ProcessingMetrics metrics) : IHealthCheck
@@ -20,11 +20,11 @@ internal sealed class ProcessingHealthCheck(ProcessingService service, Processin
 
         if (!progress.IsRunning)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy($"processing stopped: {progress.Failure?.Message ?? "stopped"}"));
+            return Task.FromResult(HealthCheckResult.Unhealthy($"processing stopped: {progress.Failure?.Message ?? "stopped"}; restarts {service.Restarts}"));
         }
 
         var committed = string.Join(", ", progress.Committed.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value}"));
         return Task.FromResult(HealthCheckResult.Healthy(
-            $"partitions [{string.Join(",", progress.Assignment)}], committed {committed}; records written {metrics.Accepted}, duplicates {metrics.Duplicates}, dead-lettered {metrics.DeadLettered}, in flight {progress.InFlight}"));
+            $"partitions [{string.Join(",", progress.Assignment)}], committed {committed}; records written {metrics.Accepted}, duplicates {metrics.Duplicates}, dead-lettered {metrics.DeadLettered}, in flight {progress.InFlight}; restarts {service.Restarts}"));
     }
 }

@@ -11,7 +11,10 @@ using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Processing.Hosting;
 
-/// <summary>Runs the processing pipeline with the host: its own ActorSystem, started after the registry feed.</summary>
+/// <summary>
+/// Runs the processing pipeline with the host: its own ActorSystem, started after the registry feed, supervised by a
+/// <see cref="PipelineSupervisor"/> that starts it again after an unexpected failure.
+/// </summary>
 public sealed class ProcessingService(
     IRecordLog log,
     InfluxClient influx,
@@ -33,25 +36,34 @@ public sealed class ProcessingService(
         """);
 
     private ActorSystem? _system;
-    private ProcessingPipeline? _pipeline;
+    private PipelineSupervisor? _supervisor;
 
-    /// <summary>Committed positions and state of the running pipeline; null before start.</summary>
-    public ProcessingProgress? Progress => _pipeline?.Progress;
+    /// <summary>Committed positions and state of the current pipeline run; null before start.</summary>
+    public ProcessingProgress? Progress => _supervisor?.Current?.Progress;
+
+    /// <summary>Times a failed pipeline was started again since the host started.</summary>
+    public long Restarts => _supervisor?.Restarts ?? 0;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Authorizing records against a view that has not caught up would dead-letter valid ones as unknown_credential.
         await feed.WaitUntilCaughtUpAsync(cancellationToken).ConfigureAwait(false);
-        _system = ActorSystem.Create("dcs-processing", s_config);
-        _pipeline = new ProcessingPipeline(log, influx, signer, registry, verdicts, options.Value, _system, time, metrics, loggers, feed);
-        _pipeline.Start();
+        var system = ActorSystem.Create("dcs-processing", s_config);
+        _system = system;
+        _supervisor = new PipelineSupervisor(
+            () => new ProcessingPipeline(log, influx, signer, registry, verdicts, options.Value, system, time, metrics, loggers, feed),
+            options.Value,
+            metrics,
+            time,
+            loggers.CreateLogger<PipelineSupervisor>());
+        _supervisor.Start();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_pipeline is not null)
+        if (_supervisor is not null)
         {
-            await _pipeline.StopAsync().ConfigureAwait(false);
+            await _supervisor.StopAsync().ConfigureAwait(false);
         }
 
         if (_system is not null)
@@ -63,6 +75,11 @@ public sealed class ProcessingService(
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        if (_supervisor is not null)
+        {
+            await _supervisor.DisposeAsync().ConfigureAwait(false);
+        }
+
         _system?.Dispose();
     }
 }

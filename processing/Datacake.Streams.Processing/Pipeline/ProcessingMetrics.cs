@@ -25,6 +25,7 @@ public sealed class ProcessingMetrics : IDisposable
         _meter.CreateObservableCounter("records.duplicates", () => Duplicates, description: "Duplicate records dropped");
         _deadLettered = _meter.CreateCounter<long>("records.deadlettered", description: "Records sent to dcs.deadletter, by reason");
         _writeErrors = _meter.CreateCounter<long>("write.errors", description: "Failed InfluxDB writes (retried)");
+        _meter.CreateObservableCounter("pipeline.restarts", () => Restarts, description: "Times the pipeline failed and was started again");
         _writeLatency = _meter.CreateHistogram<double>("write.duration", unit: "ms", description: "InfluxDB batch write latency");
     }
 
@@ -38,12 +39,16 @@ public sealed class ProcessingMetrics : IDisposable
 
     public long WriteErrors => Interlocked.Read(ref _writeErrorsTotal);
 
+    /// <summary>Times the pipeline failed unexpectedly and was started again by <c>PipelineSupervisor</c>.</summary>
+    public long Restarts => Interlocked.Read(ref _restartsTotal);
+
     private long _recordsInTotal;
     private long _acceptedTotal;
     private long _pointsWrittenTotal;
     private long _duplicatesTotal;
     private long _deadLetteredTotal;
     private long _writeErrorsTotal;
+    private long _restartsTotal;
 
     internal void RecordsRead(int count)
     {
@@ -76,6 +81,8 @@ public sealed class ProcessingMetrics : IDisposable
         _writeErrors.Add(1, new TagList { { "kind", kind } });
         Interlocked.Increment(ref _writeErrorsTotal);
     }
+
+    internal void Restarted() => Interlocked.Increment(ref _restartsTotal);
 
     public void Dispose() => _meter.Dispose();
 }

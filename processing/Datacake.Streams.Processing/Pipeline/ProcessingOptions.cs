@@ -71,6 +71,18 @@ public sealed record ProcessingOptions
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// First wait before a pipeline that failed is started again from the committed positions; doubles after each
+    /// failure up to <see cref="RestartMaxDelay"/>. 1 s: a one-off fault costs about a second of processing.
+    /// </summary>
+    public TimeSpan RestartDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest wait between restarts. 30 s: a pipeline failing at once on every start re-reads its uncommitted records at most twice a minute.</summary>
+    public TimeSpan RestartMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A run that lasted this long before it failed counts as healthy: the next restart waits <see cref="RestartDelay"/> again.</summary>
+    public TimeSpan RestartResetAfter { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// Distinct value-field names one device may have stored; a record that would add more is dead-lettered
     /// <c>too_many_fields</c>. 1,000: ten times the 100 fields one point may carry, room for a device whose
     /// firmware renamed its fields a few times; a device's own look-ups over 1,000 names (its <c>/last</c>, one
@@ -110,6 +122,13 @@ public sealed class ProcessingOptionsValidator : IValidateOptions<ProcessingOpti
         if (options.CheckpointInterval < TimeSpan.Zero || options.CheckpointInterval > TimeSpan.FromSeconds(10))
         {
             failures.Add("Processing:CheckpointInterval: 0 to 10 s");
+        }
+
+        Positive(options.RestartDelay, "RestartDelay", failures);
+        Positive(options.RestartResetAfter, "RestartResetAfter", failures);
+        if (options.RestartMaxDelay < options.RestartDelay)
+        {
+            failures.Add("Processing:RestartMaxDelay: at least RestartDelay");
         }
 
         if (options.WriteRetryMaxDelay < options.WriteRetry)

@@ -17,7 +17,8 @@ namespace Datacake.Streams.Processing.Sink;
 /// While InfluxDB is down, its retention policy is missing, or the log refuses dead letters, the writer waits with
 /// backoff and the stream behind it backpressures: consumption stops, nothing is committed, memory stays bounded
 /// by the batches in flight. Points InfluxDB refuses (a field type conflict, an unparsable line) dead-letter their
-/// records with <c>rejected_by_store</c>; the rest of the batch is written and committed.
+/// records with <c>rejected_by_store</c>; the rest of the batch is written and committed. So does a single record
+/// whose points alone exceed InfluxDB's body limit (HTTP 413, or <c>Influx:MaxBodyBytes</c> before sending).
 /// </remarks>
 public sealed class BatchWriter
 {
@@ -182,6 +183,17 @@ public sealed class BatchWriter
         {
             // Above influxd's body limit: written one record at a time instead.
             return new WriteOutcome(WriteOutcomeKind.Refused, [], Message: e.Message);
+        }
+        catch (InfluxWriteException e) when (e.Kind == InfluxErrorKind.TooLarge)
+        {
+            // One record alone is above the body limit: no retry can ever store it, and retrying would stall its
+            // partition (and every workspace on it) for good. It becomes a dead letter; the partition goes on.
+            _metrics.WriteError("too_large");
+            return new WriteOutcome(
+                WriteOutcomeKind.Refused,
+                [(records[0], $"{points} point(s), {size} bytes of line protocol: larger than InfluxDB accepts in one write (HTTP 413)")],
+                OthersKept: true,
+                Message: e.Message);
         }
         catch (Exception e) when (e is InfluxException or HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {

@@ -160,9 +160,20 @@ internal sealed class ProcessingHarness : IAsyncDisposable
 
     public ProcessingPipeline StartPipeline(ProcessingOptions? options = null, InfluxClient? influx = null, IRecordVerdicts? verdicts = null)
     {
-        var pipeline = new ProcessingPipeline(Log, influx ?? Influx, Signer, Registry, verdicts ?? new InMemoryVerdicts(), options ?? FastOptions, System);
-        _pipelines.Add(pipeline);
+        var pipeline = CreatePipeline(options, influx, verdicts);
         pipeline.Start();
+        return pipeline;
+    }
+
+    /// <summary>A pipeline not yet started (e.g. for a supervisor to start); killed with the harness.</summary>
+    public ProcessingPipeline CreatePipeline(ProcessingOptions? options = null, InfluxClient? influx = null, IRecordVerdicts? verdicts = null, ProcessingMetrics? metrics = null)
+    {
+        var pipeline = new ProcessingPipeline(Log, influx ?? Influx, Signer, Registry, verdicts ?? new InMemoryVerdicts(), options ?? FastOptions, System, metrics: metrics);
+        lock (_pipelines)
+        {
+            _pipelines.Add(pipeline);
+        }
+
         return pipeline;
     }
 
@@ -227,7 +238,13 @@ internal sealed class ProcessingHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var pipeline in _pipelines)
+        ProcessingPipeline[] pipelines;
+        lock (_pipelines)
+        {
+            pipelines = [.. _pipelines];
+        }
+
+        foreach (var pipeline in pipelines)
         {
             pipeline.Kill();
         }

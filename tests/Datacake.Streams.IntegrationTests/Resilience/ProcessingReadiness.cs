@@ -56,7 +56,7 @@ internal sealed partial record ProcessingReadiness(IReadOnlyList<int> Partitions
         return new ProcessingReadiness(partitions, long.Parse(match.Groups["inflight"].Value, CultureInfo.InvariantCulture), text);
     }
 
-    // ProcessingHealthCheck: "partitions [0,1], committed 0:12, 1:40, in flight 5".
-    [GeneratedRegex(@"^partitions \[(?<partitions>[0-9,]*)\], committed .*, in flight (?<inflight>[0-9]+)$")]
+    // ProcessingHealthCheck: "partitions [0,1], committed 0:12, 1:40; records written ..., in flight 5; restarts 0".
+    [GeneratedRegex(@"^partitions \[(?<partitions>[0-9,]*)\], committed .*, in flight (?<inflight>[0-9]+); restarts [0-9]+$")]
     private static partial Regex Report();
 }

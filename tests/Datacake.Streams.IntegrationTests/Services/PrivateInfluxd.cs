@@ -30,8 +30,11 @@ internal sealed class PrivateInfluxd : IAsyncDisposable
 
     private readonly bool _authEnabled;
 
-    private PrivateInfluxd(DirectoryInfo folder, int httpPort, int rpcPort, bool authEnabled)
+    private readonly int? _maxBodyBytes;
+
+    private PrivateInfluxd(DirectoryInfo folder, int httpPort, int rpcPort, bool authEnabled, int? maxBodyBytes = null)
     {
+        _maxBodyBytes = maxBodyBytes;
         _folder = folder;
         _authEnabled = authEnabled;
         HttpPort = httpPort;
@@ -60,7 +63,8 @@ internal sealed class PrivateInfluxd : IAsyncDisposable
     public int ProcessId => _process?.Id ?? throw new InvalidOperationException("the private influxd was never started");
 
     /// <summary>Installs nothing: fails naming ops/services.sh when Debian's influxd is missing.</summary>
-    public static async Task<PrivateInfluxd> StartAsync(bool authEnabled = true)
+    /// <param name="maxBodyBytes">influxd's <c>max-body-size</c> (its default: 25,000,000), e.g. small to make it answer 413.</param>
+    public static async Task<PrivateInfluxd> StartAsync(bool authEnabled = true, int? maxBodyBytes = null)
     {
         if (!File.Exists(Binary))
         {
@@ -68,7 +72,7 @@ internal sealed class PrivateInfluxd : IAsyncDisposable
         }
 
         var folder = Directory.CreateTempSubdirectory("dcs-influxd-");
-        var influxd = new PrivateInfluxd(folder, FreeTcpPort(), FreeTcpPort(), authEnabled);
+        var influxd = new PrivateInfluxd(folder, FreeTcpPort(), FreeTcpPort(), authEnabled, maxBodyBytes);
         influxd.WriteConfig();
         await influxd.StartAgainAsync();
         if (!authEnabled)
@@ -236,6 +240,7 @@ internal sealed class PrivateInfluxd : IAsyncDisposable
               bind-address = "127.0.0.1:{HttpPort}"
               auth-enabled = {(_authEnabled ? "true" : "false")}
               log-enabled = false
+              max-body-size = {_maxBodyBytes ?? 25_000_000}
 
             [monitor]
               store-enabled = false
