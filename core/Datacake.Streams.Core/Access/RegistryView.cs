@@ -118,31 +118,8 @@ public sealed partial class RegistryView
     private void Upsert(TokenGrant grant)
     {
         _tokensById.TryGetValue(grant.TokenId, out var old);
-
-        // New hashes first, stale ones after: a presented secret that stays valid is never briefly unknown.
         _tokensById[grant.TokenId] = grant;
-        _tokensByHash.Set(grant.Hash, grant);
-        if (grant.Rotation is { } rotation)
-        {
-            _tokensByHash.Set(rotation.PreviousHash, grant);
-        }
-
-        if (old is not null)
-        {
-            RemoveStaleHash(old, old.Hash, grant);
-            if (old.Rotation is { } oldRotation)
-            {
-                RemoveStaleHash(old, oldRotation.PreviousHash, grant);
-            }
-        }
-    }
-
-    private void RemoveStaleHash(TokenGrant old, TokenHash hash, TokenGrant current)
-    {
-        if (hash != current.Hash && hash != current.Rotation?.PreviousHash)
-        {
-            _tokensByHash.Remove(hash, old);
-        }
+        Reindex(_tokensByHash, grant, grant.Hash, grant.Rotation?.PreviousHash, old, old?.Hash, old?.Rotation?.PreviousHash);
     }
 
     private void RemoveToken(string tokenId)
@@ -160,30 +137,34 @@ public sealed partial class RegistryView
     private void Upsert(WebhookGrant webhook)
     {
         _webhooksById.TryGetValue(webhook.WebhookId, out var old);
-
-        // As for tokens: new hashes first, stale ones after, so a token that stays valid is never briefly unknown.
         _webhooksById[webhook.WebhookId] = webhook;
-        _webhooksByHash.Set(webhook.TokenHash, webhook);
-        if (webhook.Rotation is { } rotation)
-        {
-            _webhooksByHash.Set(rotation.PreviousHash, webhook);
-        }
-
-        if (old is not null)
-        {
-            RemoveStaleHash(old, old.TokenHash, webhook);
-            if (old.Rotation is { } oldRotation)
-            {
-                RemoveStaleHash(old, oldRotation.PreviousHash, webhook);
-            }
-        }
+        Reindex(_webhooksByHash, webhook, webhook.TokenHash, webhook.Rotation?.PreviousHash, old, old?.TokenHash, old?.Rotation?.PreviousHash);
     }
 
-    private void RemoveStaleHash(WebhookGrant old, TokenHash hash, WebhookGrant current)
+    /// <summary>
+    /// Indexes a credential under its hash and the previous one its rotation keeps valid, then drops what the version
+    /// before held that this one no longer does. New hashes first: a secret that stays valid is never briefly unknown.
+    /// </summary>
+    private static void Reindex<T>(TokenHashTable<T> table, T current, TokenHash hash, TokenHash? previous, T? old, TokenHash? oldHash, TokenHash? oldPrevious)
+        where T : class, ITokenHashKeyed
     {
-        if (hash != current.TokenHash && hash != current.Rotation?.PreviousHash)
+        table.Set(hash, current);
+        if (previous is { } kept)
         {
-            _webhooksByHash.Remove(hash, old);
+            table.Set(kept, current);
+        }
+
+        if (old is null)
+        {
+            return;
+        }
+
+        foreach (var stale in (ReadOnlySpan<TokenHash?>)[oldHash, oldPrevious])
+        {
+            if (stale is { } gone && gone != hash && gone != previous)
+            {
+                table.Remove(gone, old);
+            }
         }
     }
 
