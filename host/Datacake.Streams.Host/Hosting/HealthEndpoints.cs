@@ -10,9 +10,13 @@ public static class HealthEndpoints
     /// <summary>Tag of the checks that decide /readyz: the dependencies a node needs to do its work.</summary>
     public const string ReadyTag = "ready";
 
+    /// <summary>Tag of the checks that decide /healthz: a part of this process that stayed broken past its limit.</summary>
+    public const string LiveTag = "live";
+
     /// <summary>
-    /// <c>/healthz</c>: the process is up (no dependency checked, so an orchestrator does not restart a node
-    /// because InfluxDB is down). <c>/readyz</c>: the record log and InfluxDB answer. The checks' details (InfluxDB's
+    /// <c>/healthz</c>: the process is up and nothing in it has stayed broken past its limit (only checks tagged
+    /// <see cref="LiveTag"/>: processing down past <c>Processing:DownLimit</c>; no dependency is checked, so an
+    /// orchestrator does not restart a node because InfluxDB is down). <c>/readyz</c>: the record log and InfluxDB answer. The checks' details (InfluxDB's
     /// version, error texts, the pipeline's counters) go to the operator token only: to anyone else they tell which
     /// versions to attack and how busy the deployment is, so an anonymous prober gets the status code and one word.
     /// </summary>
@@ -20,8 +24,8 @@ public static class HealthEndpoints
     {
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions
         {
-            Predicate = _ => false,
-            ResponseWriter = WriteAsync,
+            Predicate = check => check.Tags.Contains(LiveTag),
+            ResponseWriter = WriteReadinessAsync,
         });
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions
         {

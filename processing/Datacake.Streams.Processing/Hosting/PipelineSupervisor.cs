@@ -29,6 +29,7 @@ public sealed class PipelineSupervisor : IAsyncDisposable
     private volatile ProcessingPipeline? _current;
     private long _startedAt;
     private long _restarts;
+    private DateTimeOffset? _downSince;
     private Task _supervision = Task.CompletedTask;
 
     /// <param name="create">A new, not yet started pipeline; called once at start and once per restart.</param>
@@ -55,6 +56,32 @@ public sealed class PipelineSupervisor : IAsyncDisposable
 
     /// <summary>The failure that ended the last failed run; null while none has failed.</summary>
     public Exception? LastFailure { get; private set; }
+
+    /// <summary>
+    /// How long processing has been down as of now: since the first failure of a series of runs none of which lasted
+    /// <see cref="ProcessingOptions.RestartResetAfter"/>; zero while a run is healthy. A crash loop of short runs
+    /// counts as one outage, so restarts that never hold do not hide it.
+    /// </summary>
+    public TimeSpan DownFor
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (_downSince is not { } since)
+                {
+                    return TimeSpan.Zero;
+                }
+
+                if (_current is { } current && current.Progress.IsRunning && _time.GetElapsedTime(_startedAt) >= _options.RestartResetAfter)
+                {
+                    return TimeSpan.Zero;
+                }
+
+                return _time.GetUtcNow() - since;
+            }
+        }
+    }
 
     public void Start()
     {
@@ -133,9 +160,15 @@ public sealed class PipelineSupervisor : IAsyncDisposable
             }
 
             var ran = _time.GetElapsedTime(_startedAt);
-            if (ran >= _options.RestartResetAfter)
+            lock (_lock)
             {
-                delay = _options.RestartDelay;
+                if (ran >= _options.RestartResetAfter)
+                {
+                    delay = _options.RestartDelay;
+                    _downSince = null;
+                }
+
+                _downSince ??= _time.GetUtcNow();
             }
 
             var failure = startFailure ?? pipeline.Progress.Failure ?? new InvalidOperationException("the processing stream completed although no stop was asked for");

@@ -44,6 +44,9 @@ public sealed class ProcessingService(
     /// <summary>Times a failed pipeline was started again since the host started.</summary>
     public long Restarts => _supervisor?.Restarts ?? 0;
 
+    /// <summary>How long processing has been down (<see cref="PipelineSupervisor.DownFor"/>); zero before start.</summary>
+    public TimeSpan DownFor => _supervisor?.DownFor ?? TimeSpan.Zero;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Authorizing records against a view that has not caught up would dead-letter valid ones as unknown_credential.

@@ -40,7 +40,9 @@ public static class ProcessingServices
         services.TryAddSingleton(sp => new ProcessingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<ProcessingService>();
         services.AddHostedService(sp => sp.GetRequiredService<ProcessingService>());
-        services.AddHealthChecks().AddCheck<ProcessingHealthCheck>("processing", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<ProcessingHealthCheck>("processing", tags: ["ready"])
+            .AddCheck<ProcessingLivenessCheck>("processing-live", tags: ["live"]);
         return services;
     }
 

@@ -83,6 +83,14 @@ public sealed record ProcessingOptions
     public TimeSpan RestartResetAfter { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// How long processing may stay down (failing, waiting for a restart, or never up for <see cref="RestartResetAfter"/>
+    /// in a row) before <c>/healthz</c> fails, so that an orchestrator replaces a node its own restarts do not mend.
+    /// 5 min: ten restarts at the capped 30 s backoff, far past a one-off fault, short enough that a stuck node's
+    /// partitions do not wait an hour.
+    /// </summary>
+    public TimeSpan DownLimit { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// Distinct value-field names one device may have stored; a record that would add more is dead-lettered
     /// <c>too_many_fields</c>. 1,000: ten times the 100 fields one point may carry, room for a device whose
     /// firmware renamed its fields a few times; a device's own look-ups over 1,000 names (its <c>/last</c>, one
@@ -126,6 +134,10 @@ public sealed class ProcessingOptionsValidator : IValidateOptions<ProcessingOpti
 
         Positive(options.RestartDelay, "RestartDelay", failures);
         Positive(options.RestartResetAfter, "RestartResetAfter", failures);
+        if (options.DownLimit <= options.RestartMaxDelay)
+        {
+            failures.Add("Processing:DownLimit: longer than RestartMaxDelay (one backoff alone would fail the liveness check)");
+        }
         if (options.RestartMaxDelay < options.RestartDelay)
         {
             failures.Add("Processing:RestartMaxDelay: at least RestartDelay");

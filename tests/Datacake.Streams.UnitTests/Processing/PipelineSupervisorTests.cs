@@ -69,6 +69,43 @@ public sealed class PipelineSupervisorTests : IAsyncDisposable
         Assert.Equal(TimeSpan.FromSeconds(1), await RestartDueAsync(supervisor) - _time.GetUtcNow());
     }
 
+    [Fact]
+    public async Task Restarts_that_never_hold_count_as_one_outage_until_a_run_lasts_RestartResetAfter()
+    {
+        var options = new ProcessingOptions { RestartDelay = TimeSpan.FromSeconds(1), RestartMaxDelay = TimeSpan.FromSeconds(4), RestartResetAfter = TimeSpan.FromSeconds(60) };
+        await using var supervisor = Supervisor(options);
+        supervisor.Start();
+        var firstDue = await RestartDueAsync(supervisor);
+        var downAt = firstDue - TimeSpan.FromSeconds(1);
+        Assert.Equal(TimeSpan.Zero, _time.GetUtcNow() - downAt);
+
+        // Three short runs, each failing at once: the outage runs on from the first failure, not from the last restart.
+        for (var restart = 0; restart < 3; restart++)
+        {
+            var due = await RestartDueAsync(supervisor);
+            _time.Advance(due - _time.GetUtcNow());
+            await WaitUntilAsync(() => supervisor.Restarts == restart + 1 && supervisor.RestartDue is null, $"restart {restart + 1}");
+        }
+
+        await RestartDueAsync(supervisor);
+        Assert.Equal(_time.GetUtcNow() - downAt, supervisor.DownFor);
+        Assert.Equal(TimeSpan.FromSeconds(7), supervisor.DownFor);
+
+        // A run that holds for RestartResetAfter ends the outage, while it runs and once it fails.
+        _log.HoldNext();
+        _time.Advance(supervisor.RestartDue!.Value - _time.GetUtcNow());
+        await WaitUntilAsync(() => supervisor.Restarts == 4 && _log.Holding, "the fifth run holds its dead letter");
+        _time.Advance(TimeSpan.FromSeconds(59));
+        Assert.True(supervisor.DownFor > TimeSpan.FromSeconds(60), "a run shorter than RestartResetAfter does not end the outage yet");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(TimeSpan.Zero, supervisor.DownFor);
+        _log.Release();
+        await RestartDueAsync(supervisor);
+        Assert.Equal(TimeSpan.Zero, supervisor.DownFor);
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(TimeSpan.FromMilliseconds(500), supervisor.DownFor);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var run in _runs.ToArray())

@@ -11,8 +11,13 @@ public class HostTests
         await using var host = await HostProcess.StartAsync();
         using var response = await host.Http.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("healthy", await response.Content.ReadAsStringAsync());
+
+        // The operator reads which checks decide liveness; anyone else gets the word only, as on /readyz.
+        using var operatorAnswer = await host.GetAsOperatorAsync("/healthz");
+        using var body = JsonDocument.Parse(await operatorAnswer.Content.ReadAsStringAsync());
         Assert.Equal("healthy", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal("healthy", body.RootElement.GetProperty("checks").GetProperty("processing-live").GetProperty("status").GetString());
     }
 
     [Fact]

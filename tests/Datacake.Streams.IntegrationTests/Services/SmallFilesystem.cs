@@ -1,0 +1,85 @@
+using System.Diagnostics;
+
+namespace Datacake.Streams.IntegrationTests.Services;
+
+/// <summary>
+/// A real filesystem that a test can fill up: a tmpfs of a few MiB mounted on a temporary folder (root only: CI runs
+/// as root). <see cref="Fill"/> writes a filler file until the kernel answers ENOSPC; <see cref="Free"/> deletes it.
+/// </summary>
+public sealed class SmallFilesystem : IDisposable
+{
+    private readonly string _filler;
+
+    private SmallFilesystem(string path)
+    {
+        Path = path;
+        _filler = System.IO.Path.Combine(path, "filler");
+    }
+
+    public string Path { get; }
+
+    public static SmallFilesystem Mount(int megabytes)
+    {
+        var path = Directory.CreateTempSubdirectory("dcs-small-fs-").FullName;
+        var (exit, error) = Run("mount", "-t", "tmpfs", "-o", $"size={megabytes}m,mode=0700", "tmpfs", path);
+        Assert.True(exit == 0, $"mounting a {megabytes} MiB tmpfs on {path} failed ({error.Trim()}); the disk-full tests need root (CI runs .ci/run as root)");
+        return new SmallFilesystem(path);
+    }
+
+    /// <summary>Takes every free byte, so the next write of anyone else on this filesystem fails with ENOSPC.</summary>
+    public void Fill()
+    {
+        var chunk = new byte[64 * 1024];
+        using var file = new FileStream(_filler, FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 1);
+        try
+        {
+            while (true)
+            {
+                file.Write(chunk);
+            }
+        }
+        catch (IOException)
+        {
+            // ENOSPC: the filesystem is full; smaller writes take the last partial chunk.
+        }
+
+        try
+        {
+            while (true)
+            {
+                file.Write(chunk.AsSpan(0, 512));
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public void Free() => File.Delete(_filler);
+
+    public void Dispose()
+    {
+        Run("umount", "-l", Path);
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static (int Exit, string Error) Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, error);
+    }
+}
