@@ -44,6 +44,16 @@ public sealed record BackupOptions
     /// </summary>
     public TimeSpan CountLag { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// First wait after a scheduled backup failed; doubles after each further failure up to <see cref="RetryMaxDelay"/>
+    /// and starts over after a success. 30 s: a passing fault (influxd restarting, a busy RPC port) costs half a minute
+    /// of the backup window, not the 5 minutes a fixed wait did.
+    /// </summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest wait between failed scheduled backups. 5 min: a broken influxd or full disk makes no tight loop.</summary>
+    public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>influxd's backup RPC (host:port). Always passed: without it the tools dial localhost:8088 and retry ~70 s.</summary>
     public string BackupHost { get; set; } = "127.0.0.1:8088";
 
@@ -81,6 +91,11 @@ public sealed class BackupOptionsValidator : IValidateOptions<BackupOptions>
         Positive(options.MetadataInterval, "MetadataInterval", failures);
         Positive(options.FullInterval, "FullInterval", failures);
         Positive(options.ToolTimeout, "ToolTimeout", failures);
+        Positive(options.RetryDelay, "RetryDelay", failures);
+        if (options.RetryMaxDelay < options.RetryDelay)
+        {
+            failures.Add("Backup:RetryMaxDelay must be at least Backup:RetryDelay");
+        }
         if (options.CountLag < TimeSpan.Zero)
         {
             failures.Add("Backup:CountLag must not be negative");

@@ -21,4 +21,17 @@ public static class BackupSchedule
         var metadataDue = lastMetadataStore is not { } lastStore || at - lastStore >= options.MetadataInterval;
         return new BackupDue(at, metadataDue);
     }
+
+    /// <summary>The wait after the <paramref name="failures"/>-th failed backup in a row (1-based): doubling from <see cref="BackupOptions.RetryDelay"/>, capped.</summary>
+    public static TimeSpan RetryAfter(int failures, BackupOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(failures, 1);
+        var delay = options.RetryDelay;
+        for (var i = 1; i < failures && delay < options.RetryMaxDelay; i++)
+        {
+            delay += delay;
+        }
+
+        return delay < options.RetryMaxDelay ? delay : options.RetryMaxDelay;
+    }
 }

@@ -106,6 +106,23 @@ public sealed partial class BackupService
         }
     }
 
+    /// <summary>
+    /// Whether influxd holds the database yet (false too while influxd does not answer): on a new deployment the api's
+    /// retention service creates it a few seconds after start, and a backup before that could only fail.
+    /// </summary>
+    public async Task<bool> DatabaseExistsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await _influx.QueryAsync("SHOW DATABASES", cancellationToken: cancellationToken);
+            return result.Statements.SelectMany(s => s.Series).Any(series => Enumerable.Range(0, series.Values.Count).Any(row => series.GetString(row, "name") == Database));
+        }
+        catch (InfluxException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Runs <paramref name="work"/> alone (no backup meanwhile), or fails with Busy when something else runs.</summary>
     public async Task<T> ExclusiveAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
     {
@@ -151,6 +168,26 @@ public sealed partial class BackupService
         }
 
         PrivateFile.CreateDirectory(folder);
+        try
+        {
+            return await WriteBackupAsync(request, progress, id, startedAt, end, previous, full, folder, cancellationToken);
+        }
+        catch
+        {
+            // Nothing half-written stays behind: a failed backup's folder never becomes a restore point, and leaving
+            // it would only fill the disk (each try has its own id).
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<BackupManifest> WriteBackupAsync(
+        BackupRequest request, IProgress<string>? progress, string id, DateTimeOffset startedAt, DateTimeOffset end, BackupManifest? previous, bool full, string folder, CancellationToken cancellationToken)
+    {
         var policies = await InfluxCounts.PoliciesAsync(_influx, Database, cancellationToken);
         var counts = new SortedDictionary<string, IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>>>(StringComparer.Ordinal);
         var settled = true;

@@ -94,6 +94,19 @@ public sealed class BackupRetentionTests
     }
 
     [Fact]
+    public void A_failed_backup_is_retried_after_30_s_doubling_to_5_minutes()
+    {
+        var options = new BackupOptions { SecondaryDirectory = "/b" };
+        TimeSpan[] expected = [TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5)];
+        Assert.Equal(expected, Enumerable.Range(1, expected.Length).Select(n => BackupSchedule.RetryAfter(n, options)));
+        Assert.Equal(TimeSpan.FromMinutes(5), BackupSchedule.RetryAfter(int.MaxValue, options));
+
+        var validator = new BackupOptionsValidator();
+        Assert.False(validator.Validate(null, options with { RetryDelay = TimeSpan.Zero }).Succeeded);
+        Assert.False(validator.Validate(null, options with { RetryMaxDelay = TimeSpan.FromSeconds(10) }).Succeeded);
+    }
+
+    [Fact]
     public void Options_refuse_a_secondary_site_inside_the_primary_and_a_host_without_port()
     {
         var validator = new BackupOptionsValidator();
