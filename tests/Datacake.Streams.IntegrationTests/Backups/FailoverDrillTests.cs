@@ -85,11 +85,18 @@ public sealed class FailoverDrillTests(ITestOutputHelper output)
         var probeToken = Path.Combine(folder, "probe.token");
         await File.WriteAllTextAsync(probeToken, owner);
 
+        var site2Before = Directory.GetFileSystemEntries(site2).Order(StringComparer.Ordinal).ToArray();
         var drill = await DcsCli.WithEnvironmentAsync(
             new Dictionary<string, string>(shared)
             {
                 ["DOTNET_ENVIRONMENT"] = "Production",
                 ["Ingest__Mqtt__PlainEndpoint"] = $"127.0.0.1:{FreeTcpPort()}",
+
+                // The standby's configuration as an operator would copy it from the primary: backups on, to the
+                // second site. The drill must not let it write into the site it is restored from.
+                ["Backup__Enabled"] = "true",
+                ["DCS_BACKUP_DIR"] = Path.Combine(folder, "site-standby"),
+                ["DCS_BACKUP_SECONDARY_DIR"] = site2,
             },
             TimeSpan.FromMinutes(3),
             [
@@ -144,6 +151,11 @@ public sealed class FailoverDrillTests(ITestOutputHelper output)
             await SendAsync(standby, device, deviceToken, Entries(t0, 500, 1));
             var after = await UntilAsync(() => SeriesAsync(standbyApi, device, owner, t0), s => s.Count == BeforeBackup + 1, "the standby processes a new write");
             Assert.Equal(Temperature(500), after[^1]);
+
+            // The standby took no backup into the site it came from (without --standby-secondary it takes none).
+            Assert.Equal("off", facts["standby_backups"]);
+            Assert.Equal(site2Before, Directory.GetFileSystemEntries(site2).Order(StringComparer.Ordinal).ToArray());
+            Assert.False(Directory.Exists(Path.Combine(folder, "site-standby")) && Directory.EnumerateFileSystemEntries(Path.Combine(folder, "site-standby")).Any(), "the standby took a scheduled backup");
         }
         finally
         {
