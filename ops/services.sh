@@ -42,7 +42,7 @@ env_file=$services_dir/env
 start_deadline=60
 stop_deadline=20
 
-packages=(influxdb influxdb-client mosquitto mosquitto-clients kcat openssl curl docker-compose jq)
+packages=(influxdb influxdb-client mosquitto mosquitto-clients kcat openssl curl docker-compose jq slowhttptest)
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }

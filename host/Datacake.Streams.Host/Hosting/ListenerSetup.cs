@@ -13,6 +13,12 @@ internal static class ListenerSetup
         // Device ingest bodies are limited per endpoint (1 MiB default); this is the outer bound for any request.
         kestrel.Limits.MaxRequestBodySize = 32 * 1024 * 1024;
 
+        // Slow clients: headers within RequestHeadersTimeout; bodies and answers at least Kestrel's 240 bytes/s after a
+        // 5 s grace (its defaults, kept). No cap on concurrent connections: with no per-address cap in Kestrel, a
+        // global one would let one client's idle connections lock every tenant out; each held connection costs a
+        // socket and a few KiB, and the timeout bounds how long it is held.
+        kestrel.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
+
         if (TryEndpoint(options.HttpUrl, out var http) && StreamsOptionsValidator.IsLoopback(http.Host))
         {
             Listen(kestrel, http, _ => { });

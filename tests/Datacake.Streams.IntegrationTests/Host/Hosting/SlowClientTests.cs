@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Datacake.Streams.IntegrationTests.Services;
+
+namespace Datacake.Streams.IntegrationTests.Host.Hosting;
+
+/// <summary>
+/// Slowloris against the real executable with Debian's <c>slowhttptest</c>: hundreds of connections that trickle
+/// header lines and never finish a request. The host closes them after <c>Streams:RequestHeadersTimeout</c>, and a
+/// normal client, opening a new connection per request meanwhile, keeps being served.
+/// </summary>
+public sealed class SlowClientTests
+{
+    private const int SlowConnections = 400;
+
+    [Fact]
+    public async Task Slowloris_connections_are_closed_after_the_header_timeout_and_a_normal_client_keeps_being_served()
+    {
+        Assert.True(File.Exists("/usr/bin/slowhttptest"), $"slowhttptest is missing (Debian package slowhttptest): {ServiceEndpoints.StartHint}");
+        await using var host = await HostProcess.StartAsync(new Dictionary<string, string> { ["Streams__RequestHeadersTimeout"] = "00:00:03" });
+        var report = Path.Combine(host.DataDirectory, "slowloris");
+
+        // -H slowloris; -c connections opened at -r per second; a header line every -i s; the test runs -l s.
+        using var attack = Process.Start(new ProcessStartInfo("slowhttptest")
+        {
+            ArgumentList =
+            {
+                "-H", "-c", SlowConnections.ToString(CultureInfo.InvariantCulture), "-r", "200", "-i", "1", "-l", "12", "-x", "16", "-p", "2",
+                "-g", "-o", report, "-u", $"http://127.0.0.1:{host.HttpPort}/healthz",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        })!;
+        var attackOutput = attack.StandardOutput.ReadToEndAsync();
+        var attackError = attack.StandardError.ReadToEndAsync();
+
+        // While it runs: a request a quarter second, each on a connection of its own (as a device waking up would).
+        var latencies = new List<TimeSpan>();
+        using (var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero })
+        using (var client = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{host.HttpPort}"), Timeout = TimeSpan.FromSeconds(10) })
+        {
+            var end = DateTime.UtcNow.AddSeconds(10);
+            while (DateTime.UtcNow < end)
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
+                request.Headers.ConnectionClose = true;
+                using var response = await client.SendAsync(request);
+                latencies.Add(Stopwatch.GetElapsedTime(started));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                await Task.Delay(250);
+            }
+        }
+
+        await attack.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var output = await attackOutput + await attackError;
+        var rows = ReadStats(report + ".csv");
+
+        // Every slow connection was opened, and the host closed them: by the end none is held open any more.
+        Assert.True(rows.Max(r => r.Connected) >= SlowConnections / 2, $"slowhttptest never held many connections: {output}");
+        Assert.True(rows[^1].Closed >= SlowConnections / 2, $"the host did not close the slow connections: last row {rows[^1]}\n{output}");
+        Assert.All(rows, r => Assert.True(r.ServiceAvailable, $"slowhttptest found the service unavailable at {r.Seconds} s"));
+        Assert.True(latencies.Count >= 20, $"only {latencies.Count} normal requests in 10 s");
+        latencies.Sort();
+        Assert.True(latencies[latencies.Count / 2] < TimeSpan.FromMilliseconds(250), $"median {latencies[latencies.Count / 2].TotalMilliseconds} ms");
+        Assert.True(latencies[^1] < TimeSpan.FromSeconds(2), $"slowest {latencies[^1].TotalMilliseconds} ms");
+        Assert.False(host.HasExited);
+    }
+
+    private sealed record StatsRow(int Seconds, int Closed, int Pending, int Connected, bool ServiceAvailable);
+
+    /// <summary>slowhttptest's CSV: Seconds,Closed,Pending,Connected,Service Available (0 or a positive count).</summary>
+    private static List<StatsRow> ReadStats(string path)
+    {
+        Assert.True(File.Exists(path), $"slowhttptest wrote no statistics to {path}");
+        var rows = new List<StatsRow>();
+        foreach (var line in File.ReadLines(path).Skip(1))
+        {
+            var cells = line.Split(',');
+            if (cells.Length < 5 || !int.TryParse(cells[0], CultureInfo.InvariantCulture, out var seconds))
+            {
+                continue;
+            }
+
+            rows.Add(new StatsRow(
+                seconds,
+                int.Parse(cells[1], CultureInfo.InvariantCulture),
+                int.Parse(cells[2], CultureInfo.InvariantCulture),
+                int.Parse(cells[3], CultureInfo.InvariantCulture),
+                int.Parse(cells[4], CultureInfo.InvariantCulture) != 0));
+        }
+
+        Assert.NotEmpty(rows);
+        return rows;
+    }
+}
