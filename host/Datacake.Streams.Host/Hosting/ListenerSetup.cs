@@ -27,6 +27,11 @@ internal static class ListenerSetup
         if (!string.IsNullOrEmpty(options.HttpsUrl) && TryEndpoint(options.HttpsUrl, out var https) && https.Scheme == Uri.UriSchemeHttps)
         {
             var certificate = ServerCertificate.Load(options);
+            if (!string.IsNullOrWhiteSpace(options.PublicCertificateFile))
+            {
+                ServerCertificate.ExportPublic(certificate, options.PublicCertificateFile);
+            }
+
             Listen(kestrel, https, listen => listen.UseHttps(certificate));
         }
     }

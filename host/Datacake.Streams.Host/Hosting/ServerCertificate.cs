@@ -43,6 +43,20 @@ public static class ServerCertificate
     }
 
     /// <summary>
+    /// Writes the certificate without its key as PEM to <paramref name="path"/>, readable by everyone (0644: it is what
+    /// clients are meant to trust); replaced whole, so a reader never sees half a file.
+    /// </summary>
+    public static void ExportPublic(X509Certificate2 certificate, string path)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        var full = Path.GetFullPath(path);
+        var temporary = full + ".tmp";
+        File.WriteAllText(temporary, certificate.ExportCertificatePem());
+        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        File.Move(temporary, full, overwrite: true);
+    }
+
+    /// <summary>
     /// A self-signed server certificate for localhost, the loopback addresses, the machine name and
     /// <paramref name="extraNames"/> (host names or IP addresses), valid from a day ago for two years.
     /// </summary>

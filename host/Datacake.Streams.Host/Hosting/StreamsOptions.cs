@@ -44,6 +44,13 @@ public sealed record StreamsOptions
     public IReadOnlyList<string> CertificateNames { get; init; } = [];
 
     /// <summary>
+    /// Where the host writes the public part of its HTTPS certificate (PEM, mode 0644) at start, for a client that must
+    /// trust it (compose's Grafana mounts it as its CA); empty = not written. Only the certificate: the key never leaves
+    /// the data folder.
+    /// </summary>
+    public string? PublicCertificateFile { get; init; }
+
+    /// <summary>
     /// Longest time a client may take to send a request's headers (Kestrel's <c>RequestHeadersTimeout</c>) before the
     /// connection is closed: what a slowloris client, trickling header lines to hold connections open, is allowed.
     /// 10 s instead of Kestrel's 30 s: a device or webhook sends its headers in milliseconds, a slow mobile link in a

@@ -31,6 +31,33 @@ public sealed class ServerCertificateTests
     }
 
     [Fact]
+    public void The_public_certificate_file_holds_the_certificate_without_its_key_readable_by_everyone()
+    {
+        var folder = Directory.CreateTempSubdirectory("dcs-public-cert-").FullName;
+        try
+        {
+            using var certificate = ServerCertificate.CreateSelfSigned(["api"], new FakeTimeProvider(Now));
+            var path = Path.Combine(folder, "api.crt");
+            ServerCertificate.ExportPublic(certificate, path);
+            ServerCertificate.ExportPublic(certificate, path);
+
+            var text = File.ReadAllText(path);
+            Assert.DoesNotContain("PRIVATE KEY", text, StringComparison.Ordinal);
+            using var read = X509Certificate2.CreateFromPem(text);
+            Assert.Equal(certificate.Thumbprint, read.Thumbprint);
+            Assert.False(read.HasPrivateKey);
+            Assert.Equal(
+                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+                File.GetUnixFileMode(path));
+            Assert.Equal(["api.crt"], Directory.GetFiles(folder).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Stored_certificate_is_made_again_when_a_name_is_added_and_kept_otherwise()
     {
         var data = Directory.CreateTempSubdirectory("dcs-cert-");
