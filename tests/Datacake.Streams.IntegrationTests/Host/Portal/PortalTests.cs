@@ -60,7 +60,7 @@ public sealed class PortalTests(EndToEndHost e2e, PortalBrowser browser) : IClas
             r => r.ExitCode == 0, "mosquitto_pub accepted");
 
         // Both appear in the table (polled) ...
-        await page.GetByRole(AriaRole.Link, new() { Name = "Devices" }).ClickAsync();
+        await page.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Devices" }).ClickAsync();
         var row = page.Locator($"tr[data-device='{deviceId}'] td.values");
         await Expect(row).ToContainTextAsync("temperature 21.5");
         await Expect(row).ToContainTextAsync("humidity 40");
@@ -88,9 +88,13 @@ public sealed class PortalTests(EndToEndHost e2e, PortalBrowser browser) : IClas
             await Expect(page.Locator("main .problem")).ToHaveCountAsync(0);
             await PortalBrowser.AssertAccessibleAsync(page, name);
             await PortalBrowser.ScreenshotAsync(page, name);
+            if (name == "account")
+            {
+                // The id an admin needs to invite this person.
+                await Expect(page.Locator("main")).ToContainTextAsync(owner.Id);
+            }
         }
 
-        await Expect(page.Locator("main")).ToContainTextAsync(owner.Id);
         await DeleteAndRestoreAsync(page, deviceId);
         await PhoneAsync(owner.Token, deviceId);
 
@@ -127,7 +131,7 @@ public sealed class PortalTests(EndToEndHost e2e, PortalBrowser browser) : IClas
         await memberPage.GetByRole(AriaRole.Link, new() { Name = "Open its devices" }).ClickAsync();
         await Expect(memberPage.Locator($"tr[data-device='{deviceId}']")).ToContainTextAsync("Shared pump");
         await memberPage.GotoAsync("/#/workspaces");
-        await Expect(memberPage.Locator($"a[href='#/w/{owner.Workspace}/devices']")).ToBeVisibleAsync();
+        await Expect(memberPage.Locator($"main a[href='#/w/{owner.Workspace}/devices']")).ToBeVisibleAsync();
 
         // The owner sees the new member; the invitation is no longer open.
         await ownerPage.ReloadAsync();
@@ -140,6 +144,7 @@ public sealed class PortalTests(EndToEndHost e2e, PortalBrowser browser) : IClas
         await Expect(strangerPage.GetByText("No devices yet.")).ToBeVisibleAsync();
         await Expect(strangerPage.Locator("main")).Not.ToContainTextAsync("Shared pump");
         await strangerPage.GotoAsync("/#/workspaces");
+        await Expect(strangerPage.Locator("main ul.tree a")).ToHaveCountAsync(1);
         await Expect(strangerPage.Locator($"a[href='#/w/{owner.Workspace}/devices']")).ToHaveCountAsync(0);
         await strangerPage.GotoAsync($"/#/d/{deviceId}");
         await Expect(strangerPage.Locator("main .problem")).ToContainTextAsync("404");
@@ -200,8 +205,16 @@ public sealed class PortalTests(EndToEndHost e2e, PortalBrowser browser) : IClas
         await page.GetByLabel("Name").FillAsync("two-byte temperature");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save decoder" }).ClickAsync();
         await Expect(page.GetByText("Saved two-byte temperature")).ToBeVisibleAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Test with the sample" }).ClickAsync();
-        await Expect(page.Locator("table.fields")).ToContainTextAsync("21.51");
+        // The dry run's budget is 100 ms; the engine's first run on a busy 2-core machine can exceed it, and the page
+        // then shows the API's 422 as it says it. Clicking again is what a person would do.
+        var fields = page.Locator("table.fields");
+        for (var attempt = 0; attempt < 5 && !await fields.IsVisibleAsync(); attempt++)
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = "Test with the sample" }).ClickAsync();
+            await Expect(page.Locator("table.fields, main .problem:has-text('decode-failed')").First).ToBeVisibleAsync();
+        }
+
+        await Expect(fields).ToContainTextAsync("21.51");
         await PortalBrowser.AssertAccessibleAsync(page, "integrations");
         await PortalBrowser.ScreenshotAsync(page, "integrations");
     }

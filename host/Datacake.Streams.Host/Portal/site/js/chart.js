@@ -51,12 +51,13 @@ export function stats(fields, data) {
 }
 
 /** Draws the chart into `host` and measures it ('chart-render', with the point count) for the browser tests. */
-export function draw(host, fields, data, width) {
+export function draw(host, fields, data, width, [from, to]) {
   const started = performance.now();
   const chart = new uPlot({
     width,
     height: 320,
-    scales: { x: { time: true } },
+    // The whole range asked for, not just where the data is: a silent half of the range shows as silence.
+    scales: { x: { time: true, range: () => [from, to] } },
     series: [{}, ...fields.map((label, i) => ({ label, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: false }))],
     axes: [{}, { size: 60 }],
     legend: { live: true },

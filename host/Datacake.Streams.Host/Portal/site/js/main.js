@@ -126,8 +126,8 @@ export async function route(message) {
 }
 
 let first = true;
-function show(node, title) {
-  main.replaceChildren(node);
+function show(view, title) {
+  main.replaceChildren(view.node ?? view);
   document.title = `${title} · Datacake Streams`;
   if (first) {
     first = false;

@@ -69,7 +69,7 @@ async function chartSection(d, ctx) {
       fill(plot, empty('No data in this range.', 'Pick a longer range, or send a measurement: the last values below show when the device last spoke.'));
     } else {
       plot.replaceChildren();
-      chart = draw(plot, shown.fields, shown.data, Math.max(280, plot.clientWidth || 800));
+      chart = draw(plot, shown.fields, shown.data, Math.max(280, plot.clientWidth || 800), [from.getTime() / 1000, to.getTime() / 1000]);
       shown.fields.forEach((f, i) => chart.setSeries(i + 1, { show: visible.get(f) }));
     }
     fill(toggles, h('legend', 'Fields'), shown.fields.map((f, i) => {
