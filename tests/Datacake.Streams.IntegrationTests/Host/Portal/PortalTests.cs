@@ -237,9 +237,10 @@ public sealed class PortalTests(EndToEndHost e2e, PortalBrowser browser) : IClas
         var phone = await browser.NewPageAsync(BaseUrl, 390, 844);
         await PortalBrowser.SignInAsync(phone, token);
         await Expect(phone.Locator($"tr[data-device='{deviceId}']")).ToBeVisibleAsync();
-        Assert.True(await phone.EvaluateAsync<bool>("document.documentElement.scrollWidth <= 390"), "the devices page scrolls sideways on a 390 px phone");
-        await PortalBrowser.AssertAccessibleAsync(phone, "devices on a phone");
         await PortalBrowser.ScreenshotAsync(phone, "devices-phone");
+        var width = await phone.EvaluateAsync<int>("document.documentElement.scrollWidth");
+        Assert.True(width <= 390, $"the devices page is {width} px wide on a 390 px phone: it scrolls sideways");
+        await PortalBrowser.AssertAccessibleAsync(phone, "devices on a phone");
         await phone.Context.CloseAsync();
     }
 
