@@ -110,9 +110,10 @@ export async function attempt(slot, action, button) {
   }
 }
 
-export function ago(iso, now = Date.now()) {
-  if (!iso) return '—';
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+/** How long ago an instant was (an ISO text or epoch ms). */
+export function ago(at, now = Date.now()) {
+  if (!at) return '—';
+  const s = Math.max(0, Math.round((now - (typeof at === 'number' ? at : Date.parse(at))) / 1000));
   if (s < 60) return `${s} s ago`;
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
