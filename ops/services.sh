@@ -42,7 +42,8 @@ env_file=$services_dir/env
 start_deadline=60
 stop_deadline=20
 
-packages=(influxdb influxdb-client mosquitto mosquitto-clients kcat openssl curl docker-compose jq)
+# chromium: the browser the portal's tests drive (Playwright is started with its path, it downloads no browser).
+packages=(influxdb influxdb-client mosquitto mosquitto-clients kcat openssl curl docker-compose jq chromium)
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
