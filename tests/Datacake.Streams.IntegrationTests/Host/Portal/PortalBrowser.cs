@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Datacake.Streams.IntegrationTests.Backups;
 using Deque.AxeCore.Commons;
@@ -18,6 +20,8 @@ public sealed class PortalBrowser : IAsyncLifetime
 
     /// <summary>A loaded 2-core machine: the devices table polls every 5 s and ingest reaches influxd within seconds.</summary>
     public static readonly float Timeout = 45_000;
+
+    private static readonly ConditionalWeakTable<IPage, ConcurrentQueue<string>> _scriptErrors = [];
 
     private IPlaywright _playwright = null!;
 
@@ -52,8 +56,24 @@ public sealed class PortalBrowser : IAsyncLifetime
         });
         context.SetDefaultTimeout(Timeout);
         var page = await context.NewPageAsync();
+
+        // Uncaught exceptions and what the Content-Security-Policy refused (an inline script or style, another
+        // origin) fail the test at its end: both break a page quietly. API refusals the page shows are not errors.
+        var errors = _scriptErrors.GetOrCreateValue(page);
+        page.PageError += (_, error) => errors.Enqueue(error);
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                errors.Enqueue(message.Text);
+            }
+        };
         return page;
     }
+
+    /// <summary>Fails if the page threw or the CSP refused anything since it was opened.</summary>
+    public static void AssertNoScriptErrors(IPage page) =>
+        Assert.True(_scriptErrors.GetOrCreateValue(page).IsEmpty, $"script errors: {string.Join("\n", _scriptErrors.GetOrCreateValue(page))}");
 
     /// <summary>Signs in through the form (the way a person does) and waits for the page the token leads to.</summary>
     public static async Task SignInAsync(IPage page, string token)

@@ -89,6 +89,7 @@ public sealed class PortalSpeedTests(EndToEndHost e2e, PortalBrowser browser, IT
         await Expect(page.GetByText($"{Points} points from tier raw")).ToBeVisibleAsync();
         var chart = await PortalBrowser.SlowestMeasureAsync(page, "chart-render", "points", Points);
 
+        PortalBrowser.AssertNoScriptErrors(page);
         output.WriteLine(FormattableString.Invariant($"first view {firstLoad:F0} ms (load event {loadEvent:F0} ms); {Devices}-device table {table:F1} ms; {Points}-point chart {chart:F1} ms"));
         Assert.True(firstLoad <= 1_000, FormattableString.Invariant($"first load took {firstLoad:F0} ms"));
         Assert.True(table <= 500, FormattableString.Invariant($"the {Devices}-device table took {table:F0} ms to render"));

@@ -23,8 +23,13 @@ public sealed class PortalTests(EndToEndHost e2e, PortalBrowser browser) : IClas
         var owner = await NewUserAsync("owner");
         var page = await browser.NewPageAsync(BaseUrl);
 
+        // Served by the host with its CSP (no inline script anywhere); the API stays under /v1.
+        var response = await page.GotoAsync("/");
+        Assert.NotNull(response);
+        Assert.Contains("script-src 'self'", await response.HeaderValueAsync("content-security-policy") ?? string.Empty, StringComparison.Ordinal);
+        Assert.Equal("nosniff", await response.HeaderValueAsync("x-content-type-options"));
+
         // Sign in with the keyboard alone: the skip link, then the token field, then Enter.
-        await page.GotoAsync("/");
         await Expect(page.GetByLabel("Token")).ToBeVisibleAsync();
         await PortalBrowser.AssertAccessibleAsync(page, "sign-in");
         await PortalBrowser.ScreenshotAsync(page, "signin");
@@ -68,6 +73,14 @@ public sealed class PortalTests(EndToEndHost e2e, PortalBrowser browser) : IClas
         await PortalBrowser.AssertAccessibleAsync(page, "devices");
         await PortalBrowser.ScreenshotAsync(page, "devices");
 
+        // Search (by DevEUI too) and sort.
+        await page.GetByLabel("Search").FillAsync("nothing like it");
+        await Expect(page.Locator("table.devices tbody tr")).ToHaveCountAsync(0);
+        await page.GetByLabel("Search").FillAsync("70b3d57e");
+        await Expect(page.Locator("table.devices tbody tr")).ToHaveCountAsync(1);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Name" }).ClickAsync();
+        await Expect(page.Locator("th[aria-sort='descending']")).ToHaveTextAsync("Name");
+
         // ... and in the chart with its statistics.
         await page.GetByRole(AriaRole.Link, new() { Name = "Boiler room" }).ClickAsync();
         await Expect(page.Locator(".chart canvas")).ToBeVisibleAsync();
@@ -101,6 +114,7 @@ public sealed class PortalTests(EndToEndHost e2e, PortalBrowser browser) : IClas
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await Expect(page.GetByLabel("Token")).ToBeVisibleAsync();
         Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('dcs.token')"));
+        PortalBrowser.AssertNoScriptErrors(page);
     }
 
     [Fact]
@@ -152,6 +166,9 @@ public sealed class PortalTests(EndToEndHost e2e, PortalBrowser browser) : IClas
         await strangerPage.GotoAsync($"/#/w/{owner.Workspace}/devices");
         await Expect(strangerPage.Locator("main .problem")).ToContainTextAsync("No such workspace");
         await PortalBrowser.AssertAccessibleAsync(strangerPage, "not found");
+        PortalBrowser.AssertNoScriptErrors(ownerPage);
+        PortalBrowser.AssertNoScriptErrors(memberPage);
+        PortalBrowser.AssertNoScriptErrors(strangerPage);
     }
 
     [Fact]
@@ -185,6 +202,7 @@ public sealed class PortalTests(EndToEndHost e2e, PortalBrowser browser) : IClas
         await Expect(page.Locator("main")).Not.ToContainTextAsync("Operator must not see this");
         await page.GotoAsync($"/#/w/{e2e.WorkspaceId}/devices");
         await Expect(page.Locator("main .problem")).ToContainTextAsync("No such workspace");
+        PortalBrowser.AssertNoScriptErrors(page);
     }
 
     private async Task IntegrationsAsync(IPage page, string deviceId)
