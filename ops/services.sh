@@ -42,7 +42,9 @@ env_file=$services_dir/env
 start_deadline=60
 stop_deadline=20
 
-packages=(influxdb influxdb-client mosquitto mosquitto-clients kcat openssl curl docker-compose jq slowhttptest)
+# chromium: the browser the portal's tests drive (Playwright is started with its path, it downloads no browser).
+# slowhttptest: the slow-client (slowloris) test's attacker.
+packages=(influxdb influxdb-client mosquitto mosquitto-clients kcat openssl curl docker-compose jq chromium slowhttptest)
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }

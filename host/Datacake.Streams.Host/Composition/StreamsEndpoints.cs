@@ -1,4 +1,5 @@
 using Datacake.Streams.Hosting;
+using Datacake.Streams.Hosting.Portal;
 using Datacake.Streams.Api.Audit;
 using Datacake.Streams.Api.Backups;
 using Datacake.Streams.Api.DeadLetters;
@@ -38,6 +39,9 @@ public static class StreamsEndpoints
         app.MapObservabilityApi();
         if (roles.HasFlag(NodeRoles.Api))
         {
+            // The portal's files before the routes: a file that exists is answered here, /v1 never names one.
+            app.UsePortal();
+
             // Every successful change of these routes is written to a trail (workspace, person or operator).
             app.UseAuditTrail();
             var v1 = app.MapGroup("/v1").AddEndpointFilter<AccessEndpointFilter>().WithMetadata(AuditedChanges.Instance);

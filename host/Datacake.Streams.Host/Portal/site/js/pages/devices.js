@@ -1,0 +1,156 @@
+// The devices of a workspace: names from the identity API joined in the browser to the anonymous last values of the
+// query API (the measurements carry ids only), searchable, sortable, refreshed by polling.
+import { h, field, attempt, empty, ago, formatValue, fill, problemView } from '../dom.js';
+import { get, post } from '../api.js';
+import { currentWorkspace } from '../main.js';
+
+/** Last values are polled this often; /v1/query answers 1,000 devices' last values in ~70 ms (docs/BENCHMARKS.md). */
+const POLL_MS = 5000;
+/** POST /v1/query takes at most 1,000 devices (Queries:MaxDevices). */
+const QUERY_CHUNK = 1000;
+
+export async function render(ctx) {
+  const ws = currentWorkspace(ctx.id);
+  if (!ws || ws.id !== ctx.id) throw Object.assign(new Error('No such workspace'), { status: 404, problem: { title: 'No such workspace', detail: 'It is not one of the workspaces this token reaches.' } });
+  const editor = ['editor', 'admin', 'owner'].includes(ws.role);
+  let devices = await get(`/v1/workspaces/${encodeURIComponent(ws.id)}/devices`);
+  devices = devices.filter(d => !d.deletedAt);
+  const last = new Map();
+  const view = { query: '', key: 'name', dir: 1 };
+
+  const status = h('p.muted', { role: 'status', 'aria-live': 'polite' });
+  const problems = h('div');
+  const tbody = h('tbody');
+  const count = h('span.muted');
+
+  const headers = [['name', 'Name'], ['ids', 'Identifiers'], ['values', 'Last values'], ['age', 'Updated']];
+  const sortButtons = new Map();
+  const thead = h('thead', h('tr', headers.map(([key, label]) => {
+    const th = h('th', { scope: 'col' });
+    const button = h('button.sort', { type: 'button', onclick: () => { view.dir = view.key === key ? -view.dir : 1; view.key = key; draw(); } }, label);
+    sortButtons.set(key, th);
+    th.append(button);
+    return th;
+  })));
+
+  const ids = d => [d.devEui && `DevEUI ${d.devEui}`, d.serial && `Serial ${d.serial}`, d.particleId && `Particle ${d.particleId}`].filter(Boolean).join(' · ');
+  const newest = d => {
+    let t = 0;
+    for (const v of Object.values(last.get(d.id) ?? {})) t = Math.max(t, Date.parse(v.time));
+    return t;
+  };
+  const valuesText = d => Object.entries(last.get(d.id) ?? {}).map(([k, v]) => `${k} ${formatValue(v.value)}`).join(', ');
+
+  // Each device's texts and sort keys, built once per change of its last values rather than in every comparison
+  // of a sort (1,000 devices: ~10,000 comparisons).
+  const rowsOf = new Map();
+  const describe = d => {
+    const idText = ids(d);
+    const values = valuesText(d);
+    const t = newest(d);
+    const row = { d, idText, values, t, keys: { name: d.name.toLowerCase(), ids: idText, values, age: -t }, search: `${d.name}\n${idText}\n${d.id}`.toLowerCase() };
+    rowsOf.set(d.id, row);
+    return row;
+  };
+
+  const rowTemplate = h('tr', h('td', h('a')), h('td.ids'), h('td.values'), h('td'));
+  const muted = text => h('span.muted', text);
+
+  function draw() {
+    const started = performance.now();
+    const q = view.query.toLowerCase();
+    const rows = devices.map(d => rowsOf.get(d.id) ?? describe(d))
+      .filter(r => !q || r.search.includes(q))
+      .sort((a, b) => {
+        const x = a.keys[view.key], y = b.keys[view.key];
+        return (x < y ? -1 : x > y ? 1 : 0) * view.dir;
+      });
+    const now = Date.now();
+    const fragment = document.createDocumentFragment();
+    for (const { d, idText, values, t } of rows) {
+      // Cloning one template row and setting texts is ~3x faster than building each cell (1,000 rows).
+      const tr = rowTemplate.cloneNode(true);
+      const [nameCell, idCell, valueCell, ageCell] = tr.children;
+      tr.dataset.device = d.id;
+      nameCell.firstChild.href = `#/d/${encodeURIComponent(d.id)}`;
+      nameCell.firstChild.textContent = d.name;
+      if (idText) idCell.textContent = idText; else idCell.append(muted(d.id));
+      if (values) valueCell.textContent = values; else valueCell.append(muted('no data yet'));
+      if (t) {
+        const time = ageCell.appendChild(document.createElement('time'));
+        time.dateTime = new Date(t).toISOString();
+        time.textContent = ago(t, now);
+      } else {
+        ageCell.textContent = '—';
+      }
+      fragment.append(tr);
+    }
+    // A keyboard user's place in the table survives the redraw of a poll.
+    const focused = tbody.contains(document.activeElement) ? document.activeElement.closest('tr')?.dataset.device : null;
+    tbody.replaceChildren(fragment);
+    if (focused) tbody.querySelector(`tr[data-device="${CSS.escape(focused)}"] a`)?.focus({ preventScroll: true });
+    for (const [key, th] of sortButtons) th.setAttribute('aria-sort', key === view.key ? (view.dir > 0 ? 'ascending' : 'descending') : 'none');
+    count.textContent = `${rows.length} of ${devices.length} devices`;
+    // Layout once here, so the measure covers what the user waits for and not just building nodes.
+    void tbody.offsetHeight;
+    performance.measure('devices-table-render', { start: started, end: performance.now(), detail: { rows: rows.length } });
+  }
+
+  async function poll() {
+    if (devices.length === 0) return;
+    try {
+      const answers = [];
+      for (let i = 0; i < devices.length; i += QUERY_CHUNK) {
+        answers.push(...await post('/v1/query', { devices: devices.slice(i, i + QUERY_CHUNK).map(d => d.id), agg: 'last' }));
+      }
+      for (const answer of answers) {
+        const before = last.get(answer.device.id);
+        if (JSON.stringify(before) === JSON.stringify(answer.values)) continue;
+        last.set(answer.device.id, answer.values);
+        rowsOf.delete(answer.device.id);
+      }
+      fill(problems);
+      status.textContent = `Last values read ${new Date().toLocaleTimeString()}; refreshed every ${POLL_MS / 1000} s.`;
+      // Ages move on even when no value changed: every poll redraws (1,000 rows are well under the 500 ms budget,
+      // docs/BENCHMARKS.md); only the rows whose values changed are described anew.
+      draw();
+    } catch (error) {
+      fill(problems, problemView(error));
+    }
+  }
+
+  const [searchField, search] = field('Search', { type: 'search', placeholder: 'name, DevEUI, serial, Particle id' });
+  search.addEventListener('input', () => { view.query = search.value.trim(); draw(); });
+
+  const slot = h('div');
+  const [nameField, name] = field('Name', { required: true, maxlength: 200 });
+  const [devEuiField, devEui] = field('DevEUI (LoRaWAN)', { maxlength: 16, pattern: '[0-9A-Fa-f]{16}', placeholder: '16 hex digits' });
+  const [serialField, serial] = field('Serial number', { maxlength: 64 });
+  const [particleField, particle] = field('Particle device id', { maxlength: 64 });
+  const create = editor ? h('details.card', { open: devices.length === 0 || null },
+    h('summary', 'Add a device'),
+    h('form', {
+      onsubmit: async event => {
+        event.preventDefault();
+        const body = { name: name.value.trim(), devEui: devEui.value.trim() || null, serial: serial.value.trim() || null, particleId: particle.value.trim() || null };
+        const made = await attempt(slot, () => post(`/v1/workspaces/${encodeURIComponent(ws.id)}/devices`, body), event.submitter);
+        if (made) location.hash = `#/d/${encodeURIComponent(made.id)}`;
+      },
+    }, h('div.grid', nameField, devEuiField, serialField, particleField), h('button', { type: 'submit' }, 'Add device'), slot)) : null;
+
+  const timer = setInterval(poll, POLL_MS);
+  ctx.onLeave(() => clearInterval(timer));
+  draw();
+  poll();
+
+  return {
+    title: `Devices · ${ws.name}`,
+    node: h('section',
+      h('h1', `Devices in ${ws.name}`),
+      create,
+      devices.length === 0
+        ? empty('No devices yet.', editor ? 'Add one above, then create a token on its page and send a measurement (HTTP, MQTT or a network webhook).' : 'An editor of this workspace can add them.')
+        : h('div', h('div.toolbar', searchField, count), problems,
+          h('div.scroll', h('table.devices', h('caption.sr-only', 'Devices with their last values'), thead, tbody)), status)),
+  };
+}
