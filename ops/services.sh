@@ -43,8 +43,11 @@ start_deadline=60
 stop_deadline=20
 
 # chromium: the browser the portal's tests drive (Playwright is started with its path, it downloads no browser).
-# slowhttptest: the slow-client (slowloris) test's attacker. nodejs, npm: the host's build fetches the portal's uPlot.
-packages=(influxdb influxdb-client mosquitto mosquitto-clients kcat openssl curl docker-compose jq chromium slowhttptest nodejs npm)
+# slowhttptest: the slow-client (slowloris) test's attacker.
+packages=(influxdb influxdb-client mosquitto mosquitto-clients kcat openssl curl docker-compose jq chromium slowhttptest)
+# The host's build fetches the portal's uPlot with npm. Debian's nodejs/npm only when no npm is there: a node from
+# another source (NodeSource) conflicts with Debian's npm package.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
