@@ -247,7 +247,8 @@ public sealed class PortalTests(EndToEndHost e2e, PortalBrowser browser) : IClas
         await confirm.ClickAsync();
         await Expect(page.GetByText("Boiler room is deleted")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Restore device" }).ClickAsync();
-        await Expect(page.GetByText("Restored")).ToBeVisibleAsync();
+        // The status line, not the danger zone's explanation ("It can be restored within the recovery window").
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Restored:" })).ToBeVisibleAsync();
     }
 
     private async Task PhoneAsync(string token, string deviceId)
