@@ -40,6 +40,7 @@ internal sealed class LineProtocolTranslation : IDisposable
     private const long MaxExactInteger = 1L << 53;
 
     private const int MaxNameBytes = FieldRules.MaxNameLength;
+    private const long NanosPerMillisecond = 1_000_000;
 
     private static ReadOnlySpan<byte> VirtualMeasurement => "measurements"u8;
 
@@ -162,10 +163,23 @@ internal sealed class LineProtocolTranslation : IDisposable
         }
 
         Chunks.BeginEntry();
-        Chunks.Append("{\"time\":\""u8);
-        Rfc3339.TryFormatUnixNanoseconds(timeNs, Chunks.Free(Rfc3339.FormattedLength), out var timeLength);
-        Chunks.Advance(timeLength);
-        Chunks.Append("\",\"values\":{"u8);
+        Chunks.Append("{\"time\":"u8);
+        if (timeNs % NanosPerMillisecond == 0)
+        {
+            // Whole milliseconds (precision=ms, s, ...: what Telegraf and most clients send) as an epoch number: 13
+            // digits instead of a 32-byte RFC 3339 string, and a cheaper read for processing.
+            Utf8Formatter.TryFormat(timeNs / NanosPerMillisecond, Chunks.Free(20), out var millisLength);
+            Chunks.Advance(millisLength);
+        }
+        else
+        {
+            Chunks.Append((byte)'"');
+            Rfc3339.TryFormatUnixNanoseconds(timeNs, Chunks.Free(Rfc3339.FormattedLength), out var timeLength);
+            Chunks.Advance(timeLength);
+            Chunks.Append((byte)'"');
+        }
+
+        Chunks.Append(",\"values\":{"u8);
 
         // Offsets of the names written so far in this entry, to refuse a name given twice (which would keep only one).
         Span<int> names = stackalloc int[2 * FieldRules.MaxFields];
