@@ -13,7 +13,7 @@ internal static class LoadCommand
 {
     private const string Usage = """
         usage:
-          loadgen prepare --data DIR | --kafka BOOTSTRAP [--devices 1] [--devices-file FILE]
+          loadgen prepare --data DIR | --kafka BOOTSTRAP [--devices 1] [--devices-file FILE] [--device-tokens-file FILE]
           loadgen http --url http://127.0.0.1:8080 --token T --device D [--connections 16] [--per-request 100] [--seconds 20]
           loadgen mqtt --host 127.0.0.1 --port 1883 --token T --device D [--connections 32] [--qos 0|1] [--seconds 20] [--inflight 1]
           loadgen ports N
@@ -40,7 +40,8 @@ internal static class LoadCommand
             {
                 case "prepare":
                     await Registration.PrepareAsync(
-                        options.GetValueOrDefault("data"), options.GetValueOrDefault("kafka"), Int(options, "devices", 1), options.GetValueOrDefault("devices-file"));
+                        options.GetValueOrDefault("data"), options.GetValueOrDefault("kafka"), Int(options, "devices", 1), options.GetValueOrDefault("devices-file"),
+                        options.GetValueOrDefault("device-tokens-file"));
                     return 0;
                 case "kafka-mock":
                     return await KafkaMock.KafkaMockCommand.RunAsync(options);

@@ -12,7 +12,8 @@ namespace Datacake.Streams.LoadGen;
 /// Puts a workspace, devices and a read-write token on dcs.registry, either of an embedded log that no host holds open
 /// or of a Kafka cluster (<c>--kafka BOOTSTRAP</c>, before or while the nodes run). The token is an editor of the
 /// workspace (so it may write every device, as a bridge's workspace token does) and holds the first device by grant
-/// as well: one token, however many devices.
+/// as well: one token, however many devices. With a device tokens file, each device also gets a device token of its
+/// own (no role, that one device read-write: what <c>/write</c> takes), written as <c>device token</c> lines.
 /// </summary>
 internal static class Registration
 {
@@ -22,7 +23,7 @@ internal static class Registration
     /// </summary>
     private const int InFlight = 1024;
 
-    public static async Task PrepareAsync(string? dataDirectory, string? kafkaBootstrap, int devices, string? devicesFile)
+    public static async Task PrepareAsync(string? dataDirectory, string? kafkaBootstrap, int devices, string? devicesFile, string? deviceTokensFile = null)
     {
         var token = AccessToken.New();
         var ids = Enumerable.Range(0, Math.Max(devices, 1)).Select(_ => DeviceId.New()).ToList();
@@ -40,6 +41,21 @@ internal static class Registration
             TokenId = "tok_load", Hash = token.Hash, WorkspaceId = workspace, Role = WorkspaceRole.Editor,
             Devices = [new DeviceGrant(ids[0], DeviceAccess.ReadWrite)],
         }));
+        if (deviceTokensFile is not null)
+        {
+            var deviceTokens = ids.Select(_ => AccessToken.New()).ToList();
+            foreach (var chunk in ids.Select((device, i) => (device, i)).Chunk(InFlight))
+            {
+                await Task.WhenAll(chunk.Select(d => publisher.PublishAsync(new TokenUpserted(new TokenGrant
+                {
+                    TokenId = $"tok_load_{d.i}", Hash = deviceTokens[d.i].Hash, WorkspaceId = workspace, Role = WorkspaceRole.None,
+                    Devices = [new DeviceGrant(d.device, DeviceAccess.ReadWrite)],
+                })).AsTask()));
+            }
+
+            await File.WriteAllLinesAsync(deviceTokensFile, ids.Select((d, i) => $"{d} {deviceTokens[i].Secret}"));
+        }
+
         if (devicesFile is not null)
         {
             await File.WriteAllLinesAsync(devicesFile, ids.Select(d => d.ToString()));

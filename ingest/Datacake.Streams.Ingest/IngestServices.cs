@@ -1,6 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 using Datacake.Streams.EdgeAuth;
+using Datacake.Streams.InfluxApi;
 using Datacake.Streams.Ingest.Http;
+using Datacake.Streams.Ingest.InfluxWrite;
 using Datacake.Streams.Ingest.Mqtt;
 using Datacake.Streams.Ingest.Publishing;
 using Datacake.Streams.Ingest.Quotas;
@@ -14,7 +16,7 @@ namespace Datacake.Streams.Ingest;
 public static class IngestServices
 {
     /// <summary>
-    /// Device ingest: HTTP (map it with <see cref="DeviceIngestEndpoints.MapDeviceIngestApi"/>) and the MQTT broker as a
+    /// Device ingest: HTTP (map it with <see cref="DeviceIngestEndpoints.MapDeviceIngestApi"/> and InfluxDB's writes with <see cref="InfluxWriteEndpoints.MapInfluxWriteApi"/>) and the MQTT broker as a
     /// hosted service. Needs the core services (RegistryView, IRecordLog, AdapterSigner, TimeProvider).
     /// <paramref name="serverCertificate"/> is the host's certificate when one is configured: it enables MQTTS.
     /// </summary>
@@ -36,6 +38,9 @@ public static class IngestServices
         services.TryAddSingleton<RawRecordAppender>();
         services.AddSingleton(sp => new TokenRateLimiter(sp.GetRequiredService<IOptions<HttpIngestOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<DeviceIngestHandler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InfluxApiOptions>, InfluxApiOptionsValidator>());
+        services.AddOptions<InfluxApiOptions>().BindConfiguration(InfluxApiOptions.Section).ValidateOnStart();
+        services.AddSingleton<InfluxWriteHandler>();
 
         services.AddSingleton<MqttIngestServer>();
         services.AddHostedService(sp => sp.GetRequiredService<MqttIngestServer>());

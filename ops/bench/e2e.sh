@@ -11,6 +11,7 @@
 # Scenarios, each run into its own database of a private influxd (dropped after its check):
 #   direct-1w / direct-2w   the load tool writes straight to influxd (5,000-point batches): the database's ceiling
 #   http                    batched HTTP ingest → our exe (FasterLog, processing) → influxd
+#   write                   InfluxDB line protocol, 5,000-line batches with device tokens → our exe's /write → influxd
 #   mqtt-own                MQTT QoS 1 devices → our exe's broker → influxd
 #   node-red                MQTT QoS 1 devices → Mosquitto → Node-RED (mqtt in → function → join 1000 → influxdb batch) → influxd
 #   node-red-1msg           the same into Node-RED's per-message flow (mqtt in → function → influxdb out: one write per
@@ -88,6 +89,7 @@ warmup_points=${warmup_points_arg:-$warmup_points} mqtt_warmup_points=${mqtt_war
 devices=100          # registered devices; HTTP requests rotate over them, MQTT connection i is device i mod 100
 http_connections=8   # keep-alive connections, each posting 1,000 measurements per request
 http_per_request=1000
+write_connections=4  # /write: keep-alive connections, each posting 5,000 lines (InfluxData's recommended batch)
 mqtt_inflight=4      # QoS 1 publishes awaiting PUBACK per device connection
 sample_ms=100        # influxd's written counter is sampled this often: the resolution of the latency estimate
 
@@ -165,9 +167,10 @@ done
 
 # --- our host -------------------------------------------------------------------------------------------------------
 host_pid=""
-prepare_host() { # name → $run/<name>/{devices,token}
+prepare_host() { # name → $run/<name>/{devices,token,device-tokens}
   mkdir -p "$run/$1"
-  loadgen prepare --data "$run/$1" --devices "$devices" --devices-file "$run/$1/devices" | sed -n 's/^token=//p' >"$run/$1/token"
+  loadgen prepare --data "$run/$1" --devices "$devices" --devices-file "$run/$1/devices" \
+    --device-tokens-file "$run/$1/device-tokens" | sed -n 's/^token=//p' >"$run/$1/token"
 }
 start_host() { # name database [VAR=value ...]
   local name=$1 database=$2
@@ -281,6 +284,13 @@ run_scenario() { # name run
         --token "$(cat "$run/$dir/token")" --devices-file "$run/$dir/devices" --connections "$http_connections" \
         --per-request "$http_per_request" --points "$http_points" --warmup "$warmup_points"
       stop_host ;;
+    write)
+      prepare_host "$dir"
+      start_host "$dir" "$database"
+      scenario "$name" "$r" 1 "host=$host_pid" --kind write --url "http://127.0.0.1:$host_http_port" \
+        --device-tokens-file "$run/$dir/device-tokens" --connections "$write_connections" --per-request 5000 \
+        --points "$http_points" --warmup "$warmup_points"
+      stop_host ;;
     mqtt-own)
       prepare_host "$dir"
       start_host "$dir" "$database"
@@ -319,7 +329,7 @@ run_scenario() { # name run
   fi
 }
 
-scenarios=(direct-1w direct-2w http mqtt-own)
+scenarios=(direct-1w direct-2w http write mqtt-own)
 if ((node_red)); then scenarios+=(node-red node-red-1msg); fi
 scenarios+=(bridge)
 

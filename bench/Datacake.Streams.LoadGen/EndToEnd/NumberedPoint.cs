@@ -47,10 +47,15 @@ internal static class NumberedPoint
     /// writers are the ceiling: they keep the single measurement, which asks influxd for no more than the per-device
     /// one (the same series, one set of field keys). <see cref="InfluxEndpoint"/> counts every measurement.
     /// </summary>
-    public static void AppendLine(StringBuilder lines, string device, long baseMs, long seq)
+    public static void AppendLine(StringBuilder lines, string device, long baseMs, long seq) =>
+        AppendFields(lines.Append("values,device=").Append(device), baseMs, seq);
+
+    /// <summary>The same point as a line of <c>/write</c>'s virtual measurement (the device is the token's).</summary>
+    public static void AppendWriteLine(StringBuilder lines, long baseMs, long seq) => AppendFields(lines.Append("measurements"), baseMs, seq);
+
+    private static void AppendFields(StringBuilder lines, long baseMs, long seq)
     {
-        lines.Append("values,device=").Append(device)
-            .Append(" seq=").Append(seq.ToString(CultureInfo.InvariantCulture))
+        lines.Append(" seq=").Append(seq.ToString(CultureInfo.InvariantCulture))
             .Append(",temperature=").Append((20 + (seq % 100 / 10.0)).ToString("0.0", CultureInfo.InvariantCulture))
             .Append(",humidity=").Append((seq % 100).ToString(CultureInfo.InvariantCulture))
             .Append(",pressure=").Append((1000 + (seq % 50)).ToString(CultureInfo.InvariantCulture))

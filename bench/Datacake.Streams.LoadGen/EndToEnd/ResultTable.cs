@@ -74,7 +74,7 @@ internal static class ResultTable
         return name switch
         {
             Ceiling => "ceiling",
-            "http" => double.IsFinite(ceiling) ? $"≥ 0.5× ceiling: {Met(rate / ceiling >= 0.5)}" : "-",
+            "http" or "write" => double.IsFinite(ceiling) ? $"≥ 0.5× ceiling: {Met(rate / ceiling >= 0.5)}" : "-",
             "mqtt-own" => $"≥ 15k/s: {Met(rate >= 15_000)}" + (hasNodeRed ? $"; ≥ 3× Node-RED: {Met(rate / nodeRed >= 3)}" : ""),
             "bridge" => hasNodeRed ? $"≥ Node-RED: {Met(rate >= nodeRed)}" : "-",
             _ => "-",

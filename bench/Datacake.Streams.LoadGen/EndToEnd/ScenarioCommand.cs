@@ -137,11 +137,14 @@ internal static class ScenarioCommand
             "http" => new NumberedHttpLoad(
                 new Uri(LoadCommand.Required(options, "url")), LoadCommand.Required(options, "token"), Devices(options),
                 LoadCommand.Int(options, "connections", 8), LoadCommand.Int(options, "per-request", 1_000)),
+            "write" => new NumberedLineProtocolLoad(
+                new Uri(LoadCommand.Required(options, "url")), File.ReadAllLines(LoadCommand.Required(options, "device-tokens-file")).Where(l => l.Length > 0).ToArray(),
+                LoadCommand.Int(options, "connections", 2), LoadCommand.Int(options, "per-request", 5_000)),
             "mqtt" => new NumberedMqttLoad(
                 LoadCommand.Required(options, "host"), LoadCommand.Int(options, "port", 1883), options.GetValueOrDefault("token"), Devices(options),
                 LoadCommand.Text(options, "topic", "devices/{device}/measurements"), LoadCommand.Int(options, "connections", 64),
                 LoadCommand.Int(options, "inflight", 4), LoadCommand.Int(options, "qos", 1)),
-            _ => throw new ArgumentException($"--kind must be influx, http or mqtt, not {kind}"),
+            _ => throw new ArgumentException($"--kind must be influx, http, write or mqtt, not {kind}"),
         };
     }
 

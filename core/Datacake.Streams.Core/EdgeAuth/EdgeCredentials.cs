@@ -10,6 +10,11 @@ public static class EdgeCredentials
 {
     public const string BearerScheme = "Bearer";
     public const string WebhookTokenHeader = "X-Webhook-Token";
+    public const string InfluxTokenScheme = "Token";
+    public const string BasicScheme = "Basic";
+
+    /// <summary>Characters a caller lends <see cref="FromInflux{TValues}"/> for a Basic credential: a token is ~60, a user name rarely 100.</summary>
+    public const int InfluxScratchLength = 512;
 
     /// <summary>The token of one <c>Authorization</c> value: scheme <c>Bearer</c> (any case, RFC 9110 §11.1), then spaces.</summary>
     public static PresentedCredential FromAuthorization(ReadOnlySpan<char> header)
@@ -39,6 +44,51 @@ public static class EdgeCredentials
         }
 
         return FromAuthorization(authorization);
+    }
+
+    /// <summary>
+    /// An InfluxDB client's secret, where InfluxDB 1.x and 2.x look for it: <c>Authorization: Token &lt;t&gt;</c> (v2,
+    /// and v1 since 1.8), <c>Authorization: Bearer &lt;t&gt;</c>, <c>Authorization: Basic</c> whose password is the token
+    /// (the influx CLI, Telegraf's v1 output), else the <c>p</c> query parameter. The user name is free (clients insist on
+    /// one) and is not a credential. A Basic value is decoded into <paramref name="scratch"/>
+    /// (<see cref="InfluxScratchLength"/> characters), which the result then views.
+    /// </summary>
+    public static PresentedCredential FromInflux<TValues>(TValues authorization, string? passwordParameter, Span<char> scratch)
+        where TValues : IReadOnlyList<string?>
+    {
+        if (Single(authorization) is { } header)
+        {
+            var value = header.AsSpan();
+            if (HasScheme(value, InfluxTokenScheme) || HasScheme(value, BearerScheme))
+            {
+                return new PresentedCredential(value[(value.IndexOfAny(' ', '\t') + 1)..].Trim());
+            }
+
+            return HasScheme(value, BasicScheme) ? FromBasic(value[(BasicScheme.Length + 1)..].Trim(), scratch) : default;
+        }
+
+        return passwordParameter is null ? default : new PresentedCredential(passwordParameter.AsSpan().Trim());
+    }
+
+    private static bool HasScheme(ReadOnlySpan<char> header, string scheme) =>
+        header.Length > scheme.Length && header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) && header[scheme.Length] is ' ' or '\t';
+
+    private static PresentedCredential FromBasic(ReadOnlySpan<char> base64, Span<char> scratch)
+    {
+        Span<byte> bytes = stackalloc byte[InfluxScratchLength];
+        if (base64.Length > InfluxScratchLength * 4 / 3 || !Convert.TryFromBase64Chars(base64, bytes, out var length))
+        {
+            return default;
+        }
+
+        var colon = bytes[..length].IndexOf((byte)':');
+        if (colon < 0 || System.Text.Encoding.UTF8.GetCharCount(bytes[(colon + 1)..length]) > scratch.Length)
+        {
+            return default;
+        }
+
+        var chars = System.Text.Encoding.UTF8.GetChars(bytes[(colon + 1)..length], scratch);
+        return new PresentedCredential(scratch[..chars].Trim());
     }
 
     /// <summary>The MQTT CONNECT password; the user name is free (devices put anything there) and is not a credential.</summary>

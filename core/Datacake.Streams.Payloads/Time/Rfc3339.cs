@@ -118,6 +118,43 @@ public static class Rfc3339
         return true;
     }
 
+    /// <summary>Bytes <see cref="TryFormatUnixNanoseconds"/> writes: <c>yyyy-MM-ddTHH:mm:ss.fffffffffZ</c>.</summary>
+    public const int FormattedLength = 30;
+
+    /// <summary>The latest Unix time in nanoseconds that <see cref="TryParseUnixNanoseconds(ReadOnlySpan{byte}, out long)"/> accepts back.</summary>
+    public const long MaxUnixNanoseconds = (((long.MaxValue / NanosPerSecond) - 1) * NanosPerSecond) + (NanosPerSecond - 1);
+
+    /// <summary>
+    /// Writes <paramref name="unixNs"/> (0 to <see cref="MaxUnixNanoseconds"/>) in UTC with all nine fraction digits,
+    /// the form this reader takes back to the same nanosecond; false outside that range or when the buffer is short.
+    /// </summary>
+    public static bool TryFormatUnixNanoseconds(long unixNs, Span<byte> destination, out int written)
+    {
+        written = 0;
+        if (unixNs is < 0 or > MaxUnixNanoseconds || destination.Length < FormattedLength)
+        {
+            return false;
+        }
+
+        var time = DateTime.UnixEpoch.AddTicks(unixNs / NanosPerSecond * TimeSpan.TicksPerSecond);
+        if (!time.TryFormat(destination, out var dateLength, "yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) || dateLength != 19)
+        {
+            return false;
+        }
+
+        destination[19] = (byte)'.';
+        var fraction = unixNs % NanosPerSecond;
+        for (var i = 28; i >= 20; i--)
+        {
+            destination[i] = (byte)('0' + (fraction % 10));
+            fraction /= 10;
+        }
+
+        destination[29] = (byte)'Z';
+        written = FormattedLength;
+        return true;
+    }
+
     private static bool Digits(ReadOnlySpan<byte> text, out int value)
     {
         value = 0;

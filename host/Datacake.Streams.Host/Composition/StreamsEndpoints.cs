@@ -16,6 +16,7 @@ using Datacake.Streams.Api.Webhooks;
 using Datacake.Streams.Api.Workspaces;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Ingest.Http;
+using Datacake.Streams.Ingest.InfluxWrite;
 using Datacake.Streams.Ingest.Webhooks;
 using Microsoft.Extensions.Options;
 
@@ -66,6 +67,7 @@ public static class StreamsEndpoints
 
         // Mapped only where their services are registered (the ingest role).
         app.MapDeviceIngestApi();
+        app.MapInfluxWriteApi();
         app.MapWebhookIngestApi();
         return app;
     }

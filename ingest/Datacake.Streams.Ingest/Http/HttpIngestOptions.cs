@@ -10,6 +10,13 @@ public sealed record HttpIngestOptions
     /// <summary>Largest body accepted (413 beyond). 1 MiB holds ~10,000 typical 100-byte entries.</summary>
     public int MaxBodyBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// Largest line-protocol body of <c>/write</c> and <c>/api/v2/write</c> (413 beyond), after gzip is undone: 8 MiB
+    /// holds ~50,000 Telegraf-sized lines (~150 bytes), ten times InfluxData's recommended 5,000-line batch.
+    /// (InfluxDB's own limit is 25 MB; this node holds the body whole while it converts it.)
+    /// </summary>
+    public int LineProtocolMaxBodyBytes { get; init; } = 8 * 1024 * 1024;
+
     /// <summary>Most entries in one array body.</summary>
     public int MaxEntries { get; init; } = 10_000;
 
@@ -33,6 +40,11 @@ public sealed class HttpIngestOptionsValidator : IValidateOptions<HttpIngestOpti
         if (options.MaxBodyBytes is < 64 or > 32 * 1024 * 1024)
         {
             failures.Add("Ingest:Http:MaxBodyBytes: 64 bytes to 32 MiB (the host's outer request limit)");
+        }
+
+        if (options.LineProtocolMaxBodyBytes is < 64 or > 32 * 1024 * 1024)
+        {
+            failures.Add("Ingest:Http:LineProtocolMaxBodyBytes: 64 bytes to 32 MiB (the host's outer request limit)");
         }
 
         if (options.MaxEntries < 1)

@@ -14,6 +14,7 @@ using Datacake.Streams.Hosting;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Ingest.Bridge;
 using Datacake.Streams.Ingest.Http;
+using Datacake.Streams.InfluxApi;
 using Datacake.Streams.Ingest.Mqtt;
 using Datacake.Streams.Ingest.Quotas;
 using Datacake.Streams.Ingest.Webhooks;
@@ -47,6 +48,7 @@ internal static class ConfigurationKeys
         new(BridgeOptions.Section, typeof(BridgeOptions)),
         new(WebhookIngestOptions.Section, typeof(WebhookIngestOptions)),
         new(IngestQuotaOptions.Section, typeof(IngestQuotaOptions)),
+        new(InfluxApiOptions.Section, typeof(InfluxApiOptions)),
         new(ProcessingOptions.Section, typeof(ProcessingOptions)),
         new(ReplayGuardOptions.Section, typeof(ReplayGuardOptions)),
         new(DuplicateFilterOptions.Section, typeof(DuplicateFilterOptions)),
