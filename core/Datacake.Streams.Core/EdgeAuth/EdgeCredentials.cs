@@ -41,6 +41,53 @@ public static class EdgeCredentials
         return FromAuthorization(authorization);
     }
 
+    /// <summary>
+    /// InfluxDB 1.x clients (the <c>influx</c> CLI, Grafana's InfluxDB datasource, client libraries): the token is the
+    /// password. <c>Authorization: Token</c>, <c>Bearer</c> or <c>Basic</c> (user:password, the user name is free) when
+    /// sent, else the <c>p</c> query parameter. A header of another scheme presents nothing (as influxd, it is not
+    /// combined with <c>p</c>).
+    /// </summary>
+    public static PresentedCredential FromInfluxV1<TValues>(TValues authorization, TValues password)
+        where TValues : IReadOnlyList<string?>
+    {
+        if (Single(authorization) is not { } header)
+        {
+            return Single(password) is { } p ? new PresentedCredential(p.AsSpan().Trim()) : default;
+        }
+
+        ReadOnlySpan<char> value = header.AsSpan().Trim();
+        if (AfterScheme(value, "Token") is { IsEmpty: false } token)
+        {
+            return new PresentedCredential(token);
+        }
+
+        if (AfterScheme(value, BearerScheme) is { IsEmpty: false } bearer)
+        {
+            return new PresentedCredential(bearer);
+        }
+
+        if (AfterScheme(value, "Basic") is { IsEmpty: false } basic)
+        {
+            // 3 bytes per 4 base64 characters; user:password of a 60-character token fits the stack easily.
+            Span<byte> bytes = basic.Length <= 1024 ? stackalloc byte[basic.Length] : new byte[basic.Length];
+            if (!Convert.TryFromBase64Chars(basic, bytes, out int written))
+            {
+                return default;
+            }
+
+            string decoded = System.Text.Encoding.UTF8.GetString(bytes[..written]);
+            int colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            return colon < 0 ? default : new PresentedCredential(decoded.AsSpan(colon + 1).Trim());
+        }
+
+        return default;
+    }
+
+    private static ReadOnlySpan<char> AfterScheme(ReadOnlySpan<char> header, string scheme) =>
+        header.Length > scheme.Length && header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) && header[scheme.Length] is ' ' or '\t'
+            ? header[scheme.Length..].Trim()
+            : default;
+
     /// <summary>The MQTT CONNECT password; the user name is free (devices put anything there) and is not a credential.</summary>
     public static PresentedCredential FromMqttPassword(string? password) =>
         password is null ? default : new PresentedCredential(password.AsSpan().Trim());

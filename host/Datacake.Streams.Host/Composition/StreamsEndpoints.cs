@@ -6,6 +6,7 @@ using Datacake.Streams.Api.Decoders;
 using Datacake.Streams.Api.Devices;
 using Datacake.Streams.Api.Export;
 using Datacake.Streams.Api.Grafana;
+using Datacake.Streams.Api.InfluxApi;
 using Datacake.Streams.Api.Observability;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Retention;
@@ -55,6 +56,7 @@ public static class StreamsEndpoints
             app.MapDeadLetterApi();
             app.MapExportApi();
             app.MapGrafanaApi();
+            app.MapInfluxApi();
             var operatorChanges = app.MapGroup(string.Empty).WithMetadata(AuditedChanges.Instance);
             operatorChanges.MapRetentionApi();
             operatorChanges.MapBackupApi();
