@@ -146,7 +146,11 @@ public sealed partial class InfluxQlParser
             return new TimeDimension(interval, offset);
         }
 
-        return new TagDimension(Identifier());
+        var dimension = new TagDimension(Identifier());
+
+        // Grafana writes "key"::tag; the cast says nothing more here (GROUP BY names tags only).
+        OptionalCast();
+        return dimension;
     }
 
     private long DurationArgument()
