@@ -80,12 +80,16 @@ public sealed partial class InfluxQueryRunner(InfluxSelect select, InfluxClient 
         // InfluxDB), the end of InfluxDB's time for raw points (a device's clock may run ahead).
         bool windows = statement.Interval is not null || statement.Fields.Any(f => f.Expression is CallExpr);
         DateTimeOffset from = where.From is { } f ? Clamp(f) : now - retention.H1.Duration;
-        DateTimeOffset to = where.To is { } t ? Clamp(t) : windows ? now : QueryTime.FromUnixNanoseconds(MaxNanoseconds);
+        DateTimeOffset to = where.To is { } t ? Clamp(CeilingTick(t)) : windows ? now : QueryTime.FromUnixNanoseconds(MaxNanoseconds);
         return await select.ExecuteAsync(new ScopedSelect(statement, devices, policy, from, to, where.FieldConditions), cancellationToken);
     }
 
     // InfluxDB's time range: 1677-09-21 to 2262-04-11, in whole 100 ns ticks.
     private const long MaxNanoseconds = 9_223_372_036_854_775_800;
+
+    /// <summary>An exclusive end on a whole 100 ns tick: <c>time &lt;= X</c> is <c>time &lt; X + 1ns</c>, which must not truncate back to X.</summary>
+    private static long CeilingTick(long nanoseconds) =>
+        nanoseconds >= MaxNanoseconds ? MaxNanoseconds : nanoseconds % 100 is var rest && rest > 0 ? nanoseconds - rest + 100 : nanoseconds;
 
     private static DateTimeOffset Clamp(long nanoseconds) => QueryTime.FromUnixNanoseconds(Math.Clamp(nanoseconds, -MaxNanoseconds, MaxNanoseconds));
 
