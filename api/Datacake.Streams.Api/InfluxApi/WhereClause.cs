@@ -1,6 +1,6 @@
-using System.Globalization;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.InfluxApi.Language;
+using Datacake.Streams.Payloads.Time;
 
 namespace Datacake.Streams.Api.InfluxApi;
 
@@ -222,22 +222,21 @@ public sealed record WhereClause(long? From, long? To, IReadOnlyList<InfluxExpr>
         _ => throw new InfluxStatementException("invalid time expression: add or subtract durations (now() - 1h)"),
     };
 
+    /// <summary>
+    /// Through the one RFC 3339 reader (<see cref="Rfc3339"/>); InfluxQL's zoneless forms (<c>2026-12-06 10:00:00</c>,
+    /// <c>2026-12-06</c>) are UTC, as in InfluxDB, and are given their <c>Z</c> first.
+    /// </summary>
     private static long Parse(string text)
     {
-        string[] formats = ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd"];
-        if (!DateTimeOffset.TryParseExact(text, formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset time))
+        string normalized = text.Length == 10 ? text + "T00:00:00Z" : text.Replace(' ', 'T');
+        if (normalized.Length >= 19 && !normalized.EndsWith('Z') && normalized.IndexOfAny(['+', '-'], 19) < 0)
         {
-            throw new InfluxStatementException($"invalid time literal '{Truncate(text)}': use RFC 3339 (2026-12-06T10:00:00Z)");
+            normalized += "Z";
         }
 
-        try
-        {
-            return checked((time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);
-        }
-        catch (OverflowException)
-        {
-            throw new InfluxStatementException("time outside the range InfluxDB can hold (1677 to 2262)");
-        }
+        return Rfc3339.TryParseUnixNanoseconds(normalized, out long ns)
+            ? ns
+            : throw new InfluxStatementException($"invalid time literal '{Truncate(text)}': use RFC 3339 (2026-12-06T10:00:00Z), 1970 to 2262");
     }
 
     private static string Truncate(string text) => text.Length > 40 ? text[..40] + "…" : text;

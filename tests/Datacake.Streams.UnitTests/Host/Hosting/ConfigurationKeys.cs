@@ -1,3 +1,4 @@
+using Datacake.Streams.Api.InfluxApi;
 using System.Collections;
 using System.Reflection;
 using Datacake.Streams.Api.Access;
@@ -56,6 +57,7 @@ internal static class ConfigurationKeys
         new(InvitationOptions.Section, typeof(InvitationOptions)),
         new(FailedAuthenticationOptions.Section, typeof(FailedAuthenticationOptions)),
         new(QueryLimits.Section, typeof(QueryLimits)),
+        new(InfluxApiOptions.Section, typeof(InfluxApiOptions)),
         new(ExportOptions.Section, typeof(ExportOptions)),
         new(DecoderDryRunLimits.Section, typeof(DecoderDryRunLimits)),
         new(DeadLetterOptions.Section, typeof(DeadLetterOptions)),
