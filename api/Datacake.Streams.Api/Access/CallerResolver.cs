@@ -60,7 +60,7 @@ public sealed class CallerResolver
 
     private async Task<CallerResolution> ResolveUncachedAsync(HttpContext context, CancellationToken cancellationToken)
     {
-        var presented = EdgeCredentials.FromAuthorization(context.Request.Headers.Authorization);
+        var presented = Presented(context);
         if (presented.IsMissing)
         {
             // No credential at all is not a guess: it does not count against the client.
@@ -80,11 +80,23 @@ public sealed class CallerResolver
         }
 
         // Parsed again rather than kept across the await (a span cannot be); only failures pay for it.
-        var scope = FailureScope.TokenPrefix(EdgeCredentials.FromAuthorization(context.Request.Headers.Authorization));
+        var scope = FailureScope.TokenPrefix(Presented(context));
         return _failures.TrySpend(context.Connection.RemoteIpAddress, scope, out var retryAfter)
             ? new CallerResolution(ReadScopeStatus.Unauthenticated, null, default)
             : new CallerResolution(ReadScopeStatus.RateLimited, null, retryAfter);
     }
+
+    /// <summary>
+    /// <c>Authorization: Bearer</c>, or where the endpoint says so (<see cref="InfluxV1Credentials"/>) the places
+    /// InfluxDB 1.x clients put a password.
+    /// </summary>
+    private static PresentedCredential Presented(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<InfluxV1Credentials>() is null
+            ? EdgeCredentials.FromAuthorization(context.Request.Headers.Authorization)
+            : EdgeCredentials.FromInflux(
+                context.Request.Headers.Authorization,
+                context.Request.Query["p"] is { Count: 1 } password ? password[0] : null,
+                new char[EdgeCredentials.InfluxScratchLength]);
 
     private async Task<Caller?> FindAsync(TokenHash hash, CancellationToken cancellationToken)
     {

@@ -7,6 +7,7 @@ using Datacake.Streams.Api.Decoders;
 using Datacake.Streams.Api.Devices;
 using Datacake.Streams.Api.Export;
 using Datacake.Streams.Api.Grafana;
+using Datacake.Streams.Api.InfluxApi;
 using Datacake.Streams.Api.Observability;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Retention;
@@ -60,6 +61,7 @@ public static class StreamsEndpoints
             app.MapDeadLetterApi();
             app.MapExportApi();
             app.MapGrafanaApi();
+            app.MapInfluxApi();
             var operatorChanges = app.MapGroup(string.Empty).WithMetadata(AuditedChanges.Instance);
             operatorChanges.MapRetentionApi();
             operatorChanges.MapBackupApi();

@@ -2,6 +2,7 @@ using Datacake.Streams.Hosting;
 using Datacake.Streams.Ingest;
 using Datacake.Streams.Ingest.Webhooks;
 using Datacake.Streams.Ingest.Bridge;
+using Datacake.Streams.Api.InfluxApi;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Observability;
@@ -81,6 +82,7 @@ public static class StreamsHostBuilder
         if (roles.HasFlag(NodeRoles.Api))
         {
             builder.Services.AddQueryApi();
+            builder.Services.AddInfluxApi();
             builder.Services.AddWorkspaceExport();
             builder.Services.AddDeadLetterApi();
         }

@@ -42,7 +42,12 @@ internal sealed class LineProtocolTranslation : IDisposable
     private const int MaxNameBytes = FieldRules.MaxNameLength;
     private const long NanosPerMillisecond = 1_000_000;
 
-    private static ReadOnlySpan<byte> VirtualMeasurement => "measurements"u8;
+    // The UTF-8 of InfluxApiSchema's names (a u8 literal cannot name a const); checked equal in the unit tests.
+    internal static ReadOnlySpan<byte> VirtualMeasurement => "measurements"u8;
+
+    internal static ReadOnlySpan<byte> DeviceTag => "device"u8;
+
+    internal static ReadOnlySpan<byte> DeviceIdTag => "device_id"u8;
 
     private readonly Dictionary<(long Time, int Measurement), int> _pointTags = [];
     private readonly List<string> _messages = [];
@@ -187,7 +192,7 @@ internal sealed class LineProtocolTranslation : IDisposable
         var tagSet = 0;
         foreach (var tag in point.Tags)
         {
-            if (tag.Key.SequenceEqual("device"u8) || tag.Key.SequenceEqual("device_id"u8))
+            if (tag.Key.SequenceEqual(DeviceTag) || tag.Key.SequenceEqual(DeviceIdTag))
             {
                 if (!tag.Value.SequenceEqual(_device))
                 {

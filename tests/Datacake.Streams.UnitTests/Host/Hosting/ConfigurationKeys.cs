@@ -1,3 +1,4 @@
+using Datacake.Streams.Api.InfluxApi;
 using System.Collections;
 using System.Reflection;
 using Datacake.Streams.Api.Access;

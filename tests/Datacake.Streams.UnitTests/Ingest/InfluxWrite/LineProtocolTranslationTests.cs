@@ -1,6 +1,7 @@
 using System.Text;
 using CsCheck;
 using Datacake.Streams.Ids;
+using Datacake.Streams.InfluxApi;
 using Datacake.Streams.Ingest.InfluxWrite;
 using Datacake.Streams.Payloads.JsonValues;
 
@@ -8,6 +9,14 @@ namespace Datacake.Streams.UnitTests.Ingest.InfluxWrite;
 
 public sealed class LineProtocolTranslationTests
 {
+    [Fact]
+    public void The_writer_reads_the_names_of_the_one_virtual_schema()
+    {
+        Assert.Equal(InfluxApiSchema.Measurement, Encoding.UTF8.GetString(LineProtocolTranslation.VirtualMeasurement));
+        Assert.Equal(InfluxApiSchema.DeviceTag, Encoding.UTF8.GetString(LineProtocolTranslation.DeviceTag));
+        Assert.Equal(InfluxApiSchema.DeviceIdTag, Encoding.UTF8.GetString(LineProtocolTranslation.DeviceIdTag));
+    }
+
     private const long ReceivedAt = 1_764_324_000_123_456_789;
     private static readonly DeviceId s_device = DeviceId.New();
 
