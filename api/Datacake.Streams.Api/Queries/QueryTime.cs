@@ -42,4 +42,12 @@ public static class QueryTime
         long rest = ((since % step.Ticks) + step.Ticks) % step.Ticks;
         return rest == 0 ? time : time.AddTicks(step.Ticks - rest);
     }
+
+    /// <summary>Rounds down to a multiple of <paramref name="step"/> since the epoch: the start of the window holding <paramref name="time"/>.</summary>
+    public static DateTimeOffset FloorTo(DateTimeOffset time, TimeSpan step)
+    {
+        long since = time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        long rest = ((since % step.Ticks) + step.Ticks) % step.Ticks;
+        return time.AddTicks(-rest);
+    }
 }

@@ -21,7 +21,7 @@ public static class RollupMarks
     /// <summary>The measurement of the late-window marks, in the raw policy (not a device id: never rolled up).</summary>
     public const string Measurement = "dcs_rollup_mark";
 
-    /// <summary>The measurement of the refresher's per-tier watermark, in the meta policy (the point's time is the watermark).</summary>
+    /// <summary>The measurement of the refresher's per-tier watermark, in the meta policy (field <c>until</c>, written at the time of writing).</summary>
     public const string WatermarkMeasurement = "dcs_rollup_watermark";
 
     /// <summary>Field of a mark: earliest late point time, Unix ns.</summary>

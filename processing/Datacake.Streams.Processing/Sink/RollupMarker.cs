@@ -72,19 +72,26 @@ public sealed class RollupMarker(TimeProvider time)
         }
 
         var batch = new InfluxPointBatch(late.Count * 96);
-        var id = new char[DeviceId.TextLength];
         foreach ((DeviceId device, long from, long to) in late)
         {
-            device.TryFormat(id, out _);
-            LineProtocolWriter line = batch.BeginPoint();
-            line.Measurement(RollupMarks.Measurement);
-            line.Tag(StorageLayout.DeviceTag, id);
-            line.Field(RollupMarks.FromField, from);
-            line.Field(RollupMarks.ToField, to);
-            line.Timestamp(NextMarkNs(nowNs));
+            Append(batch, device, from, to, NextMarkNs(nowNs));
         }
 
         return batch;
+    }
+
+    /// <summary>Writes one mark line: <paramref name="device"/>'s late points span [<paramref name="fromNs"/>, <paramref name="toNs"/>].</summary>
+    public static void Append(InfluxPointBatch batch, DeviceId device, long fromNs, long toNs, long markNs)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        // A heap id: the writer is a ref struct that may hold what it is given (a mark is rare: late records only).
+        var id = device.ToString();
+        LineProtocolWriter line = batch.BeginPoint();
+        line.Measurement(RollupMarks.Measurement);
+        line.Tag(StorageLayout.DeviceTag, id);
+        line.Field(RollupMarks.FromField, fromNs);
+        line.Field(RollupMarks.ToField, toNs);
+        line.Timestamp(markNs);
     }
 
     private long NextMarkNs(long nowNs)
