@@ -6,7 +6,8 @@ namespace Datacake.Streams.Api.Queries;
 /// Makes a tier plan exact (docs/QUERIES.md "Exact aggregates"): within raw's retention, a rollup segment answers
 /// only the windows its tier has rolled up since their last point landed, i.e. before the tier's watermark and
 /// without a late mark of any of the devices; every other window is read from raw with the same window and
-/// aggregate. Seams fall on whole query windows, so no window is split between raw and a rollup. Pure.
+/// aggregate, and so is a partial window at a range edge that does not fall on the tier's resolution (the rollup
+/// holds the window whole). Seams fall on whole query windows, so no window is split between raw and a rollup. Pure.
 /// </summary>
 public static class ExactSegments
 {
@@ -26,8 +27,21 @@ public static class ExactSegments
             DateTimeOffset rawEdge = QueryTime.CeilTo(now - retention.Raw, every);
             DateTimeOffset low = segment.From > rawEdge ? segment.From : rawEdge;
             DateTimeOffset notRolled = freshness.Watermarks.TryGetValue(segment.Tier, out DateTimeOffset watermark) ? QueryTime.FloorTo(watermark, every) : low;
-            IEnumerable<(DateTimeOffset, DateTimeOffset)> stale = RollupWindows.Merge(freshness.Marks, every, low, segment.To)
-                .Append((notRolled, segment.To));
+            List<(DateTimeOffset, DateTimeOffset)> stale = RollupWindows.Merge(freshness.Marks, every, low, segment.To);
+            stale.Add((notRolled, segment.To));
+
+            // A range edge inside one of the tier's windows: the rollup holds that window whole, the query wants part.
+            TimeSpan resolution = segment.Tier.Resolution();
+            if (QueryTime.FloorTo(segment.From, resolution) != segment.From)
+            {
+                stale.Add((segment.From, QueryTime.CeilTo(segment.From, every)));
+            }
+
+            if (QueryTime.FloorTo(segment.To, resolution) != segment.To)
+            {
+                stale.Add((QueryTime.FloorTo(segment.To, every), segment.To));
+            }
+
             DateTimeOffset cursor = segment.From;
             foreach ((DateTimeOffset from, DateTimeOffset to) in RollupWindows.Union(stale, low, segment.To))
             {

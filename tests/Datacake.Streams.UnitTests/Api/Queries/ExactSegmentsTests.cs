@@ -20,7 +20,7 @@ public sealed class ExactSegmentsTests
     [Fact]
     public void Windows_from_the_watermark_on_come_from_raw_aligned_to_whole_query_windows()
     {
-        DateTimeOffset from = Now.AddHours(-1);
+        DateTimeOffset from = QueryTime.FloorTo(Now.AddHours(-1), TimeSpan.FromMinutes(1));
         TierPlan plan = TierPlanner.Plan(from, Now, s_tenMinutes, s_retention, Now);
         DateTimeOffset watermark = new(2026, 11, 28, 12, 33, 0, TimeSpan.Zero);
 
@@ -37,7 +37,7 @@ public sealed class ExactSegmentsTests
     public void Twenty_minutes_ago_at_every_10m_is_read_from_raw_while_the_rollup_lags()
     {
         // The case: the rollup lags by a quarter of an hour; points 20 minutes old are past its watermark.
-        DateTimeOffset from = Now.AddMinutes(-30);
+        DateTimeOffset from = QueryTime.FloorTo(Now.AddMinutes(-30), TimeSpan.FromMinutes(1));
         TierPlan exact = ExactSegments.Refine(TierPlanner.Plan(from, Now, s_tenMinutes, s_retention, Now), Freshness(Now.AddMinutes(-15)), s_retention, Now);
         Assert.Equal(StorageTier.M1, exact.Segments[0].Tier);
         TierSegment raw = exact.Segments[^1];
@@ -49,7 +49,7 @@ public sealed class ExactSegmentsTests
     [Fact]
     public void An_eight_days_late_mark_sends_its_windows_to_raw_for_every_device_of_the_statement()
     {
-        DateTimeOffset from = Now.AddDays(-9);
+        DateTimeOffset from = QueryTime.FloorTo(Now.AddDays(-9), TimeSpan.FromHours(1));
         DateTimeOffset late = new(2026, 11, 20, 7, 15, 30, TimeSpan.Zero);
         var mark = new LateMark("dev_a", late, late.AddMinutes(50));
         TierPlan plan = TierPlanner.Plan(from, Now, TimeSpan.FromHours(1), s_retention, Now);
@@ -65,6 +65,18 @@ public sealed class ExactSegmentsTests
         Assert.Equal(StorageTier.H1, exact.Segments[0].Tier);
         Assert.Equal(from, exact.Segments[0].From);
         AssertContiguous(exact, from, Now);
+    }
+
+    [Fact]
+    public void A_range_edge_inside_a_rollup_window_is_read_from_raw()
+    {
+        // 12:04:30 is inside the m1 window 12:04 that holds the minute whole: the window up to 12:10 comes from raw.
+        DateTimeOffset from = new(2026, 11, 28, 12, 4, 30, TimeSpan.Zero);
+        DateTimeOffset to = new(2026, 11, 28, 12, 20, 0, TimeSpan.Zero);
+        TierPlan exact = ExactSegments.Refine(TierPlanner.Plan(from, to, s_tenMinutes, s_retention, Now), Freshness(Now), s_retention, Now);
+        Assert.Equal(
+            [new TierSegment(StorageTier.Raw, from, from.AddSeconds(330), s_tenMinutes), new TierSegment(StorageTier.M1, from.AddSeconds(330), to, s_tenMinutes)],
+            exact.Segments);
     }
 
     [Fact]
@@ -91,7 +103,7 @@ public sealed class ExactSegmentsTests
     [Fact]
     public void Marks_and_the_watermark_merge_into_as_few_raw_segments_as_they_cover()
     {
-        DateTimeOffset from = Now.AddHours(-3);
+        DateTimeOffset from = QueryTime.FloorTo(Now.AddHours(-3), TimeSpan.FromMinutes(1));
         DateTimeOffset watermark = Now.AddMinutes(-2);
         LateMark[] marks =
         [
