@@ -33,7 +33,7 @@ public sealed class ExactPlanner(RetentionCatalog catalog, RollupLedger ledger, 
             return plan;
         }
 
-        RollupFreshness freshness = await ledger.FreshnessAsync(deviceIds, cancellationToken).ConfigureAwait(false);
+        RollupFreshness freshness = await ledger.FreshnessAsync(SeriesStatement.DeviceFilter(deviceIds), cancellationToken).ConfigureAwait(false);
         return ExactSegments.Refine(plan, freshness, retention, now);
     }
 }

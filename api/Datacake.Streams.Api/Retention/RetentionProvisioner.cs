@@ -86,7 +86,7 @@ public sealed partial class RetentionProvisioner(
                     watermarks ??= await ledger.WatermarksAsync(cancellationToken).ConfigureAwait(false);
                     if (!watermarks.ContainsKey(tier) && !added)
                     {
-                        DateTimeOffset leftOff = Queries.QueryTime.FloorTo(now - legacy.LookBack, tier.Resolution());
+                        DateTimeOffset leftOff = RollupWindows.Floor(now - legacy.LookBack, tier.Resolution());
                         await ledger.WriteWatermarkAsync(tier, leftOff, now, cancellationToken).ConfigureAwait(false);
                     }
 

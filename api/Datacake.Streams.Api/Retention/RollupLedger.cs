@@ -41,13 +41,14 @@ public sealed class RollupLedger(InfluxClient influx)
     public string WatermarksStatement() =>
         $"SELECT max({InfluxQl.QuoteIdentifier(UntilField)}) AS {InfluxQl.QuoteIdentifier(UntilField)} FROM {Source(RetentionPolicyNames.Meta, RollupMarks.WatermarkMeasurement)} GROUP BY {InfluxQl.QuoteIdentifier(TierTag)}";
 
-    /// <summary>Statement: the marks of <paramref name="deviceIds"/> (all devices when null) written at or before <paramref name="until"/>.</summary>
-    public string MarksStatement(IReadOnlyList<string>? deviceIds, DateTimeOffset? until)
+    /// <summary>Statement: the marks of the devices <paramref name="deviceFilter"/> selects (all when null) written at or before <paramref name="until"/>.</summary>
+    /// <param name="deviceFilter">An InfluxQL condition on the <c>device</c> tag, built by the query side's one device filter.</param>
+    public string MarksStatement(string? deviceFilter, DateTimeOffset? until)
     {
         var where = new List<string>(2);
-        if (deviceIds is not null)
+        if (deviceFilter is not null)
         {
-            where.Add(Queries.SeriesStatement.DeviceFilter(deviceIds));
+            where.Add(deviceFilter);
         }
 
         if (until is { } end)
@@ -60,10 +61,10 @@ public sealed class RollupLedger(InfluxClient influx)
             + $" GROUP BY {InfluxQl.QuoteIdentifier(StorageLayout.DeviceTag)}";
     }
 
-    /// <summary>The watermarks and the marks of <paramref name="deviceIds"/>, in one request.</summary>
-    public async Task<RollupFreshness> FreshnessAsync(IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
+    /// <summary>The watermarks and the marks of the devices <paramref name="deviceFilter"/> selects, in one request.</summary>
+    public async Task<RollupFreshness> FreshnessAsync(string deviceFilter, CancellationToken cancellationToken)
     {
-        InfluxQueryResult result = await influx.QueryAsync(WatermarksStatement() + ";\n" + MarksStatement(deviceIds, until: null), Database, cancellationToken).ConfigureAwait(false);
+        InfluxQueryResult result = await influx.QueryAsync(WatermarksStatement() + ";\n" + MarksStatement(deviceFilter, until: null), Database, cancellationToken).ConfigureAwait(false);
         return new RollupFreshness(ReadWatermarks(result.Statements[0]), ReadMarks(result.Statements[1]));
     }
 
@@ -145,7 +146,7 @@ public sealed class RollupLedger(InfluxClient influx)
         {
             if (series.Values.Count > 0 && series.Tags.TryGetValue(TierTag, out string? name) && TryTier(name, out StorageTier tier))
             {
-                watermarks[tier] = Queries.QueryTime.FromUnixNanoseconds(series.GetInt64(0, UntilField));
+                watermarks[tier] = FromUnixNs(series.GetInt64(0, UntilField));
             }
         }
 
@@ -166,7 +167,7 @@ public sealed class RollupLedger(InfluxClient influx)
             {
                 if (!series.IsNull(row, RollupMarks.FromField) && !series.IsNull(row, RollupMarks.ToField))
                 {
-                    marks.Add(new LateMark(device, Queries.QueryTime.FromUnixNanoseconds(series.GetInt64(row, RollupMarks.FromField)), Queries.QueryTime.FromUnixNanoseconds(series.GetInt64(row, RollupMarks.ToField))));
+                    marks.Add(new LateMark(device, FromUnixNs(series.GetInt64(row, RollupMarks.FromField)), FromUnixNs(series.GetInt64(row, RollupMarks.ToField))));
                 }
             }
         }
@@ -187,6 +188,8 @@ public sealed class RollupLedger(InfluxClient influx)
 
     private string Source(string policy, string measurement) =>
         new StringBuilder().Append(InfluxQl.QuoteIdentifier(Database)).Append('.').Append(InfluxQl.QuoteIdentifier(policy)).Append('.').Append(InfluxQl.QuoteIdentifier(measurement)).ToString();
+
+    private static DateTimeOffset FromUnixNs(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / 100);
 
     private static long UnixNs(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 }

@@ -1,4 +1,3 @@
-using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Storage;
 using Microsoft.Extensions.Options;
@@ -102,11 +101,11 @@ public sealed partial class RollupRefresher(
     private async Task<int> RollForwardAsync(StorageTier tier, RetentionSettings settings, DateTimeOffset now, Dictionary<StorageTier, DateTimeOffset> watermarks, CancellationToken cancellationToken)
     {
         TimeSpan step = tier.Resolution();
-        DateTimeOffset cut = QueryTime.FloorTo(now - RollupMarks.Settle, step);
+        DateTimeOffset cut = RollupWindows.Floor(now - RollupMarks.Settle, step);
 
         // Windows that began before raw's retention are not whole in raw any more: a recompute would overwrite a
         // full rollup with part of it. Past raw's retention the rollups are the truth.
-        DateTimeOffset rawEdge = QueryTime.CeilTo(now - settings.Raw, step);
+        DateTimeOffset rawEdge = RollupWindows.Ceil(now - settings.Raw, step);
         DateTimeOffset from = watermarks.TryGetValue(tier, out DateTimeOffset mark) && mark > rawEdge ? mark : rawEdge;
         int statements = 0;
         string db = catalog.Database;
@@ -143,7 +142,7 @@ public sealed partial class RollupRefresher(
             }
 
             // Windows at or above the watermark are rolled by the tier's own refresh, after the point landed.
-            DateTimeOffset rawEdge = QueryTime.CeilTo(now - settings.Raw, tier.Resolution());
+            DateTimeOffset rawEdge = RollupWindows.Ceil(now - settings.Raw, tier.Resolution());
             foreach (IGrouping<string, LateMark> device in marks.GroupBy(m => m.Device, StringComparer.Ordinal))
             {
                 foreach ((DateTimeOffset from, DateTimeOffset to) in RollupWindows.Merge(device, tier.Resolution(), rawEdge, watermark))

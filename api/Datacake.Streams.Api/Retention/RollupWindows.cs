@@ -1,10 +1,23 @@
-using Datacake.Streams.Api.Queries;
-
 namespace Datacake.Streams.Api.Retention;
 
-/// <summary>Window arithmetic of late marks, shared by the refresher (tier windows) and the query planner (query windows).</summary>
+/// <summary>Window arithmetic (epoch-aligned windows, late marks), shared by the refresher (tier windows) and the query planner (query windows).</summary>
 public static class RollupWindows
 {
+    /// <summary>Rounds down to a multiple of <paramref name="step"/> since the epoch (InfluxDB aligns GROUP BY time so).</summary>
+    public static DateTimeOffset Floor(DateTimeOffset time, TimeSpan step)
+    {
+        long since = time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        long rest = ((since % step.Ticks) + step.Ticks) % step.Ticks;
+        return time.AddTicks(-rest);
+    }
+
+    /// <summary>Rounds up to the next multiple of <paramref name="step"/> since the epoch.</summary>
+    public static DateTimeOffset Ceil(DateTimeOffset time, TimeSpan step)
+    {
+        DateTimeOffset floor = Floor(time, step);
+        return floor == time ? time : floor + step;
+    }
+
     /// <summary>
     /// The whole windows of <paramref name="step"/> (epoch-aligned, as InfluxDB's <c>GROUP BY time</c>) that hold a
     /// point of <paramref name="marks"/>, merged, clipped to [<paramref name="low"/>, <paramref name="high"/>), oldest first.
@@ -12,7 +25,7 @@ public static class RollupWindows
     public static List<(DateTimeOffset From, DateTimeOffset To)> Merge(IEnumerable<LateMark> marks, TimeSpan step, DateTimeOffset low, DateTimeOffset high)
     {
         // A mark's To is its latest point, inclusive: the window after it starts one tick later.
-        IEnumerable<(DateTimeOffset, DateTimeOffset)> ranges = marks.Select(m => (QueryTime.FloorTo(m.From, step), QueryTime.FloorTo(m.To, step) + step));
+        IEnumerable<(DateTimeOffset, DateTimeOffset)> ranges = marks.Select(m => (Floor(m.From, step), Floor(m.To, step) + step));
         return Union(ranges, low, high);
     }
 
