@@ -109,6 +109,7 @@ public sealed partial class RollupRefresher(
         DateTimeOffset from = watermarks.TryGetValue(tier, out DateTimeOffset mark) && mark > rawEdge ? mark : rawEdge;
         int statements = 0;
         string db = catalog.Database;
+        DateTimeOffset start = from;
         while (from < cut)
         {
             DateTimeOffset to = from + options.Value.BackfillChunk < cut ? from + options.Value.BackfillChunk : cut;
@@ -117,6 +118,12 @@ public sealed partial class RollupRefresher(
             watermarks[tier] = to;
             statements++;
             from = to;
+        }
+
+        if (statements > 1)
+        {
+            // A catch-up (a new tier, a node back after long): once, so worth a line; the minute-by-minute steps are not.
+            LogCaughtUp(logger, tier.Name(), start, cut, statements);
         }
 
         return statements;
@@ -171,6 +178,9 @@ public sealed partial class RollupRefresher(
 
         return (marks.Count, statements.Count);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rollup {Tier} caught up over {From:o}..{To:o} in {Statements} statements")]
+    private static partial void LogCaughtUp(ILogger logger, string tier, DateTimeOffset from, DateTimeOffset to, int statements);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting {Marks} consumed rollup marks failed; the next refresh recomputes their windows again")]
     private static partial void LogMarksKept(ILogger logger, Exception exception, int marks);
