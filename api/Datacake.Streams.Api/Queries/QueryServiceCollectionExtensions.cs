@@ -1,4 +1,5 @@
 using Datacake.Streams.Api.Access;
+using Datacake.Streams.Api.Retention;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,9 @@ public static class QueryServiceCollectionExtensions
     {
         services.AddSingleton<IValidateOptions<QueryLimits>, QueryLimitsValidator>();
         services.AddOptions<QueryLimits>().BindConfiguration(QueryLimits.Section).ValidateOnStart();
+        services.TryAddSingleton<ExactPlanner>();
         services.TryAddSingleton<SeriesReader>();
+        services.AddRollupRefresher();
         services.TryAddSingleton<IDeviceReadAccess, NoReadAccess>();
         return services;
     }

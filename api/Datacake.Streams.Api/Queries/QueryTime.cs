@@ -1,6 +1,7 @@
 using Datacake.Streams.Payloads.Time;
 using Datacake.Streams.Api.Access;
 using System.Globalization;
+using Datacake.Streams.Api.Retention;
 
 namespace Datacake.Streams.Api.Queries;
 
@@ -36,10 +37,8 @@ public static class QueryTime
     public static DateTimeOffset FromUnixNanoseconds(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / 100);
 
     /// <summary>Rounds up to the next multiple of <paramref name="step"/> since the epoch (InfluxDB aligns GROUP BY time so).</summary>
-    public static DateTimeOffset CeilTo(DateTimeOffset time, TimeSpan step)
-    {
-        long since = time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
-        long rest = ((since % step.Ticks) + step.Ticks) % step.Ticks;
-        return rest == 0 ? time : time.AddTicks(step.Ticks - rest);
-    }
+    public static DateTimeOffset CeilTo(DateTimeOffset time, TimeSpan step) => RollupWindows.Ceil(time, step);
+
+    /// <summary>Rounds down to a multiple of <paramref name="step"/> since the epoch: the start of the window holding <paramref name="time"/>.</summary>
+    public static DateTimeOffset FloorTo(DateTimeOffset time, TimeSpan step) => RollupWindows.Floor(time, step);
 }

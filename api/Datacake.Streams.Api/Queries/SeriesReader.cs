@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Datacake.Streams.Api.Queries;
 
 /// <summary>Plans a query over the tiers, runs its statements in one request to InfluxDB and joins the device names.</summary>
-public sealed class SeriesReader(InfluxClient influx, RetentionCatalog catalog, TimeProvider timeProvider, IOptions<QueryLimits> limits)
+public sealed class SeriesReader(InfluxClient influx, RetentionCatalog catalog, ExactPlanner planner, TimeProvider timeProvider, IOptions<QueryLimits> limits)
 {
     private static readonly string[] s_numericTypes = ["float", "integer"];
     private static readonly JsonElement s_null = JsonElement.Parse("null");
@@ -20,11 +20,8 @@ public sealed class SeriesReader(InfluxClient influx, RetentionCatalog catalog, 
 
     public async Task<SeriesAnswer> ReadAsync(SeriesRequest request, CancellationToken cancellationToken)
     {
-        RetentionSettings retention = await catalog.CurrentAsync(cancellationToken);
-        DateTimeOffset now = timeProvider.GetUtcNow();
-        TierPlan plan = request.Every is null && request.Aggregate is not null
-            ? new TierPlan([new TierSegment(TierPlanner.Covering(request.From, retention, now), request.From, request.To, null)])
-            : TierPlanner.Plan(request.From, request.To, request.Every, retention, now);
+        string[] deviceIds = request.Devices.Select(d => d.Id.ToString()).ToArray();
+        TierPlan plan = await planner.PlanAsync(deviceIds, request.From, request.To, request.Every, oneWindow: request.Aggregate is not null, cancellationToken);
 
         bool wildcard = request.Fields is null;
         IReadOnlyList<string> fields = request.Fields ?? await FieldKeysAsync(request.Devices, numericOnly: request.Aggregate is Aggregate.Mean or Aggregate.Sum or Aggregate.Median or Aggregate.Min or Aggregate.Max || plan.Segments.Any(s => s.Tier != StorageTier.Raw), cancellationToken);
@@ -32,7 +29,7 @@ public sealed class SeriesReader(InfluxClient influx, RetentionCatalog catalog, 
         if (fields.Count > 0)
         {
             int max = limits.Value.MaxPointsPerSeries;
-            string[] ids = request.Devices.Select(d => d.Id.ToString()).ToArray();
+            string[] ids = deviceIds;
             if (!request.GroupByDevice && ids.Length > 1)
             {
                 perKey[string.Empty] = await CombineAsync(request, plan, ids, fields, cancellationToken);

@@ -6,11 +6,14 @@ namespace Datacake.Streams.Api.Queries;
 /// <summary>One part of a query answered by one tier, over [From, To), at <see cref="Every"/> (null: raw points).</summary>
 public sealed record TierSegment(StorageTier Tier, DateTimeOffset From, DateTimeOffset To, TimeSpan? Every);
 
-/// <summary>Which tiers answer a query: one segment, or two (older part from the coarser tier) when stitched.</summary>
+/// <summary>
+/// Which tiers answer a query: one segment, or two (older part from the coarser tier) when stitched, and after
+/// <see cref="ExactSegments"/> the windows a rollup has not caught up with from raw.
+/// </summary>
 public sealed record TierPlan(IReadOnlyList<TierSegment> Segments)
 {
-    /// <summary>The tier of the newest part: the one the request's <c>every</c> asked for when it covers anything.</summary>
-    public StorageTier Tier => Segments[^1].Tier;
+    /// <summary>The tier the request's <c>every</c> chose for the newest part (kept when raw segments are cut in).</summary>
+    public StorageTier Tier { get; init; } = Segments[^1].Tier;
 
     public bool Stitched => Segments.Count > 1;
 }

@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 namespace Datacake.Streams.Api.Retention;
 
 /// <summary>
-/// The live tiers as InfluxDB holds them (SHOW RETENTION POLICIES, SHOW CONTINUOUS QUERIES), cached for
+/// The live tiers as InfluxDB holds them (SHOW RETENTION POLICIES, the rollup settings of <see cref="RollupLedger"/>,
+/// and any continuous query left from before the refresher), cached for
 /// <see cref="RetentionTiersOptions.CatalogRefresh"/> so that tier choice costs no round trip per query. InfluxDB
 /// is the one truth: a PUT on any node reaches the others when their copy expires.
 /// </summary>
@@ -34,7 +35,7 @@ public sealed class RetentionCatalog(InfluxClient influx, IOptions<RetentionTier
     /// <summary>Replaces the cached copy after this node changed the tiers.</summary>
     public void Publish(RetentionSettings settings) => _cached = new Cached(settings, timeProvider.GetUtcNow());
 
-    /// <summary>Reads the policies and this database's rollup continuous queries; a missing database reads as empty.</summary>
+    /// <summary>Reads the policies, the stored rollup settings and any old rollup continuous queries; a missing database reads as empty.</summary>
     public async Task<ObservedRetention> ObserveAsync(CancellationToken cancellationToken)
     {
         var policies = new Dictionary<string, ObservedPolicy>(StringComparer.Ordinal);
@@ -54,7 +55,15 @@ public sealed class RetentionCatalog(InfluxClient influx, IOptions<RetentionTier
         }
         catch (InfluxQueryException ex) when (ex.Kind == InfluxErrorKind.StatementFailed && ex.Message.Contains("database not found", StringComparison.OrdinalIgnoreCase))
         {
-            return new ObservedRetention(DatabaseExists: false, policies, new Dictionary<StorageTier, ObservedContinuousQuery>());
+            return new ObservedRetention(DatabaseExists: false, policies, new Dictionary<StorageTier, RollupSettings>(), new Dictionary<StorageTier, ObservedContinuousQuery>());
+        }
+
+        // The settings point lives in the h1 policy: asking a policy that does not exist is an error.
+        IReadOnlyDictionary<StorageTier, RollupSettings> rollups = new Dictionary<StorageTier, RollupSettings>();
+        if (policies.ContainsKey(RetentionPolicyNames.H1))
+        {
+            InfluxQueryResult stored = await influx.QueryAsync(new RollupLedger(influx).SettingsStatement(), Database, cancellationToken).ConfigureAwait(false);
+            rollups = RollupLedger.ReadSettings(stored.Statements[0]);
         }
 
         var queries = new Dictionary<StorageTier, ObservedContinuousQuery>();
@@ -75,17 +84,20 @@ public sealed class RetentionCatalog(InfluxClient influx, IOptions<RetentionTier
             }
         }
 
-        return new ObservedRetention(DatabaseExists: true, policies, queries);
+        return new ObservedRetention(DatabaseExists: true, policies, rollups, queries);
     }
 
     private sealed record Cached(RetentionSettings Settings, DateTimeOffset ReadAt);
 }
 
 /// <summary>What InfluxDB holds now.</summary>
+/// <param name="Rollups">The refresh settings stored per rollup tier (<see cref="RollupLedger"/>; duration unset: it is the policy's).</param>
+/// <param name="LegacyContinuousQueries">Rollup continuous queries from before the refresher: dropped by the next apply, their settings kept.</param>
 public sealed record ObservedRetention(
     bool DatabaseExists,
     IReadOnlyDictionary<string, ObservedPolicy> Policies,
-    IReadOnlyDictionary<StorageTier, ObservedContinuousQuery> ContinuousQueries)
+    IReadOnlyDictionary<StorageTier, RollupSettings> Rollups,
+    IReadOnlyDictionary<StorageTier, ObservedContinuousQuery> LegacyContinuousQueries)
 {
     /// <summary>The observed values where they exist, <paramref name="fallback"/> for what is missing.</summary>
     public RetentionSettings Overlay(RetentionSettings fallback) => fallback with
@@ -104,7 +116,11 @@ public sealed record ObservedRetention(
             result = result with { Duration = policy.Duration };
         }
 
-        if (ContinuousQueries.TryGetValue(tier, out ObservedContinuousQuery? query))
+        if (Rollups.TryGetValue(tier, out RollupSettings? stored))
+        {
+            result = result with { LookBack = stored.LookBack, RefreshEvery = stored.RefreshEvery };
+        }
+        else if (LegacyContinuousQueries.TryGetValue(tier, out ObservedContinuousQuery? query))
         {
             result = result with { LookBack = query.LookBack, RefreshEvery = query.Every };
         }

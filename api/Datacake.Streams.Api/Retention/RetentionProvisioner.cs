@@ -20,14 +20,16 @@ public sealed record RetentionChange(string Setting, string? From, string To);
 public sealed record RetentionApplied(RetentionSettings Settings, IReadOnlyList<RetentionChange> Changes, IReadOnlyList<BackfillWindow> Backfills);
 
 /// <summary>
-/// Makes InfluxDB hold the tiers: database, policies (raw DEFAULT), one continuous query per rollup tier, and a
-/// backfill when a rollup tier is new or its look-back grew. Idempotent: applying the same settings twice changes
+/// Makes InfluxDB hold the tiers: database, policies (raw DEFAULT), the rollup settings the refresher reads
+/// (<see cref="RollupLedger"/>; continuous queries of versions before are dropped, the refresher starting where they
+/// left off), and a backfill when a rollup tier's look-back grew. Idempotent: applying the same settings twice changes
 /// nothing and backfills nothing. Applies are serialized.
 /// </summary>
 public sealed partial class RetentionProvisioner(
     InfluxClient influx,
     RetentionCatalog catalog,
     RetentionBackfills backfills,
+    RollupLedger ledger,
     TimeProvider timeProvider,
     ILogger<RetentionProvisioner> logger)
 {
@@ -61,40 +63,61 @@ public sealed partial class RetentionProvisioner(
 
             var windows = new List<BackfillWindow>();
             DateTimeOffset now = timeProvider.GetUtcNow();
+            IReadOnlyDictionary<StorageTier, DateTimeOffset>? watermarks = null;
             foreach ((StorageTier tier, bool added) in new[] { (StorageTier.M1, m1Added), (StorageTier.H1, h1Added) })
             {
                 RollupSettings rollup = desired.Rollup(tier);
-                observed.ContinuousQueries.TryGetValue(tier, out ObservedContinuousQuery? existing);
-                if (existing is null || existing.Every != rollup.RefreshEvery || existing.LookBack != rollup.LookBack
-                    || !RetentionStatements.ReadsDeviceMeasurements(existing.Query))
+                observed.Rollups.TryGetValue(tier, out RollupSettings? stored);
+                observed.LegacyContinuousQueries.TryGetValue(tier, out ObservedContinuousQuery? legacy);
+                TimeSpan? everyBefore = stored?.RefreshEvery ?? legacy?.Every;
+                TimeSpan? lookBackBefore = stored?.LookBack ?? legacy?.LookBack;
+                if (added)
                 {
-                    // A continuous query cannot be altered: drop and create, back to back.
-                    if (existing is not null)
+                    // A watermark left from an earlier life of the tier would vouch for windows it no longer holds.
+                    await ledger.ForgetWatermarkAsync(tier, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (legacy is not null)
+                {
+                    // The continuous query recomputed its last look-back on every run: everything older was rolled up
+                    // when it stopped. The refresher starts there (late points older than that look-back were never
+                    // marked before; nothing can find them now) unless a refresher already went further.
+                    await influx.ExecuteAsync(RetentionStatements.DropContinuousQuery(db, tier), db, cancellationToken).ConfigureAwait(false);
+                    watermarks ??= await ledger.WatermarksAsync(cancellationToken).ConfigureAwait(false);
+                    if (!watermarks.ContainsKey(tier) && !added)
                     {
-                        await influx.ExecuteAsync(RetentionStatements.DropContinuousQuery(db, tier), db, cancellationToken).ConfigureAwait(false);
+                        DateTimeOffset leftOff = RollupWindows.Floor(now - legacy.LookBack, tier.Resolution());
+                        await ledger.WriteWatermarkAsync(tier, leftOff, now, cancellationToken).ConfigureAwait(false);
                     }
 
-                    await influx.ExecuteAsync(RetentionStatements.CreateContinuousQuery(db, tier, rollup), db, cancellationToken).ConfigureAwait(false);
+                    changes.Add(new RetentionChange(tier.Name() + ".continuousQuery", RetentionStatements.ContinuousQueryName(tier), "rollup refresher"));
+                }
+
+                if (stored is null || stored.RefreshEvery != rollup.RefreshEvery || stored.LookBack != rollup.LookBack)
+                {
+                    await ledger.WriteSettingsAsync(tier, rollup, now, cancellationToken).ConfigureAwait(false);
                     string name = tier.Name();
-                    if (existing?.Every != rollup.RefreshEvery)
+                    if (everyBefore != rollup.RefreshEvery)
                     {
-                        changes.Add(new RetentionChange(name + ".refreshEvery", Format(existing?.Every), InfluxDuration.Format(rollup.RefreshEvery)));
+                        changes.Add(new RetentionChange(name + ".refreshEvery", Format(everyBefore), InfluxDuration.Format(rollup.RefreshEvery)));
                     }
 
-                    if (existing?.LookBack != rollup.LookBack)
+                    if (lookBackBefore != rollup.LookBack)
                     {
-                        changes.Add(new RetentionChange(name + ".lookBack", Format(existing?.LookBack), InfluxDuration.Format(rollup.LookBack)));
+                        changes.Add(new RetentionChange(name + ".lookBack", Format(lookBackBefore), InfluxDuration.Format(rollup.LookBack)));
                     }
                 }
 
-                // A new tier gets everything raw still holds; a longer look-back (or a query that was missing)
-                // gets the new look-back once, since the continuous query only recomputes from now on.
-                TimeSpan? reach = added ? desired.Raw
-                    : existing is null || rollup.LookBack > existing.LookBack ? rollup.LookBack
-                    : null;
-                if (reach is { } span)
+                // A new tier has no watermark: the refresher rolls up everything raw holds, oldest first, while
+                // queries read raw above the watermark. A longer look-back recomputes the window it adds once (an
+                // operator's re-sweep; late points are found by their marks, not by the look-back).
+                if (added)
                 {
-                    BackfillWindow window = BackfillWindow.Covering(tier, now - span, now, added ? "tier added" : "look-back grew");
+                    windows.Add(BackfillWindow.Covering(tier, now - desired.Raw, now, "tier added: the rollup refresher catches up"));
+                }
+                else if (lookBackBefore is { } before && rollup.LookBack > before)
+                {
+                    BackfillWindow window = BackfillWindow.Covering(tier, now - rollup.LookBack, now, "look-back grew");
                     windows.Add(window);
                     backfills.Enqueue(window);
                 }

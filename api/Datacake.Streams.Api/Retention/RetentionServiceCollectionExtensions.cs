@@ -25,6 +25,7 @@ public static class RetentionServiceCollectionExtensions
         services.AddOptions<RetentionTiersOptions>().BindConfiguration(RetentionTiersOptions.Section).ValidateOnStart();
         services.AddSingleton<RetentionCatalog>();
         services.AddSingleton<RetentionBackfills>();
+        services.AddSingleton<RollupLedger>();
         services.AddSingleton<RetentionProvisioner>();
         services.AddSingleton(sp => new StorageLayoutMigration(sp.GetRequiredService<InfluxClient>()));
         services.AddSingleton<RetentionService>();
@@ -32,6 +33,22 @@ public static class RetentionServiceCollectionExtensions
 
         // Until identity registers the real check, nobody is an operator: closed by default.
         services.TryAddSingleton<IOperatorCheck, NoOperatorCheck>();
+        return services;
+    }
+
+    /// <summary>
+    /// The rollup refresher (<see cref="RollupRefresher"/>), for the api role: it keeps m1 and h1 current and folds in
+    /// late points. Needs <see cref="AddRetentionTiers"/>. Safe to call more than once.
+    /// </summary>
+    public static IServiceCollection AddRollupRefresher(this IServiceCollection services)
+    {
+        if (services.Any(s => s.ServiceType == typeof(RollupRefresher)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<RollupRefresher>();
+        services.AddHostedService(sp => sp.GetRequiredService<RollupRefresher>());
         return services;
     }
 }

@@ -8,7 +8,7 @@ namespace Datacake.Streams.Api.Retention;
 /// <summary>The InfluxQL that creates, alters and fills the tiers. Every name goes through <see cref="InfluxQl"/>.</summary>
 public static partial class RetentionStatements
 {
-    /// <summary>Continuous query names; one per rollup tier and database.</summary>
+    /// <summary>Names of the continuous queries that kept the rollups before the refresher (dropped at start-up).</summary>
     public static string ContinuousQueryName(StorageTier tier) => "dcs_rollup_" + tier.Name();
 
     public static string CreateDatabase(string database) => $"CREATE DATABASE {InfluxQl.QuoteIdentifier(database)}";
@@ -37,27 +37,18 @@ public static partial class RetentionStatements
         $"DROP CONTINUOUS QUERY {InfluxQl.QuoteIdentifier(ContinuousQueryName(tier))} ON {InfluxQl.QuoteIdentifier(database)}";
 
     /// <summary>
-    /// The rollup as a continuous query, over every device measurement into the same-named measurement of the tier
-    /// (<c>INTO …:MEASUREMENT FROM …/^dev_/</c>, <see cref="StorageLayout"/>). <c>GROUP BY time(…), *</c> keeps
+    /// The rollup once over [from, to) of every device measurement into the same-named measurement of the tier
+    /// (<c>INTO …:MEASUREMENT FROM …/^dev_/</c>, <see cref="StorageLayout"/>): a refresh or a backfill. Both ends
+    /// must sit on the tier's interval (a partial bucket would overwrite a full one). <c>GROUP BY time(…), *</c> keeps
     /// <c>device</c> a tag in the target; InfluxDB names the outputs <c>mean_f</c>, <c>min_f</c>, <c>max_f</c>,
     /// <c>count_f</c> (checked on 1.6.7).
     /// </summary>
-    public static string CreateContinuousQuery(string database, StorageTier tier, RollupSettings rollup) =>
-        $"CREATE CONTINUOUS QUERY {InfluxQl.QuoteIdentifier(ContinuousQueryName(tier))} ON {InfluxQl.QuoteIdentifier(database)} "
-        + $"RESAMPLE EVERY {InfluxDuration.Format(rollup.RefreshEvery)} FOR {InfluxDuration.Format(rollup.LookBack)} BEGIN "
-        + RollupSelect(database, tier, whereTime: null) + " END";
-
-    /// <summary>The same rollup once over [from, to): a backfill. Both ends must sit on the tier's interval.</summary>
     public static string Backfill(string database, StorageTier tier, DateTimeOffset from, DateTimeOffset to) =>
-        RollupSelect(database, tier, $"time >= {InfluxDuration.Timestamp(from)} AND time < {InfluxDuration.Timestamp(to)}");
+        RollupSelect(database, tier, StorageLayout.AllDevicesPattern, from, to);
 
-    /// <summary>
-    /// Whether a continuous query as SHOW CONTINUOUS QUERIES prints it reads the per-device layout; one of the layout
-    /// before (one <c>values</c> measurement for all devices) is replaced.
-    /// </summary>
-    public static bool ReadsDeviceMeasurements(string query) =>
-        query.Contains("INTO", StringComparison.Ordinal) && query.Contains(".:MEASUREMENT ", StringComparison.Ordinal)
-        && query.Contains("." + StorageLayout.AllDevicesPattern + " ", StringComparison.Ordinal);
+    /// <summary>The same rollup of one device's measurement over [from, to): the recompute of a late window.</summary>
+    public static string Recompute(string database, StorageTier tier, string deviceId, DateTimeOffset from, DateTimeOffset to) =>
+        RollupSelect(database, tier, InfluxQl.QuoteIdentifier(deviceId), from, to);
 
     /// <summary>Reads FOR and EVERY back out of a continuous query as SHOW CONTINUOUS QUERIES prints it.</summary>
     public static bool TryReadResample(string query, out TimeSpan every, out TimeSpan lookBack)
@@ -69,12 +60,12 @@ public static partial class RetentionStatements
             && InfluxDuration.TryParse(match.Groups["for"].ValueSpan, out lookBack);
     }
 
-    private static string RollupSelect(string database, StorageTier tier, string? whereTime)
+    private static string RollupSelect(string database, StorageTier tier, string source, DateTimeOffset from, DateTimeOffset to)
     {
         string db = InfluxQl.QuoteIdentifier(database);
-        string where = whereTime is null ? string.Empty : " WHERE " + whereTime;
         return $"SELECT mean(*), min(*), max(*), count(*) INTO {db}.{InfluxQl.QuoteIdentifier(tier.Name())}.:MEASUREMENT "
-            + $"FROM {db}.{InfluxQl.QuoteIdentifier(RetentionPolicyNames.Raw)}.{StorageLayout.AllDevicesPattern}{where} "
+            + $"FROM {db}.{InfluxQl.QuoteIdentifier(RetentionPolicyNames.Raw)}.{source} "
+            + $"WHERE time >= {InfluxDuration.Timestamp(from)} AND time < {InfluxDuration.Timestamp(to)} "
             + $"GROUP BY time({InfluxDuration.Format(tier.Resolution())}), *";
     }
 

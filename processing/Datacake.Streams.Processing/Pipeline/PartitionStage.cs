@@ -128,6 +128,8 @@ internal sealed class PartitionStage : GraphStage<FlowShape<RecordChunk, RecordC
             record.ValuesCount = _points.ValuesCount;
             record.MetaLines = meta;
             record.MetaCount = _points.MetaCount;
+            record.EarliestNs = _points.EarliestNs;
+            record.LatestNs = _points.LatestNs;
         }
 
         private Verdict CheckTime(long nowNs)

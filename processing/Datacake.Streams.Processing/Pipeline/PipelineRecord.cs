@@ -55,6 +55,12 @@ public sealed class PipelineRecord
 
     public int MetaCount { get; internal set; }
 
+    /// <summary>Earliest point time of the record, Unix ns (<see cref="long.MaxValue"/> without points): a late record marks its rollup windows.</summary>
+    public long EarliestNs { get; internal set; } = long.MaxValue;
+
+    /// <summary>Latest point time of the record, Unix ns (<see cref="long.MinValue"/> without points).</summary>
+    public long LatestNs { get; internal set; } = long.MinValue;
+
     public bool IsRejected => Reason != RejectReason.None;
 
     public bool IsDuplicate => Reason == RejectReason.Duplicate;
@@ -82,6 +88,8 @@ public sealed class PipelineRecord
         ValuesCount = 0;
         MetaLines = default;
         MetaCount = 0;
+        EarliestNs = long.MaxValue;
+        LatestNs = long.MinValue;
     }
 
     public void Reject(RejectReason reason, string? detail)

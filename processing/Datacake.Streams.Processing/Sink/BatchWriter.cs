@@ -6,6 +6,7 @@ using Datacake.Streams.RecordLog;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Datacake.Streams.Payloads.DeadLetters;
+using Datacake.Streams.Storage;
 
 namespace Datacake.Streams.Processing.Sink;
 
@@ -28,6 +29,7 @@ public sealed class BatchWriter
     private readonly ProcessingMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly WriteBackoff _backoff;
+    private readonly RollupMarker _marker;
     private readonly ILogger _logger;
 
     public BatchWriter(InfluxClient influx, DeadLetterPublisher deadLetters, ProcessingOptions options, ProcessingMetrics metrics, TimeProvider time, ILogger? logger = null)
@@ -38,6 +40,7 @@ public sealed class BatchWriter
         _metrics = metrics;
         _time = time;
         _backoff = new WriteBackoff(options.WriteRetry, options.WriteRetryMaxDelay, time);
+        _marker = new RollupMarker(time);
         _logger = logger ?? NullLogger.Instance;
     }
 
@@ -158,7 +161,12 @@ public sealed class BatchWriter
             points += Count(record, lane);
         }
 
-        var body = ArrayPool<byte>.Shared.Rent(Math.Max(size, 1));
+        // Late points carry their rollup marks in the same request (RollupMarks): after the records' lines, so that
+        // the line indexes InfluxDB names in a refusal still map to records. Taken per attempt: a retried write
+        // marks what has become late meanwhile, with a fresh time.
+        using var marks = lane == Lane.Values ? _marker.Build(records, _marker.NowNs()) : null;
+        var markBytes = marks?.Written.Length ?? 0;
+        var body = ArrayPool<byte>.Shared.Rent(Math.Max(size + markBytes, 1));
         try
         {
             var at = 0;
@@ -169,9 +177,16 @@ public sealed class BatchWriter
                 at += lines.Length;
             }
 
+            marks?.Written.Span.CopyTo(body.AsSpan(at));
             var started = _time.GetTimestamp();
-            await _influx.WriteAsync(body.AsMemory(0, size), policy, cancellationToken).ConfigureAwait(false);
-            _metrics.Written(lane == Lane.Values ? records.Count : 0, points, _time.GetElapsedTime(started));
+            await _influx.WriteAsync(body.AsMemory(0, size + markBytes), policy, cancellationToken).ConfigureAwait(false);
+            var elapsed = _time.GetElapsedTime(started);
+            _metrics.Written(lane == Lane.Values ? records.Count : 0, points, elapsed);
+            if (lane == Lane.Values && elapsed > RollupMarks.WriteAllowance)
+            {
+                await ResendMarksAsync(records, policy, cancellationToken).ConfigureAwait(false);
+            }
+
             return new WriteOutcome(WriteOutcomeKind.Written);
         }
         catch (InfluxWriteException e) when (e.Kind == InfluxErrorKind.BadRequest)
@@ -205,6 +220,39 @@ public sealed class BatchWriter
         finally
         {
             ArrayPool<byte>.Shared.Return(body);
+        }
+    }
+
+    /// <summary>
+    /// After a values write slower than <see cref="RollupMarks.WriteAllowance"/>: its points may have landed after a
+    /// rollup refresh passed them, and its marks may carry a time a refresh already consumed. The marks go again,
+    /// taken now, until one such write is quick; only then does the batch move on to the commit (a crash before it
+    /// replays the batch, marks included).
+    /// </summary>
+    private async Task ResendMarksAsync(List<PipelineRecord> records, string policy, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var marks = _marker.Build(records, _marker.NowNs());
+            if (marks is null)
+            {
+                return;
+            }
+
+            var started = _time.GetTimestamp();
+            try
+            {
+                await _influx.WriteAsync(marks.Written, policy, cancellationToken).ConfigureAwait(false);
+                if (_time.GetElapsedTime(started) <= RollupMarks.WriteAllowance)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is InfluxException or HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                LogWriteFailed(_logger, policy, e.Message, null);
+                await _backoff.WaitAsync(attempt, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

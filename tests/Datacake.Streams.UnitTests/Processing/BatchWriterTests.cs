@@ -1,11 +1,14 @@
 using System.Net;
 using System.Text;
+using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Payloads.DeadLetters;
 using Datacake.Streams.Processing.DeadLetter;
 using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Processing.Sink;
 using Datacake.Streams.RecordLog;
+using Datacake.Streams.Records;
+using Datacake.Streams.Storage;
 using Datacake.Streams.UnitTests.Core.Access;
 using Microsoft.Extensions.Time.Testing;
 
@@ -54,10 +57,44 @@ public sealed class BatchWriterTests
         Assert.Equal(big.Position, Assert.Single(DeadLetters(log)).Source);
     }
 
-    private static (BatchWriter Writer, TooLargeHandler Handler, InMemoryRecordLog Log) Writer()
+    [Fact]
+    public async Task A_late_record_carries_its_rollup_mark_in_the_same_request_and_a_fresh_one_none()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var (writer, handler, _) = Writer(time);
+        long nowNs = 1_800_000_000L * 1_000_000_000;
+        var late = DeviceId.New();
+        var fresh = DeviceId.New();
+        var eightDaysLate = Timed(Record(0, "a"), late, nowNs - (8L * 86_400 * 1_000_000_000), nowNs - (8L * 86_400 * 1_000_000_000) + 5);
+        var alsoLate = Timed(Record(1, "b"), late, nowNs - 3_600_000_000_000, nowNs - 3_600_000_000_000);
+        var onTime = Timed(Record(2, "c"), fresh, nowNs - 1_000_000_000, nowNs - 1_000_000_000);
+
+        await writer.WriteAsync(Batch(eightDaysLate, alsoLate, onTime), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        string body = Assert.Single(handler.Accepted);
+        Assert.StartsWith("m,d=a ", body, StringComparison.Ordinal);
+        string mark = Assert.Single(body.Split('\n'), l => l.StartsWith(RollupMarks.Measurement, StringComparison.Ordinal));
+        Assert.Equal($"{RollupMarks.Measurement},device={late} from={nowNs - (8L * 86_400 * 1_000_000_000)}i,to={nowNs - 3_600_000_000_000}i {nowNs}", mark);
+        Assert.DoesNotContain(fresh.ToString(), body, StringComparison.Ordinal);
+
+        handler.Accepted.Clear();
+        await writer.WriteAsync(Batch(Timed(Record(3, "d"), fresh, nowNs - 29_000_000_000, nowNs)), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(RollupMarks.Measurement, Assert.Single(handler.Accepted), StringComparison.Ordinal);
+    }
+
+    private static PipelineRecord Timed(PipelineRecord record, DeviceId device, long earliestNs, long latestNs)
+    {
+        record.Raw = new RawRecord { DeviceId = device };
+        record.HasEnvelope = true;
+        record.EarliestNs = earliestNs;
+        record.LatestNs = latestNs;
+        return record;
+    }
+
+    private static (BatchWriter Writer, TooLargeHandler Handler, InMemoryRecordLog Log) Writer(FakeTimeProvider? clock = null)
     {
         var handler = new TooLargeHandler();
-        var time = new FakeTimeProvider();
+        var time = clock ?? new FakeTimeProvider();
         var influx = new InfluxClient(
             new HttpClient(handler),
             new InfluxOptions { Url = new Uri("http://influx.test:8086"), Database = "db", MaxRetries = 0, MaxBodyBytes = 0 },

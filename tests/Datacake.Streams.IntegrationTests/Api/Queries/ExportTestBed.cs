@@ -61,9 +61,9 @@ public sealed class ExportTestBed : IAsyncLifetime
         });
         Api = new ApiClient(Host.Http);
 
-        // Tiers are added on first start, and each added tier backfills from raw: wait until both backfills are done.
+        // Tiers are added on first start, and the refresher rolls each up from all raw holds: wait until both caught up.
         DateTime until = DateTime.UtcNow + Deadline;
-        while (!(Host.Output.Contains("Backfilled m1", StringComparison.Ordinal) && Host.Output.Contains("Backfilled h1", StringComparison.Ordinal)))
+        while (!(Host.Output.Contains("Rollup m1 caught up", StringComparison.Ordinal) && Host.Output.Contains("Rollup h1 caught up", StringComparison.Ordinal)))
         {
             Assert.True(DateTime.UtcNow < until, $"the host did not finish provisioning the tiers:\n{Host.Output}");
             await Task.Delay(50);

@@ -10,6 +10,8 @@ using Datacake.Streams.Influx.LineProtocol;
 using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.Influx.Writing;
 using Datacake.Streams.IntegrationTests.Services;
+using Datacake.Streams.Processing.Sink;
+using Datacake.Streams.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -52,9 +54,16 @@ public sealed class QueryApiHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The rollup refresher: tests drive refreshes through it instead of waiting for its schedule.</summary>
+    public RollupRefresher Refresher => _app.Services.GetRequiredService<RollupRefresher>();
+
+    /// <summary>One refresh of every tier and of the marks, now.</summary>
+    public Task<RollupRefresh> RefreshAsync() => Refresher.RefreshAsync(force: true, CancellationToken.None);
+
     /// <param name="settings">Configuration overrides, e.g. <c>Retention:M1:RefreshEvery=00:00:01</c>.</param>
     /// <param name="prepare">Runs against the fresh database before the host (and its provisioning) starts.</param>
-    public static async Task<QueryApiHost> StartAsync(IDictionary<string, string?>? settings = null, Func<InfluxClient, Task>? prepare = null)
+    /// <param name="clock">The host's time (default the system's): a FakeTimeProvider lets a test move the refresher's "now".</param>
+    public static async Task<QueryApiHost> StartAsync(IDictionary<string, string?>? settings = null, Func<InfluxClient, Task>? prepare = null, TimeProvider? clock = null)
     {
         ServiceEndpoints endpoints = ServiceEndpoints.Current;
         string database = $"test_{Guid.NewGuid():N}";
@@ -87,7 +96,7 @@ public sealed class QueryApiHost : IAsyncDisposable
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(clock ?? TimeProvider.System);
         builder.Services.AddSingleton(influx);
         var access = new TestReadAccess();
         builder.Services.AddSingleton<IDeviceReadAccess>(access);
@@ -137,6 +146,39 @@ public sealed class QueryApiHost : IAsyncDisposable
 
         await Influx.WriteAsync(batch.Written, policy);
     }
+
+    /// <summary>
+    /// Writes raw points as processing does: a device whose points are older than <see cref="RollupMarks.MarkAfter"/>
+    /// gets its rollup mark (<see cref="RollupMarker.Append"/>) in the same request.
+    /// </summary>
+    public async Task WriteAsProcessingAsync(IReadOnlyList<(DeviceId Device, DateTimeOffset Time, (string Field, double Value)[] Fields)> points)
+    {
+        using var batch = new InfluxPointBatch();
+        foreach ((DeviceId device, DateTimeOffset time, (string Field, double Value)[] fields) in points)
+        {
+            var p = batch.BeginPoint();
+            p.Measurement(device.ToString());
+            p.Tag("device", device.ToString());
+            foreach ((string field, double value) in fields)
+            {
+                p.Field(field, value);
+            }
+
+            p.Timestamp(UnixNs(time));
+        }
+
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        foreach (IGrouping<DeviceId, DateTimeOffset> late in points.Where(p => p.Time < now - RollupMarks.MarkAfter).GroupBy(p => p.Device, p => p.Time))
+        {
+            RollupMarker.Append(batch, late.Key, UnixNs(late.Min()), UnixNs(late.Max()), UnixNs(now) + Interlocked.Increment(ref s_markSequence));
+        }
+
+        await Influx.WriteAsync(batch.Written, "raw");
+    }
+
+    private static long s_markSequence;
+
+    private static long UnixNs(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
     public Task<InfluxQueryResult> QueryAsync(string influxQl) => Influx.QueryAsync(influxQl, Database);
 

@@ -140,6 +140,10 @@ public sealed class QueryApiTests
             (s_deviceA.Id, start, [("mean_t", 10), ("min_t", 10), ("max_t", 10), ("count_t", 1)]),
             (s_deviceA.Id, start.AddMinutes(1), [("mean_t", 20), ("min_t", 15), ("max_t", 25), ("count_t", 3)]),
         ]);
+
+        // The rollup answers only windows below its watermark (else raw does): a refresh puts these there (it finds
+        // no raw points for them, so it leaves the rollup points written above as they are).
+        await host.RefreshAsync();
         using HttpClient client = host.Client(TokenA);
         var expected = new Dictionary<string, double> { ["mean"] = 17.5, ["sum"] = 70, ["count"] = 4, ["min"] = 10, ["max"] = 25 };
         foreach ((string agg, double value) in expected)

@@ -8,15 +8,17 @@ using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.Problems;
+using Datacake.Streams.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Datacake.Streams.IntegrationTests.Api.Queries;
 
-/// <summary>Retention tiers on the real influxd: live changes, validation, continuous queries, late data, backfill.</summary>
+/// <summary>Retention tiers on the real influxd: live changes, validation, the rollup refresher, late data, backfill.</summary>
 public sealed class RetentionApiTests
 {
     [Fact]
-    public async Task Start_up_provisions_policies_with_raw_default_and_both_rollup_queries()
+    public async Task Start_up_provisions_policies_with_raw_default_and_both_rollup_settings_without_continuous_queries()
     {
         await using QueryApiHost host = await QueryApiHost.StartAsync();
         Dictionary<string, (string Duration, bool Default)> policies = await PoliciesAsync(host);
@@ -26,8 +28,11 @@ public sealed class RetentionApiTests
         Assert.Equal(("336h0m0s", false), policies["meta"]);
 
         ObservedRetention observed = await host.Services.GetRequiredService<RetentionCatalog>().ObserveAsync(CancellationToken.None);
-        Assert.Equal(TimeSpan.FromHours(2), observed.ContinuousQueries[StorageTier.M1].LookBack);
-        Assert.Equal(TimeSpan.FromDays(1), observed.ContinuousQueries[StorageTier.H1].LookBack);
+        Assert.Equal(TimeSpan.FromHours(2), observed.Rollups[StorageTier.M1].LookBack);
+        Assert.Equal(TimeSpan.FromDays(1), observed.Rollups[StorageTier.H1].LookBack);
+        Assert.Equal(TimeSpan.FromMinutes(10), observed.Rollups[StorageTier.H1].RefreshEvery);
+        Assert.Empty(observed.LegacyContinuousQueries);
+        Assert.Empty((await host.QueryAsync("SHOW CONTINUOUS QUERIES")).Statements[0].Series.Where(s => s.Name == host.Database).SelectMany(s => s.Values));
 
         // Idempotent: applying the same settings again changes nothing and backfills nothing.
         RetentionApplied again = await host.Services.GetRequiredService<RetentionProvisioner>().ApplyAsync(new RetentionSettings(), ApplyMode.Enforce, CancellationToken.None);
@@ -85,7 +90,7 @@ public sealed class RetentionApiTests
 
         Assert.Equal(before, await PoliciesAsync(host));
         ObservedRetention observed = await host.Services.GetRequiredService<RetentionCatalog>().ObserveAsync(CancellationToken.None);
-        Assert.Equal(TimeSpan.FromHours(2), observed.ContinuousQueries[StorageTier.M1].LookBack);
+        Assert.Equal(TimeSpan.FromHours(2), observed.Rollups[StorageTier.M1].LookBack);
     }
 
     [Fact]
@@ -102,25 +107,37 @@ public sealed class RetentionApiTests
     }
 
     [Fact]
-    public async Task Continuous_query_fills_m1_and_a_point_ten_minutes_late_changes_its_rollup()
+    public async Task A_refresh_fills_m1_and_a_point_ten_minutes_late_changes_its_rollup_through_its_mark()
     {
-        await using QueryApiHost host = await QueryApiHost.StartAsync(new Dictionary<string, string?> { ["Retention:M1:RefreshEvery"] = "00:00:01" });
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using QueryApiHost host = await QueryApiHost.StartAsync(clock: clock);
         DeviceId device = DeviceId.New();
         DateTimeOffset minute = QueryApiTests.WindowStart(TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(1));
-        await host.WriteAsync("raw", [(device, minute.AddSeconds(10), [("t", 10.0)]), (device, minute.AddSeconds(20), [("t", 20.0)])]);
+        await host.WriteAsProcessingAsync([(device, minute.AddSeconds(10), [("t", 10.0)]), (device, minute.AddSeconds(20), [("t", 20.0)])]);
+        await host.RefreshAsync();
+        Assert.Equal((15, 2), await RollupAsync(host, device, minute));
 
-        await QueryApiHost.WaitUntilAsync(async () => await RollupAsync(host, device, minute) == (15, 2), TimeSpan.FromSeconds(30), "m1 rollup mean 15 of 2 points");
-
-        // Ten minutes late: inside the 2 h look-back, so the next refresh folds it in.
-        await host.WriteAsync("raw", [(device, minute.AddSeconds(30), [("t", 60.0)])]);
-        await QueryApiHost.WaitUntilAsync(async () => await RollupAsync(host, device, minute) == (30, 3), TimeSpan.FromSeconds(30), "m1 rollup mean 30 of 3 points after the late point");
-
+        // Ten minutes late, after the refresh passed its minute: its mark makes the next refresh recompute the minute.
+        await host.WriteAsProcessingAsync([(device, minute.AddSeconds(30), [("t", 60.0)])]);
         using HttpClient client = host.Client("t");
         host.Access.Grant("t", new Datacake.Streams.Api.Access.ReadableDevice(device, "d", "w", "W"));
-        using HttpResponseMessage response = await client.GetAsync($"/v1/devices/{device}/series?fields=t&from={QueryApiTests.Ms(minute)}&to={QueryApiTests.Ms(minute.AddMinutes(1))}&every=1m&agg=max");
-        SeriesAnswer answer = JsonSerializer.Deserialize<SeriesAnswer>(await response.Content.ReadAsStringAsync(), JsonSerializerOptions.Web)!;
-        Assert.Equal("m1", answer.Tier);
-        Assert.Equal(60, answer.Series[0].Points.Single().Values["t"].GetDouble());
+        string query = $"/v1/devices/{device}/series?fields=t&from={QueryApiTests.Ms(minute)}&to={QueryApiTests.Ms(minute.AddMinutes(1))}&every=1m&agg=max";
+        SeriesAnswer before = (await client.GetFromJsonAsync<SeriesAnswer>(query, JsonSerializerOptions.Web))!;
+        Assert.Equal("m1", before.Tier);
+        Assert.Equal(["raw"], before.Segments.Select(s => s.Tier));
+        Assert.Equal(60, before.Series[0].Points.Single().Values["t"].GetDouble());
+
+        // A refresh takes a mark once it is older than RollupMarks.ConsumeAfter; until then it stays and raw answers.
+        Assert.Equal(0, (await host.RefreshAsync()).MarksConsumed);
+        clock.SetUtcNow(DateTimeOffset.UtcNow + RollupMarks.ConsumeAfter + TimeSpan.FromSeconds(1));
+
+        // Both writes were ten minutes late: two marks, taken by this refresh (or by the scheduled one the clock woke).
+        await host.RefreshAsync();
+        Assert.Empty((await host.QueryAsync($"SELECT * FROM \"raw\".{InfluxQl.QuoteIdentifier(RollupMarks.Measurement)}")).Statements[0].Series);
+        Assert.Equal((30, 3), await RollupAsync(host, device, minute));
+        SeriesAnswer after = (await client.GetFromJsonAsync<SeriesAnswer>(query, JsonSerializerOptions.Web))!;
+        Assert.Equal(["m1"], after.Segments.Select(s => s.Tier));
+        Assert.Equal(60, after.Series[0].Points.Single().Values["t"].GetDouble());
     }
 
     [Fact]
@@ -138,7 +155,9 @@ public sealed class RetentionApiTests
             await client.WriteAsync(device, minute.AddSeconds(50), 8.0);
         });
 
-        await QueryApiHost.WaitUntilAsync(async () => await RollupAsync(host, device, minute) == (6, 2), TimeSpan.FromSeconds(60), "backfilled m1 rollup of a 5 h old minute");
+        // The new tier has no watermark: a refresh rolls up everything raw holds.
+        await host.RefreshAsync();
+        Assert.Equal((6, 2), await RollupAsync(host, device, minute));
     }
 
     [Fact]
@@ -147,8 +166,8 @@ public sealed class RetentionApiTests
         await using QueryApiHost host = await QueryApiHost.StartAsync();
         RetentionBackfills backfills = host.Services.GetRequiredService<RetentionBackfills>();
 
-        // The fresh database's own backfills (m1 and h1 added) first, so that they cannot be what fills the minute.
-        await QueryApiHost.WaitUntilAsync(() => Task.FromResult(backfills.Completed >= 2), TimeSpan.FromSeconds(60), "start-up backfills");
+        // The fresh tiers' catch-up first (a refresh rolls up all raw holds), so that it cannot be what fills the minute.
+        await host.RefreshAsync();
 
         // And the start-up layout step, which may replace continuous queries: after it, only the PUT below changes them.
         await host.Services.GetRequiredService<RetentionService>().LayoutMigrated.WaitAsync(TimeSpan.FromSeconds(60));
@@ -174,7 +193,7 @@ public sealed class RetentionApiTests
             TimeSpan.FromSeconds(120),
             () => $"m1 rollup after the look-back grew (backfills finished since the PUT: {backfills.Completed - before}, failed chunks: {backfills.FailedChunks})");
         ObservedRetention observed = await host.Services.GetRequiredService<RetentionCatalog>().ObserveAsync(CancellationToken.None);
-        Assert.Equal(TimeSpan.FromHours(6), observed.ContinuousQueries[StorageTier.M1].LookBack);
+        Assert.Equal(TimeSpan.FromHours(6), observed.Rollups[StorageTier.M1].LookBack);
     }
 
     private static async Task<(double Mean, long Count)?> RollupAsync(QueryApiHost host, DeviceId device, DateTimeOffset minute)

@@ -83,14 +83,17 @@ public sealed class CombinedSeriesTests
     }
 
     [Fact]
-    public void Rollups_read_every_device_measurement_into_its_own_and_the_layout_before_is_recognised()
+    public void Rollups_read_every_device_measurement_into_its_own_and_a_recompute_reads_one_device()
     {
-        var settings = new RollupSettings { Duration = TimeSpan.FromDays(365), LookBack = TimeSpan.FromHours(2), RefreshEvery = TimeSpan.FromMinutes(1) };
-        var query = RetentionStatements.CreateContinuousQuery("db", StorageTier.M1, settings);
-        Assert.Contains("INTO \"db\".\"m1\".:MEASUREMENT FROM \"db\".\"raw\"./^dev_/ GROUP BY time(1m), *", query, StringComparison.Ordinal);
+        DateTimeOffset from = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000 / 60 * 60);
+        string all = RetentionStatements.Backfill("db", StorageTier.M1, from, from.AddMinutes(2));
+        Assert.Contains("INTO \"db\".\"m1\".:MEASUREMENT FROM \"db\".\"raw\"./^dev_/ WHERE time >= 1800000000000000000 AND time < 1800000120000000000 GROUP BY time(1m), *", all, StringComparison.Ordinal);
+        string one = RetentionStatements.Recompute("db", StorageTier.H1, "dev_a", from, from.AddHours(1));
+        Assert.Contains("INTO \"db\".\"h1\".:MEASUREMENT FROM \"db\".\"raw\".\"dev_a\" WHERE", one, StringComparison.Ordinal);
+        Assert.EndsWith("GROUP BY time(1h), *", one, StringComparison.Ordinal);
 
-        // As SHOW CONTINUOUS QUERIES prints them (checked on influxd 1.6.7).
-        Assert.True(RetentionStatements.ReadsDeviceMeasurements("CREATE CONTINUOUS QUERY dcs_rollup_m1 ON db RESAMPLE EVERY 1m FOR 2h BEGIN SELECT mean(*), min(*), max(*), count(*) INTO db.m1.:MEASUREMENT FROM db.raw./^dev_/ GROUP BY time(1m), * END"));
-        Assert.False(RetentionStatements.ReadsDeviceMeasurements("CREATE CONTINUOUS QUERY dcs_rollup_m1 ON datacake RESAMPLE EVERY 1m FOR 2h BEGIN SELECT mean(*), min(*), max(*), count(*) INTO datacake.m1.\"values\" FROM datacake.raw.\"values\" GROUP BY time(1m), * END"));
+        // The continuous queries before the refresher, as SHOW CONTINUOUS QUERIES prints them (checked on influxd 1.6.7).
+        Assert.True(RetentionStatements.TryReadResample("CREATE CONTINUOUS QUERY dcs_rollup_m1 ON db RESAMPLE EVERY 1m FOR 2h BEGIN SELECT mean(*) INTO db.m1.:MEASUREMENT FROM db.raw./^dev_/ GROUP BY time(1m), * END", out TimeSpan every, out TimeSpan lookBack));
+        Assert.Equal((TimeSpan.FromMinutes(1), TimeSpan.FromHours(2)), (every, lookBack));
     }
 }

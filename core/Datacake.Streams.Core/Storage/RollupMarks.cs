@@ -1,0 +1,53 @@
+namespace Datacake.Streams.Storage;
+
+/// <summary>
+/// The contract between processing, which writes points, and the rollup refresher, which folds them into the
+/// rollup tiers (docs/QUERIES.md "Exact aggregates"): which points are "late", where their marks live, and how long
+/// the refresher leaves the newest windows alone.
+/// </summary>
+/// <remarks>
+/// A values write whose records hold a point older than <see cref="MarkAfter"/> carries, in the SAME request (so
+/// that the point never lands without its mark), one line per device of measurement <see cref="Measurement"/>:
+/// <c>dcs_rollup_mark,device=dev_… from=…i,to=…i &lt;now&gt;</c>, the earliest and latest point time of that
+/// device's late records in ns. Marks sit in the raw policy because one InfluxDB write names one retention policy,
+/// and raw's retention is exactly how long a mark matters. The rollups read <see cref="StorageLayout.AllDevicesPattern"/>
+/// only, so a mark is never rolled up. The numbers: a point younger than <see cref="MarkAfter"/> when its write
+/// starts, in a write that lasts at most <see cref="WriteAllowance"/> (a longer one re-sends its marks with a fresh
+/// time), has landed before any refresh whose cut-off (<c>now − </c><see cref="Settle"/>) is past it, with
+/// <see cref="ClockSkew"/> to spare between the processing and api nodes' clocks.
+/// </remarks>
+public static class RollupMarks
+{
+    /// <summary>The measurement of the late-window marks, in the raw policy (not a device id: never rolled up).</summary>
+    public const string Measurement = "dcs_rollup_mark";
+
+    /// <summary>The measurement of the refresher's per-tier watermark, in the meta policy (field <c>until</c>, written at the time of writing).</summary>
+    public const string WatermarkMeasurement = "dcs_rollup_watermark";
+
+    /// <summary>Field of a mark: earliest late point time, Unix ns.</summary>
+    public const string FromField = "from";
+
+    /// <summary>Field of a mark: latest late point time, Unix ns.</summary>
+    public const string ToField = "to";
+
+    /// <summary>
+    /// A point older than this when its write starts is marked. 30 s: devices and adapters deliver within seconds,
+    /// so points written as they come are never marked; a backlog being caught up is (a recompute per batch).
+    /// </summary>
+    public static readonly TimeSpan MarkAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>A values write that took longer than this re-sends its marks (fresh time, bound taken again).</summary>
+    public static readonly TimeSpan WriteAllowance = TimeSpan.FromSeconds(30);
+
+    /// <summary>Tolerated difference between the clocks of processing and api nodes (NTP keeps them within ms).</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The refresher rolls windows that end at least this long ago, and consumes marks at least
+    /// <see cref="WriteAllowance"/> + <see cref="ClockSkew"/> old: 90 s. Queries read everything newer from raw.
+    /// </summary>
+    public static readonly TimeSpan Settle = MarkAfter + WriteAllowance + ClockSkew;
+
+    /// <summary>Marks at least this old are consumed by a refresh: any mark written later carries a later time.</summary>
+    public static readonly TimeSpan ConsumeAfter = WriteAllowance + ClockSkew;
+}

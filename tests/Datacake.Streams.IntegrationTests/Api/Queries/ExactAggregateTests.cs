@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CsCheck;
+using Datacake.Streams.Api.Access;
+using Datacake.Streams.Api.Queries;
+using Datacake.Streams.Ids;
+using Datacake.Streams.Influx.Querying;
+using Datacake.Streams.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Datacake.Streams.IntegrationTests.Api.Queries;
+
+/// <summary>
+/// Issue 18 part 1 on the real host (Kestrel) and influxd: <c>/v1/devices/{id}/series</c> answers what the same
+/// aggregate over raw answers, for points late by up to raw's retention and points of the current window, before and
+/// after refreshes. Points are written as processing writes them (a late one with its mark in the same request,
+/// <see cref="QueryApiHost.WriteAsProcessingAsync"/>); refreshes are driven explicitly, the refresher's clock moved
+/// past <see cref="RollupMarks.ConsumeAfter"/> by a FakeTimeProvider so that it takes the marks.
+/// </summary>
+public sealed class ExactAggregateTests
+{
+    private static readonly string[] s_aggregates = ["mean", "min", "max", "sum", "count"];
+    private static readonly TimeSpan[] s_windows = [TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1), TimeSpan.FromHours(2)];
+
+    // Ages of points: in the current window (0-20 s), recent (40 s - 6 h) and late (1-29 days, raw holds 30).
+    // Never 20-40 s: the refresher's clock is moved 61 s ahead to take marks, which shrinks its settle margin by that.
+    private static readonly Gen<TimeSpan> s_age = Gen.OneOf(
+        Gen.Int[0, 20].Select(s => TimeSpan.FromSeconds(s)),
+        Gen.Int[40, 6 * 3600].Select(s => TimeSpan.FromSeconds(s)),
+        Gen.Int[86_400, 29 * 86_400].Select(s => TimeSpan.FromSeconds(s)));
+
+    private static readonly Gen<(TimeSpan Age, double Value)> s_point = Gen.Select(s_age, Gen.Int[-500, 500].Select(v => v / 4.0));
+
+    // A query: which point it is anchored on, window, aggregate, and start/length in windows (a start off the grid too).
+    private static readonly Gen<(int Anchor, int Window, int Aggregate, int StartSeconds, int Windows)> s_query =
+        Gen.Select(Gen.Int[0, 1000], Gen.Int[0, s_windows.Length - 1], Gen.Int[0, s_aggregates.Length - 1], Gen.Int[-7200, 600], Gen.Int[1, 300]);
+
+    [Fact]
+    public async Task Series_answer_the_same_aggregate_as_raw_before_and_after_refreshes()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using QueryApiHost host = await QueryApiHost.StartAsync(clock: clock);
+        await RefreshAsync(host, clock);
+        int compared = 0;
+        await Gen.Select(s_point.Array[1, 24], s_point.Array[1, 8], s_query.Array[4, 4]).SampleAsync(
+            async (first, second, queries) =>
+            {
+                DeviceId device = DeviceId.New();
+                string token = "t" + device;
+                host.Access.Grant(token, new ReadableDevice(device, "d", "w", "W"));
+                using HttpClient client = host.Client(token);
+                var times = new List<DateTimeOffset>();
+                await WriteAsync(host, device, first, times);
+                compared += await CompareAsync(host, client, device, queries, times, "first points, no refresh");
+                await RefreshAsync(host, clock);
+                compared += await CompareAsync(host, client, device, queries, times, "after a refresh");
+
+                // Later still: more points (late ones marked), before and after the refresh that takes their marks.
+                await WriteAsync(host, device, second, times);
+                compared += await CompareAsync(host, client, device, queries, times, "second points, no refresh");
+                await RefreshAsync(host, clock);
+                compared += await CompareAsync(host, client, device, queries, times, "after the second refresh");
+            },
+            iter: 8,
+            threads: 1);
+
+        // The property compared windows with data, not only empty answers.
+        Assert.True(compared > 50, $"only {compared} windows compared");
+    }
+
+    [Fact]
+    public async Task Four_points_twenty_minutes_ago_answer_every_10m_mean_before_and_after_the_refresh()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using QueryApiHost host = await QueryApiHost.StartAsync(clock: clock);
+        await RefreshAsync(host, clock);
+        (DeviceId device, HttpClient client) = Device(host);
+        using HttpClient _ = client;
+        DateTimeOffset at = DateTimeOffset.UtcNow.AddMinutes(-20);
+        await host.WriteAsProcessingAsync([.. new[] { 1.0, 2.0, 3.0, 6.0 }.Select((v, i) => (device, at.AddSeconds(i), new[] { ("t", v) }))]);
+        DateTimeOffset from = QueryTime.FloorTo(DateTimeOffset.UtcNow.AddHours(-1), TimeSpan.FromMinutes(10));
+        string query = $"fields=t&from={QueryApiTests.Ms(from)}&to={QueryApiTests.Ms(DateTimeOffset.UtcNow)}&every=10m&agg=mean";
+
+        SeriesAnswer before = await SeriesAsync(client, device, query);
+        Assert.Equal("m1", before.Tier);
+        Assert.Equal(3.0, Assert.Single(before.Series[0].Points).Values["t"].GetDouble());
+        Assert.Contains(before.Segments, s => s.Tier == "raw");
+
+        await RefreshAsync(host, clock);
+        SeriesAnswer after = await SeriesAsync(client, device, query);
+        Assert.Equal(3.0, Assert.Single(after.Series[0].Points).Values["t"].GetDouble());
+        Assert.Equal("m1", after.Segments.Single(s => s.From <= at && at < s.To).Tier);
+    }
+
+    [Fact]
+    public async Task Four_points_eight_days_late_reach_m1_and_h1_and_every_answer()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using QueryApiHost host = await QueryApiHost.StartAsync(clock: clock);
+        await RefreshAsync(host, clock);
+        (DeviceId device, HttpClient client) = Device(host);
+        using HttpClient _ = client;
+        DateTimeOffset hour = QueryTime.FloorTo(DateTimeOffset.UtcNow.AddDays(-8), TimeSpan.FromHours(1));
+        await host.WriteAsProcessingAsync([.. new[] { 4.0, 8.0, 10.0, 18.0 }.Select((v, i) => (device, hour.AddMinutes(10 + (i * 5)), new[] { ("t", v) }))]);
+        string hourly = $"fields=t&from={QueryApiTests.Ms(hour.AddHours(-3))}&to={QueryApiTests.Ms(hour.AddHours(3))}&every=1h&agg=mean";
+        string tenMinutes = $"fields=t&from={QueryApiTests.Ms(hour)}&to={QueryApiTests.Ms(hour.AddHours(1))}&every=10m&agg=count";
+
+        SeriesAnswer before = await SeriesAsync(client, device, hourly);
+        Assert.Equal("h1", before.Tier);
+        Assert.Equal(10.0, Assert.Single(before.Series[0].Points).Values["t"].GetDouble());
+        Assert.Equal([2, 2], (await SeriesAsync(client, device, tenMinutes)).Series[0].Points.Select(p => p.Values["t"].GetDouble()));
+
+        await RefreshAsync(host, clock);
+        Assert.Empty((await host.QueryAsync($"SELECT * FROM \"raw\".{InfluxQl.QuoteIdentifier(RollupMarks.Measurement)}")).Statements[0].Series);
+        InfluxQueryResult h1 = await host.QueryAsync($"SELECT \"mean_t\", \"count_t\" FROM \"h1\".{InfluxQl.QuoteIdentifier(device.ToString())} WHERE time = {InfluxDuration.Timestamp(hour)}");
+        Assert.Equal(10.0, h1.Statements[0].Series[0].GetDouble(0, "mean_t"));
+        Assert.Equal(4, h1.Statements[0].Series[0].GetInt64(0, "count_t"));
+        InfluxQueryResult m1 = await host.QueryAsync($"SELECT count(\"count_t\") FROM \"m1\".{InfluxQl.QuoteIdentifier(device.ToString())} WHERE time >= {InfluxDuration.Timestamp(hour)} AND time < {InfluxDuration.Timestamp(hour.AddHours(1))}");
+        Assert.Equal(4, m1.Statements[0].Series[0].GetInt64(0, "count"));
+
+        SeriesAnswer after = await SeriesAsync(client, device, hourly);
+        Assert.Equal(["h1"], after.Segments.Select(s => s.Tier));
+        Assert.Equal(10.0, Assert.Single(after.Series[0].Points).Values["t"].GetDouble());
+        SeriesAnswer counted = await SeriesAsync(client, device, tenMinutes);
+        Assert.Equal(["m1"], counted.Segments.Select(s => s.Tier));
+        Assert.Equal([2, 2], counted.Series[0].Points.Select(p => p.Values["t"].GetDouble()));
+    }
+
+    /// <summary>A refresh that takes every mark written so far: the refresher's clock past their consume age.</summary>
+    private static async Task RefreshAsync(QueryApiHost host, FakeTimeProvider clock)
+    {
+        clock.SetUtcNow(DateTimeOffset.UtcNow + RollupMarks.ConsumeAfter + TimeSpan.FromSeconds(1));
+        await host.RefreshAsync();
+    }
+
+    private static (DeviceId Device, HttpClient Client) Device(QueryApiHost host)
+    {
+        DeviceId device = DeviceId.New();
+        host.Access.Grant("t" + device, new ReadableDevice(device, "d", "w", "W"));
+        return (device, host.Client("t" + device));
+    }
+
+    private static async Task WriteAsync(QueryApiHost host, DeviceId device, (TimeSpan Age, double Value)[] points, List<DateTimeOffset> times)
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+
+        // Whole milliseconds (the API's time unit) and distinct times (equal times overwrite each other).
+        var batch = points.Select((p, i) => (Device: device, Time: DateTimeOffset.FromUnixTimeMilliseconds((now - p.Age).ToUnixTimeMilliseconds() - i), Fields: new[] { ("t", p.Value) })).ToList();
+        await host.WriteAsProcessingAsync(batch);
+        times.AddRange(batch.Select(p => p.Time));
+    }
+
+    /// <summary>Runs each query through /series and as the same aggregate over raw; returns how many windows had data.</summary>
+    private static async Task<int> CompareAsync(QueryApiHost host, HttpClient client, DeviceId device, (int Anchor, int Window, int Aggregate, int StartSeconds, int Windows)[] queries, List<DateTimeOffset> times, string phase)
+    {
+        int compared = 0;
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        foreach ((int anchor, int window, int aggregate, int startSeconds, int windows) in queries)
+        {
+            TimeSpan every = s_windows[window];
+            string agg = s_aggregates[aggregate];
+            DateTimeOffset from = DateTimeOffset.FromUnixTimeSeconds(times[anchor % times.Count].ToUnixTimeSeconds() + startSeconds);
+            DateTimeOffset to = from + (every * windows) > now ? now : from + (every * windows);
+            if (from < now.AddDays(-29) || from >= to)
+            {
+                continue;
+            }
+
+            string query = $"fields=t&from={QueryApiTests.Ms(from)}&to={QueryApiTests.Ms(to)}&every={InfluxDuration.Format(every)}&agg={agg}";
+            SeriesAnswer answer = await SeriesAsync(client, device, query);
+            Dictionary<DateTimeOffset, double> actual = answer.Series[0].Points
+                .Where(p => p.Values.TryGetValue("t", out JsonElement v) && v.ValueKind == JsonValueKind.Number)
+                .ToDictionary(p => p.Time, p => p.Values["t"].GetDouble());
+            InfluxQueryResult raw = await host.QueryAsync(
+                $"SELECT {agg}(\"t\") AS \"t\" FROM \"raw\".{InfluxQl.QuoteIdentifier(device.ToString())} WHERE time >= {InfluxDuration.Timestamp(from)} AND time < {InfluxDuration.Timestamp(to)} GROUP BY time({InfluxDuration.Format(every)}) fill(none)");
+            var expected = new Dictionary<DateTimeOffset, double>();
+            foreach (InfluxSeries series in raw.Statements[0].Series)
+            {
+                for (int row = 0; row < series.Values.Count; row++)
+                {
+                    expected[QueryTime.FromUnixNanoseconds(series.GetInt64(row, "time"))] = series.GetDouble(row, "t");
+                }
+            }
+
+            string context = string.Create(CultureInfo.InvariantCulture, $"{phase}: {query}; segments {string.Join(", ", answer.Segments.Select(s => $"{s.Tier} {s.From:O}..{s.To:O}"))}; expected {string.Join(", ", expected.Select(e => $"{e.Key:O}={e.Value}"))}; actual {string.Join(", ", actual.Select(e => $"{e.Key:O}={e.Value}"))}");
+            Assert.True(expected.Keys.Order().SequenceEqual(actual.Keys.Order()), context);
+            foreach ((DateTimeOffset time, double value) in expected)
+            {
+                Assert.True(Math.Abs(value - actual[time]) <= 1e-9 * Math.Max(1, Math.Abs(value)), context);
+            }
+
+            compared += expected.Count;
+        }
+
+        return compared;
+    }
+
+    private static async Task<SeriesAnswer> SeriesAsync(HttpClient client, DeviceId device, string query)
+    {
+        using HttpResponseMessage response = await client.GetAsync($"/v1/devices/{device}/series?{query}");
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        return JsonSerializer.Deserialize<SeriesAnswer>(body, JsonSerializerOptions.Web)!;
+    }
+}
