@@ -6,7 +6,6 @@ using Datacake.Streams.Api.DeadLetters;
 using Datacake.Streams.Api.Decoders;
 using Datacake.Streams.Api.Devices;
 using Datacake.Streams.Api.Export;
-using Datacake.Streams.Api.Grafana;
 using Datacake.Streams.Api.InfluxApi;
 using Datacake.Streams.Api.Observability;
 using Datacake.Streams.Api.Queries;
@@ -60,7 +59,6 @@ public static class StreamsEndpoints
             app.MapQueryApi();
             app.MapDeadLetterApi();
             app.MapExportApi();
-            app.MapGrafanaApi();
             app.MapInfluxApi();
             var operatorChanges = app.MapGroup(string.Empty).WithMetadata(AuditedChanges.Instance);
             operatorChanges.MapRetentionApi();

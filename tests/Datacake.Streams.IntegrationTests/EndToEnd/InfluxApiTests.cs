@@ -71,6 +71,65 @@ public sealed class InfluxApiTests(EndToEndHost e2e)
     }
 
     [Fact]
+    public async Task Every_query_of_the_provisioned_grafana_dashboard_answers_as_grafana_interpolates_it()
+    {
+        string name = "dash-" + Guid.NewGuid().ToString("N")[..6];
+        TestDevice device = await e2e.NewDeviceAsync(name);
+        (DateTimeOffset Time, double Value)[] sent = [(_minute.AddSeconds(5), 20), (_minute.AddSeconds(35), 22), (_minute.AddMinutes(1).AddSeconds(5), 30)];
+        foreach (var (time, value) in sent)
+        {
+            string body = string.Create(CultureInfo.InvariantCulture, $"{{\"time\":{time.ToUnixTimeMilliseconds()},\"temperature\":{value}}}");
+            await Until.Async(() => Senders.MeasurementAsync(e2e.Host.Http, device, body), r => r.Status == HttpStatusCode.Accepted, "a measurement accepted");
+        }
+
+        await e2e.Influx.WaitForPointsAsync(device.Id, sent.Length);
+        using HttpClient grafana = Basic("grafana", e2e.OwnerToken);
+        using JsonDocument dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Backups.DcsCli.RepositoryRoot, "ops", "grafana", "dashboards", "datacake-devices.json")));
+
+        // The variables, as the dashboard loads them.
+        var variables = dashboard.RootElement.GetProperty("templating").GetProperty("list").EnumerateArray()
+            .Where(v => v.GetProperty("type").GetString() == "query")
+            .ToDictionary(v => v.GetProperty("name").GetString()!, v => v.GetProperty("query").GetString()!);
+        Assert.Contains(name, Values(await PostAsync(grafana, variables["device"])).Select(v => v[1].GetString()));
+        Assert.Contains("temperature", Values(await PostAsync(grafana, variables["field"])).Select(v => v[0].GetString()));
+
+        // Every panel target at 1-minute windows (m1's resolution: the minutes its rollup has not caught up with come
+        // from raw), the time filter as epoch-ms literals, the device variable as a regex; then with an ad-hoc filter.
+        long from = _minute.AddMinutes(-5).ToUnixTimeMilliseconds();
+        long to = _minute.AddMinutes(3).ToUnixTimeMilliseconds();
+        var answers = new Dictionary<string, List<double>>();
+        foreach (JsonElement panel in dashboard.RootElement.GetProperty("panels").EnumerateArray())
+        {
+            foreach (JsonElement target in panel.GetProperty("targets").EnumerateArray())
+            {
+                string query = target.GetProperty("query").GetString()!
+                    .Replace("$timeFilter", $"time >= {from}ms and time <= {to}ms", StringComparison.Ordinal)
+                    .Replace("$__interval", "1m", StringComparison.Ordinal)
+                    .Replace("$device", System.Text.RegularExpressions.Regex.Escape(name), StringComparison.Ordinal)
+                    .Replace("$field", "temperature", StringComparison.Ordinal);
+                foreach (string variant in new[] { query, query.Replace(" GROUP BY", $" AND \"device\" = '{name}' GROUP BY", StringComparison.Ordinal) })
+                {
+                    JsonElement series = Series(await PostAsync(grafana, variant)).Single();
+                    Assert.Equal(name, series.GetProperty("tags").GetProperty("device").GetString());
+                    var values = series.GetProperty("values").EnumerateArray().Where(v => v[1].ValueKind != JsonValueKind.Null).Select(v => v[1].GetDouble()).ToList();
+                    string key = panel.GetProperty("id").GetInt32().ToString(CultureInfo.InvariantCulture) + target.GetProperty("refId").GetString();
+                    if (answers.TryGetValue(key, out var first))
+                    {
+                        Assert.Equal(first, values);
+                    }
+
+                    answers[key] = values;
+                }
+            }
+        }
+
+        Assert.Equal([21.0, 30.0], answers["1A"]);
+        Assert.Equal([20.0, 30.0], answers["2A"]);
+        Assert.Equal([22.0, 30.0], answers["2B"]);
+        Assert.Equal([30.0], answers["3A"]);
+    }
+
+    [Fact]
     public async Task Devices_combine_exactly_into_one_series_or_are_refused()
     {
         string prefix = "pair-" + Guid.NewGuid().ToString("N")[..6];

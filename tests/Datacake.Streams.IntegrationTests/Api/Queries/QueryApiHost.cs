@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Export;
-using Datacake.Streams.Api.Grafana;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Retention;
 using Datacake.Streams.Ids;
@@ -24,7 +23,7 @@ using Microsoft.Extensions.Logging;
 namespace Datacake.Streams.IntegrationTests.Api.Queries;
 
 /// <summary>
-/// The query, Grafana and retention endpoints on real Kestrel (127.0.0.1, free port) against the real influxd,
+/// The query and retention endpoints on real Kestrel (127.0.0.1, free port) against the real influxd,
 /// in a database of their own that is dropped on dispose. Identity is replaced by <see cref="TestReadAccess"/>:
 /// fixed bearer strings mapped to device scopes.
 /// </summary>
@@ -108,7 +107,6 @@ public sealed class QueryApiHost : IAsyncDisposable
         WebApplication app = builder.Build();
         app.MapQueryApi();
         app.MapExportApi();
-        app.MapGrafanaApi();
         app.MapRetentionApi();
         await app.StartAsync();
         var host = new QueryApiHost(app, database, influx, access);

@@ -1,4 +1,3 @@
-using Datacake.Streams.Api.Grafana;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Retention;
 
@@ -98,12 +97,4 @@ public sealed class TierPlannerTests
         Assert.Equal(StorageTier.M1, TierPlanner.Covering(s_now.AddDays(-31), s_retention, s_now));
         Assert.Equal(StorageTier.H1, TierPlanner.Covering(s_now.AddDays(-400), s_retention, s_now));
     }
-
-    [Theory]
-    [InlineData(3_600_000, 1000, 6 * 3600, 3600)]
-    [InlineData(60_000, 1000, 6 * 3600, 60)]
-    [InlineData(1_000, 100, 6 * 3600, 300)]
-    [InlineData(20, 1000, 600, 1)]
-    public void Grafana_interval_maps_to_a_round_every(long intervalMs, int maxDataPoints, int rangeSeconds, int expectedSeconds) =>
-        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), GrafanaInterval.Every(TimeSpan.FromSeconds(rangeSeconds), intervalMs, maxDataPoints, 10_000));
 }
