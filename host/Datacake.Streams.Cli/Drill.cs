@@ -1,3 +1,4 @@
+using Datacake.Streams.Storage;
 using Datacake.Streams.Files;
 using System.Diagnostics;
 using System.Globalization;
@@ -124,7 +125,10 @@ public static class Drill
         return source.Id;
     }
 
-    /// <summary>The newest point of any measurement of the restored policies (the data-loss window ends there).</summary>
+    /// <summary>
+    /// The newest point of any device measurement of the restored policies (the data-loss window ends there); the
+    /// rollups' own bookkeeping (marks, watermarks: written at "now", not device data) does not count.
+    /// </summary>
     private static async Task<DateTimeOffset?> NewestPointAsync(InfluxClient influx, string database, IReadOnlyList<string> policies, CancellationToken cancellationToken)
     {
         long? newest = null;
@@ -132,7 +136,7 @@ public static class Drill
         {
             var result = await InfluxCounts.QueryAsync(
                 influx,
-                $"SELECT * FROM {InfluxQl.QuoteIdentifier(database)}.{InfluxQl.QuoteIdentifier(policy)}./.*/ ORDER BY time DESC LIMIT 1",
+                $"SELECT * FROM {InfluxQl.QuoteIdentifier(database)}.{InfluxQl.QuoteIdentifier(policy)}.{StorageLayout.AllDevicesPattern} ORDER BY time DESC LIMIT 1",
                 database,
                 cancellationToken);
             foreach (var series in result.Statements[0].Series)

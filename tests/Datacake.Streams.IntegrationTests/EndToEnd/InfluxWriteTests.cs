@@ -79,6 +79,20 @@ public sealed class InfluxWriteTests(EndToEndHost e2e)
 
         stored = await e2e.Influx.WaitForPointsAsync(device.Id, 201);
         Assert.Equal(201, stored.Count);
+
+        // And back through the host's InfluxDB v1 read API (/query), as an InfluxDB client reads: the owner's token as
+        // the password, the virtual measurement, the device by id, times in ns.
+        using var reader = new HttpClient { BaseAddress = e2e.Host.Http.BaseAddress };
+        reader.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("reader:" + e2e.OwnerToken)));
+        var q = $"SELECT \"sequence\", \"load\" FROM \"measurements\" WHERE \"device_id\" = '{device.Id}' AND time >= {startNs}";
+        using var answer = await reader.GetAsync($"/query?db=datacake&epoch=ns&q={Uri.EscapeDataString(q)}");
+        var json = System.Text.Json.JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var rows = json.GetProperty("results")[0].GetProperty("series")[0].GetProperty("values").EnumerateArray().ToList();
+        Assert.Equal(Enumerable.Range(0, 201).Select(i => (double)i), rows.Select(r => r[1].GetDouble()));
+        Assert.Equal(Enumerable.Range(0, 201).Select(i => startNs + (i * 1_000_000L)), rows.Select(r => r[0].GetInt64()));
+        Assert.Equal(1.25, rows[1][2].GetDouble());
     }
 
     [Fact]

@@ -12,8 +12,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Datacake.Streams.IntegrationTests.Api.Queries;
 
 /// <summary>
-/// Issue 18 part 1 on the real host (Kestrel) and influxd: <c>/v1/devices/{id}/series</c> answers what the same
-/// aggregate over raw answers, for points late by up to raw's retention and points of the current window, before and
+/// Issue 18 part 1 on the real host (Kestrel) and influxd: <c>/v1/devices/{id}/series</c> and the InfluxDB-compatible
+/// <c>/query</c> (the InfluxQL Grafana sends) answer what the same aggregate over raw answers, for points late by up to raw's retention and points of the current window, before and
 /// after refreshes. Points are written as processing writes them (a late one with its mark in the same request,
 /// <see cref="QueryApiHost.WriteAsProcessingAsync"/>); refreshes are driven explicitly, the refresher's clock moved
 /// past <see cref="RollupMarks.ConsumeAfter"/> by a FakeTimeProvider so that it takes the marks.
@@ -188,6 +188,23 @@ public sealed class ExactAggregateTests
             foreach ((DateTimeOffset time, double value) in expected)
             {
                 Assert.True(Math.Abs(value - actual[time]) <= 1e-9 * Math.Max(1, Math.Abs(value)), context);
+            }
+
+            // The same through /query, as Grafana's InfluxDB datasource asks it (epoch-ms time literals, epoch=ms).
+            string influxQl = string.Create(
+                CultureInfo.InvariantCulture,
+                $"SELECT {agg}(\"t\") FROM \"measurements\" WHERE \"device_id\" = '{device}' AND time >= {from.ToUnixTimeMilliseconds()}ms AND time < {to.ToUnixTimeMilliseconds()}ms GROUP BY time({InfluxDuration.Format(every)}) fill(none)");
+            using HttpResponseMessage response = await client.GetAsync($"/query?db=datacake&epoch=ms&q={Uri.EscapeDataString(influxQl)}");
+            JsonElement result = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("results")[0];
+            Assert.False(result.TryGetProperty("error", out JsonElement error), $"{influxQl}: {error}");
+            var viaQuery = result.TryGetProperty("series", out JsonElement querySeries)
+                ? querySeries[0].GetProperty("values").EnumerateArray().ToDictionary(v => DateTimeOffset.FromUnixTimeMilliseconds(v[0].GetInt64()), v => v[1].GetDouble())
+                : [];
+            string queryContext = $"{context}; /query {influxQl} answered {string.Join(", ", viaQuery.Select(e => $"{e.Key:O}={e.Value}"))}";
+            Assert.True(expected.Keys.Order().SequenceEqual(viaQuery.Keys.Order()), queryContext);
+            foreach ((DateTimeOffset time, double value) in expected)
+            {
+                Assert.True(Math.Abs(value - viaQuery[time]) <= 1e-9 * Math.Max(1, Math.Abs(value)), queryContext);
             }
 
             compared += expected.Count;

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Datacake.Streams.Api.Access;
+using Datacake.Streams.Api.InfluxApi;
 using Datacake.Streams.Api.Export;
 using Datacake.Streams.Api.Queries;
 using Datacake.Streams.Api.Retention;
@@ -103,9 +104,11 @@ public sealed class QueryApiHost : IAsyncDisposable
         builder.Services.AddProblemDetails();
         builder.Services.AddRetentionTiers();
         builder.Services.AddQueryApi();
+        builder.Services.AddInfluxApi();
         builder.Services.AddWorkspaceExport();
         WebApplication app = builder.Build();
         app.MapQueryApi();
+        app.MapInfluxApi();
         app.MapExportApi();
         app.MapRetentionApi();
         await app.StartAsync();
