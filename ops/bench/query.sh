@@ -11,13 +11,15 @@
 # device. The host is then restarted with its rollup watermarks deleted, so that its refresher rolls those 24 h into
 # m1/h1 as it would have live, and the clock starts only once it has logged the m1 catch-up.
 #
-# Queries (each timed as curl's time_total of one sequential request on a fresh connection, both systems alike;
+# Queries (each timed as curl's time_total of one sequential request on a fresh connection, both systems alike; ours
+# by GET with Basic auth, influxd by POST form (the named-measurements statement is ~45 KB);
 # the two systems' requests interleaved, so a noisy second of a shared machine hits both):
 #   panel   ours:   SELECT mean("temperature") FROM "measurements" WHERE "device_id" = '<id>' AND time >= now() - 24h
 #                   GROUP BY time(1m) fill(null)                      (1-minute windows: our planner reads m1)
 #           direct: the same over "raw"."<id>", and over "m1"."<id>" (mean_temperature): what each tier costs influxd
 #   last    ours:   SELECT last("temperature") FROM "measurements" WHERE time >= now() - 1h GROUP BY "device"
-#           direct: SELECT last("temperature") FROM "raw"./^dev_/ WHERE time >= now() - 1h GROUP BY "device"
+#           direct: SELECT last("temperature") FROM "raw"./^dev_/ WHERE time >= now() - 1h GROUP BY "device", and the
+#                   same FROM the 1,000 measurements named ("raw"."dev_…","raw"."dev_…",…: a tenant's subset by name)
 # Every answer is checked (series and values count) before the clock starts: a fast wrong answer is not a result.
 set -euo pipefail
 
@@ -111,12 +113,14 @@ panel_raw="SELECT mean(\"temperature\") FROM \"raw\".\"$device\" WHERE time >= n
 panel_m1="SELECT mean(\"mean_temperature\") FROM \"m1\".\"$device\" WHERE time >= now() - 24h GROUP BY time(1m) fill(null)"
 last_ours="SELECT last(\"temperature\") FROM \"measurements\" WHERE time >= now() - 1h GROUP BY \"device\""
 last_raw="SELECT last(\"temperature\") FROM \"raw\"./^dev_/ WHERE time >= now() - 1h GROUP BY \"device\""
+# The same over the 1,000 measurements named one by one: what a tenant's subset of devices costs influxd by name.
+last_list="SELECT last(\"temperature\") FROM $(sed 's/.*/"raw"."&"/' "$node/devices" | paste -sd,) WHERE time >= now() - 1h GROUP BY \"device\""
 
 ours() { # statement → body
   curl -s --max-time 60 -u "grafana:$token" -G "$host_url/query" --data-urlencode "db=datacake" --data-urlencode "epoch=ms" --data-urlencode "q=$1"
 }
 direct() { # statement → body
-  curl -s --max-time 60 -G "$influx_url/query" --data-urlencode "db=$database" --data-urlencode "epoch=ms" --data-urlencode "q=$1"
+  curl -s --max-time 60 -XPOST "$influx_url/query" --data-urlencode "db=$database" --data-urlencode "epoch=ms" --data-urlencode "q=$1"
 }
 shape() { # body → "series non-null-values"
   jq -r '(.results[0].series // []) as $s | "\($s | length) \([$s[].values[] | select(.[1] != null)] | length)"'
@@ -140,11 +144,13 @@ body=$(ours "$last_ours") || die "our /query refused the last query"
 check last-ours "$devices $devices" "$body"
 body=$(direct "$last_raw") || die "influxd refused the last query"
 check last-raw "$devices $devices" "$body"
+body=$(direct "$last_list") || die "influxd refused the last query over the named measurements"
+check last-list "$devices $devices" "$body"
 
 # --- timing: curl's time_total (connect + request + whole answer), one request at a time -----------------------------
 time_ours() { curl -sf --max-time 60 -o /dev/null -w '%{time_total}\n' -u "grafana:$token" -G "$host_url/query" --data-urlencode "db=datacake" --data-urlencode "epoch=ms" --data-urlencode "q=$1"; }
-time_direct() { curl -sf --max-time 60 -o /dev/null -w '%{time_total}\n' -G "$influx_url/query" --data-urlencode "db=$database" --data-urlencode "epoch=ms" --data-urlencode "q=$1"; }
-names=(panel-ours panel-raw panel-m1 last-ours last-raw)
+time_direct() { curl -sf --max-time 60 -o /dev/null -w '%{time_total}\n' -XPOST "$influx_url/query" --data-urlencode "db=$database" --data-urlencode "epoch=ms" --data-urlencode "q=$1"; }
+names=(panel-ours panel-raw panel-m1 last-ours last-raw last-list)
 one() { # name → one timed request
   case $1 in
     panel-ours) time_ours "$panel_ours" ;;
@@ -152,6 +158,7 @@ one() { # name → one timed request
     panel-m1) time_direct "$panel_m1" ;;
     last-ours) time_ours "$last_ours" ;;
     last-raw) time_direct "$last_raw" ;;
+    last-list) time_direct "$last_list" ;;
   esac
 }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -173,7 +180,7 @@ table=$run/query.md
   echo
   echo "| query | ours median ms | ours p95 ms | direct | direct median ms | direct p95 ms | ours/direct median | ours/direct p95 |"
   echo "|---|---:|---:|---|---:|---:|---:|---:|"
-  for pair in "panel-ours panel-raw" "panel-ours panel-m1" "last-ours last-raw"; do
+  for pair in "panel-ours panel-raw" "panel-ours panel-m1" "last-ours last-raw" "last-ours last-list"; do
     read -r o d <<<"$pair"
     echo "| ${o%-ours} | ${median[$o]} | ${p95[$o]} | ${d#*-} | ${median[$d]} | ${p95[$d]} | $(ratio "${median[$o]}" "${median[$d]}") | $(ratio "${p95[$o]}" "${p95[$d]}") |"
   done
