@@ -37,7 +37,7 @@ while (($#)); do
     --warmups) warmups=$2; shift ;;
     --devices) devices=$2; shift ;;
     --no-build) build=0 ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "query: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
