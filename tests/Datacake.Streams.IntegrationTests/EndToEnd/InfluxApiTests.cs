@@ -157,7 +157,8 @@ public sealed class InfluxApiTests(EndToEndHost e2e)
         string name = "vault-" + Guid.NewGuid().ToString("N")[..6];
         TestDevice victim = await e2e.NewDeviceAsync(name);
         TestDevice attacker = await e2e.NewOtherTenantsDeviceAsync("probe");
-        await WriteAsync(victim.Id, (_minute.AddSeconds(1), 666));
+        // A value no device id can hold ('.' is not in ids): "666" alone once matched the attacker's random id.
+        await WriteAsync(victim.Id, (_minute.AddSeconds(1), 666.125));
         await WriteAsync(attacker.Id, (_minute.AddSeconds(1), 1));
         using HttpClient b = Basic("b", attacker.Token);
 
@@ -180,7 +181,7 @@ public sealed class InfluxApiTests(EndToEndHost e2e)
         foreach (string probe in probes)
         {
             string body = await RawAsync(b, probe);
-            Assert.DoesNotContain("666", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("666.125", body, StringComparison.Ordinal);
             Assert.DoesNotContain(victim.Id, body.Replace(Escaped(probe), string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
             Assert.DoesNotContain(name, body, StringComparison.Ordinal);
         }
@@ -189,7 +190,7 @@ public sealed class InfluxApiTests(EndToEndHost e2e)
         JsonElement all = await GetAsync(b, "SELECT \"temperature\" FROM \"measurements\" WHERE \"device\" =~ /.*/ GROUP BY \"device_id\"");
         Assert.Equal([attacker.Id], Series(all).Select(s => s.GetProperty("tags").GetProperty("device_id").GetString()));
         Assert.Equal([attacker.Id], Values(await GetAsync(b, "SHOW TAG VALUES WITH KEY =~ /.*/ WHERE \"device_id\" =~ /.*/")).Where(v => v[0].GetString() == "device_id").Select(v => v[1].GetString()));
-        Assert.DoesNotContain("666", await RawAsync(b, "SHOW FIELD KEYS"), StringComparison.Ordinal);
+        Assert.DoesNotContain("666.125", await RawAsync(b, "SHOW FIELD KEYS"), StringComparison.Ordinal);
 
         // Every statement class that is not a read is refused, per statement, and changes nothing.
         string[] refused =
