@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.IntegrationTests.Services;
@@ -33,7 +34,7 @@ public sealed class HungInfluxdTests
 
         await ProcessingHarness.WaitUntilAsync(() => pipeline.Progress.RecordsCommitted >= before, $"{before} records committed");
 
-        await SignalAsync("STOP", influxd.ProcessId);
+        Signal("STOP", influxd.ProcessId);
         try
         {
             for (var i = before; i < before + during; i++)
@@ -49,7 +50,7 @@ public sealed class HungInfluxdTests
         }
         finally
         {
-            await SignalAsync("CONT", influxd.ProcessId);
+            Signal("CONT", influxd.ProcessId);
         }
 
         await ProcessingHarness.WaitUntilAsync(() => pipeline.Progress.RecordsCommitted >= before + during, "every record committed after influxd resumed", TimeSpan.FromSeconds(60));
@@ -64,9 +65,10 @@ public sealed class HungInfluxdTests
 
     private static string Body(int n) => "{\"n\":" + n.ToString(CultureInfo.InvariantCulture) + "}";
 
-    private static async Task SignalAsync(string signal, int pid)
+    private static void Signal(string signal, int pid)
     {
-        var kill = await ExternalCommand.RunAsync("kill", TimeSpan.FromSeconds(10), "-" + signal, pid.ToString(CultureInfo.InvariantCulture));
-        Assert.True(kill.ExitCode == 0, $"kill -{signal} {pid}: {kill.Error}");
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
     }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Datacake.Streams.IntegrationTests.Services;
 
 /// <summary>
@@ -16,11 +18,11 @@ public sealed class SmallFilesystem : IDisposable
 
     public string Path { get; }
 
-    public static async Task<SmallFilesystem> MountAsync(int megabytes)
+    public static SmallFilesystem Mount(int megabytes)
     {
         var path = Directory.CreateTempSubdirectory("dcs-small-fs-").FullName;
-        var mount = await ExternalCommand.RunAsync("mount", TimeSpan.FromSeconds(30), "-t", "tmpfs", "-o", $"size={megabytes}m,mode=0700", "tmpfs", path);
-        Assert.True(mount.ExitCode == 0, $"mounting a {megabytes} MiB tmpfs on {path} failed ({mount.Error.Trim()}); the disk-full tests need root (CI runs .ci/run as root)");
+        var (exit, error) = Run("mount", "-t", "tmpfs", "-o", $"size={megabytes}m,mode=0700", "tmpfs", path);
+        Assert.True(exit == 0, $"mounting a {megabytes} MiB tmpfs on {path} failed ({error.Trim()}); the disk-full tests need root (CI runs .ci/run as root)");
         return new SmallFilesystem(path);
     }
 
@@ -57,8 +59,7 @@ public sealed class SmallFilesystem : IDisposable
 
     public void Dispose()
     {
-        // Lazy unmount: returns at once even while a process still holds a file there.
-        ExternalCommand.RunAsync("umount", TimeSpan.FromSeconds(30), "-l", Path).GetAwaiter().GetResult();
+        Run("umount", "-l", Path);
         try
         {
             Directory.Delete(Path, recursive: true);
@@ -66,5 +67,19 @@ public sealed class SmallFilesystem : IDisposable
         catch (IOException)
         {
         }
+    }
+
+    private static (int Exit, string Error) Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, error);
     }
 }
