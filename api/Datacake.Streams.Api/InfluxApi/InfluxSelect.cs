@@ -81,7 +81,8 @@ public sealed partial class InfluxSelect(InfluxClient influx, SeriesReader reade
                 throw new InfluxStatementException(ex.Message);
             }
 
-            return read.Series.Select(s => FromSeriesReader(s, plain, select, grouping)).ToList();
+            Dictionary<string, ReadableDevice> byId = select.Devices.ToDictionary(d => d.Id.ToString(), StringComparer.Ordinal);
+            return read.Series.Select(s => FromSeriesReader(s, plain, select, s.Device is { } d ? byId[d.Id] : select.Devices[0], grouping)).ToList();
         }
 
         bool aggregates = statement.Fields.Any(f => ContainsCall(f.Expression));
@@ -105,8 +106,8 @@ public sealed partial class InfluxSelect(InfluxClient influx, SeriesReader reade
     }
 
     /// <summary>
-    /// The statement over the devices' measurements of one tier: fields re-written from the tree, device filter and
-    /// time range from the scope, grouped by the stored device tag (one series per device). With several devices
+    /// The statement over the devices' measurements of one tier (each holds one device's points, so no device tag
+    /// filter): fields re-written from the tree, time range from the scope, grouped by the stored device tag (one series per device). With several devices
     /// merged afterwards, LIMIT covers OFFSET too (applied after the merge).
     /// </summary>
     private string Rewrite(ScopedSelect select, int mergedOffset)
@@ -131,8 +132,7 @@ public sealed partial class InfluxSelect(InfluxClient influx, SeriesReader reade
 
         StorageTier tier = select.Policy ?? StorageTier.Raw;
         text.Append(" FROM ").Append(SeriesStatement.From(catalog.Database, tier.Name(), ids))
-            .Append(" WHERE ").Append(SeriesStatement.DeviceFilter(ids))
-            .Append(" AND time >= ").Append(InfluxDuration.Timestamp(select.From))
+            .Append(" WHERE time >= ").Append(InfluxDuration.Timestamp(select.From))
             .Append(" AND time < ").Append(InfluxDuration.Timestamp(select.To));
         foreach (InfluxExpr condition in select.FieldConditions)
         {
@@ -244,10 +244,9 @@ public sealed partial class InfluxSelect(InfluxClient influx, SeriesReader reade
         return new InfluxAnswerSeries(VirtualSchema.Measurement, grouping.TagsOf(any), columns, ordered.Select(r => r.Row).ToList());
     }
 
-    private static InfluxAnswerSeries FromSeriesReader(DeviceSeries series, PlainAggregate plain, ScopedSelect select, Grouping grouping)
+    private static InfluxAnswerSeries FromSeriesReader(DeviceSeries series, PlainAggregate plain, ScopedSelect select, ReadableDevice device, Grouping grouping)
     {
         SelectStatement statement = select.Statement;
-        ReadableDevice device = series.Device is { } d ? select.Devices.First(x => x.Id.ToString() == d.Id) : select.Devices[0];
         IEnumerable<SeriesPoint> points = series.Points;
         if (points.All(p => plain.Fields.All(f => !p.Values.TryGetValue(f, out JsonElement v) || v.ValueKind == JsonValueKind.Null)))
         {

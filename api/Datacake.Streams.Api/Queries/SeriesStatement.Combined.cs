@@ -29,7 +29,7 @@ public static partial class SeriesStatement
         }
 
         string source = From(database, segment.Tier.Name(), deviceIds);
-        string where = Where(deviceIds, segment.From, segment.To);
+        string where = TimeRange(segment.From, segment.To);
         string device = InfluxQl.QuoteIdentifier("device");
         var text = new StringBuilder(256).Append("SELECT ");
         if (segment.Tier == StorageTier.Raw)
