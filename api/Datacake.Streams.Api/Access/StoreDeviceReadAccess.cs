@@ -16,6 +16,10 @@ public sealed class StoreDeviceReadAccess(CallerResolver resolver, IMetadataStor
 {
     private readonly RevisionCache<DeviceId, PlacedDevice> _placed = new(time, options.Value.IdentityCacheLifetime, options.Value.IdentityCacheEntries);
 
+    // Listings of whole workspace sets: ~100 B per device, so 64 sets of 1,000 devices stay within ~6 MiB; more
+    // distinct sets between two store writes only cost the lookups they cost before.
+    private readonly RevisionCache<string, IReadOnlyList<ListedDevice>> _listings = new(time, options.Value.IdentityCacheLifetime, 64);
+
     public async ValueTask<DeviceReadScope> ResolveAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var resolution = await resolver.TryResolveAsync(context, cancellationToken);
@@ -39,23 +43,12 @@ public sealed class StoreDeviceReadAccess(CallerResolver resolver, IMetadataStor
             ScopedCaller { Token: { WorkspaceId: { } home, Role: > WorkspaceRole.None } } => [home],
             _ => [],
         };
-        var workspaces = (await store.ListSubtreesAsync(roots, cancellationToken)).ToDictionary(w => w.Id, StringComparer.Ordinal);
         var readable = new List<ReadableDevice>();
-        WorkspaceRecord[] listed = [.. workspaces.Values];
-
-        // One ancestry per workspace, not per device: a workspace of 1,000 devices walked its tree 1,000 times.
-        var ancestries = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        foreach (var device in await store.ListDevicesAsync(workspaces.Keys, includeDeleted: false, cancellationToken))
+        foreach (ListedDevice listed in await ListAsync(roots, cancellationToken))
         {
-            var workspace = workspaces[device.WorkspaceId];
-            if (!ancestries.TryGetValue(workspace.Id, out var ancestry))
+            if (AccessRules.AccessTo(caller, listed.Device.Id, listed.Ancestry) >= DeviceAccess.Read)
             {
-                ancestries[workspace.Id] = ancestry = AccessRules.Ancestry(workspace, listed);
-            }
-
-            if (AccessRules.AccessTo(caller, device.Id, ancestry) >= DeviceAccess.Read)
-            {
-                readable.Add(new ReadableDevice(device.Id, device.Name, workspace.Id, workspace.Name));
+                readable.Add(listed.Device);
             }
         }
 
@@ -78,6 +71,41 @@ public sealed class StoreDeviceReadAccess(CallerResolver resolver, IMetadataStor
         }
 
         return new DeviceReadScope(ReadScopeStatus.Ok, readable);
+    }
+
+    /// <summary>
+    /// The live devices of the subtrees under <paramref name="roots"/>, each with its workspace's ancestry, remembered
+    /// until the store next changes: listing 1,000 devices from the store was ~10 ms of a ~25 ms InfluxQL panel query
+    /// (docs/BENCHMARKS.md). Only what the store holds is kept; the caller's access is decided on every request.
+    /// </summary>
+    private async ValueTask<IReadOnlyList<ListedDevice>> ListAsync(IReadOnlyCollection<string> roots, CancellationToken cancellationToken)
+    {
+        long revision = store.Revision;
+        string key = string.Join('\u0001', roots.Order(StringComparer.Ordinal));
+        if (_listings.TryGet(key, revision, out IReadOnlyList<ListedDevice>? cached))
+        {
+            return cached;
+        }
+
+        var workspaces = (await store.ListSubtreesAsync(roots, cancellationToken)).ToDictionary(w => w.Id, StringComparer.Ordinal);
+        WorkspaceRecord[] all = [.. workspaces.Values];
+
+        // One ancestry per workspace, not per device: a workspace of 1,000 devices walked its tree 1,000 times.
+        var ancestries = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var listed = new List<ListedDevice>();
+        foreach (var device in await store.ListDevicesAsync(workspaces.Keys, includeDeleted: false, cancellationToken))
+        {
+            var workspace = workspaces[device.WorkspaceId];
+            if (!ancestries.TryGetValue(workspace.Id, out var ancestry))
+            {
+                ancestries[workspace.Id] = ancestry = AccessRules.Ancestry(workspace, all);
+            }
+
+            listed.Add(new ListedDevice(new ReadableDevice(device.Id, device.Name, workspace.Id, workspace.Name), ancestry));
+        }
+
+        _listings.Set(key, revision, listed);
+        return listed;
     }
 
     /// <summary>One device: its record and its workspace's ancestry, two lookups (none when remembered) whatever the size of the workspaces.</summary>
@@ -132,6 +160,9 @@ public sealed class StoreDeviceReadAccess(CallerResolver resolver, IMetadataStor
         _placed.Set(id, revision, placed);
         return placed;
     }
+
+    /// <summary>A live device as a reader sees it, and its workspace's ancestry (itself first).</summary>
+    private sealed record ListedDevice(ReadableDevice Device, IReadOnlyList<string> Ancestry);
 
     /// <summary>A device as a reader sees it, and its workspace's ancestry (itself first) that access is decided on.</summary>
     private sealed record PlacedDevice(ReadableDevice Device, IReadOnlyList<string> Ancestry);
