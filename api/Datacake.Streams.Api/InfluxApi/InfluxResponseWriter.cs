@@ -110,14 +110,16 @@ public static class InfluxResponseWriter
         writer.WriteEndArray();
         writer.WriteStartArray("values");
         bool time = series.HasTime;
-        foreach (JsonElement[] row in series.Values)
+        IReadOnlyList<long>? times = series.Times;
+        for (int r = 0; r < series.Values.Count; r++)
         {
+            JsonElement[] row = series.Values[r];
             writer.WriteStartArray();
             for (int i = 0; i < row.Length; i++)
             {
-                if (i == 0 && time && row[0].ValueKind == JsonValueKind.Number)
+                if (i == 0 && time && (times is not null || row[0].ValueKind == JsonValueKind.Number))
                 {
-                    long ns = row[0].GetInt64();
+                    long ns = times is not null ? times[r] : row[0].GetInt64();
                     if (divisor is { } unit)
                     {
                         writer.WriteNumberValue(ns / unit);

@@ -265,18 +265,21 @@ public sealed partial class InfluxSelect(InfluxClient influx, SeriesReader reade
             points = points.Take(statement.Limit);
         }
 
-        var rows = points.Select(p =>
+        var rows = new List<JsonElement[]>();
+        var times = new List<long>();
+        foreach (SeriesPoint p in points)
         {
             var row = new JsonElement[plain.Fields.Count + 1];
-            row[0] = JsonSerializer.SerializeToElement((p.Time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);
             for (int i = 0; i < plain.Fields.Count; i++)
             {
                 row[i + 1] = p.Values.TryGetValue(plain.Fields[i], out JsonElement value) ? value : _null;
             }
 
-            return row;
-        }).ToList();
-        return new InfluxAnswerSeries(VirtualSchema.Measurement, grouping.TagsOf(device), ["time", .. plain.Columns], rows);
+            rows.Add(row);
+            times.Add((p.Time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);
+        }
+
+        return new InfluxAnswerSeries(VirtualSchema.Measurement, grouping.TagsOf(device), ["time", .. plain.Columns], rows, times);
     }
 
     private static int IndexOf(IReadOnlyList<string> columns, string name)

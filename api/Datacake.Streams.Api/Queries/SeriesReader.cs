@@ -21,38 +21,46 @@ public sealed class SeriesReader(InfluxClient influx, RetentionCatalog catalog, 
     public async Task<SeriesAnswer> ReadAsync(SeriesRequest request, CancellationToken cancellationToken)
     {
         string[] deviceIds = request.Devices.Select(d => d.Id.ToString()).ToArray();
-        TierPlan plan = await planner.PlanAsync(deviceIds, request.From, request.To, request.Every, oneWindow: request.Aggregate is not null, cancellationToken);
-
+        bool oneWindow = request.Aggregate is not null;
         bool wildcard = request.Fields is null;
-        IReadOnlyList<string> fields = request.Fields ?? await FieldKeysAsync(request.Devices, numericOnly: request.Aggregate is Aggregate.Mean or Aggregate.Sum or Aggregate.Median or Aggregate.Min or Aggregate.Max || plan.Segments.Any(s => s.Tier != StorageTier.Raw), cancellationToken);
+        IReadOnlyList<string>? fields = request.Fields;
+        TierPlan? plan = null;
+        if (fields is null)
+        {
+            // Which fields a wildcard reads depends on the tiers (rollups hold numbers only): plan first.
+            plan = await planner.PlanAsync(deviceIds, request.From, request.To, request.Every, oneWindow, cancellationToken);
+            fields = await FieldKeysAsync(request.Devices, numericOnly: request.Aggregate is Aggregate.Mean or Aggregate.Sum or Aggregate.Median or Aggregate.Min or Aggregate.Max || plan.Segments.Any(s => s.Tier != StorageTier.Raw), cancellationToken);
+        }
+
         var perKey = new Dictionary<string, List<SeriesPoint>>(StringComparer.Ordinal);
-        if (fields.Count > 0)
+        if (fields.Count == 0)
+        {
+            plan ??= await planner.PlanAsync(deviceIds, request.From, request.To, request.Every, oneWindow, cancellationToken);
+        }
+        else if (!request.GroupByDevice && deviceIds.Length > 1)
+        {
+            Aggregate aggregate = request.Aggregate ?? Aggregate.Mean;
+            (plan, IReadOnlyList<InfluxStatementResult> results) = await RunAsync(request, deviceIds, plan, p => string.Join(";\n", p.Segments.Select(s => SeriesStatement.BuildParts(catalog.Database, s, deviceIds, fields, aggregate))), cancellationToken);
+            perKey[string.Empty] = Combine(request, plan, results, fields, aggregate);
+        }
+        else
         {
             int max = limits.Value.MaxPointsPerSeries;
-            string[] ids = deviceIds;
-            if (!request.GroupByDevice && ids.Length > 1)
+            (plan, IReadOnlyList<InfluxStatementResult> results) = await RunAsync(request, deviceIds, plan, p => string.Join(";\n", p.Segments.Select(s => SeriesStatement.Build(catalog.Database, s, deviceIds, fields, request.Aggregate, request.Fill, request.GroupByDevice, max + 1))), cancellationToken);
+            foreach (InfluxStatementResult statement in results)
             {
-                perKey[string.Empty] = await CombineAsync(request, plan, ids, fields, cancellationToken);
-            }
-            else
-            {
-                string text = string.Join(";\n", plan.Segments.Select(s => SeriesStatement.Build(catalog.Database, s, ids, fields, request.Aggregate, request.Fill, request.GroupByDevice, max + 1)));
-                InfluxQueryResult result = await influx.QueryAsync(text, catalog.Database, cancellationToken);
-                foreach (InfluxStatementResult statement in result.Statements)
+                foreach (InfluxSeries series in statement.Series)
                 {
-                    foreach (InfluxSeries series in statement.Series)
+                    string key = request.GroupByDevice && series.Tags.TryGetValue("device", out string? device) ? device : string.Empty;
+                    if (!perKey.TryGetValue(key, out List<SeriesPoint>? points))
                     {
-                        string key = request.GroupByDevice && series.Tags.TryGetValue("device", out string? device) ? device : string.Empty;
-                        if (!perKey.TryGetValue(key, out List<SeriesPoint>? points))
-                        {
-                            perKey[key] = points = [];
-                        }
+                        perKey[key] = points = [];
+                    }
 
-                        AppendPoints(series, fields, points);
-                        if (points.Count > max)
-                        {
-                            throw new QueryTooLargeException(string.Create(CultureInfo.InvariantCulture, $"more than {max} points per series; give every={Hint(request.To - request.From, max)} (and agg) or a shorter range"));
-                        }
+                    AppendPoints(series, fields, points);
+                    if (points.Count > max)
+                    {
+                        throw new QueryTooLargeException(string.Create(CultureInfo.InvariantCulture, $"more than {max} points per series; give every={Hint(request.To - request.From, max)} (and agg) or a shorter range"));
                     }
                 }
             }
@@ -84,17 +92,26 @@ public sealed class SeriesReader(InfluxClient influx, RetentionCatalog catalog, 
             answer);
     }
 
-    /// <summary>Devices combined into one series: per-device parts per segment, combined here (<see cref="CombinedSeries"/>).</summary>
-    private async Task<List<SeriesPoint>> CombineAsync(SeriesRequest request, TierPlan plan, string[] ids, IReadOnlyList<string> fields, CancellationToken cancellationToken)
+    /// <summary>The plan's statements in one request with its freshness check (<see cref="ExactPlanner.QueryAsync"/>), or over a plan made already.</summary>
+    private async Task<(TierPlan Plan, IReadOnlyList<InfluxStatementResult> Results)> RunAsync(
+        SeriesRequest request, string[] deviceIds, TierPlan? planned, Func<TierPlan, string> statements, CancellationToken cancellationToken)
     {
-        Aggregate aggregate = request.Aggregate ?? Aggregate.Mean;
-        string text = string.Join(";\n", plan.Segments.Select(s => SeriesStatement.BuildParts(catalog.Database, s, ids, fields, aggregate)));
-        InfluxQueryResult result = await influx.QueryAsync(text, catalog.Database, cancellationToken);
+        if (planned is not null)
+        {
+            return (planned, (await influx.QueryAsync(statements(planned), catalog.Database, cancellationToken)).Statements);
+        }
+
+        return await planner.QueryAsync(deviceIds, request.From, request.To, request.Every, oneWindow: request.Aggregate is not null, statements, cancellationToken);
+    }
+
+    /// <summary>Devices combined into one series: per-device parts per segment, combined here (<see cref="CombinedSeries"/>).</summary>
+    private static List<SeriesPoint> Combine(SeriesRequest request, TierPlan plan, IReadOnlyList<InfluxStatementResult> results, IReadOnlyList<string> fields, Aggregate aggregate)
+    {
         var points = new List<SeriesPoint>();
-        for (int i = 0; i < result.Statements.Count && i < plan.Segments.Count; i++)
+        for (int i = 0; i < results.Count && i < plan.Segments.Count; i++)
         {
             var combined = new CombinedSeries(aggregate, fields);
-            foreach (InfluxSeries series in result.Statements[i].Series)
+            foreach (InfluxSeries series in results[i].Series)
             {
                 combined.Add(series);
             }

@@ -64,9 +64,18 @@ public sealed class RollupLedger(InfluxClient influx)
     /// <summary>The watermarks and the marks of the devices <paramref name="deviceFilter"/> selects, in one request.</summary>
     public async Task<RollupFreshness> FreshnessAsync(string deviceFilter, CancellationToken cancellationToken)
     {
-        InfluxQueryResult result = await influx.QueryAsync(WatermarksStatement() + ";\n" + MarksStatement(deviceFilter, until: null), Database, cancellationToken).ConfigureAwait(false);
-        return new RollupFreshness(ReadWatermarks(result.Statements[0]), ReadMarks(result.Statements[1]));
+        InfluxQueryResult result = await influx.QueryAsync(FreshnessStatements(deviceFilter), Database, cancellationToken).ConfigureAwait(false);
+        return ReadFreshness(result.Statements);
     }
+
+    /// <summary>The <see cref="FreshnessStatementCount"/> statements of <see cref="FreshnessAsync"/>, to lead a request of one's own.</summary>
+    public string FreshnessStatements(string deviceFilter) => WatermarksStatement() + ";\n" + MarksStatement(deviceFilter, until: null);
+
+    public const int FreshnessStatementCount = 2;
+
+    /// <summary>The answer to <see cref="FreshnessStatements"/>: the first <see cref="FreshnessStatementCount"/> results.</summary>
+    public static RollupFreshness ReadFreshness(IReadOnlyList<InfluxStatementResult> statements) =>
+        new(ReadWatermarks(statements[0]), ReadMarks(statements[1]));
 
     public async Task<IReadOnlyDictionary<StorageTier, DateTimeOffset>> WatermarksAsync(CancellationToken cancellationToken)
     {

@@ -14,10 +14,9 @@ internal static class QueryResponseReader
         JsonElement root;
         try
         {
-            using JsonDocument document = JsonDocument.Parse(body);
-
-            // One clone of the whole answer keeps the rows' JsonElements valid after the pooled document is freed.
-            root = document.RootElement.Clone();
+            // An element of its own (not a pooled document): the rows' JsonElements stay valid without a clone, which
+            // was a second pass over the answer (164 KB for last values of 1,000 devices).
+            root = JsonElement.Parse(body);
         }
         catch (JsonException ex)
         {

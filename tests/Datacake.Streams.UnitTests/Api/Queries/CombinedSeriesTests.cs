@@ -65,21 +65,23 @@ public sealed class CombinedSeriesTests
         var segment = new TierSegment(StorageTier.Raw, s_from, s_from.AddHours(1), TimeSpan.FromMinutes(1));
         var text = SeriesStatement.BuildParts("db", segment, ["dev_a", "dev_b"], ["t"], Aggregate.Mean);
         Assert.Equal(
-            "SELECT sum(\"t\") AS \"s0\", count(\"t\") AS \"c0\" FROM \"db\".\"raw\"./^(?:dev_a|dev_b)$/ WHERE (\"device\" = 'dev_a' OR \"device\" = 'dev_b') AND "
+            "SELECT sum(\"t\") AS \"s0\", count(\"t\") AS \"c0\" FROM \"db\".\"raw\".\"dev_a\",\"db\".\"raw\".\"dev_b\" WHERE "
             + $"time >= {Ns(s_from)} AND time < {Ns(s_from.AddHours(1))} GROUP BY time(1m), \"device\" fill(none)",
             text);
 
         var rollup = SeriesStatement.BuildParts("db", segment with { Tier = StorageTier.M1 }, ["dev_a", "dev_b"], ["t"], Aggregate.Mean);
-        Assert.Contains("SELECT sum(\"p0\") AS \"s0\", sum(\"c0\") AS \"c0\" FROM (SELECT \"mean_t\" * \"count_t\" AS \"p0\", \"count_t\" AS \"c0\" FROM \"db\".\"m1\"./^(?:dev_a|dev_b)$/", rollup, StringComparison.Ordinal);
+        Assert.Contains("SELECT sum(\"p0\") AS \"s0\", sum(\"c0\") AS \"c0\" FROM (SELECT \"mean_t\" * \"count_t\" AS \"p0\", \"count_t\" AS \"c0\" FROM \"db\".\"m1\".\"dev_a\",\"db\".\"m1\".\"dev_b\" WHERE time", rollup, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => SeriesStatement.BuildParts("db", segment, ["dev_a", "dev_b"], ["t"], Aggregate.Median));
     }
 
     [Fact]
-    public void One_device_is_read_by_its_quoted_name_and_several_only_as_plain_ids()
+    public void Every_device_is_read_by_its_own_quoted_measurement_name()
     {
         Assert.Equal("\"db\".\"raw\".\"dev_a\"", SeriesStatement.From("db", "raw", ["dev_a"]));
-        Assert.Equal("\"db\".\"h1\"./^(?:dev_a|dev_b)$/", SeriesStatement.From("db", "h1", ["dev_a", "dev_b"]));
-        Assert.Throws<ArgumentException>(() => SeriesStatement.From("db", "raw", ["dev_a", "x|.*"]));
+        Assert.Equal("\"db\".\"h1\".\"dev_a\",\"db\".\"h1\".\"dev_b\"", SeriesStatement.From("db", "h1", ["dev_a", "dev_b"]));
+
+        // No id is ever a pattern: one that looks like a regex is a name like any other.
+        Assert.Equal("\"db\".\"raw\".\"dev_a\",\"db\".\"raw\".\"x|.*\"", SeriesStatement.From("db", "raw", ["dev_a", "x|.*"]));
     }
 
     [Fact]
