@@ -139,8 +139,11 @@ export async function render(ctx) {
     performance.measure('devices-table-render', { start: started, end: performance.now(), detail: { rows: rows.length } });
   }
 
+  // One poll at a time: a slow answer (1,000 devices' last values under load) must not pile up requests every 5 s.
+  let polling = false;
   async function poll() {
-    if (devices.length === 0) return;
+    if (devices.length === 0 || polling) return;
+    polling = true;
     try {
       const answers = [];
       for (let i = 0; i < devices.length; i += QUERY_CHUNK) {
@@ -171,6 +174,8 @@ export async function render(ctx) {
       draw();
     } catch (error) {
       fill(problems, problemView(error));
+    } finally {
+      polling = false;
     }
   }
 
