@@ -29,10 +29,11 @@ function sparkPoints(values) {
   let lo = Infinity, hi = -Infinity;
   for (const [, v] of known) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
   const span = hi - lo || 1;
+  const y = v => (SPARK_H - 1 - ((v - lo) / span) * (SPARK_H - 2)).toFixed(1);
+  // A single value is drawn as a level line across, so that it shows at all.
+  if (known.length === 1) return { points: `1,${y(lo)} ${SPARK_W - 1},${y(lo)}`, lo, hi };
   const step = (SPARK_W - 2) / Math.max(1, values.length - 1);
-  // A single value is drawn as a short level line, so that it shows at all.
-  const pts = known.length === 1 ? [[0, known[0][1]], [values.length - 1, known[0][1]]] : known;
-  return { points: pts.map(([i, v]) => `${(1 + i * step).toFixed(1)},${(SPARK_H - 1 - ((v - lo) / span) * (SPARK_H - 2)).toFixed(1)}`).join(' '), lo, hi };
+  return { points: known.map(([i, v]) => `${(1 + i * step).toFixed(1)},${y(v)}`).join(' '), lo, hi };
 }
 
 export async function render(ctx) {
