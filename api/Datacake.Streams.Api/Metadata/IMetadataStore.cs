@@ -60,6 +60,13 @@ public interface IMetadataStore
 
     Task<IReadOnlyList<MemberRecord>> ListMembersAsync(string workspaceId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Sets a member's role. Refused (<see cref="RoleChange.LastOwner"/>, nothing changed) when it would leave the
+    /// workspace without a direct owner: the check and the write are one statement, so two demotions at once cannot
+    /// both pass.
+    /// </summary>
+    Task<RoleChange> SetMemberRoleAsync(string workspaceId, string userId, WorkspaceRole role, CancellationToken cancellationToken);
+
     /// <summary>False when there was no such membership.</summary>
     Task<bool> RemoveMembershipAsync(string workspaceId, string userId, CancellationToken cancellationToken);
 
@@ -70,14 +77,17 @@ public interface IMetadataStore
     /// <summary>The workspace's invitations not accepted yet (expired ones included), oldest first.</summary>
     Task<IReadOnlyList<InvitationRecord>> ListPendingInvitationsAsync(string workspaceId, CancellationToken cancellationToken);
 
+    /// <summary>Invitations not accepted yet (expired ones included) addressed to the user's id or e-mail, oldest first.</summary>
+    Task<IReadOnlyList<InvitationRecord>> ListPendingInvitationsForAsync(UserRecord user, CancellationToken cancellationToken);
+
     /// <summary>Deletes a pending invitation; false when there is no such invitation or it was accepted already.</summary>
     Task<bool> CancelInvitationAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Marks the invitation accepted and makes (or raises) the membership, in one transaction; false (nothing changed)
-    /// when it was accepted or cancelled in the meantime.
+    /// Marks the invitation accepted by <paramref name="userId"/> and makes (or raises) that user's membership, in one
+    /// transaction; false (nothing changed) when it was accepted or cancelled in the meantime.
     /// </summary>
-    Task<bool> AcceptInvitationAsync(InvitationRecord invitation, DateTimeOffset at, CancellationToken cancellationToken);
+    Task<bool> AcceptInvitationAsync(InvitationRecord invitation, string userId, DateTimeOffset at, CancellationToken cancellationToken);
 
     Task CreateDeviceAsync(DeviceRecord device, CancellationToken cancellationToken);
 

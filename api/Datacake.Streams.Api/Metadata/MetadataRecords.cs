@@ -14,6 +14,14 @@ public sealed record WorkspaceRecord(string Id, string Name, string? ParentId, D
 
 public sealed record MembershipRecord(string WorkspaceId, string UserId, WorkspaceRole Role);
 
+/// <summary>What <see cref="IMetadataStore.SetMemberRoleAsync"/> did.</summary>
+public enum RoleChange
+{
+    Changed,
+    NotMember,
+    LastOwner,
+}
+
 /// <summary>A member: the e-mail joined from the users table, shown only to the workspace's admins and owners.</summary>
 public sealed record MemberRecord(string UserId, string Email, WorkspaceRole Role);
 
@@ -24,17 +32,25 @@ public sealed record MemberRecord(string UserId, string Email, WorkspaceRole Rol
 /// </summary>
 public sealed record Inviter(string? UserId, string? TokenId);
 
-/// <summary>An explicit invitation of a user to a workspace; pending until accepted, void after <see cref="ExpiresAt"/>.</summary>
+/// <summary>
+/// An explicit invitation to a workspace, addressed to a user id or to an e-mail (whichever user has that e-mail, now
+/// or created later; <see cref="UserId"/> then names who accepted); pending until accepted, void after <see cref="ExpiresAt"/>.
+/// </summary>
 public sealed record InvitationRecord(
     string Id,
     string WorkspaceId,
-    string UserId,
+    string? UserId,
     WorkspaceRole Role,
     Inviter InvitedBy,
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt,
-    DateTimeOffset? AcceptedAt)
+    DateTimeOffset? AcceptedAt,
+    string? Email = null)
 {
+    /// <summary>Whether the invitation is addressed to this user (by id, or by the e-mail the user has).</summary>
+    public bool IsFor(UserRecord user) =>
+        UserId == user.Id || (UserId is null && Email is not null && string.Equals(Email, user.Email, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>Expired from the instant <see cref="ExpiresAt"/> on, like tokens (<c>RegistryTime.ReachedBy</c>).</summary>
     public bool IsExpiredAt(DateTimeOffset at) => at >= ExpiresAt;
 }

@@ -197,6 +197,35 @@ public sealed partial class SqliteMetadataStore
             ("$w", workspaceId));
     }
 
+    public async Task<RoleChange> SetMemberRoleAsync(string workspaceId, string userId, WorkspaceRole role, CancellationToken cancellationToken)
+    {
+        using var write = BeginWrite();
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+
+        // One statement: an owner keeps the role unless another direct owner remains (writes are serialised by SQLite).
+        var changed = await ExecuteAsync(
+            connection,
+            """
+            UPDATE memberships SET role = $r
+            WHERE workspace_id = $w AND user_id = $u
+              AND ($r = $owner OR role <> $owner OR (SELECT COUNT(*) FROM memberships WHERE workspace_id = $w AND role = $owner) > 1)
+            """,
+            cancellationToken,
+            null,
+            ("$w", workspaceId),
+            ("$u", userId),
+            ("$r", (int)role),
+            ("$owner", (int)WorkspaceRole.Owner));
+        if (changed > 0)
+        {
+            return RoleChange.Changed;
+        }
+
+        var held = await QueryAsync(
+            connection, "SELECT role FROM memberships WHERE workspace_id = $w AND user_id = $u", static r => r.GetInt32(0), cancellationToken, ("$w", workspaceId), ("$u", userId));
+        return held.Count == 0 ? RoleChange.NotMember : RoleChange.LastOwner;
+    }
+
     public async Task<bool> RemoveMembershipAsync(string workspaceId, string userId, CancellationToken cancellationToken)
     {
         using var write = BeginWrite();

@@ -7,7 +7,7 @@ namespace Datacake.Streams.Api.Metadata;
 // Invitations: made, listed, cancelled, accepted.
 public sealed partial class SqliteMetadataStore
 {
-    private const string InvitationColumns = "id, workspace_id, user_id, role, inviter_user_id, inviter_token_id, created_at, expires_at, accepted_at";
+    private const string InvitationColumns = "id, workspace_id, user_id, role, inviter_user_id, inviter_token_id, created_at, expires_at, accepted_at, email";
 
     public async Task CreateInvitationAsync(InvitationRecord invitation, CancellationToken cancellationToken)
     {
@@ -18,14 +18,15 @@ public sealed partial class SqliteMetadataStore
         await ExecuteAsync(
             connection,
             """
-            INSERT INTO invitations (id, workspace_id, user_id, role, invited_by, inviter_user_id, inviter_token_id, created_at, expires_at, accepted_at)
-            VALUES ($id, $w, $u, $r, $by, $byUser, $byToken, $at, $expires, NULL)
+            INSERT INTO invitations (id, workspace_id, user_id, email, role, invited_by, inviter_user_id, inviter_token_id, created_at, expires_at, accepted_at)
+            VALUES ($id, $w, $u, $email, $r, $by, $byUser, $byToken, $at, $expires, NULL)
             """,
             cancellationToken,
             null,
             ("$id", invitation.Id),
             ("$w", invitation.WorkspaceId),
             ("$u", invitation.UserId),
+            ("$email", invitation.Email),
             ("$r", (int)invitation.Role),
             ("$by", invitation.InvitedBy.UserId ?? invitation.InvitedBy.TokenId ?? string.Empty),
             ("$byUser", invitation.InvitedBy.UserId),
@@ -52,6 +53,24 @@ public sealed partial class SqliteMetadataStore
             ("$w", workspaceId));
     }
 
+    public async Task<IReadOnlyList<InvitationRecord>> ListPendingInvitationsForAsync(UserRecord user, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+
+        // The e-mail column compares without case (NOCASE), as users' e-mails are unique.
+        return await QueryAsync(
+            connection,
+            $"""
+            SELECT {InvitationColumns} FROM invitations
+            WHERE accepted_at IS NULL AND (user_id = $u OR (user_id IS NULL AND email = $email))
+            ORDER BY created_at, id
+            """,
+            ReadInvitation,
+            cancellationToken,
+            ("$u", user.Id),
+            ("$email", user.Email));
+    }
+
     public async Task<bool> CancelInvitationAsync(string id, CancellationToken cancellationToken)
     {
         using var write = BeginWrite();
@@ -59,7 +78,7 @@ public sealed partial class SqliteMetadataStore
         return await ExecuteAsync(connection, "DELETE FROM invitations WHERE id = $id AND accepted_at IS NULL", cancellationToken, null, ("$id", id)) > 0;
     }
 
-    public async Task<bool> AcceptInvitationAsync(InvitationRecord invitation, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<bool> AcceptInvitationAsync(InvitationRecord invitation, string userId, DateTimeOffset at, CancellationToken cancellationToken)
     {
         using var write = BeginWrite();
         await using var connection = await OpenConnectionAsync(cancellationToken);
@@ -68,10 +87,11 @@ public sealed partial class SqliteMetadataStore
         // Guarded by accepted_at: two acceptances at once, or one racing a cancellation, grant at most once.
         var taken = await ExecuteAsync(
             connection,
-            "UPDATE invitations SET accepted_at = $at WHERE id = $id AND accepted_at IS NULL",
+            "UPDATE invitations SET accepted_at = $at, user_id = $u WHERE id = $id AND accepted_at IS NULL",
             cancellationToken,
             transaction,
             ("$at", Ticks(at)),
+            ("$u", userId),
             ("$id", invitation.Id));
         if (taken == 0)
         {
@@ -79,7 +99,7 @@ public sealed partial class SqliteMetadataStore
             return false;
         }
 
-        await UpsertMembershipAsync(connection, transaction, new MembershipRecord(invitation.WorkspaceId, invitation.UserId, invitation.Role), cancellationToken);
+        await UpsertMembershipAsync(connection, transaction, new MembershipRecord(invitation.WorkspaceId, userId, invitation.Role), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
@@ -87,10 +107,11 @@ public sealed partial class SqliteMetadataStore
     private static InvitationRecord ReadInvitation(DbDataReader r) => new(
         r.GetString(0),
         r.GetString(1),
-        r.GetString(2),
+        TextOrNull(r, 2),
         (WorkspaceRole)r.GetInt32(3),
         new Inviter(TextOrNull(r, 4), TextOrNull(r, 5)),
         Time(r, 6),
         Time(r, 7),
-        TimeOrNull(r, 8));
+        TimeOrNull(r, 8),
+        TextOrNull(r, 9));
 }

@@ -130,5 +130,30 @@ internal static class SqliteMigrations
             ALTER TABLE webhooks ADD COLUMN previous_sealed_secret BLOB;
             ALTER TABLE webhooks ADD COLUMN previous_secret_valid_until INTEGER;
             """),
+
+        // Invitations by e-mail: addressed to a user id or to an e-mail (whoever has it, now or created later), so
+        // user_id may be null until acceptance records who accepted. SQLite cannot drop a NOT NULL: the table is rebuilt.
+        (8, """
+            CREATE TABLE invitations_v8 (
+                id TEXT PRIMARY KEY,
+                workspace_id TEXT NOT NULL REFERENCES workspaces(id),
+                user_id TEXT REFERENCES users(id),
+                email TEXT COLLATE NOCASE,
+                role INTEGER NOT NULL,
+                invited_by TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                accepted_at INTEGER,
+                inviter_user_id TEXT,
+                inviter_token_id TEXT,
+                expires_at INTEGER,
+                CHECK (user_id IS NOT NULL OR email IS NOT NULL));
+            INSERT INTO invitations_v8 (id, workspace_id, user_id, role, invited_by, created_at, accepted_at, inviter_user_id, inviter_token_id, expires_at)
+                SELECT id, workspace_id, user_id, role, invited_by, created_at, accepted_at, inviter_user_id, inviter_token_id, expires_at FROM invitations;
+            DROP TABLE invitations;
+            ALTER TABLE invitations_v8 RENAME TO invitations;
+            CREATE INDEX invitations_pending ON invitations(workspace_id) WHERE accepted_at IS NULL;
+            CREATE INDEX invitations_pending_user ON invitations(user_id) WHERE accepted_at IS NULL;
+            CREATE INDEX invitations_pending_email ON invitations(email) WHERE accepted_at IS NULL;
+            """),
     ];
 }

@@ -26,8 +26,6 @@ public sealed record MeResponse(string Kind, string? Id, string? Email, string? 
 /// </summary>
 public static class UsersEndpoints
 {
-    private const int MaxEmailLength = 254;
-
     public static RouteGroupBuilder MapUsersApi(this RouteGroupBuilder v1)
     {
         v1.MapPost("/users", CreateAsync);
@@ -42,11 +40,7 @@ public static class UsersEndpoints
     {
         RequireOperator(http, "Only the operator creates users.");
         var body = await JsonBody.ReadAsync<CreateUserRequest>(http, cancellationToken);
-        var email = body.Email?.Trim();
-        if (string.IsNullOrEmpty(email) || email.Length > MaxEmailLength || email.IndexOf('@', StringComparison.Ordinal) is <= 0 || email.EndsWith('@'))
-        {
-            throw ApiProblem.Invalid("email must be an e-mail address.");
-        }
+        var email = EmailAddress.Parse(body.Email) ?? throw ApiProblem.Invalid("email must be an e-mail address.");
 
         var now = time.GetUtcNow();
         var user = new UserRecord(OpaqueId.New("usr_"), email, now);

@@ -13,25 +13,34 @@ namespace Datacake.Streams.Api.Workspaces;
 /// </summary>
 public sealed class Invitations(IMetadataStore store, AccessGuard guard, TimeProvider time, IOptions<InvitationOptions> options)
 {
-    /// <summary>A new invitation from <paramref name="caller"/> (checked by the endpoint), expiring after <see cref="InvitationOptions.Lifetime"/>.</summary>
-    public InvitationRecord New(Caller caller, string workspaceId, string userId, WorkspaceRole role)
+    /// <summary>
+    /// A new invitation from <paramref name="caller"/> (checked by the endpoint) to a user id or to an e-mail (exactly
+    /// one of them), expiring after <see cref="InvitationOptions.Lifetime"/>.
+    /// </summary>
+    public InvitationRecord New(Caller caller, string workspaceId, string? userId, string? email, WorkspaceRole role)
     {
         var now = time.GetUtcNow();
-        return new InvitationRecord(OpaqueId.New("inv_"), workspaceId, userId, role, InviterOf(caller), now, now + options.Value.Lifetime, AcceptedAt: null);
+        return new InvitationRecord(OpaqueId.New("inv_"), workspaceId, userId, role, InviterOf(caller), now, now + options.Value.Lifetime, AcceptedAt: null, email);
     }
+
+    /// <summary>Whether <paramref name="caller"/> is a user the invitation is addressed to (by id, or by their e-mail).</summary>
+    public async Task<bool> IsInviteeAsync(Caller caller, InvitationRecord invitation, CancellationToken cancellationToken) =>
+        caller is UserCaller user
+        && (invitation.UserId == user.UserId
+            || (invitation.Email is not null && await store.GetUserAsync(user.UserId, cancellationToken) is { } record && invitation.IsFor(record)));
 
     /// <summary>
     /// Accepts the invitation for <paramref name="caller"/>, its invitee, or throws the problem: 404 unless the caller
-    /// is the invitee of a pending invitation, 410 <c>invitation-expired</c>, 403 <c>inviter-lost-right</c>. A refusal
+    /// is the invitee (by user id or e-mail) of a pending invitation, 410 <c>invitation-expired</c>, 403 <c>inviter-lost-right</c>. A refusal
     /// grants nothing.
     /// </summary>
     public async Task<InvitationRecord> AcceptAsync(Caller caller, string id, CancellationToken cancellationToken)
     {
         AccessGuard.RefuseOperator(caller);
 
-        // Only the invitee, with their own token, sees the invitation at all.
+        // Only the invitee, with their own token, sees the invitation at all (for an e-mail, whoever has that e-mail now).
         var invitation = await store.GetInvitationAsync(id, cancellationToken);
-        if (caller is not UserCaller user || invitation is null || invitation.UserId != user.UserId || invitation.AcceptedAt is not null)
+        if (caller is not UserCaller user || invitation is null || invitation.AcceptedAt is not null || !await IsInviteeAsync(caller, invitation, cancellationToken))
         {
             throw ApiProblem.NotFound("invitation");
         }
@@ -56,13 +65,13 @@ public sealed class Invitations(IMetadataStore store, AccessGuard guard, TimePro
                 "Ask a current admin of the workspace for a new invitation.");
         }
 
-        if (!await store.AcceptInvitationAsync(invitation, now, cancellationToken))
+        if (!await store.AcceptInvitationAsync(invitation, user.UserId, now, cancellationToken))
         {
             // Accepted or cancelled between the read and the write.
             throw ApiProblem.NotFound("invitation");
         }
 
-        return invitation;
+        return invitation with { UserId = user.UserId, AcceptedAt = now };
     }
 
     /// <summary>

@@ -17,6 +17,7 @@ using Datacake.Streams.Api.Workspaces;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Ingest.Http;
 using Datacake.Streams.Ingest.InfluxWrite;
+using Datacake.Streams.Ingest.Mqtt;
 using Datacake.Streams.Ingest.Webhooks;
 using Microsoft.Extensions.Options;
 
@@ -56,6 +57,7 @@ public static class StreamsEndpoints
             v1.MapWebhooksApi();
             v1.MapDecodersApi();
             v1.MapDecoderTestApi();
+            v1.MapMqttSettingsApi();
             app.MapQueryApi();
             app.MapDeadLetterApi();
             app.MapExportApi();

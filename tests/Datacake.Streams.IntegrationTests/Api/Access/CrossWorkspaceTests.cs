@@ -68,6 +68,8 @@ public sealed class CrossWorkspaceTests(AccessApiHost host) : IClassFixture<Acce
             yield return (get, $"/v1/workspaces/{workspace}/invitations", null);
             yield return (get, $"/v1/workspaces/{workspace}/members", null);
             yield return (delete, $"/v1/workspaces/{workspace}/members/{b.UserId}", null);
+            yield return (HttpMethod.Patch, $"/v1/workspaces/{workspace}/members/{b.UserId}", new { role = "viewer" });
+            yield return (post, $"/v1/workspaces/{workspace}/invitations", new { email = $"x-{a.Label}@example.test", role = "viewer" });
             yield return (post, $"/v1/workspaces/{workspace}/devices", new { name = "x" });
             yield return (get, $"/v1/workspaces/{workspace}/devices", null);
             yield return (post, $"/v1/workspaces/{workspace}/tokens", new { name = "x", role = "viewer" });

@@ -154,7 +154,7 @@ public sealed class IdentityCacheTests : IDisposable
             default);
         var invitation = new InvitationRecord("inv_1", workspaceId, GuestId, role, new Inviter("usr_owner", null), _time.GetUtcNow(), _time.GetUtcNow().AddDays(7), null);
         await store.CreateInvitationAsync(invitation, default);
-        Assert.True(await store.AcceptInvitationAsync(invitation, _time.GetUtcNow(), default));
+        Assert.True(await store.AcceptInvitationAsync(invitation, GuestId, _time.GetUtcNow(), default));
         return "Bearer " + secret.Secret;
     }
 

@@ -259,7 +259,7 @@ public sealed class InvitationsTests : IDisposable
 
     private async Task<InvitationRecord> InviteAsync(World world, Caller inviter, string userId, WorkspaceRole role)
     {
-        var invitation = world.Invitations.New(inviter, Home, userId, role);
+        var invitation = world.Invitations.New(inviter, Home, userId, null, role);
         await world.Store.CreateInvitationAsync(invitation, default);
         return invitation;
     }
@@ -285,9 +285,9 @@ public sealed class InvitationsTests : IDisposable
         await store.CreateTokenAsync(scoped, default);
 
         var invitations = new Invitations(store, new AccessGuard(store), _time, Options.Create(new InvitationOptions { Lifetime = lifetime ?? Lifetime }));
-        var toAdmin = invitations.New(new UserCaller("usr_owner", "tok_owner", new Dictionary<string, WorkspaceRole> { [Home] = WorkspaceRole.Owner }), Home, "usr_admin", WorkspaceRole.Admin);
+        var toAdmin = invitations.New(new UserCaller("usr_owner", "tok_owner", new Dictionary<string, WorkspaceRole> { [Home] = WorkspaceRole.Owner }), Home, "usr_admin", null, WorkspaceRole.Admin);
         await store.CreateInvitationAsync(toAdmin, default);
-        await store.AcceptInvitationAsync(toAdmin, now, default);
+        await store.AcceptInvitationAsync(toAdmin, "usr_admin", now, default);
 
         return new World(
             store,

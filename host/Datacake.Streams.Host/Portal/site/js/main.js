@@ -85,10 +85,17 @@ whenSignedOut(() => {
   route('Your session ended (the token was refused). Sign in again.');
 });
 
+// Each navigation's number: a page that finishes loading after a later navigation began is not shown (it would
+// replace the page the person moved on to, e.g. a slow devices page after a click on Workspaces).
+let navigation = 0;
+
 export async function route(message) {
   for (const stop of leaving) stop();
   leaving = [];
-  const ctx = { onLeave: stop => leaving.push(stop), message };
+  const current = ++navigation;
+  // A page left before it was shown stops what it started at once.
+  const ctx = { onLeave: stop => (current === navigation ? leaving.push(stop) : stop()), message };
+  const show = (view, title) => { if (current === navigation) showView(view, title); };
   let hash = location.hash || '#/';
 
   if (!session.token()) {
@@ -126,7 +133,7 @@ export async function route(message) {
 }
 
 let first = true;
-function show(view, title) {
+function showView(view, title) {
   main.replaceChildren(view.node ?? view);
   document.title = `${title} · Datacake Streams`;
   if (first) {

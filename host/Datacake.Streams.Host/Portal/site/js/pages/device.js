@@ -195,8 +195,8 @@ async function deadLetterSection(d) {
   try {
     const answer = await get(`/v1/devices/${encodeURIComponent(d.id)}/dead-letters?limit=50`);
     fill(list, answer.deadLetters.length === 0 ? h('p.muted', 'Nothing was refused after it was accepted. Records a decoder or the store rejected would be listed here with the reason.')
-      : h('table', h('thead', h('tr', ['Rejected', 'Reason', 'Detail', 'Source'].map(t => h('th', { scope: 'col' }, t)))),
-        h('tbody', answer.deadLetters.map(l => h('tr', h('td', when(l.rejectedAt)), h('td', h('code', l.reason)), h('td', l.detail ?? ''), h('td', l.source ?? ''))))));
+      : h('table.dead-letters', h('thead', h('tr', ['Rejected', 'Reason', 'Detail', 'Source'].map(t => h('th', { scope: 'col' }, t)))),
+        h('tbody', answer.deadLetters.map(l => h('tr', { 'data-reason': l.reason }, h('td', when(l.rejectedAt)), h('td', h('code', l.reason)), h('td', l.detail ?? ''), h('td', l.source ?? ''))))));
   } catch (error) {
     fill(list, problemView(error));
   }

@@ -38,7 +38,7 @@ export async function render(ctx) {
     node: h('section',
       h('h1', `Integrations of ${ws.name}`),
       admin ? await webhooks(ws, devices) : h('p.muted', 'Webhooks are managed by the workspace\'s admins.'),
-      mqtt(devices),
+      await mqtt(devices),
       await decoders(ws, editor)),
   };
 }
@@ -61,7 +61,7 @@ async function webhooks(ws, devices) {
         : h('table', h('thead', h('tr', ['Network', 'URL', 'Devices', 'State', 'Actions'].map(t => h('th', { scope: 'col' }, t)))),
           h('tbody', hooks.map(w => {
             const act = (label, run) => h('button.secondary', { type: 'button', onclick: async e => { if (await attempt(slot, run, e.currentTarget) !== undefined) await refresh(); } }, label);
-            return h('tr', h('td', NETWORKS[w.kind]?.name ?? w.kind), h('td', h('code', w.url)), h('td', String(w.devices.length)), h('td', w.pausedAt ? `paused ${when(w.pausedAt)}` : 'active'),
+            return h('tr', { 'data-webhook': w.id }, h('td', NETWORKS[w.kind]?.name ?? w.kind), h('td', h('code', w.url)), h('td', String(w.devices.length)), h('td', w.pausedAt ? `paused ${when(w.pausedAt)}` : 'active'),
               h('td.actions',
                 w.pausedAt ? act('Resume', () => post(`/v1/webhooks/${encodeURIComponent(w.id)}/resume`)) : act('Pause', () => post(`/v1/webhooks/${encodeURIComponent(w.id)}/pause`)),
                 act('Delete', () => del(`/v1/webhooks/${encodeURIComponent(w.id)}`))));
@@ -96,22 +96,51 @@ async function webhooks(ws, devices) {
   return h('section.card', h('h2', 'Network webhooks'), form, slot, result, h('h3', 'Webhooks of this workspace'), list);
 }
 
-function mqtt(devices) {
+/** Where the broker listens, as the node says (GET /v1/ingest/mqtt); a node without the ingest role has no such route. */
+async function mqttListeners() {
+  try {
+    return await get('/v1/ingest/mqtt');
+  } catch (error) {
+    if (error.status === 404) return null;
+    throw error;
+  }
+}
+
+async function mqtt(devices) {
   const out = h('div', { 'aria-live': 'polite' });
+  let settings;
+  try {
+    settings = await mqttListeners();
+  } catch (error) {
+    return h('section.card', h('h2', 'MQTT settings'), problemView(error));
+  }
+  if (!settings || !settings.enabled) {
+    return h('section.card', h('h2', 'MQTT settings'), empty('No MQTT broker on this node.',
+      settings ? 'MQTT is switched off (Ingest:Mqtt:Enabled); devices send over HTTP or a network webhook.' : 'This node does not run the ingest role: ask the operator for the broker\'s address.'));
+  }
+  // A listener bound to every interface is reached by the name this page was loaded from; one bound to an address, at it.
+  const hostOf = listener => (['0.0.0.0', '::'].includes(listener.address) ? location.hostname : listener.address);
+  const { tls, plain } = settings;
   const [deviceField, select] = field('Device', { tag: 'select', options: [option('', 'Choose a device'), ...devices.map(d => option(d.id, d.name))] });
   select.addEventListener('change', () => {
     const d = devices.find(x => x.id === select.value);
     if (!d) { fill(out); return; }
-    const host = location.hostname;
+    const main = tls ?? plain;
+    const host = hostOf(main);
+    const example = tls
+      ? `mosquitto_pub -h ${host} -p ${tls.port} --cafile server.crt -u ${d.id} -P "$DEVICE_TOKEN" -t devices/${d.id}/measurements -q 1 -m '{"temperature":21.5}'`
+      : `mosquitto_pub -h ${host} -p ${plain.port} -u ${d.id} -P "$DEVICE_TOKEN" -t devices/${d.id}/measurements -q 1 -m '{"temperature":21.5}'`;
     fill(out,
       copyable('Host', host),
-      copyable('Port (TLS)', '8883'),
-      copyable('Port (plain, loopback only)', '1883'),
+      tls ? copyable('Port (TLS)', String(tls.port)) : h('p', 'TLS: not configured on this node (no certificate or Ingest:Mqtt:TlsEndpoint empty).'),
+      plain ? copyable('Port (plain, loopback only)', String(plain.port)) : null,
       copyable('Username', d.id),
       h('p', 'Password: a token of this device (create one on its page; it is shown once).'),
       copyable('Topic', `devices/${d.id}/measurements`),
-      copyable('Example', `mosquitto_pub -h ${host} -p 8883 --cafile server.crt -u ${d.id} -P "$DEVICE_TOKEN" -t devices/${d.id}/measurements -q 1 -m '{"temperature":21.5}'`),
-      h('p.muted', 'TLS uses the host\'s certificate (Streams:CertificatePath, or the self-signed one in its data folder). The ports are the defaults of Ingest:Mqtt; an operator may have changed them.'));
+      copyable('Example', example),
+      h('p.muted', tls
+        ? 'TLS uses the host\'s certificate (Streams:CertificatePath, or the self-signed one in its data folder). The plain port answers only on the broker\'s own machine.'
+        : 'Plain MQTT answers only on the broker\'s own machine (loopback); devices elsewhere need the TLS listener.'));
   });
   return h('section.card', h('h2', 'MQTT settings'), deviceField, out);
 }

@@ -43,7 +43,7 @@ export async function render() {
     node: h('section',
       h('h1', 'Workspaces'),
       list.length === 0
-        ? empty('You are not a member of any workspace yet.', 'Ask an admin to invite you (they need your user id from Account), then accept the invitation there.')
+        ? empty('You are not a member of any workspace yet.', 'Ask an admin to invite you by your e-mail, then accept the invitation on your Account page.')
         : branch(null),
       create),
   };
