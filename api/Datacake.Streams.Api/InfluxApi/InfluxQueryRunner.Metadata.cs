@@ -76,23 +76,8 @@ public sealed partial class InfluxQueryRunner
             return [];
         }
 
-        string[] ids = request.Devices.Select(d => d.Id.ToString()).ToArray();
-        InfluxQueryResult result = await influx.QueryAsync(SeriesStatement.FieldKeys(catalog.Database, ids), catalog.Database, cancellationToken);
-
-        // A name with different types in different devices is listed once, with the type of the first device seen.
-        var types = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (InfluxSeries series in result.Statements[0].Series)
-        {
-            for (int row = 0; row < series.Values.Count; row++)
-            {
-                if (series.GetString(row, "fieldKey") is { } key && series.GetString(row, "fieldType") is { } type)
-                {
-                    types.TryAdd(key, type);
-                }
-            }
-        }
-
-        List<JsonElement[]> rows = Page(types.Select(t => new[] { Json(t.Key), Json(t.Value) }).ToList(), show.Limit, show.Offset);
+        IReadOnlyList<(string Key, string Type)> types = await reader.FieldTypesAsync([.. request.Devices], cancellationToken);
+        List<JsonElement[]> rows = Page(types.Select(t => new[] { Json(t.Key), Json(t.Type) }).ToList(), show.Limit, show.Offset);
         return rows.Count == 0 ? [] : [new InfluxAnswerSeries(VirtualSchema.Measurement, null, ["fieldKey", "fieldType"], rows)];
     }
 

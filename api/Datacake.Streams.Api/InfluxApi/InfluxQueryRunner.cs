@@ -15,7 +15,7 @@ public sealed record InfluxRequestContext(string? Database, string? Policy, IRea
 /// Answers one parsed statement within the caller's devices. Metadata (SHOW) is answered from the virtual schema and
 /// the caller's own device list; SELECT is scoped here (<see cref="ScopedSelect"/>) and run by <see cref="InfluxSelect"/>.
 /// </summary>
-public sealed partial class InfluxQueryRunner(InfluxSelect select, InfluxClient influx, RetentionCatalog catalog, TimeProvider time, IOptions<InfluxApiOptions> options)
+public sealed partial class InfluxQueryRunner(InfluxSelect select, SeriesReader reader, RetentionCatalog catalog, TimeProvider time, IOptions<InfluxApiOptions> options)
 {
     public async Task<InfluxStatementAnswer> RunAsync(int id, InfluxStatement statement, InfluxRequestContext request, CancellationToken cancellationToken)
     {
