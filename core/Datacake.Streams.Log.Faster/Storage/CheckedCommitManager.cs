@@ -54,8 +54,9 @@ internal sealed class CheckedCommitManager : ILogCommitManager
             return;
         }
 
-        var file = CommitFile(commitNum);
-        var length = File.Exists(file) ? new FileInfo(file).Length : -1;
+        // One stat per commit (the commit file is small and just written: it is in the page cache).
+        var file = new FileInfo(CommitFile(commitNum));
+        var length = file.Exists ? file.Length : -1;
 
         // FASTER writes the metadata's length (4 bytes) and the metadata, padded to a sector.
         if (length < sizeof(int) + commitMetadata.Length)
@@ -73,7 +74,8 @@ internal sealed class CheckedCommitManager : ILogCommitManager
         _lastWhole = commitNum;
         if (previous >= 0 && previous != commitNum)
         {
-            TryRemove(previous);
+            // Off the commit path, as FASTER's own clean-up: the appenders of this commit need not wait for an unlink.
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Manager.TryRemove(state.Commit), (Manager: this, Commit: previous), preferLocal: false);
         }
     }
 
@@ -110,9 +112,10 @@ internal sealed class CheckedCommitManager : ILogCommitManager
         {
             _inner.RemoveCommit(commitNum);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
-            // Recovery skips a commit file it cannot read; removing it is tidiness, not safety.
+            // Recovery skips a commit file it cannot read; removing it is tidiness, not safety (and the partition
+            // may have closed meanwhile).
         }
     }
 
