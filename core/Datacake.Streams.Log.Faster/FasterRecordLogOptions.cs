@@ -28,6 +28,13 @@ public sealed record FasterRecordLogOptions : Storage.ILogSettings
     /// </summary>
     public TimeSpan CommitInterval { get; init; } = TimeSpan.FromMilliseconds(2);
 
+    /// <summary>
+    /// After a failed commit (disk full, I/O error) a partition refuses appends (ingest answers 503) for this long,
+    /// then reopens its files at the last whole commit and takes appends again; while the disk stays full this
+    /// repeats. 1 s: about ingest's Retry-After, and ample for the failed log's own writes under way to finish.
+    /// </summary>
+    public TimeSpan ReopenDelay { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>FasterLog page size in bytes (power of two). A record must fit in one page.</summary>
     public long PageSizeBytes { get; init; } = 1L << 20;
 

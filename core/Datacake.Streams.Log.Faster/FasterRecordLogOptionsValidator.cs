@@ -42,6 +42,11 @@ public sealed class FasterRecordLogOptionsValidator : IValidateOptions<FasterRec
             failures.Add($"CommitInterval must be between 0 and 1 s (appenders wait for it), was {options.CommitInterval}.");
         }
 
+        if (options.ReopenDelay < TimeSpan.FromMilliseconds(10) || options.ReopenDelay > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"ReopenDelay must be between 10 ms and 1 minute, was {options.ReopenDelay}.");
+        }
+
         if (!IsPowerOfTwoBetween(options.PageSizeBytes, 1L << 12, 1L << 28))
         {
             failures.Add($"PageSizeBytes must be a power of two between 4 KiB and 256 MiB, was {options.PageSizeBytes}.");

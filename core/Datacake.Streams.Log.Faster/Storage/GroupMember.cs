@@ -127,7 +127,7 @@ internal sealed class GroupMember : IRecordLogCopyingConsumer
         {
             var partition = assigned[i];
             var begin = _group.StartOf(partition, _start, out var skipThrough);
-            _order[i] = new PartitionReader(_topic.Name, partition, _topic.Partitions[partition].Scan(begin), skipThrough);
+            _order[i] = new PartitionReader(_topic.Name, _topic.Partitions[partition], begin, skipThrough);
         }
 
         _cursor = 0;

@@ -10,6 +10,8 @@ internal interface ILogSettings
 
     TimeSpan CommitInterval { get; }
 
+    TimeSpan ReopenDelay { get; }
+
     long PageSizeBytes { get; }
 
     long MemorySizeBytes { get; }

@@ -1,6 +1,10 @@
 namespace Datacake.Streams.RecordLog.Faster.Storage;
 
-/// <summary>The group committer: commits when appenders wait, at most once per commit interval.</summary>
+/// <summary>
+/// The group committer: commits when appenders wait, at most once per commit interval. After a failed commit it
+/// fails the commit's appenders (never acknowledged), refuses appends for <see cref="ILogSettings.ReopenDelay"/>,
+/// and reopens the files at the last whole commit: FasterLog refuses everything after one failed flush.
+/// </summary>
 internal sealed partial class PartitionLog
 {
     private async Task RunCommitterAsync()
@@ -27,26 +31,129 @@ internal sealed partial class PartitionLog
             // Every appender of the swapped batch enqueued before it read the batch, so before this swap:
             // the commit below (up to the tail as of after the swap) covers all of them.
             var batch = Interlocked.Exchange(ref _open, next);
-            try
+            var failure = await CommitAsync().ConfigureAwait(false);
+            if (failure is null)
             {
-                await _log.CommitAsync().ConfigureAwait(false);
                 batch.CompleteLater();
                 _progress.Pulse();
             }
-            catch (Exception e)
+            else
             {
-                // FasterLog refuses every later operation after a failed commit (disk full, I/O error): so do we.
-                var failure = new RecordLogUnavailableException($"partition {_name} could not commit: {e.Message}", e);
-                _failure = failure;
-                Interlocked.Exchange(ref _open, CommitBatch.Refused(failure));
                 batch.Fail(failure);
-                return;
+                if (!closing)
+                {
+                    await ReopenAsync(failure).ConfigureAwait(false);
+                }
             }
 
             if (closing)
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>Commits up to the tail; the failure when the records or the commit file did not reach the disk whole.</summary>
+    private async Task<RecordLogUnavailableException?> CommitAsync()
+    {
+        await _commitGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var files = _files;
+            await files.Log.CommitAsync().ConfigureAwait(false);
+            return files.Commits.LastFailure is { } unwritten
+                ? new RecordLogUnavailableException($"partition {_name} could not commit: {unwritten.Message}", unwritten)
+                : null;
+        }
+        catch (Exception e)
+        {
+            return new RecordLogUnavailableException($"partition {_name} could not commit: {e.Message}", e);
+        }
+        finally
+        {
+            _commitGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Refuses appends, fails every append that entered the failed log, waits the reopen delay (the disk gets a chance
+    /// to free up, and writes the failed log still had under way finish), then opens the files again. A reopen that
+    /// fails is tried again after the same delay; the partition closing ends the wait.
+    /// </summary>
+    private async Task ReopenAsync(RecordLogUnavailableException failure)
+    {
+        _refusal = failure;
+        Interlocked.MemoryBarrier();
+
+        // An appender that passed the check before the refusal enqueued into the failed log: whichever batch it reads,
+        // the one swapped out here or the refused one, fails.
+        Interlocked.Exchange(ref _open, CommitBatch.Refused(failure)).Fail(failure);
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _activeAppends) != 0)
+        {
+            spin.SpinOnce();
+        }
+
+        while (!_closing)
+        {
+            try
+            {
+                await Task.Delay(_options.ReopenDelay, _time, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (_closing || !await TryReopenAsync().ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            // A fresh batch before the refusal goes: an appender that sees no refusal finds a batch the next commit covers.
+            Interlocked.Exchange(ref _open, new CommitBatch());
+            _refusal = null;
+            _progress.Pulse();
+            return;
+        }
+    }
+
+    private async Task<bool> TryReopenAsync()
+    {
+        await _commitGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_closing)
+            {
+                return false;
+            }
+
+            LogOpening fresh;
+            try
+            {
+                fresh = LogOpening.Open(_directory, _options);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FASTER.core.FasterException)
+            {
+                _refusal = new RecordLogUnavailableException($"partition {_name} could not reopen its files: {e.Message}", e);
+                return false;
+            }
+
+            var failed = _files;
+            _files = fresh;
+            lock (_retired)
+            {
+                _retired.RemoveAll(retired => retired.IsClosed);
+                _retired.Add(failed);
+            }
+
+            // Readers move to the new files at their next read and drop the old ones; the last closes them.
+            failed.Release();
+            return true;
+        }
+        finally
+        {
+            _commitGate.Release();
         }
     }
 

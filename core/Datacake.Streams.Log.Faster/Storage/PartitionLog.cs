@@ -1,4 +1,3 @@
-using Datacake.Streams.Files;
 using System.Runtime.CompilerServices;
 using FASTER.core;
 
@@ -7,30 +6,40 @@ namespace Datacake.Streams.RecordLog.Faster.Storage;
 /// <summary>
 /// One partition of a topic: a FasterLog in its own directory, and a committer that makes appends durable in
 /// groups. An append enqueues into the log's memory and awaits the <see cref="CommitBatch"/> that the next
-/// commit completes.
+/// commit completes. A failed commit (disk full) fails its appends, refuses new ones for
+/// <see cref="ILogSettings.ReopenDelay"/>, then reopens the files at the last whole commit and takes appends again.
 /// </summary>
 internal sealed partial class PartitionLog : IAsyncDisposable
 {
-    private readonly FasterLog _log;
-    private readonly IDevice _device;
+    private readonly string _directory;
+    private readonly ILogSettings _options;
     private readonly TimeProvider _time;
     private readonly TimeSpan _commitInterval;
     private readonly ProgressSignal _progress;
     private readonly string _name;
     private readonly SemaphoreSlim _wake = new(0);
+
+    // Commits of the committer and of retention, and the reopen that replaces the files under both, one at a time.
+    private readonly SemaphoreSlim _commitGate = new(1, 1);
+    private readonly List<LogOpening> _retired = [];
+    private readonly CancellationTokenSource _stopping = new();
     private readonly Task _committer;
 
+    private volatile LogOpening _files;
     private CommitBatch _open = new();
     private int _parked;
     private int _activeAppends;
     private volatile bool _closing;
-    private volatile RecordLogUnavailableException? _failure;
 
-    private PartitionLog(string name, FasterLog log, IDevice device, ILogSettings options, TimeProvider time, ProgressSignal progress)
+    // Set while the partition refuses appends after a failed commit; cleared once the files are open again.
+    private volatile RecordLogUnavailableException? _refusal;
+
+    private PartitionLog(string name, string directory, LogOpening files, ILogSettings options, TimeProvider time, ProgressSignal progress)
     {
         _name = name;
-        _log = log;
-        _device = device;
+        _directory = directory;
+        _files = files;
+        _options = options;
         _time = time;
         _commitInterval = options.CommitInterval;
         _progress = progress;
@@ -39,13 +48,19 @@ internal sealed partial class PartitionLog : IAsyncDisposable
 
     public int Partition { get; private init; }
 
-    /// <summary>End of the durable part: a reader sees records below it.</summary>
-    public long CommittedUntil => _log.CommittedUntilAddress;
+    /// <summary>
+    /// End of the durable part: a reader sees records below it. It is where the last commit file written whole says
+    /// the log ends, so a reopen after a failed commit never takes back a record a reader was given.
+    /// </summary>
+    public long CommittedUntil => _files.Commits.DurableUntil;
 
     /// <summary>Address the next append gets; where a consumer starting at "latest" begins.</summary>
-    public long Tail => _log.TailAddress;
+    public long Tail => _files.Log.TailAddress;
 
-    public long Begin => _log.BeginAddress;
+    public long Begin => _files.Log.BeginAddress;
+
+    /// <summary>The files as opened now; a reader takes a reference before it scans them (<see cref="LogOpening.TryAcquire"/>).</summary>
+    public LogOpening Files => _files;
 
     /// <summary>
     /// Drops the records before the start of the page holding <paramref name="address"/> (FasterLog deletes the
@@ -54,59 +69,32 @@ internal sealed partial class PartitionLog : IAsyncDisposable
     /// </summary>
     public async ValueTask TruncateBeforeAsync(long address)
     {
-        if (address <= _log.BeginAddress || !IsOpen)
+        await _commitGate.WaitAsync().ConfigureAwait(false);
+        try
         {
-            return;
-        }
+            var log = _files.Log;
+            if (address <= log.BeginAddress || !IsOpen)
+            {
+                return;
+            }
 
-        _log.TruncateUntilPageStart(address);
-        await _log.CommitAsync().ConfigureAwait(false);
+            log.TruncateUntilPageStart(address);
+            await log.CommitAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _commitGate.Release();
+        }
     }
 
-    public bool IsOpen => !_closing && _failure is null;
+    public bool IsOpen => !_closing && _refusal is null;
 
     /// <summary>Opens (recovering what was committed before) the log in <paramref name="directory"/>.</summary>
     public static PartitionLog Open(string directory, string topic, int partition, ILogSettings options, TimeProvider time, ProgressSignal progress)
     {
-        // FASTER creates the segment and commit files itself with the process umask (077 in the host, see
-        // PrivateFile.RestrictNewFilesToOwner); the folder is 0700 first so nothing inside is reachable by others either way.
-        PrivateFile.CreateDirectory(directory);
-        var device = Devices.CreateLogDevice(Path.Combine(directory, "log"), preallocateFile: false, deleteOnClose: false, recoverDevice: true);
-        try
-        {
-            var settings = new FasterLogSettings
-            {
-                LogDevice = device,
-                LogCommitDir = Path.Combine(directory, "commits"),
-                PageSize = options.PageSizeBytes,
-                MemorySize = options.MemorySizeBytes,
-                SegmentSize = options.SegmentSizeBytes,
-                AutoRefreshSafeTailAddress = false,
-                AutoCommit = false,
-
-                // The constructor's own recovery swallows errors and would start an empty log over the old one;
-                // Recover() below throws instead, so a damaged directory fails loudly.
-                TryRecoverLatest = false,
-            };
-            var log = new FasterLog(settings);
-            try
-            {
-                log.Recover();
-            }
-            catch
-            {
-                log.Dispose();
-                throw;
-            }
-
-            ThreadPoolReserve.AddPartition();
-            return new PartitionLog($"{topic}/{partition}", log, device, options, time, progress) { Partition = partition };
-        }
-        catch
-        {
-            device.Dispose();
-            throw;
-        }
+        var files = LogOpening.Open(directory, options);
+        ThreadPoolReserve.AddPartition();
+        return new PartitionLog($"{topic}/{partition}", directory, files, options, time, progress) { Partition = partition };
     }
 
     /// <summary>Appends the record; completes with its position once a commit made it durable.</summary>
@@ -132,12 +120,12 @@ internal sealed partial class PartitionLog : IAsyncDisposable
         Interlocked.Increment(ref _activeAppends);
         try
         {
-            if (_closing || _failure is not null)
+            if (_closing || _refusal is not null)
             {
                 throw Unavailable();
             }
 
-            if (!_log.TryEnqueue(entry, out address))
+            if (!_files.Log.TryEnqueue(entry, out address))
             {
                 // Only a commit flushes pages so that their memory can be reused: make sure one comes.
                 batch = Volatile.Read(ref _open);
@@ -182,12 +170,8 @@ internal sealed partial class PartitionLog : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads records from <paramref name="begin"/> on, only as far as they are durable.</summary>
-    public FasterLogScanIterator Scan(long begin) =>
-        _log.Scan(Math.Max(begin, _log.BeginAddress), long.MaxValue, name: null, recover: false, scanUncommitted: false);
-
     private RecordLogUnavailableException Unavailable() =>
-        _failure ?? new RecordLogUnavailableException($"partition {_name} is closed");
+        _refusal ?? new RecordLogUnavailableException($"partition {_name} is closed");
 
     private void WakeCommitter()
     {
@@ -219,9 +203,24 @@ internal sealed partial class PartitionLog : IAsyncDisposable
             _wake.Release();
         }
 
+        await _stopping.CancelAsync().ConfigureAwait(false);
         await _committer.ConfigureAwait(false);
-        _log.Dispose();
-        _device.Dispose();
+        await _commitGate.WaitAsync().ConfigureAwait(false);
+
+        // Readers still holding an opening find the topic closed before they read again (GroupMember checks it).
+        _files.ForceClose();
+        lock (_retired)
+        {
+            foreach (var retired in _retired)
+            {
+                retired.ForceClose();
+            }
+
+            _retired.Clear();
+        }
+
+        _commitGate.Release();
         _wake.Dispose();
+        _stopping.Dispose();
     }
 }

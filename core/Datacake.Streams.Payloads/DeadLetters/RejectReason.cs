@@ -25,6 +25,9 @@ public enum RejectReason
 
     /// <summary>The record would take its device past the limit of distinct field names.</summary>
     TooManyFields,
+
+    /// <summary>The record made a stage fail the same way in every run the supervisor started (<c>Processing:PoisonAfterRestarts</c>).</summary>
+    Poison,
 }
 
 public static class RejectReasonCodes
@@ -45,6 +48,7 @@ public static class RejectReasonCodes
         RejectReason.RejectedByStore => "rejected_by_store",
         RejectReason.DecoderSuspended => "decoder_suspended",
         RejectReason.TooManyFields => "too_many_fields",
+        RejectReason.Poison => "poison",
         _ => "unknown",
     };
 

@@ -15,7 +15,9 @@ namespace Datacake.Streams.Processing.Hosting;
 /// rewritten with their explicit timestamps, which overwrites the points a write before the failure may have
 /// stored. The backoff starts at <see cref="ProcessingOptions.RestartDelay"/>, doubles up to
 /// <see cref="ProcessingOptions.RestartMaxDelay"/>, and starts over after a run of
-/// <see cref="ProcessingOptions.RestartResetAfter"/>; time is the injected <see cref="TimeProvider"/>'s.
+/// <see cref="ProcessingOptions.RestartResetAfter"/>; time is the injected <see cref="TimeProvider"/>'s. A record that
+/// failed a stage the same way in the first run and in <see cref="ProcessingOptions.PoisonAfterRestarts"/> restarts
+/// after it is marked in <see cref="PoisonRecords"/>, which the next run dead-letters (<c>poison</c>).
 /// </remarks>
 public sealed class PipelineSupervisor : IAsyncDisposable
 {
@@ -24,6 +26,7 @@ public sealed class PipelineSupervisor : IAsyncDisposable
     private readonly ProcessingMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly PoisonRecords _poison;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
     private volatile ProcessingPipeline? _current;
@@ -33,7 +36,8 @@ public sealed class PipelineSupervisor : IAsyncDisposable
     private Task _supervision = Task.CompletedTask;
 
     /// <param name="create">A new, not yet started pipeline; called once at start and once per restart.</param>
-    public PipelineSupervisor(Func<ProcessingPipeline> create, ProcessingOptions options, ProcessingMetrics metrics, TimeProvider? time = null, ILogger? logger = null)
+    /// <param name="poison">The marks the pipelines that <paramref name="create"/> makes read (<see cref="ProcessingPipeline"/>'s <c>poison</c>).</param>
+    public PipelineSupervisor(Func<ProcessingPipeline> create, ProcessingOptions options, ProcessingMetrics metrics, TimeProvider? time = null, ILogger? logger = null, PoisonRecords? poison = null)
     {
         ArgumentNullException.ThrowIfNull(create);
         ArgumentNullException.ThrowIfNull(options);
@@ -43,7 +47,11 @@ public sealed class PipelineSupervisor : IAsyncDisposable
         _metrics = metrics;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
+        _poison = poison ?? new PoisonRecords();
     }
+
+    /// <summary>The records given up on as poison, and the count of failed runs in a row on one record.</summary>
+    public PoisonRecords Poison => _poison;
 
     /// <summary>The pipeline of the current run (a failed one while its restart waits); null before start.</summary>
     public ProcessingPipeline? Current => _current;
@@ -175,6 +183,10 @@ public sealed class PipelineSupervisor : IAsyncDisposable
             startFailure = null;
             LastFailure = failure;
             LogFailed(_logger, ran.TotalSeconds, delay.TotalSeconds, failure);
+            if (_poison.CountFailedRun(failure as RecordFailedException, _options.PoisonAfterRestarts) && failure is RecordFailedException poisoned)
+            {
+                LogPoisoned(_logger, poisoned.Position.Partition, poisoned.Position.Offset, _options.PoisonAfterRestarts, null);
+            }
 
             // As after a crash: the commits of batches written before the failure are dropped, and their records
             // are read and written again by the next run.
@@ -221,6 +233,9 @@ public sealed class PipelineSupervisor : IAsyncDisposable
 
     private static readonly Action<ILogger, double, double, Exception?> LogFailed =
         LoggerMessage.Define<double, double>(LogLevel.Error, new EventId(30, "PipelineFailed"), "The processing pipeline failed after {RanSeconds:0.0} s; restarting from the committed positions in {DelaySeconds:0.0} s");
+
+    private static readonly Action<ILogger, int, long, int, Exception?> LogPoisoned =
+        LoggerMessage.Define<int, long, int>(LogLevel.Error, new EventId(32, "RecordPoisoned"), "The record at {Partition}@{Offset} failed the pipeline in the first run and after {Restarts} restarts; the next run dead-letters it as poison");
 
     private static readonly Action<ILogger, long, Exception?> LogRestarting =
         LoggerMessage.Define<long>(LogLevel.Warning, new EventId(31, "PipelineRestarting"), "Starting the processing pipeline again (restart {Restarts})");

@@ -46,6 +46,7 @@ public sealed class ProcessingPipeline : IAsyncDisposable
     private readonly ActorSystem _system;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
+    private readonly PoisonRecords? _poison;
     private readonly CancellationTokenSource _stopping = new();
     private IRecordLogConsumer? _consumer;
     private LogConsumerPump? _pump;
@@ -66,7 +67,8 @@ public sealed class ProcessingPipeline : IAsyncDisposable
         TimeProvider? time = null,
         ProcessingMetrics? metrics = null,
         ILoggerFactory? loggers = null,
-        RegistryFeed? feed = null)
+        RegistryFeed? feed = null,
+        PoisonRecords? poison = null)
     {
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(influx);
@@ -83,6 +85,7 @@ public sealed class ProcessingPipeline : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         Metrics = metrics ?? new ProcessingMetrics();
         _loggers = loggers ?? NullLoggerFactory.Instance;
+        _poison = poison;
         FieldNames = new DeviceFieldNames(options.MaxFieldNamesPerDevice);
     }
 
@@ -114,7 +117,7 @@ public sealed class ProcessingPipeline : IAsyncDisposable
         _checkpointer = new Checkpointer(_states, _pump, e => _killSwitch?.Abort(e), _loggers.CreateLogger<Checkpointer>(), _options.CheckpointInterval);
         var commit = new CommitStage(_checkpointer, Progress, Metrics);
         var partitionFlow = Flow.Create<RecordChunk>()
-            .Via(new EnvelopeStage(_envelope))
+            .Via(new EnvelopeStage(_envelope, _poison))
             .Via(new PartitionStage(_states, _options, _time, FieldNames))
             .Async();
 
@@ -139,7 +142,8 @@ public sealed class ProcessingPipeline : IAsyncDisposable
             t =>
             {
                 Progress.IsRunning = false;
-                Progress.Failure = t.Exception?.GetBaseException();
+                // A record failure is kept whole (it names the record); anything else as its root cause.
+                Progress.Failure = RecordFailedException.Find(t.Exception) ?? t.Exception?.GetBaseException();
             },
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,

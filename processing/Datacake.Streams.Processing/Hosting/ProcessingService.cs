@@ -53,12 +53,14 @@ public sealed class ProcessingService(
         await feed.WaitUntilCaughtUpAsync(cancellationToken).ConfigureAwait(false);
         var system = ActorSystem.Create("dcs-processing", s_config);
         _system = system;
+        var poison = new PoisonRecords();
         _supervisor = new PipelineSupervisor(
-            () => new ProcessingPipeline(log, influx, signer, registry, verdicts, options.Value, system, time, metrics, loggers, feed),
+            () => new ProcessingPipeline(log, influx, signer, registry, verdicts, options.Value, system, time, metrics, loggers, feed, poison),
             options.Value,
             metrics,
             time,
-            loggers.CreateLogger<PipelineSupervisor>());
+            loggers.CreateLogger<PipelineSupervisor>(),
+            poison);
         _supervisor.Start();
     }
 

@@ -7,17 +7,21 @@ namespace Datacake.Streams.Processing.Pipeline;
 /// Runs <see cref="EnvelopeCheck"/> on every record of a chunk. When some fresh records name a credential this
 /// registry view does not know yet, the chunk waits for one catch-up round (<see cref="EnvelopeCheck.CatchUpAsync"/>)
 /// without holding a stream thread: the round completes through an async callback, the undecided records are checked
-/// again, and only then is the chunk pushed. Nothing is pulled meanwhile, so the partition's order holds.
+/// again, and only then is the chunk pushed. Nothing is pulled meanwhile, so the partition's order holds. A record the
+/// supervisor marked poison (<see cref="PoisonRecords"/>) is rejected here, before any stage touches it; a check that
+/// throws on a record fails the stream with a <see cref="RecordFailedException"/> naming it.
 /// </summary>
 internal sealed class EnvelopeStage : GraphStage<FlowShape<RecordChunk, RecordChunk>>
 {
     private readonly Inlet<RecordChunk> _in = new("envelope.in");
     private readonly Outlet<RecordChunk> _out = new("envelope.out");
     private readonly EnvelopeCheck _check;
+    private readonly PoisonRecords? _poison;
 
-    public EnvelopeStage(EnvelopeCheck check)
+    public EnvelopeStage(EnvelopeCheck check, PoisonRecords? poison = null)
     {
         _check = check;
+        _poison = poison;
         Shape = new FlowShape<RecordChunk, RecordChunk>(_in, _out);
     }
 
@@ -50,7 +54,24 @@ internal sealed class EnvelopeStage : GraphStage<FlowShape<RecordChunk, RecordCh
             _undecided.Clear();
             for (var i = 0; i < chunk.Count; i++)
             {
-                if (!_stage._check.Check(chunk[i], canCatchUp: true))
+                var record = chunk[i];
+                if (_stage._poison is { } poison && poison.IsPoison(record.Position, out var detail))
+                {
+                    record.Reject(Payloads.DeadLetters.RejectReason.Poison, detail);
+                    continue;
+                }
+
+                bool decided;
+                try
+                {
+                    decided = _stage._check.Check(record, canCatchUp: true);
+                }
+                catch (Exception e) when (RecordFailedException.CanBeTheRecords(e))
+                {
+                    throw new RecordFailedException(record.Position, "envelope check", e);
+                }
+
+                if (!decided)
                 {
                     _undecided.Add(i);
                 }

@@ -61,9 +61,19 @@ internal sealed class PartitionStage : GraphStage<FlowShape<RecordChunk, RecordC
             for (var i = 0; i < chunk.Count; i++)
             {
                 var record = chunk[i];
-                if (!record.IsRejected)
+                if (record.IsRejected)
+                {
+                    continue;
+                }
+
+                try
                 {
                     Process(record, nowNs);
+                }
+                catch (Exception e) when (RecordFailedException.CanBeTheRecords(e))
+                {
+                    // Fails the stream as before, naming the record: the supervisor counts the runs it fails.
+                    throw new RecordFailedException(record.Position, "partition stage", e);
                 }
             }
 

@@ -91,6 +91,14 @@ public sealed record ProcessingOptions
     public TimeSpan DownLimit { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// A record that made a stage fail (the same stage, the same exception type) in the first run and again after
+    /// this many restarts in a row is dead-lettered <c>poison</c> by the next run, so that its partition moves on.
+    /// 3: a one-off fault (a restart mends it) never costs a record; with the default backoff the record is given up
+    /// after about 1 + 2 + 4 + 8 s.
+    /// </summary>
+    public int PoisonAfterRestarts { get; init; } = 3;
+
+    /// <summary>
     /// Distinct value-field names one device may have stored; a record that would add more is dead-lettered
     /// <c>too_many_fields</c>. 1,000: ten times the 100 fields one point may carry, room for a device whose
     /// firmware renamed its fields a few times; a device's own look-ups over 1,000 names (its <c>/last</c>, one
@@ -161,6 +169,11 @@ public sealed class ProcessingOptionsValidator : IValidateOptions<ProcessingOpti
         if (options.MaxPartitions is < 1 or > 10_000)
         {
             failures.Add("Processing:MaxPartitions: 1 to 10000");
+        }
+
+        if (options.PoisonAfterRestarts is < 0 or > 100)
+        {
+            failures.Add("Processing:PoisonAfterRestarts: 0 to 100");
         }
 
         if (options.MaxFieldNamesPerDevice is < 1 or > 100_000)

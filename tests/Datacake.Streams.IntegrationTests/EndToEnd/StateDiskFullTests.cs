@@ -16,7 +16,7 @@ public sealed class StateDiskFullTests
     [Fact]
     public async Task A_full_state_disk_fails_liveness_past_the_limit_and_processing_resumes_by_itself_when_space_returns()
     {
-        using var disk = SmallFilesystem.Mount(megabytes: 16);
+        using var disk = await SmallFilesystem.MountAsync(megabytes: 16);
         var database = "diskfull_" + Guid.NewGuid().ToString("N")[..10];
         var operatorToken = AccessToken.New().Secret;
         var host = await HostProcess.StartAsync(new Dictionary<string, string>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.IntegrationTests.Services;
@@ -34,7 +33,7 @@ public sealed class HungInfluxdTests
 
         await ProcessingHarness.WaitUntilAsync(() => pipeline.Progress.RecordsCommitted >= before, $"{before} records committed");
 
-        Signal("STOP", influxd.ProcessId);
+        await SignalAsync("STOP", influxd.ProcessId);
         try
         {
             for (var i = before; i < before + during; i++)
@@ -50,7 +49,7 @@ public sealed class HungInfluxdTests
         }
         finally
         {
-            Signal("CONT", influxd.ProcessId);
+            await SignalAsync("CONT", influxd.ProcessId);
         }
 
         await ProcessingHarness.WaitUntilAsync(() => pipeline.Progress.RecordsCommitted >= before + during, "every record committed after influxd resumed", TimeSpan.FromSeconds(60));
@@ -65,10 +64,9 @@ public sealed class HungInfluxdTests
 
     private static string Body(int n) => "{\"n\":" + n.ToString(CultureInfo.InvariantCulture) + "}";
 
-    private static void Signal(string signal, int pid)
+    private static async Task SignalAsync(string signal, int pid)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
+        var kill = await ExternalCommand.RunAsync("kill", TimeSpan.FromSeconds(10), "-" + signal, pid.ToString(CultureInfo.InvariantCulture));
+        Assert.True(kill.ExitCode == 0, $"kill -{signal} {pid}: {kill.Error}");
     }
 }

@@ -7,6 +7,7 @@ using Datacake.Streams.Processing.Pipeline;
 using Datacake.Streams.Processing.Replay;
 using Datacake.Streams.Processing.State;
 using Datacake.Streams.RecordLog;
+using Datacake.Streams.Records;
 
 namespace Datacake.Streams.IntegrationTests.Processing;
 
@@ -106,6 +107,59 @@ public sealed class PipelineSupervisionTests : IDisposable
         Assert.Equal(0, h.UncommittedRecords(options.ConsumerGroup));
     }
 
+    [Fact]
+    public async Task A_record_that_fails_every_run_is_dead_lettered_as_poison_and_every_other_record_is_stored_once()
+    {
+        await using var h = await ProcessingHarness.StartAsync(partitions: 2);
+        var devices = Enumerable.Range(0, 4).Select(_ => h.AddDevice()).ToArray();
+        var start = DateTimeOffset.UtcNow.AddMinutes(-30);
+        const int count = 200;
+        const int poisonAt = 123;
+        for (var i = 0; i < count; i++)
+        {
+            var (device, token) = devices[i % devices.Length];
+            await h.AppendAsync(ProcessingHarness.Json(device, token, "{\"n\":" + i.ToString(CultureInfo.InvariantCulture) + "}", start.AddMilliseconds(i), messageId: "m" + i.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        var lastPositions = LastPositions(h);
+        var registry = h.Registry;
+        var verdicts = new ThrowingOnPayload(
+            new GuardedVerdicts(
+                new PartitionStateStore(_stateDirectory),
+                new ReplayGuardOptions(),
+                new DuplicateFilterOptions(),
+                TimeProvider.System,
+                registry,
+                new UplinkDecoder(new DevicePayloadDecoder(registry, new JavaScriptDecoder(new JavaScriptDecoderOptions())))),
+            "{\"n\":" + poisonAt.ToString(CultureInfo.InvariantCulture) + "}");
+        var options = ProcessingHarness.FastOptions with { BatchSize = 20, RestartDelay = TimeSpan.FromMilliseconds(50), RestartMaxDelay = TimeSpan.FromMilliseconds(200), PoisonAfterRestarts = 2 };
+        using var metrics = new ProcessingMetrics();
+        var poison = new PoisonRecords();
+        await using var supervisor = new PipelineSupervisor(() => h.CreatePipeline(options, verdicts: verdicts, metrics: metrics, poison: poison), options, metrics, poison: poison);
+        supervisor.Start();
+
+        await ProcessingHarness.WaitUntilAsync(() => poison.Count == 1 && supervisor.Restarts == 3 && supervisor.Current?.Progress.IsRunning == true, "the run after the record was marked is running");
+        await ProcessingHarness.WaitUntilAsync(() => supervisor.Current!.Progress.HasCommitted(lastPositions), "the run after the mark committed the last record of every partition");
+        await supervisor.StopAsync();
+
+        // Every other record once (a failed run's uncommitted writes were rewritten with the same timestamps), the record
+        // itself nowhere but in its dead letter.
+        Assert.Equal(count - 1, await h.CountPointsAsync());
+        var numbers = new List<double>();
+        foreach (var (device, _) in devices)
+        {
+            var series = (await h.ValuesOfAsync(device))!;
+            var column = series.Columns.ToList().IndexOf("n");
+            numbers.AddRange(series.Values.Select(v => v[column].GetDouble()));
+        }
+
+        Assert.Equal(Enumerable.Range(0, count).Where(i => i != poisonAt).Select(i => (double)i), numbers.Order());
+        var letter = Assert.Single(h.ReadDeadLetters()).Letter;
+        Assert.Equal(Payloads.DeadLetters.RejectReason.Poison, letter.Reason);
+        Assert.Contains("partition stage failed on this record in 3 runs in a row", letter.Detail, StringComparison.Ordinal);
+        Assert.Equal(0, h.UncommittedRecords(options.ConsumerGroup));
+    }
+
     /// <summary>The last record of every partition of <c>dcs.raw</c>, read by a group of its own.</summary>
     private static List<LogPosition> LastPositions(ProcessingHarness h)
     {
@@ -117,6 +171,26 @@ public sealed class PipelineSupervisionTests : IDisposable
         }
 
         return [.. last.Values];
+    }
+
+    /// <summary>The production verdicts, whose Admit throws (an exception no stage handles) on one payload, every time.</summary>
+    private sealed class ThrowingOnPayload(IRecordVerdicts inner, string payload) : IRecordVerdicts
+    {
+        public IPartitionState Open(int partition) => new State(inner.Open(partition), payload);
+
+        private sealed class State(IPartitionState inner, string payload) : IPartitionState
+        {
+            public Verdict Admit(in RawRecord record, LogPosition position) =>
+                System.Text.Encoding.UTF8.GetString(record.Payload.Span) == payload
+                    ? throw new InvalidOperationException("state broken by this record (injected)")
+                    : inner.Admit(record, position);
+
+            public Verdict Decode(in RawRecord record, RecordPoints points) => inner.Decode(record, points);
+
+            public void Written(LogPosition upTo) => inner.Written(upTo);
+
+            public void Dispose() => inner.Dispose();
+        }
     }
 
     /// <summary>Forwards to influxd; after the <c>failOnWrite</c>-th write was answered, throws once.</summary>

@@ -166,9 +166,9 @@ internal sealed class ProcessingHarness : IAsyncDisposable
     }
 
     /// <summary>A pipeline not yet started (e.g. for a supervisor to start); killed with the harness.</summary>
-    public ProcessingPipeline CreatePipeline(ProcessingOptions? options = null, InfluxClient? influx = null, IRecordVerdicts? verdicts = null, ProcessingMetrics? metrics = null)
+    public ProcessingPipeline CreatePipeline(ProcessingOptions? options = null, InfluxClient? influx = null, IRecordVerdicts? verdicts = null, ProcessingMetrics? metrics = null, PoisonRecords? poison = null)
     {
-        var pipeline = new ProcessingPipeline(Log, influx ?? Influx, Signer, Registry, verdicts ?? new InMemoryVerdicts(), options ?? FastOptions, System, metrics: metrics);
+        var pipeline = new ProcessingPipeline(Log, influx ?? Influx, Signer, Registry, verdicts ?? new InMemoryVerdicts(), options ?? FastOptions, System, metrics: metrics, poison: poison);
         lock (_pipelines)
         {
             _pipelines.Add(pipeline);

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Datacake.Streams.IntegrationTests.Services;
 
 /// <summary>
@@ -18,11 +16,11 @@ public sealed class SmallFilesystem : IDisposable
 
     public string Path { get; }
 
-    public static SmallFilesystem Mount(int megabytes)
+    public static async Task<SmallFilesystem> MountAsync(int megabytes)
     {
         var path = Directory.CreateTempSubdirectory("dcs-small-fs-").FullName;
-        var (exit, error) = Run("mount", "-t", "tmpfs", "-o", $"size={megabytes}m,mode=0700", "tmpfs", path);
-        Assert.True(exit == 0, $"mounting a {megabytes} MiB tmpfs on {path} failed ({error.Trim()}); the disk-full tests need root (CI runs .ci/run as root)");
+        var mount = await ExternalCommand.RunAsync("mount", TimeSpan.FromSeconds(30), "-t", "tmpfs", "-o", $"size={megabytes}m,mode=0700", "tmpfs", path);
+        Assert.True(mount.ExitCode == 0, $"mounting a {megabytes} MiB tmpfs on {path} failed ({mount.Error.Trim()}); the disk-full tests need root (CI runs .ci/run as root)");
         return new SmallFilesystem(path);
     }
 
@@ -59,7 +57,8 @@ public sealed class SmallFilesystem : IDisposable
 
     public void Dispose()
     {
-        Run("umount", "-l", Path);
+        // Lazy unmount: returns at once even while a process still holds a file there.
+        ExternalCommand.RunAsync("umount", TimeSpan.FromSeconds(30), "-l", Path).GetAwaiter().GetResult();
         try
         {
             Directory.Delete(Path, recursive: true);
@@ -67,19 +66,5 @@ public sealed class SmallFilesystem : IDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static (int Exit, string Error) Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, error);
     }
 }

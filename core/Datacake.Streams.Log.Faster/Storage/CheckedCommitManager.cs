@@ -1,0 +1,136 @@
+using FASTER.core;
+
+namespace Datacake.Streams.RecordLog.Faster.Storage;
+
+/// <summary>
+/// FasterLog's own commit-file writer, with the check it lacks: FASTER's <see cref="DeviceLogCommitCheckpointManager"/>
+/// only traces a failed write of a commit file (disk full) and FasterLog then reports the commit as done, so the
+/// records it covered would be acknowledged while a recovery (a restart, or the reopen after the next failed flush)
+/// goes back to the commit before. This writes through FASTER's manager (same files, same format), then looks at the
+/// file: <see cref="DurableUntil"/> moves only when the file holds the whole commit, and a short one is reported in
+/// <see cref="LastFailure"/> for the committer to fail the commit's appends. For the same reason it removes an older
+/// commit file only once a newer one is whole (FASTER's own clean-up keeps the last two files written, whole or not:
+/// two failed writes in a row would leave nothing to recover from, and recovery would start an empty log).
+/// </summary>
+internal sealed class CheckedCommitManager : ILogCommitManager
+{
+    // FASTER names a device's first (here only) segment file "<name>.0".
+    private const string FirstSegmentSuffix = ".0";
+
+    private readonly DefaultCheckpointNamingScheme _naming;
+    private readonly DeviceLogCommitCheckpointManager _inner;
+    private long _durableUntil;
+    private long _lastWhole = -1;
+    private volatile IOException? _lastFailure;
+
+    public CheckedCommitManager(string directory)
+    {
+        _naming = new DefaultCheckpointNamingScheme(directory);
+
+        // As FasterLog builds its default manager (commit files on local storage), but outdated ones are removed here.
+        _inner = new DeviceLogCommitCheckpointManager(new LocalStorageNamedDeviceFactory(), _naming, removeOutdated: false);
+    }
+
+    /// <summary>End of the records whose commit file is whole on disk: what a recovery gets back.</summary>
+    public long DurableUntil => Interlocked.Read(ref _durableUntil);
+
+    /// <summary>The failure of the latest commit-file write; null when it was whole.</summary>
+    public IOException? LastFailure => _lastFailure;
+
+    /// <summary>Sets the durable end to what a recovery found (the commit it read is whole by definition).</summary>
+    public void Recovered(long untilAddress) => Interlocked.Exchange(ref _durableUntil, untilAddress);
+
+    public void Commit(long beginAddress, long untilAddress, byte[] commitMetadata, long commitNum, bool forceWriteMetadata)
+    {
+        ArgumentNullException.ThrowIfNull(commitMetadata);
+        try
+        {
+            _inner.Commit(beginAddress, untilAddress, commitMetadata, commitNum, forceWriteMetadata);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Thrown into FasterLog's commit worker it would leave the commit task pending for ever: report instead.
+            _lastFailure = new IOException($"commit {commitNum} could not be written: {e.Message}", e);
+            return;
+        }
+
+        // One stat per commit (the commit file is small and just written: it is in the page cache).
+        var file = new FileInfo(CommitFile(commitNum));
+        var length = file.Exists ? file.Length : -1;
+
+        // FASTER writes the metadata's length (4 bytes) and the metadata, padded to a sector.
+        if (length < sizeof(int) + commitMetadata.Length)
+        {
+            _lastFailure = new IOException($"commit {commitNum} was not written whole ({Math.Max(length, 0)} of {sizeof(int) + commitMetadata.Length} bytes in {file}): is the disk full?");
+
+            // A partial file must not be what the next recovery tries first.
+            TryRemove(commitNum);
+            return;
+        }
+
+        _lastFailure = null;
+        MonotonicRaise(untilAddress);
+        var previous = _lastWhole;
+        _lastWhole = commitNum;
+        if (previous >= 0 && previous != commitNum)
+        {
+            // Off the commit path, as FASTER's own clean-up: the appenders of this commit need not wait for an unlink.
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Manager.TryRemove(state.Commit), (Manager: this, Commit: previous), preferLocal: false);
+        }
+    }
+
+    public IEnumerable<long> ListCommits() => _inner.ListCommits();
+
+    public byte[] GetCommitMetadata(long commitNum) => _inner.GetCommitMetadata(commitNum);
+
+    public void RemoveCommit(long commitNum) => _inner.RemoveCommit(commitNum);
+
+    public void RemoveAllCommits() => _inner.RemoveAllCommits();
+
+    /// <summary>Recovery read <paramref name="commitNum"/>: every other commit file is outdated or not whole.</summary>
+    public void OnRecovery(long commitNum)
+    {
+        foreach (var other in _inner.ListCommits().Where(n => n != commitNum).ToList())
+        {
+            TryRemove(other);
+        }
+
+        _lastWhole = commitNum;
+    }
+
+    public void Dispose() => _inner.Dispose();
+
+    private string CommitFile(long commitNum)
+    {
+        var descriptor = _naming.FasterLogCommitMetadata(commitNum);
+        return Path.Combine(_naming.BaseName(), descriptor.directoryName, descriptor.fileName + FirstSegmentSuffix);
+    }
+
+    private void TryRemove(long commitNum)
+    {
+        try
+        {
+            _inner.RemoveCommit(commitNum);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            // Recovery skips a commit file it cannot read; removing it is tidiness, not safety (and the partition
+            // may have closed meanwhile).
+        }
+    }
+
+    private void MonotonicRaise(long untilAddress)
+    {
+        var seen = Interlocked.Read(ref _durableUntil);
+        while (untilAddress > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref _durableUntil, untilAddress, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
+    }
+}
