@@ -63,8 +63,7 @@ public sealed class DecoderDryRunApiTests(AccessApiHost host) : IClassFixture<Ac
         var body = new { payload = Convert.ToBase64String([0x08, 0x66]), port = 1 };
 
         // The default budget: 30 dry runs a minute per caller (Decoders:DryRun), all spent by B in a burst. Each one
-        // that runs spends a permit, decoded (200) or not (422: on a machine loaded by parallel tests a call can
-        // meet the 100 ms budget).
+        // that runs spends a permit, decoded (200) or not (422: a call that meets the decoder budget).
         for (int i = 0; i < 30; i++)
         {
             var spent = await _api.PostAsync($"/v1/decoders/{decoderB}/test", b.Token, body);
