@@ -40,6 +40,9 @@ public sealed class InProcessHost : IAsyncDisposable
             [
                 $"--Streams:DataDirectory={dataDirectory}",
                 $"--Streams:HttpUrl=http://127.0.0.1:{port}",
+
+                // A port of its own: with the default 1883, two of these hosts in parallel test classes collided.
+                $"--Ingest:Mqtt:PlainEndpoint=127.0.0.1:{FreeTcpPort()}",
                 $"--Influx:Url={services.InfluxUrl}",
                 $"--Influx:User={services.InfluxUser}",
                 $"--Influx:Password={services.InfluxPassword}",
