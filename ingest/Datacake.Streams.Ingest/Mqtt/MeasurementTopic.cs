@@ -19,6 +19,28 @@ internal static class MeasurementTopic
             && DeviceId.TryParse(topic.AsSpan(Prefix.Length, DeviceId.TextLength), out device);
     }
 
+    /// <summary>The same for a topic as the PUBLISH packet carries it, UTF-8 in place.</summary>
+    public static bool TryParsePublish(ReadOnlySpan<byte> topic, out DeviceId device)
+    {
+        device = default;
+        if (topic.Length != Prefix.Length + DeviceId.TextLength + Suffix.Length
+            || !topic.StartsWith("devices/"u8)
+            || !topic.EndsWith("/measurements"u8))
+        {
+            return false;
+        }
+
+        // The id is ASCII when valid; any other byte fails the parse after widening.
+        Span<char> id = stackalloc char[DeviceId.TextLength];
+        var bytes = topic.Slice(Prefix.Length, DeviceId.TextLength);
+        for (var i = 0; i < id.Length; i++)
+        {
+            id[i] = (char)bytes[i];
+        }
+
+        return DeviceId.TryParse(id, out device);
+    }
+
     /// <summary>
     /// The one device a subscription filter stays within: <c>devices/{id}</c> or <c>devices/{id}/...</c> with a literal id
     /// (wildcards allowed only below it). A filter with a wildcard in place of the id, or <c>#</c>, names no device.

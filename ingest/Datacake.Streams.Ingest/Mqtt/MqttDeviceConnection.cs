@@ -1,36 +1,183 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net;
+using System.Net.Sockets;
 using Datacake.Streams.Access;
+using Datacake.Streams.Ingest.Mqtt.Wire;
+using Datacake.Streams.RecordLog;
+using Datacake.Streams.Records;
 using MQTTnet.Formatter;
+using MQTTnet.Protocol;
 
 namespace Datacake.Streams.Ingest.Mqtt;
 
 /// <summary>
-/// One authenticated MQTT connection: the fingerprint of the token it presented, nothing else of the token. Kept by
-/// the broker under <see cref="Key"/> (carried in the connection's CONNECT user name, see
-/// <see cref="ConnectPacketRewrite"/>), never in MQTTnet's session items, which a resumed session hands to the next connection.
+/// One TCP connection to the broker, from accept to close: its pipes, and once CONNECT was accepted the fingerprint of
+/// the token it presented (nothing else of the token), its client id and its session. Only the connection's own
+/// receive loop reads or writes its pipes; anything else that wants it closed (revocation, a takeover, keep-alive,
+/// shutdown) calls <see cref="RequestClose"/>, and the loop says why on the wire and closes.
 /// </summary>
-internal sealed class MqttDeviceConnection(string key, string clientId, string sessionId, TokenHash fingerprint, MqttProtocolVersion protocolVersion, EndPoint? remote)
+internal sealed class MqttDeviceConnection(long serial, Socket socket, long acceptedAt)
 {
-    /// <summary>Unique per connection for the broker's lifetime.</summary>
-    public string Key { get; } = key;
+    private const int NoReason = -1;
+    private int _closeReason = NoReason;
+    private PipeReader? _input;
 
-    /// <summary>The id the device sent, or the one assigned to it; what the QoS 1 message key is made of.</summary>
-    public string ClientId { get; } = clientId;
+    public long Serial { get; } = serial;
 
-    /// <summary>The credential-scoped id MQTTnet knows the connection (and its session) by.</summary>
-    public string SessionId { get; } = sessionId;
+    public Socket Socket { get; } = socket;
 
-    public TokenHash Fingerprint { get; } = fingerprint;
+    public EndPoint? Remote { get; } = socket.RemoteEndPoint;
 
-    public MqttProtocolVersion ProtocolVersion { get; } = protocolVersion;
+    /// <summary>When the socket was accepted (<see cref="TimeProvider.GetTimestamp"/>); a CONNECT must come within the connect timeout.</summary>
+    public long AcceptedAt { get; } = acceptedAt;
 
-    public EndPoint? Remote { get; } = remote;
+    /// <summary>When the last bytes arrived (<see cref="TimeProvider.GetTimestamp"/>): keep-alive is judged on it.</summary>
+    public long LastReceived;
+
+    /// <summary>Sweeps seen since a close was asked for; the sweep aborts a connection that stays open too long.</summary>
+    public int SweepsWhileClosing;
+
+    public PipeReader Input => _input ?? throw new InvalidOperationException("not attached");
+
+    public PipeWriter Output { get; private set; } = null!;
+
+    /// <summary>Completes once the connection is closed and forgotten.</summary>
+    public TaskCompletionSource Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool IsAuthenticated { get; private set; }
+
+    public string ClientId { get; private set; } = string.Empty;
+
+    /// <summary>The credential-scoped id the session is kept by (<see cref="ClientIdScope.SessionId"/>).</summary>
+    public string SessionId { get; private set; } = string.Empty;
+
+    public TokenHash Fingerprint { get; private set; }
+
+    public MqttProtocolVersion ProtocolVersion { get; private set; }
 
     public bool IsV5 => ProtocolVersion == MqttProtocolVersion.V500;
 
-    /// <summary>Packet id of the PUBLISH being processed; the receive loop handles one packet at a time per connection.</summary>
-    public ushort CurrentPacketId { get; set; }
+    public ushort KeepAliveSeconds { get; private set; }
 
-    /// <summary>Set once a disconnect was started, so the revocation sweep starts it only once.</summary>
-    public int Closing;
+    /// <summary>How long the session outlives this connection; MQTT 5's DISCONNECT may change it.</summary>
+    public uint SessionExpirySeconds { get; set; }
+
+    public string? WillTopic { get; private set; }
+
+    public byte[]? WillPayload { get; private set; }
+
+    /// <summary>The client said goodbye with DISCONNECT (and not MQTT 5's "with will"): no will is published.</summary>
+    public bool DisconnectedCleanly { get; set; }
+
+    /// <summary>The appends and refusals of the packets read in one go, answered in order once they are durable.</summary>
+    public PendingPublish[] Pending { get; private set; } = new PendingPublish[16];
+
+    public int PendingCount { get; set; }
+
+    /// <summary>Copies of packets that arrived split across buffer segments, returned to the pool after the batch.</summary>
+    public List<byte[]> Rented { get; } = [];
+
+    public void Attach(Stream stream)
+    {
+        // 16 KiB reads: ~200 typical publishes per read at most, each read one batch of appends and one flush of acks.
+        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true));
+        Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 4 * 1024, leaveOpen: true));
+    }
+
+    public void Authenticate(ConnectRequest connect, string clientId, string sessionId, TokenHash fingerprint)
+    {
+        ClientId = clientId;
+        SessionId = sessionId;
+        Fingerprint = fingerprint;
+        ProtocolVersion = connect.Version;
+        KeepAliveSeconds = connect.KeepAliveSeconds;
+        SessionExpirySeconds = connect.SessionExpirySeconds;
+        WillTopic = connect.WillTopic;
+        WillPayload = connect.WillPayload;
+        IsAuthenticated = true;
+    }
+
+    public void AddPending(in PendingPublish publish)
+    {
+        if (PendingCount == Pending.Length)
+        {
+            var larger = new PendingPublish[Pending.Length * 2];
+            Pending.AsSpan().CopyTo(larger);
+            Pending = larger;
+        }
+
+        Pending[PendingCount++] = publish;
+    }
+
+    /// <summary>Why the connection is to close, once someone asked; null while nobody has.</summary>
+    public MqttDisconnectReasonCode? CloseReason
+    {
+        get
+        {
+            var reason = Volatile.Read(ref _closeReason);
+            return reason == NoReason ? null : (MqttDisconnectReasonCode)reason;
+        }
+    }
+
+    /// <summary>Asks the receive loop to close with <paramref name="reason"/> (the first reason asked for wins).</summary>
+    public void RequestClose(MqttDisconnectReasonCode reason)
+    {
+        if (Interlocked.CompareExchange(ref _closeReason, (int)reason, NoReason) != NoReason)
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref _input) is { } input)
+        {
+            input.CancelPendingRead();
+        }
+        else
+        {
+            Abort();
+        }
+    }
+
+    /// <summary>Closes the socket under the loop: for a peer that stopped reading, or one that never sent CONNECT.</summary>
+    public void Abort()
+    {
+        try
+        {
+            Socket.Close();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    public void ReturnRented()
+    {
+        foreach (var array in Rented)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+
+        Rented.Clear();
+    }
+}
+
+/// <summary>
+/// One PUBLISH of a batch: the append handed to the log (or why there is none) and what to answer once it is durable.
+/// The record stays for a QoS 1 or 2 append the log refused: it is retried while the acknowledgement waits.
+/// </summary>
+internal struct PendingPublish
+{
+    public ValueTask<LogPosition> Append;
+
+    public RawRecord Record;
+
+    public ushort PacketId;
+
+    public byte Qos;
+
+    /// <summary>Nonzero: refused with this MQTT 5 reason code, nothing appended.</summary>
+    public byte Refusal;
+
+    /// <summary>The log refused the append at once: no <see cref="Append"/> to wait for.</summary>
+    public bool Unavailable;
 }

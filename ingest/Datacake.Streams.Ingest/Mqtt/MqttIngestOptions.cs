@@ -23,10 +23,10 @@ public sealed record MqttIngestOptions
     public TimeSpan RevocationCheckInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// QoS 0 appends in flight across all connections. Beyond it a connection's reader waits for the log, which pushes
-    /// back on the device through TCP instead of growing memory. 20,000 × ~300 B ≈ 6 MB.
+    /// How long a new connection has for its TLS handshake and its CONNECT before it is closed: an unauthenticated
+    /// socket holds at most this long (and at most 8 KiB of CONNECT). 10 s covers a device on a slow cellular link.
     /// </summary>
-    public int MaxPendingQos0Appends { get; init; } = 20_000;
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a QoS 1 PUBLISH waits for an unavailable log before the connection is closed without PUBACK.</summary>
     public TimeSpan UnavailableHold { get; init; } = TimeSpan.FromSeconds(5);
@@ -109,9 +109,9 @@ public sealed class MqttIngestOptionsValidator(IngestCertificateSource? certific
                 failures.Add("Ingest:Mqtt:RevocationCheckInterval: above 0 and at most 1.5 s (revoked sessions close within 2 s)");
             }
 
-            if (mqtt.MaxPendingQos0Appends < 1 || mqtt.UnavailableHold < TimeSpan.Zero)
+            if (mqtt.ConnectTimeout <= TimeSpan.Zero || mqtt.ConnectTimeout > TimeSpan.FromMinutes(5) || mqtt.UnavailableHold < TimeSpan.Zero)
             {
-                failures.Add("Ingest:Mqtt:MaxPendingQos0Appends: at least 1; UnavailableHold: not negative");
+                failures.Add("Ingest:Mqtt:ConnectTimeout: above 0 and at most 5 minutes; UnavailableHold: not negative");
             }
         }
 

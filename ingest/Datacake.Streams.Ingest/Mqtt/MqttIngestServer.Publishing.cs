@@ -4,328 +4,275 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Datacake.Streams.Access;
+using Datacake.Streams.Ingest.Mqtt.Wire;
 using Datacake.Streams.Ingest.Publishing;
 using Datacake.Streams.Payloads.JsonValues;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
-using MQTTnet.Packets;
 using MQTTnet.Protocol;
-using MQTTnet.Server;
 
 namespace Datacake.Streams.Ingest.Mqtt;
 
-// PUBLISH → raw record; SUBSCRIBE scope.
+// PUBLISH → raw record, and the batch's acknowledgements once durable.
 public sealed partial class MqttIngestServer
 {
     private static readonly TimeSpan _unavailableRetry = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
-    /// Runs on each connection's receive loop before MQTTnet handles the packet: refuses oversized PUBLISH packets and
-    /// notes the packet id, which the publish interceptor does not see but the QoS 1 message key needs.
+    /// Checks one PUBLISH (topic, the connection's own credential, body, quota) and hands its record to the log without
+    /// waiting: the batch waits once for all of them in <see cref="CompleteBatchAsync"/>. Returns a reason to close with,
+    /// or null to go on with the next packet.
     /// </summary>
-    private Task InspectInboundPacketAsync(InterceptingPacketEventArgs e)
+    private MqttDisconnectReasonCode? Publish(MqttDeviceConnection connection, byte header, in ReadOnlySequence<byte> body)
     {
-        if (e.Packet is MqttPublishPacket publish && ConnectionOf(e.UserName) is { } connection)
+        // The payload is appended from the pipe's own memory; a packet split across segments is copied once (rare: a
+        // 16 KiB read buffer holds a whole typical publish).
+        ReadOnlyMemory<byte> packet;
+        if (body.IsSingleSegment)
         {
-            if (publish.Payload.Length > _options.MaxPayloadBytes)
-            {
-                // v5: DISCONNECT 0x95 Packet too large; 3.1.1 has no such code: the connection just closes. No PUBACK either way.
-                e.ProcessPacket = false;
-                StartDisconnect(connection, MqttDisconnectReasonCode.PacketTooLarge);
-                return Task.CompletedTask;
-            }
-
-            connection.CurrentPacketId = publish.PacketIdentifier;
+            packet = body.First;
+        }
+        else
+        {
+            packet = CopyRented(connection, body);
         }
 
-        return Task.CompletedTask;
-    }
-
-    /// <summary>
-    /// Checks scope and body and appends. Not an async method: a QoS 0 message is encoded, handed to the log and left to
-    /// complete on its own (no await, no state machine), so the connection's receive loop goes straight on to the next
-    /// packet; only QoS 1 (PUBACK after durability) and a full QoS 0 window return a pending task.
-    /// </summary>
-    private Task InterceptPublishAsync(InterceptingPublishEventArgs e)
-    {
-        // Nothing is routed to subscribers: ingest only.
-        e.ProcessPublish = false;
-        var message = e.ApplicationMessage;
-        // The credential of the connection this packet arrived on, never state a session kept from another connection.
-        if (ConnectionOf(e.UserName) is not { } connection || connection.Closing != 0)
+        if (!PublishPacket.TryParse(header, packet.Span, connection.IsV5, out var publish, out var malformed))
         {
-            e.CloseConnection = true;
-            return Task.CompletedTask;
+            return (MqttDisconnectReasonCode)malformed;
         }
 
-        var qos1 = message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce;
+        var qos = publish.Qos;
         var now = timeProvider.GetUtcNow();
-        if (!MeasurementTopic.TryParsePublish(message.Topic, out var device)
+        if (!MeasurementTopic.TryParsePublish(publish.Topic, out var device)
             || registry.AuthenticateFingerprint(connection.Fingerprint, now, out var grant) != AuthenticationResult.Ok
             || !registry.CanWrite(grant!, device, now))
         {
-            Refuse(e, connection, qos1, MqttPubAckReasonCode.NotAuthorized, MqttDisconnectReasonCode.NotAuthorized);
-            return Task.CompletedTask;
+            return Refuse(connection, qos, publish.PacketId, MqttPubAckReasonCode.NotAuthorized, MqttDisconnectReasonCode.NotAuthorized);
         }
 
-        var payload = message.Payload;
-        byte[]? rented = null;
-        ReadOnlyMemory<byte> bytes;
-        if (payload.IsSingleSegment)
+        var payload = packet[publish.PayloadOffset..];
+        if (payload.Length > _options.MaxPayloadBytes)
         {
-            bytes = payload.First;
-        }
-        else
-        {
-            rented = ArrayPool<byte>.Shared.Rent((int)payload.Length);
-            payload.CopyTo(rented);
-            bytes = rented.AsMemory(0, (int)payload.Length);
+            // v5: DISCONNECT 0x95 Packet too large; 3.1.1 has no such code: the connection just closes. No PUBACK either way.
+            _counters.Refuse(qos > 0);
+            return MqttDisconnectReasonCode.PacketTooLarge;
         }
 
-        var owned = false;
+        var check = MeasurementBody.Check(payload.Span);
+        if (!check.IsValid)
+        {
+            return Refuse(connection, qos, publish.PacketId, MqttPubAckReasonCode.PayloadFormatInvalid, MqttDisconnectReasonCode.PayloadFormatInvalid);
+        }
+
+        // Last check before the append. Over quota: v5 QoS 1 gets PUBACK 0x97 and stays connected (the client backs off
+        // and resends); 3.1.1 has no negative PUBACK, so the connection closes and the unacknowledged message is resent
+        // after reconnecting; QoS 0 has no PUBACK at all, so it closes too (v5 DISCONNECT 0x97).
+        if (!quota.TryAdmit(device, check.Entries, out _))
+        {
+            return Refuse(connection, qos, publish.PacketId, MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
+        }
+
+        var record = new RawRecord
+        {
+            DeviceId = device,
+            Source = SourceKind.Mqtt,
+            ReceivedAtUnixNs = (now - DateTimeOffset.UnixEpoch).Ticks * 100,
+            DeviceTimeUnixNs = check.DeviceTimeUnixNs,
+            MessageId = qos > 0 ? MessageKey(connection.ClientId, publish.PacketId, payload.Span) : null,
+            PayloadKind = PayloadKind.JsonValues,
+            Payload = payload,
+            Credential = connection.Fingerprint,
+            CredentialKind = CredentialKind.Token,
+        };
+
+        var pending = new PendingPublish { Record = qos > 0 ? record : default, PacketId = publish.PacketId, Qos = (byte)qos };
+        if (qos == 0)
+        {
+            Interlocked.Increment(ref _pendingQos0);
+        }
+
         try
         {
-            var check = MeasurementBody.Check(bytes.Span);
-            if (!check.IsValid)
-            {
-                Refuse(e, connection, qos1, MqttPubAckReasonCode.PayloadFormatInvalid, MqttDisconnectReasonCode.PayloadFormatInvalid);
-                return Task.CompletedTask;
-            }
-
-            // Last check before the append. Over quota: v5 QoS 1 gets PUBACK 0x97 and stays connected (the client backs
-            // off and resends); 3.1.1 has no negative PUBACK, so the connection closes and the unacknowledged message is
-            // resent after reconnecting; QoS 0 has no PUBACK at all, so it closes too (v5 DISCONNECT 0x97).
-            if (!quota.TryAdmit(device, check.Entries, out _))
-            {
-                Refuse(e, connection, qos1, MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
-                return Task.CompletedTask;
-            }
-
-            var record = new RawRecord
-            {
-                DeviceId = device,
-                Source = SourceKind.Mqtt,
-                ReceivedAtUnixNs = (now - DateTimeOffset.UnixEpoch).Ticks * 100,
-                DeviceTimeUnixNs = check.DeviceTimeUnixNs,
-                MessageId = qos1 ? MessageKey(connection.ClientId, connection.CurrentPacketId, bytes.Span) : null,
-                PayloadKind = PayloadKind.JsonValues,
-                Payload = bytes,
-                Credential = connection.Fingerprint,
-                CredentialKind = CredentialKind.Token,
-            };
-
-            if (qos1)
-            {
-                owned = true;
-                return AcknowledgeWhenDurableAsync(e, record, rented);
-            }
-
-            if (TryTakeQos0Slot())
-            {
-                // Encodes (reads the payload) before returning: the rented copy can go back right away.
-                AppendQos0(record);
-                return Task.CompletedTask;
-            }
-
-            owned = true;
-            return AppendQos0WhenRoomAsync(record, rented);
-        }
-        finally
-        {
-            if (!owned && rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
-
-    /// <summary>QoS 1: the PUBACK goes out when this completes, so it completes only after the durable append.</summary>
-    private async Task AcknowledgeWhenDurableAsync(InterceptingPublishEventArgs e, RawRecord record, byte[]? rented)
-    {
-        try
-        {
-            if (await AppendHoldingAsync(record, e.CancellationToken).ConfigureAwait(false) == AppendOutcome.Durable)
-            {
-                _counters.Accepted(qos1: true);
-            }
-            else
-            {
-                // No PUBACK: closing makes the client resend the message (DUP) once it reconnects.
-                e.CloseConnection = true;
-            }
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
-
-    /// <summary>
-    /// A refused publish. QoS 1 on v5: PUBACK with the reason. QoS 1 on 3.1.1 has no negative PUBACK, so the connection
-    /// closes (the spec's choice for a server that will not accept). QoS 0 has no PUBACK at all: the connection closes,
-    /// with a v5 DISCONNECT naming the reason, so that a misconfigured device notices instead of losing data silently.
-    /// </summary>
-    private void Refuse(InterceptingPublishEventArgs e, MqttDeviceConnection connection, bool qos1, MqttPubAckReasonCode pubAck, MqttDisconnectReasonCode disconnect)
-    {
-        _counters.Refuse(qos1);
-        if (qos1 && connection.IsV5)
-        {
-            e.Response.ReasonCode = pubAck;
-        }
-        else if (qos1)
-        {
-            e.CloseConnection = true;
-        }
-        else
-        {
-            StartDisconnect(connection, disconnect);
-        }
-    }
-
-    /// <summary>A full QoS 0 window: the connection's reader waits here (pushing back through TCP) until an append completes.</summary>
-    private async Task AppendQos0WhenRoomAsync(RawRecord record, byte[]? rented)
-    {
-        try
-        {
-            Interlocked.Increment(ref _qos0SlotWaiters);
-            try
-            {
-                while (!TryTakeQos0Slot())
-                {
-                    await _qos0SlotFreed.WaitAsync(_stopping.Token).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _qos0SlotWaiters);
-            }
-
-            AppendQos0(record);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
-
-    /// <summary>A window of <see cref="MqttIngestOptions.MaxPendingQos0Appends"/> across all connections, taken without a lock.</summary>
-    private bool TryTakeQos0Slot()
-    {
-        var pending = Volatile.Read(ref _pendingQos0);
-        while (pending < _options.MaxPendingQos0Appends)
-        {
-            var seen = Interlocked.CompareExchange(ref _pendingQos0, pending + 1, pending);
-            if (seen == pending)
-            {
-                return true;
-            }
-
-            pending = seen;
-        }
-
-        return false;
-    }
-
-    /// <summary>QoS 0 with a slot taken: encoded and handed to the log now, counted when durable, slot returned then.</summary>
-    private void AppendQos0(in RawRecord record)
-    {
-        ValueTask<LogPosition> append;
-        try
-        {
-            append = appender.StartAppend(record, CancellationToken.None);
+            pending.Append = appender.StartAppend(record, CancellationToken.None);
         }
         catch (RecordLogUnavailableException)
         {
-            CompleteQos0(durable: false);
-            return;
-        }
-        catch
-        {
-            ReleaseQos0Slot();
-            throw;
+            pending.Unavailable = true;
         }
 
-        if (append.IsCompleted)
-        {
-            CompleteQos0(append);
-        }
-        else
-        {
-            Qos0Completion.When(append, this);
-        }
+        connection.AddPending(pending);
+        return null;
     }
 
-    private void CompleteQos0(ValueTask<LogPosition> append)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ReadOnlyMemory<byte> CopyRented(MqttDeviceConnection connection, in ReadOnlySequence<byte> body)
     {
-        bool durable;
+        var length = (int)body.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        body.CopyTo(rented);
+        connection.Rented.Add(rented);
+        return rented.AsMemory(0, length);
+    }
+
+    /// <summary>
+    /// A refused publish. QoS 1 and 2 on v5: PUBACK (PUBREC) with the reason, in its place among the batch's answers.
+    /// On 3.1.1 there is no negative acknowledgement, so the connection closes (the spec's choice for a server that will
+    /// not accept). QoS 0 has no acknowledgement at all: the connection closes, with a v5 DISCONNECT naming the reason,
+    /// so that a misconfigured device notices instead of losing data silently.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private MqttDisconnectReasonCode? Refuse(MqttDeviceConnection connection, int qos, ushort packetId, MqttPubAckReasonCode pubAck, MqttDisconnectReasonCode disconnect)
+    {
+        _counters.Refuse(qos > 0);
+        if (qos > 0 && connection.IsV5)
+        {
+            connection.AddPending(new PendingPublish { PacketId = packetId, Qos = (byte)qos, Refusal = (byte)pubAck });
+            return null;
+        }
+
+        return qos > 0 ? MqttDisconnectReasonCode.UnspecifiedError : disconnect;
+    }
+
+    /// <summary>
+    /// Waits for the batch's appends in order and writes each acknowledgement (QoS 1 PUBACK, QoS 2 PUBREC). False when a
+    /// QoS 1 or 2 message could not be made durable within the hold: its acknowledgement and the later ones are not
+    /// sent (the later appends are still waited for, they may be stored; the client resends and dedup keeps one).
+    /// </summary>
+    private async ValueTask<bool> CompleteBatchAsync(MqttDeviceConnection connection)
+    {
+        var output = connection.Output;
+        var acknowledging = true;
+        for (var i = 0; i < connection.PendingCount; i++)
+        {
+            var pending = connection.Pending[i];
+            connection.Pending[i] = default;
+            var type = pending.Qos == 2 ? MqttPacketType.PubRec : MqttPacketType.PubAck;
+            if (pending.Refusal != 0)
+            {
+                if (acknowledging)
+                {
+                    MqttReplies.Acknowledge(output, type, pending.PacketId, pending.Refusal);
+                }
+
+                continue;
+            }
+
+            var durable = !pending.Unavailable && await DurableAsync(pending.Append).ConfigureAwait(false);
+            if (pending.Qos == 0)
+            {
+                if (durable)
+                {
+                    _counters.Accepted(qos1: false);
+                }
+                else
+                {
+                    _counters.Dropped();
+                }
+
+                Interlocked.Decrement(ref _pendingQos0);
+                continue;
+            }
+
+            if (!durable && acknowledging)
+            {
+                durable = await AppendHoldingAsync(pending.Record, _stopping.Token).ConfigureAwait(false) == AppendOutcome.Durable;
+            }
+
+            if (durable && acknowledging)
+            {
+                _counters.Accepted(qos1: true);
+                MqttReplies.Acknowledge(output, type, pending.PacketId);
+            }
+            else
+            {
+                acknowledging = false;
+            }
+        }
+
+        connection.PendingCount = 0;
+        return acknowledging;
+    }
+
+    private static async ValueTask<bool> DurableAsync(ValueTask<LogPosition> append)
+    {
+        if (append.IsCompletedSuccessfully)
+        {
+            _ = append.Result;
+            return true;
+        }
+
         try
         {
-            append.GetAwaiter().GetResult();
-            durable = true;
+            await append.ConfigureAwait(false);
+            return true;
         }
         catch (Exception exception) when (exception is RecordLogUnavailableException or OperationCanceledException)
         {
-            durable = false;
+            return false;
         }
-
-        CompleteQos0(durable);
     }
 
-    private void CompleteQos0(bool durable)
+    /// <summary>A will (the device's last message, at a connection's unannounced end): a QoS 0 publish of the connection's own credential, if still allowed.</summary>
+    private void PublishWill(MqttDeviceConnection connection)
     {
-        if (durable)
+        if (connection.WillTopic is not { } topic || connection.WillPayload is not { } payload || _stopping.IsCancellationRequested)
         {
-            _counters.Accepted(qos1: false);
+            return;
         }
-        else
+
+        var now = timeProvider.GetUtcNow();
+        if (!MeasurementTopic.TryParsePublish(topic, out var device)
+            || payload.Length > _options.MaxPayloadBytes
+            || registry.AuthenticateFingerprint(connection.Fingerprint, now, out var grant) != AuthenticationResult.Ok
+            || !registry.CanWrite(grant!, device, now))
+        {
+            return;
+        }
+
+        var check = MeasurementBody.Check(payload);
+        if (!check.IsValid || !quota.TryAdmit(device, check.Entries, out _))
+        {
+            return;
+        }
+
+        var record = new RawRecord
+        {
+            DeviceId = device,
+            Source = SourceKind.Mqtt,
+            ReceivedAtUnixNs = (now - DateTimeOffset.UnixEpoch).Ticks * 100,
+            DeviceTimeUnixNs = check.DeviceTimeUnixNs,
+            PayloadKind = PayloadKind.JsonValues,
+            Payload = payload,
+            Credential = connection.Fingerprint,
+            CredentialKind = CredentialKind.Token,
+        };
+        _ = AppendWillAsync(record);
+    }
+
+    private async Task AppendWillAsync(RawRecord record)
+    {
+        Interlocked.Increment(ref _pendingQos0);
+        try
+        {
+            var durable = await appender.AppendAsync(record, CancellationToken.None).ConfigureAwait(false) == AppendOutcome.Durable;
+            if (durable)
+            {
+                _counters.Accepted(qos1: false);
+            }
+            else
+            {
+                _counters.Dropped();
+            }
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
         {
             _counters.Dropped();
         }
-
-        ReleaseQos0Slot();
-    }
-
-    private void ReleaseQos0Slot()
-    {
-        var left = Interlocked.Decrement(ref _pendingQos0);
-        if (Volatile.Read(ref _qos0SlotWaiters) > 0)
+        finally
         {
-            _qos0SlotFreed.Release();
+            Interlocked.Decrement(ref _pendingQos0);
         }
-
-        if (left == 0 && Volatile.Read(ref _qos0Drained) is { } drained)
-        {
-            drained.TrySetResult();
-        }
-    }
-
-    /// <summary>Waits for one QoS 0 append's durability without an async method: one object and one delegate per message.</summary>
-    private sealed class Qos0Completion
-    {
-        private readonly ConfiguredValueTaskAwaitable<LogPosition>.ConfiguredValueTaskAwaiter _awaiter;
-        private readonly ValueTask<LogPosition> _append;
-        private readonly MqttIngestServer _server;
-
-        private Qos0Completion(ValueTask<LogPosition> append, MqttIngestServer server)
-        {
-            _append = append;
-            _awaiter = append.ConfigureAwait(false).GetAwaiter();
-            _server = server;
-        }
-
-        public static void When(ValueTask<LogPosition> append, MqttIngestServer server)
-        {
-            var completion = new Qos0Completion(append, server);
-            completion._awaiter.UnsafeOnCompleted(completion.Complete);
-        }
-
-        private void Complete() => _server.CompleteQos0(_append);
     }
 
     /// <summary>QoS 1: retries an unavailable log for up to <see cref="MqttIngestOptions.UnavailableHold"/> while the PUBACK waits.</summary>
@@ -384,22 +331,5 @@ public sealed partial class MqttIngestServer
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
-    }
-
-    /// <summary>Subscriptions stay within one device the token may read; <c>#</c> or a wildcard device is refused.</summary>
-    private Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs e)
-    {
-        var now = timeProvider.GetUtcNow();
-        var allowed = ConnectionOf(e.UserName) is { } connection
-            && MeasurementTopic.TryParseSubscription(e.TopicFilter.Topic, out var device)
-            && registry.AuthenticateFingerprint(connection.Fingerprint, now, out var grant) == AuthenticationResult.Ok
-            && registry.CanRead(grant!, device, now);
-        if (!allowed)
-        {
-            e.ProcessSubscription = false;
-            e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
-        }
-
-        return Task.CompletedTask;
     }
 }

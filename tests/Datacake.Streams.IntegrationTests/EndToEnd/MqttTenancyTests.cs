@@ -42,6 +42,15 @@ public sealed class MqttTenancyTests(EndToEndHost e2e)
             await intruder.PublishQos1RefusedAsync(TopicOf(a), Reading(start.AddSeconds(1), 666), packetId: 2);
         }
 
+        // The 3.1.1 intruder left a session of its own behind (clean session off keeps it, MQTT-3.1.2-4); a clean
+        // connection of B ends it, so that "session present" below could only mean A's.
+        var (cleaner, cleanCode) = await MqttWire.ConnectAsync(e2e.MqttPort, clientId, b.Token, cleanSession: true);
+        await using (cleaner)
+        {
+            Assert.Equal(0, cleanCode);
+            await cleaner.DisconnectAsync();
+        }
+
         // v5, clean start off, the same: PUBACK 0x87, and A is still there.
         using (var intruderV5 = new MqttClientFactory().CreateMqttClient())
         {

@@ -131,6 +131,14 @@ internal sealed class MqttWire : IAsyncDisposable
         return answer is not null;
     }
 
+    /// <summary>Sends DISCONNECT and waits until the broker has closed the connection (and so ended a clean session).</summary>
+    public async Task DisconnectAsync()
+    {
+        await SendAsync(0xE0, []);
+        var answer = await TryReadPacketAsync();
+        Assert.True(answer is null, $"expected the connection to close, got packet type 0x{answer?.Header:x2}");
+    }
+
     /// <summary>Closes the socket without DISCONNECT: to the broker the device just vanished.</summary>
     public ValueTask DisposeAsync()
     {

@@ -1,11 +1,6 @@
-using System.Collections.Concurrent;
-using System.Reflection;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ingest.Mqtt;
-using MQTTnet.Adapter;
 using MQTTnet.Formatter;
-using MQTTnet.Packets;
-using MQTTnet.Server;
 
 namespace Datacake.Streams.UnitTests.Ingest.Mqtt;
 
@@ -63,28 +58,5 @@ public sealed class ClientIdScopeTests
     {
         Assert.Equal(ClientIdOutcome.AsSent, ClientIdScope.Resolve("boiler-1", version, cleanSession, out var clientId));
         Assert.Equal("boiler-1", clientId);
-    }
-
-    [Fact]
-    public void The_rewrite_reaches_the_connect_packet_mqttnet_goes_on_with()
-    {
-        // Pins MQTTnet's private field: if an upgrade renames it, this fails instead of every CONNECT in production.
-        var password = "secret-token"u8.ToArray();
-        var packet = new MqttConnectPacket { ClientId = "boiler-1", Username = "device", Password = password };
-        var e = new ValidatingConnectionEventArgs(packet, DispatchProxy.Create<IMqttChannelAdapter, NoChannel>(), new ConcurrentDictionary<object, object>(), CancellationToken.None);
-
-        ConnectPacketRewrite.Apply(e, "scoped/boiler-1", "c42");
-
-        Assert.Equal("scoped/boiler-1", packet.ClientId);
-        Assert.Equal("scoped/boiler-1", e.ClientId);
-        Assert.Equal("c42", packet.Username);
-        Assert.Null(packet.Password);
-        Assert.All(password, b => Assert.Equal(0, b));
-    }
-
-    /// <summary>The event args only need an adapter object; nothing in the rewrite calls it.</summary>
-    public class NoChannel : DispatchProxy
-    {
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => throw new NotSupportedException(targetMethod?.Name);
     }
 }
