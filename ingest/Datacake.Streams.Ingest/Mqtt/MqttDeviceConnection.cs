@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Datacake.Streams.Access;
+using Datacake.Streams.Ids;
 using Datacake.Streams.Ingest.Mqtt.Wire;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
@@ -74,6 +75,26 @@ internal sealed class MqttDeviceConnection(long serial, Socket socket, long acce
     public PendingPublish[] Pending { get; private set; } = new PendingPublish[16];
 
     public int PendingCount { get; set; }
+
+    /// <summary>The time every publish of the current batch is received at (one clock read per read, not per message).</summary>
+    public DateTimeOffset BatchTime { get; private set; }
+
+    /// <summary>The credential's grant for the current batch, looked up at its first publish; null until then.</summary>
+    public TokenGrant? BatchGrant;
+
+    /// <summary>The device the current batch last published to, and whether the grant lets it write there.</summary>
+    public DeviceId BatchDevice;
+
+    public bool BatchDeviceWritable;
+
+    /// <summary>Starts a batch: what was judged for the previous one is judged again.</summary>
+    public void StartBatch(DateTimeOffset now)
+    {
+        BatchTime = now;
+        BatchGrant = null;
+        BatchDevice = default;
+        BatchDeviceWritable = false;
+    }
 
     /// <summary>Copies of packets that arrived split across buffer segments, returned to the pool after the batch.</summary>
     public List<byte[]> Rented { get; } = [];

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Datacake.Streams.Access;
+using Datacake.Streams.Ids;
 using Datacake.Streams.Ingest.Mqtt.Wire;
 using Datacake.Streams.Ingest.Publishing;
 using Datacake.Streams.Payloads.JsonValues;
@@ -43,10 +44,8 @@ public sealed partial class MqttIngestServer
         }
 
         var qos = publish.Qos;
-        var now = timeProvider.GetUtcNow();
-        if (!MeasurementTopic.TryParsePublish(publish.Topic, out var device)
-            || registry.AuthenticateFingerprint(connection.Fingerprint, now, out var grant) != AuthenticationResult.Ok
-            || !registry.CanWrite(grant!, device, now))
+        var now = connection.BatchTime;
+        if (!MeasurementTopic.TryParsePublish(publish.Topic, out var device) || !MayWrite(connection, device, now))
         {
             return Refuse(connection, qos, publish.PacketId, MqttPubAckReasonCode.NotAuthorized, MqttDisconnectReasonCode.NotAuthorized);
         }
@@ -105,6 +104,29 @@ public sealed partial class MqttIngestServer
         return null;
     }
 
+    /// <summary>
+    /// The connection's credential may write the device, now. The grant is looked up once per batch (every publish of a
+    /// batch comes from the same credential at the same moment) and the last device's verdict kept: a device publishing a
+    /// batch costs one registry lookup, not one per message. The next batch asks again, so revocation still bites.
+    /// </summary>
+    private bool MayWrite(MqttDeviceConnection connection, DeviceId device, DateTimeOffset now)
+    {
+        if (connection.BatchDevice == device)
+        {
+            return connection.BatchDeviceWritable;
+        }
+
+        if (connection.BatchGrant is null && registry.AuthenticateFingerprint(connection.Fingerprint, now, out connection.BatchGrant) != AuthenticationResult.Ok)
+        {
+            connection.BatchGrant = null;
+            return false;
+        }
+
+        connection.BatchDevice = device;
+        connection.BatchDeviceWritable = registry.CanWrite(connection.BatchGrant!, device, now);
+        return connection.BatchDeviceWritable;
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static ReadOnlyMemory<byte> CopyRented(MqttDeviceConnection connection, in ReadOnlySequence<byte> body)
     {
@@ -139,6 +161,7 @@ public sealed partial class MqttIngestServer
     /// QoS 1 or 2 message could not be made durable within the hold: its acknowledgement and the later ones are not
     /// sent (the later appends are still waited for, they may be stored; the client resends and dedup keeps one).
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> CompleteBatchAsync(MqttDeviceConnection connection)
     {
         var output = connection.Output;
@@ -158,7 +181,20 @@ public sealed partial class MqttIngestServer
                 continue;
             }
 
-            var durable = !pending.Unavailable && await DurableAsync(pending.Append).ConfigureAwait(false);
+            var durable = false;
+            if (!pending.Unavailable)
+            {
+                // Awaited here, not in a helper method: a helper's state machine would be one more object per message.
+                try
+                {
+                    _ = await pending.Append.ConfigureAwait(false);
+                    durable = true;
+                }
+                catch (Exception exception) when (exception is RecordLogUnavailableException or OperationCanceledException)
+                {
+                }
+            }
+
             if (pending.Qos == 0)
             {
                 if (durable)
@@ -192,25 +228,6 @@ public sealed partial class MqttIngestServer
 
         connection.PendingCount = 0;
         return acknowledging;
-    }
-
-    private static async ValueTask<bool> DurableAsync(ValueTask<LogPosition> append)
-    {
-        if (append.IsCompletedSuccessfully)
-        {
-            _ = append.Result;
-            return true;
-        }
-
-        try
-        {
-            await append.ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception exception) when (exception is RecordLogUnavailableException or OperationCanceledException)
-        {
-            return false;
-        }
     }
 
     /// <summary>A will (the device's last message, at a connection's unannounced end): a QoS 0 publish of the connection's own credential, if still allowed.</summary>

@@ -26,6 +26,7 @@ public sealed partial class MqttIngestServer
             var read = await input.ReadAsync().ConfigureAwait(false);
             var buffer = read.Buffer;
             Volatile.Write(ref connection.LastReceived, timeProvider.GetTimestamp());
+            connection.StartBatch(timeProvider.GetUtcNow());
             MqttDisconnectReasonCode? close = null;
             while (close is null)
             {
