@@ -25,15 +25,15 @@ internal sealed class AckedRanges
 
     public void Fail(int count) => Interlocked.Add(ref _failed, count);
 
-    /// <summary>Marks every acknowledged number in a flag array indexed by sequence number.</summary>
-    public bool[] ToFlags(long total)
+    /// <summary>Marks every acknowledged number in a flag array indexed by sequence number − <paramref name="first"/>.</summary>
+    public bool[] ToFlags(long first, long total)
     {
         var flags = new bool[total];
         lock (_gate)
         {
-            foreach (var (first, count) in _ranges)
+            foreach (var (start, count) in _ranges)
             {
-                Array.Fill(flags, true, (int)first, count);
+                Array.Fill(flags, true, (int)(start - first), count);
             }
         }
 

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Globalization;
+using Datacake.Streams.LoadGen.EndToEnd;
+using Datacake.Streams.LoadGen.Mqtt;
+
+namespace Datacake.Streams.LoadGen;
+
+internal sealed record BrokerLoadSettings(
+    string Host, int Port, string? Token, string Device, string Topic, int Connections, int Inflight, int Qos, int Batch, MqttVersion Version,
+    int Seconds);
+
+/// <summary>
+/// <c>loadgen broker</c>: a broker alone, MQTT in and PUBACK out, measured with the raw-socket devices of the end-to-end
+/// runs (<see cref="RawMqttDevice"/>): C connections publish numbered points as fast as their windows allow for a
+/// fixed time. Prints acknowledged messages per second, each second and over the run, and the load tool's own CPU
+/// seconds, so that a broker's rate and the tool's share of the machine are stated together.
+/// </summary>
+internal static class BrokerLoad
+{
+    public const string Usage = """
+          loadgen broker --host H --port P [--token T] [--device D] [--topic bench/{device}/up] [--connections 8]
+                         [--inflight 64] [--qos 1] [--batch 64] [--mqtt-version 5|3.1.1] [--seconds 20]
+        """;
+
+    public static async Task RunAsync(BrokerLoadSettings settings)
+    {
+        var load = new RawNumberedMqttLoad(
+            settings.Host, settings.Port, settings.Token, [settings.Device], settings.Topic, settings.Connections, settings.Inflight, settings.Qos,
+            settings.Version, settings.Batch);
+        await using (load)
+        {
+            Console.WriteLine(load.Description);
+            await load.ConnectAsync(CancellationToken.None);
+            using var self = Process.GetCurrentProcess();
+            var cpuBefore = self.TotalProcessorTime;
+            var acks = new AckedRanges();
+            var sequence = new SequenceSource(0, long.MaxValue / 2);
+            var clock = Stopwatch.StartNew();
+            var sending = load.RunAsync(sequence, DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeMilliseconds(), new SendLog(), acks, CancellationToken.None);
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+            var last = 0L;
+            while (clock.Elapsed.TotalSeconds < settings.Seconds && await timer.WaitForNextTickAsync())
+            {
+                var now = acks.Total;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds,5:0}s {now - last,10:N0} messages/s  failed {acks.Failed}"));
+                last = now;
+            }
+
+            // Counted at the stop, before the in-flight window drains: messages acknowledged within the timed window.
+            var total = acks.Total;
+            var seconds = clock.Elapsed.TotalSeconds;
+            self.Refresh();
+            var cpu = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
+            sequence.Stop();
+            await sending;
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"result broker messages={total} seconds={seconds:0.00} rate={total / seconds:0} failed={acks.Failed} cpu_loadgen={cpu:0.00} loadgen_cpu_per_100k={cpu / Math.Max(total, 1) * 100_000:0.00}"));
+        }
+    }
+}
