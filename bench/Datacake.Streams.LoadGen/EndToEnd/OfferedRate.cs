@@ -5,8 +5,9 @@ namespace Datacake.Streams.LoadGen.EndToEnd;
 /// <summary>
 /// An open-loop pace: by elapsed time t, <c>rate × t</c> points may have been sent, whatever the system's answers
 /// did meanwhile (a sender that fell behind catches up, so a slow system shows as latency, not as a lower offer). A
-/// timer wakes waiting senders every tick; nothing sleeps per message, and the release is computed from the clock, so
-/// late ticks do not lower the rate.
+/// timer turns the points released since its last tick into credits; a sender waits for credits, so each tick wakes
+/// only as many senders as there are points to send, nothing sleeps per message, and the release is computed from the
+/// clock, so late ticks do not lower the rate.
 /// </summary>
 internal sealed class OfferedRate : IDisposable
 {
@@ -17,7 +18,8 @@ internal sealed class OfferedRate : IDisposable
     private readonly long _start;
     private readonly PeriodicTimer _timer;
     private readonly CancellationTokenSource _stop = new();
-    private TaskCompletionSource _nextTick = NewTick();
+    private readonly SemaphoreSlim _credits = new(0, int.MaxValue);
+    private long _credited;
 
     public OfferedRate(double perSecond, TimeProvider? time = null)
     {
@@ -38,18 +40,19 @@ internal sealed class OfferedRate : IDisposable
     /// <summary>Points released so far: the offer up to now.</summary>
     public long Released => (long)(_perSecond * _time.GetElapsedTime(_start).TotalSeconds);
 
-    /// <summary>Completes at the next tick, when more points have been released.</summary>
-    public Task NextTickAsync(CancellationToken cancellationToken) => Volatile.Read(ref _nextTick).Task.WaitAsync(cancellationToken);
+    /// <summary>Waits for one released point.</summary>
+    public Task TakeAsync(CancellationToken cancellationToken) => _credits.WaitAsync(cancellationToken);
+
+    /// <summary>Takes one released point if there is one now.</summary>
+    public bool TryTake() => _credits.Wait(0);
 
     public void Dispose()
     {
         _stop.Cancel();
         _timer.Dispose();
         _stop.Dispose();
-        Volatile.Read(ref _nextTick).TrySetResult();
+        _credits.Dispose();
     }
-
-    private static TaskCompletionSource NewTick() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private async Task TickAsync()
     {
@@ -57,7 +60,13 @@ internal sealed class OfferedRate : IDisposable
         {
             while (await _timer.WaitForNextTickAsync(_stop.Token))
             {
-                Interlocked.Exchange(ref _nextTick, NewTick()).TrySetResult();
+                var released = Released;
+                var credit = (int)Math.Min(released - _credited, int.MaxValue / 2);
+                if (credit > 0)
+                {
+                    _credited += credit;
+                    _credits.Release(credit);
+                }
             }
         }
         catch (OperationCanceledException)

@@ -7,7 +7,9 @@ namespace Datacake.Streams.LoadGen.EndToEnd;
 /// One device connection on a raw socket, publishing numbered points from a PUBLISH encoded once
 /// (<see cref="PublishTemplate"/>): a sender fills a batch of copies (packet id and payload slots only) and writes it
 /// with one send; for QoS 1 at most <c>window</c> publishes await their PUBACK, which a receive loop parses in place.
-/// Two tasks per connection and no allocation per message, so the load tool costs a fraction of what it measures.
+/// Sending as fast as acknowledged (QoS 1, not paced), the receive loop itself refills the window it just freed, so a
+/// read of PUBACKs costs one send and no hop to another task; paced or at QoS 0 a sender loop of its own sends. No
+/// allocation per message, so the load tool costs a fraction of what it measures.
 /// </summary>
 internal sealed class RawMqttDevice : IAsyncDisposable
 {
@@ -23,6 +25,7 @@ internal sealed class RawMqttDevice : IAsyncDisposable
     private readonly byte[] _receiveBuffer = new byte[64 * 1024];
     private readonly SemaphoreSlim _slots;
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _sendGate = new(1, 1);
 
     // Packet ids 1.._seqById.Length-1, twice the window so that a late PUBACK never meets its id reused.
     private readonly long[] _seqById;
@@ -34,6 +37,7 @@ internal sealed class RawMqttDevice : IAsyncDisposable
     private long _runFirst;
     private int _runCount;
     private Task _receiving = Task.CompletedTask;
+    private ClosedLoop? _closedLoop;
 
     private RawMqttDevice(Socket socket, PublishTemplate template, int qos, int window, int batch)
     {
@@ -92,7 +96,18 @@ internal sealed class RawMqttDevice : IAsyncDisposable
 
         try
         {
-            while (!Volatile.Read(ref _closed))
+            var closedLoop = _qos > 0 && !sequence.Paced;
+            if (closedLoop)
+            {
+                // The receive loop refills from here on; this waits until the numbers are all taken.
+                var loop = new ClosedLoop(sequence, baseMs, sends);
+                Volatile.Write(ref _closedLoop, loop);
+                await RefillAsync(loop);
+                await loop.Exhausted.Task.WaitAsync(cancellationToken);
+                Volatile.Write(ref _closedLoop, null);
+            }
+
+            while (!closedLoop && !Volatile.Read(ref _closed))
             {
                 var want = _batch;
                 if (_qos > 0)
@@ -184,6 +199,60 @@ internal sealed class RawMqttDevice : IAsyncDisposable
         _socket.Dispose();
         await _receiving;
         _slots.Dispose();
+        _sendGate.Dispose();
+    }
+
+    /// <summary>
+    /// Takes every free slot of the window (up to a batch), claims as many numbers and sends them in one write; again
+    /// while slots are free. Sets <see cref="ClosedLoop.Exhausted"/> when the numbers are all taken or the connection
+    /// is gone. The send gate keeps the first fill and the receive loop's refills apart (one batch buffer).
+    /// </summary>
+    private async ValueTask RefillAsync(ClosedLoop loop)
+    {
+        await _sendGate.WaitAsync();
+        try
+        {
+            while (!loop.Exhausted.Task.IsCompleted)
+            {
+                var want = 0;
+                while (want < _batch && _slots.Wait(0))
+                {
+                    want++;
+                }
+
+                if (want == 0)
+                {
+                    return;
+                }
+
+                var claim = await loop.Sequence.ClaimAsync(want, CancellationToken.None);
+                if (claim.Count < want)
+                {
+                    _slots.Release(want - claim.Count);
+                }
+
+                if (claim.Count == 0 || !Prepare(claim, loop.BaseMs))
+                {
+                    loop.Exhausted.TrySetResult();
+                    return;
+                }
+
+                loop.Sends.Begin(claim.Count);
+                try
+                {
+                    await SendAllAsync(_socket, _sendBuffer.AsMemory(0, claim.Count * _template.Length), CancellationToken.None);
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    Close();
+                    loop.Exhausted.TrySetResult();
+                }
+            }
+        }
+        finally
+        {
+            _sendGate.Release();
+        }
     }
 
     private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
@@ -302,6 +371,11 @@ internal sealed class RawMqttDevice : IAsyncDisposable
                 // The start of a packet that did not arrive whole moves to the front for the next read.
                 _receiveBuffer.AsSpan(consumed, filled - consumed).CopyTo(_receiveBuffer);
                 filled -= consumed;
+                if (Volatile.Read(ref _closedLoop) is { } loop)
+                {
+                    await RefillAsync(loop);
+                }
+
                 if (filled == _receiveBuffer.Length)
                 {
                     break; // a packet larger than the buffer: not one this device expects
@@ -396,5 +470,20 @@ internal sealed class RawMqttDevice : IAsyncDisposable
         {
             _slots.Release(failed);
         }
+
+        // A closed loop waiting for its numbers to run out stops here: the other connections take the rest.
+        Volatile.Read(ref _closedLoop)?.Exhausted.TrySetResult();
+    }
+
+    /// <summary>A run sending as fast as acknowledged: what the receive loop needs to refill the window.</summary>
+    private sealed class ClosedLoop(SequenceSource sequence, long baseMs, SendLog sends)
+    {
+        public SequenceSource Sequence { get; } = sequence;
+
+        public long BaseMs { get; } = baseMs;
+
+        public SendLog Sends { get; } = sends;
+
+        public TaskCompletionSource Exhausted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -19,6 +19,9 @@ internal sealed class SequenceSource(long first, long total, OfferedRate? pace =
 
     public long First { get; } = first;
 
+    /// <summary>True when claims wait for an <see cref="OfferedRate"/>.</summary>
+    public bool Paced => pace is not null;
+
     /// <summary>
     /// Claims up to <paramref name="count"/> numbers (fewer only at the end, or when <paramref name="partial"/>);
     /// <see cref="Claim.Count"/> 0 when all are taken or <see cref="Stop"/> was called. Paced, waits until the whole
@@ -26,25 +29,35 @@ internal sealed class SequenceSource(long first, long total, OfferedRate? pace =
     /// </summary>
     public async ValueTask<Claim> ClaimAsync(int count, CancellationToken cancellationToken, bool partial = false)
     {
-        while (true)
+        var credit = int.MaxValue;
+        if (pace is not null)
         {
-            var next = Volatile.Read(ref _next);
-            var claimed = (int)Math.Clamp(Total - next, 0, count);
-            if (claimed == 0 || _stopped)
+            var want = (int)Math.Clamp(Total - Volatile.Read(ref _next), 0, count);
+            if (want == 0 || _stopped)
             {
                 return default;
             }
 
-            if (pace is not null)
+            credit = 0;
+            while (credit < (partial ? 1 : want))
             {
-                var released = pace.Released - next;
-                if (released < (partial ? 1 : claimed))
-                {
-                    await pace.NextTickAsync(cancellationToken);
-                    continue;
-                }
+                await pace.TakeAsync(cancellationToken);
+                credit++;
+            }
 
-                claimed = (int)Math.Min(claimed, released);
+            while (credit < want && pace.TryTake())
+            {
+                credit++;
+            }
+        }
+
+        while (true)
+        {
+            var next = Volatile.Read(ref _next);
+            var claimed = (int)Math.Clamp(Total - next, 0, Math.Min(count, credit));
+            if (claimed == 0 || _stopped)
+            {
+                return default;
             }
 
             if (Interlocked.CompareExchange(ref _next, next + claimed, next) == next)
