@@ -7,19 +7,20 @@ namespace Datacake.Streams.LoadGen;
 
 internal sealed record BrokerLoadSettings(
     string Host, int Port, string? Token, string Device, string Topic, int Connections, int Inflight, int Qos, int Batch, MqttVersion Version,
-    int Seconds);
+    int Seconds, string? Watch);
 
 /// <summary>
 /// <c>loadgen broker</c>: a broker alone, MQTT in and PUBACK out, measured with the raw-socket devices of the end-to-end
 /// runs (<see cref="RawMqttDevice"/>): C connections publish numbered points as fast as their windows allow for a
-/// fixed time. Prints acknowledged messages per second, each second and over the run, and the load tool's own CPU
-/// seconds, so that a broker's rate and the tool's share of the machine are stated together.
+/// fixed time. Prints acknowledged messages per second, each second and over the run, and the CPU seconds of the load
+/// tool and of the processes named by <c>--watch broker=PID</c> over the timed window, so that a broker's rate, its
+/// cost and the tool's share of the machine are stated together.
 /// </summary>
 internal static class BrokerLoad
 {
     public const string Usage = """
           loadgen broker --host H --port P [--token T] [--device D] [--topic bench/{device}/up] [--connections 8]
-                         [--inflight 64] [--qos 1] [--batch 64] [--mqtt-version 5|3.1.1] [--seconds 20]
+                         [--inflight 64] [--qos 1] [--batch 64] [--mqtt-version 5|3.1.1] [--seconds 20] [--watch name=PID,...]
         """;
 
     public static async Task RunAsync(BrokerLoadSettings settings)
@@ -31,8 +32,8 @@ internal static class BrokerLoad
         {
             Console.WriteLine(load.Description);
             await load.ConnectAsync(CancellationToken.None);
-            using var self = Process.GetCurrentProcess();
-            var cpuBefore = self.TotalProcessorTime;
+            var processes = ProcessWatch.Parse(settings.Watch);
+            processes.Start();
             var acks = new AckedRanges();
             var sequence = new SequenceSource(0, long.MaxValue / 2);
             var clock = Stopwatch.StartNew();
@@ -49,13 +50,12 @@ internal static class BrokerLoad
             // Counted at the stop, before the in-flight window drains: messages acknowledged within the timed window.
             var total = acks.Total;
             var seconds = clock.Elapsed.TotalSeconds;
-            self.Refresh();
-            var cpu = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
+            var usage = processes.Stop();
             sequence.Stop();
             await sending;
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"result broker messages={total} seconds={seconds:0.00} rate={total / seconds:0} failed={acks.Failed} cpu_loadgen={cpu:0.00} loadgen_cpu_per_100k={cpu / Math.Max(total, 1) * 100_000:0.00}"));
+                $"result broker messages={total} seconds={seconds:0.00} rate={total / seconds:0} failed={acks.Failed} {usage}"));
         }
     }
 }
