@@ -7,7 +7,7 @@ namespace Datacake.Streams.LoadGen;
 
 internal sealed record BrokerLoadSettings(
     string Host, int Port, string? Token, string Device, string Topic, int Connections, int Inflight, int Qos, int Batch, MqttVersion Version,
-    int Seconds, string? Watch);
+    int Seconds, string? Watch, double? Rate);
 
 /// <summary>
 /// <c>loadgen broker</c>: a broker alone, MQTT in and PUBACK out, measured with the raw-socket devices of the end-to-end
@@ -21,6 +21,7 @@ internal static class BrokerLoad
     public const string Usage = """
           loadgen broker --host H --port P [--token T] [--device D] [--topic bench/{device}/up] [--connections 8]
                          [--inflight 64] [--qos 1] [--batch 64] [--mqtt-version 5|3.1.1] [--seconds 20] [--watch name=PID,...]
+                         [--rate MESSAGES_PER_S (paced, open loop)]
         """;
 
     public static async Task RunAsync(BrokerLoadSettings settings)
@@ -35,7 +36,8 @@ internal static class BrokerLoad
             var processes = ProcessWatch.Parse(settings.Watch);
             processes.Start();
             var acks = new AckedRanges();
-            var sequence = new SequenceSource(0, long.MaxValue / 2);
+            using var pace = settings.Rate is { } rate ? new OfferedRate(rate) : null;
+            var sequence = new SequenceSource(0, long.MaxValue / 2, pace);
             var clock = Stopwatch.StartNew();
             var sending = load.RunAsync(sequence, DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeMilliseconds(), new SendLog(), acks, CancellationToken.None);
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));

@@ -65,7 +65,8 @@ internal static class LoadCommand
                         Required(options, "host"), Int(options, "port", 1883), options.GetValueOrDefault("token"), Text(options, "device", "d0"),
                         Text(options, "topic", "bench/{device}/up"), Int(options, "connections", 8), Int(options, "inflight", 64), Int(options, "qos", 1),
                         Int(options, "batch", 64), Mqtt.MqttVersions.Parse(Text(options, "mqtt-version", "5")), Int(options, "seconds", 20),
-                        options.GetValueOrDefault("watch")));
+                        options.GetValueOrDefault("watch"),
+                        options.TryGetValue("rate", out var rate) ? double.Parse(rate, CultureInfo.InvariantCulture) : null));
                     return 0;
                 default:
                     Console.Error.WriteLine(Usage);

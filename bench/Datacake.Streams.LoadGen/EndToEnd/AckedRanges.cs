@@ -15,13 +15,23 @@ internal sealed class AckedRanges
 
     public void Add(long first, int count)
     {
+        AddRange(first, count);
+        Count(count);
+    }
+
+    /// <summary>
+    /// Records a range whose numbers were already counted with <see cref="Count"/>: a sender that coalesces
+    /// acknowledgements into ranges counts them as they come, so that <see cref="Total"/> does not lag behind.
+    /// </summary>
+    public void AddRange(long first, int count)
+    {
         lock (_gate)
         {
             _ranges.Add((first, count));
         }
-
-        Interlocked.Add(ref _total, count);
     }
+
+    public void Count(int count) => Interlocked.Add(ref _total, count);
 
     public void Fail(int count) => Interlocked.Add(ref _failed, count);
 

@@ -393,7 +393,7 @@ internal sealed class RawMqttDevice : IAsyncDisposable
     /// <summary>Parses every whole packet of <paramref name="data"/>; returns the bytes consumed, or -1 on DISCONNECT.</summary>
     private int Consume(ReadOnlySpan<byte> data)
     {
-        int at = 0, freed = 0;
+        int at = 0, freed = 0, acknowledged = 0;
         var disconnected = false;
         lock (_gate)
         {
@@ -408,6 +408,7 @@ internal sealed class RawMqttDevice : IAsyncDisposable
                     if (reason < 0x80)
                     {
                         Acknowledge(_seqById[id]);
+                        acknowledged++;
                     }
                     else
                     {
@@ -420,6 +421,8 @@ internal sealed class RawMqttDevice : IAsyncDisposable
                     break;
                 }
             }
+
+            _acks?.Count(acknowledged);
         }
 
         if (freed > 0)
@@ -448,7 +451,7 @@ internal sealed class RawMqttDevice : IAsyncDisposable
     {
         if (_runCount > 0)
         {
-            _acks?.Add(_runFirst, _runCount);
+            _acks?.AddRange(_runFirst, _runCount); // counted as they came (Consume)
             _runCount = 0;
         }
     }
