@@ -4,7 +4,8 @@ namespace Datacake.Streams.LoadGen;
 
 /// <summary>
 /// <c>prepare --data DIR</c>: registers a workspace, devices and a token in a host's embedded log (before the host
-/// starts) and prints them. <c>http</c> / <c>mqtt</c>: drive a running host and print messages per second.
+/// starts) and prints them. <c>http</c> / <c>mqtt</c>: drive a running host and print messages per second. <c>broker</c>: an MQTT broker's
+/// QoS 1 rate alone (MQTT in, PUBACK out) with the raw-socket devices.
 /// <c>scenario</c>: one measured end-to-end run with numbered points (ops/bench/e2e.sh); <c>table</c>: its table from
 /// the runs' result lines. <c>ports N</c>: N free loopback TCP ports. <c>kafka-mock</c>: a local Kafka (librdkafka's
 /// mock cluster) for scaled-out runs (ops/bench/scaling.sh).
@@ -17,7 +18,7 @@ internal static class LoadCommand
           loadgen http --url http://127.0.0.1:8080 --token T --device D [--connections 16] [--per-request 100] [--seconds 20]
           loadgen mqtt --host 127.0.0.1 --port 1883 --token T --device D [--connections 32] [--qos 0|1] [--seconds 20] [--inflight 1]
           loadgen ports N
-        """ + "\n" + EndToEnd.ScenarioCommand.Usage + "\n" + EndToEnd.ResultTable.Usage + KafkaMock.KafkaMockCommand.Usage;
+        """ + "\n" + BrokerLoad.Usage + "\n" + EndToEnd.ScenarioCommand.Usage + "\n" + EndToEnd.ResultTable.Usage + KafkaMock.KafkaMockCommand.Usage;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -58,6 +59,14 @@ internal static class LoadCommand
                     await MqttLoad.RunAsync(new MqttLoadSettings(
                         Required(options, "host"), Int(options, "port", 1883), Required(options, "token"), Required(options, "device"),
                         Int(options, "connections", 32), Int(options, "qos", 0), Int(options, "seconds", 20), Int(options, "inflight", 1)));
+                    return 0;
+                case "broker":
+                    await BrokerLoad.RunAsync(new BrokerLoadSettings(
+                        Required(options, "host"), Int(options, "port", 1883), options.GetValueOrDefault("token"), Text(options, "device", "d0"),
+                        Text(options, "topic", "bench/{device}/up"), Int(options, "connections", 8), Int(options, "inflight", 64), Int(options, "qos", 1),
+                        Int(options, "batch", 64), Mqtt.MqttVersions.Parse(Text(options, "mqtt-version", "5")), Int(options, "seconds", 20),
+                        options.GetValueOrDefault("watch"),
+                        options.TryGetValue("rate", out var rate) ? double.Parse(rate, CultureInfo.InvariantCulture) : null));
                     return 0;
                 default:
                     Console.Error.WriteLine(Usage);

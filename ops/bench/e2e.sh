@@ -6,7 +6,9 @@
 #   options: --runs N (runs of each scenario), --no-node-red (skip both Node-RED peers), --out DIR (table and plot),
 #            --direct-points N, --http-points N, --mqtt-points N, --mqtt-connections N, --node-red-1msg-points N,
 #            --warmup-points N, --mqtt-warmup-points N (override the mode's sizes),
-#            --no-build (use the Release binaries as they are), --only a,b (run only these scenarios; a diagnosis aid)
+#            --no-build (use the Release binaries as they are), --only a,b (run only these scenarios; a diagnosis aid),
+#            --mqtt-client raw|mqttnet (the load tool's MQTT devices: raw sockets, the default, or the MQTTnet clients of
+#            earlier runs), --mqtt-version 5|3.1.1, --half-seconds N (the half-load run; 60, --quick 10), --no-half-load
 #
 # Scenarios, each run into its own database of a private influxd (dropped after its check):
 #   direct-1w / direct-2w   the load tool writes straight to influxd (5,000-point batches): the database's ceiling
@@ -17,6 +19,11 @@
 #   node-red-1msg           the same into Node-RED's per-message flow (mqtt in → function → influxdb out: one write per
 #                           message); fewer points (it is slow), never asserted
 #   bridge                  MQTT QoS 1 devices → Mosquitto → our exe's bridge → influxd
+# MQTT devices: by default raw sockets with pre-encoded packets (bench/Datacake.Streams.LoadGen/EndToEnd/RawMqttDevice.cs),
+# so that the load tool is not what limits a system sharing its 2 cores; its CPU is a column of the table.
+# Half load: after each saturated run (but node-red-1msg's), the same system, still running, is offered half of the
+# rate that run measured, paced by the load tool's clock, for --half-seconds; its points are numbered after the
+# saturated run's and checked the same way, and its latency send → queryable goes beside the saturated one.
 # Runs are interleaved: round 1 runs every scenario once, then round 2, ..., so a noisy minute of a shared machine hits
 # one run of several scenarios rather than every run of one. Each run starts its system fresh (our host, Node-RED),
 # sends a warm-up load through the same path and waits until it is written, then starts the clock: a server runs warm,
@@ -37,6 +44,9 @@ node_red=1
 build=1
 only=""
 out=""
+mqtt_client=raw
+mqtt_version=5
+half_load=1
 while (($#)); do
   case $1 in
     --quick) mode=quick ;;
@@ -52,7 +62,11 @@ while (($#)); do
     --node-red-1msg-points) node_red_1msg_points_arg=$2; shift ;;
     --warmup-points) warmup_points_arg=$2; shift ;;
     --mqtt-warmup-points) mqtt_warmup_points_arg=$2; shift ;;
-    -h | --help) sed -n '2,28p' "$0"; exit 0 ;;
+    --mqtt-client) mqtt_client=$2; shift ;;
+    --mqtt-version) mqtt_version=$2; shift ;;
+    --half-seconds) half_seconds_arg=$2; shift ;;
+    --no-half-load) half_load=0 ;;
+    -h | --help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "e2e: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -72,16 +86,17 @@ if [[ $mode == quick ]]; then
   runs=1
   direct_points=100000 http_points=100000 mqtt_points=20000 mqtt_connections=64 node_red_1msg_points=5000
   warmup_points=20000 mqtt_warmup_points=5000 node_red_1msg_warmup=1000
-  stall=15 node_red_1msg_deliver=60
+  stall=15 node_red_1msg_deliver=60 half_seconds=10
   out=${out:-$repo_root/.bench/out}
 else
   runs=3
   direct_points=3000000 http_points=3000000 mqtt_points=250000 mqtt_connections=256 node_red_1msg_points=50000
   warmup_points=300000 mqtt_warmup_points=50000 node_red_1msg_warmup=5000
-  stall=60 node_red_1msg_deliver=180
+  stall=60 node_red_1msg_deliver=180 half_seconds=60
   out=${out:-$repo_root/docs/bench}
 fi
 runs=${runs_arg:-$runs}
+half_seconds=${half_seconds_arg:-$half_seconds}
 direct_points=${direct_points_arg:-$direct_points} http_points=${http_points_arg:-$http_points}
 mqtt_points=${mqtt_points_arg:-$mqtt_points} mqtt_connections=${mqtt_connections_arg:-$mqtt_connections}
 node_red_1msg_points=${node_red_1msg_points_arg:-$node_red_1msg_points}
@@ -241,23 +256,17 @@ stop_node_red() { [[ -n $node_red_pid ]] && stop_pid "$node_red_pid"; node_red_p
 
 # --- scenarios ------------------------------------------------------------------------------------------------------
 results=$run/results.tsv
+half_results=$run/half-results.tsv
 : >"$results"
+: >"$half_results"
 failed=0
 want() { [[ -z $only || $only == *",$1,"* ]]; }
 database_of() { echo "bench_${1//-/_}_r$2"; }
 drop_database() { curl -s -o /dev/null --max-time 60 -XPOST "$influx_url/query" --data-urlencode "q=DROP DATABASE \"$1\"" || true; }
-scenario() { # name run asserted(0/1) watch(name=pid,...) loadgen-args...
-  local name=$1 r=$2 asserted=$3 watch=$4
-  shift 4
-  local status=0 line database
-  database=$(database_of "$name" "$r")
-  loadgen scenario --name "$name" --run "$r" --db "$database" --influx "$influx_url" --timeline "$run/$name-r$r.timeline" \
-    --stall-seconds "$stall" --sample-ms "$sample_ms" --watch "influxd=$influx_pid,mosquitto=$mosquitto_pid${watch:+,$watch}" \
-    "$@" | tee "$run/$name-r$r.out" || status=$?
-  # Dropped once checked: later runs then meet an influxd holding no more than they do.
-  drop_database "$database"
-  line=$(grep '^result ' "$run/$name-r$r.out" || true)
-  [[ -n $line ]] || { log "$name run $r: no result (exit $status)"; failed=1; return 0; }
+judge() { # name run asserted status output-file → 0 with the result line in $result_line, 1 when there is none
+  local name=$1 r=$2 asserted=$3 status=$4
+  result_line=$(grep '^result ' "$5" || true)
+  [[ -n $result_line ]] || { log "$name run $r: no result (exit $status)"; failed=1; return 1; }
   if ((status != 0)); then
     if ((asserted)); then
       log "$name run $r: acknowledged points missing, duplicated or misplaced"
@@ -266,10 +275,40 @@ scenario() { # name run asserted(0/1) watch(name=pid,...) loadgen-args...
       log "$name run $r: loss reported (a peer's loss is not asserted)"
     fi
   fi
-  printf '%s\t%s\t%s\n' "$name" "$r" "$line" >>"$results"
+}
+scenario() { # name run asserted(0/1) watch(name=pid,...) loadgen-args...
+  local name=$1 r=$2 asserted=$3 watch=$4
+  shift 4
+  local status=0 line database base_ms points rate half_rate half_points result_line
+  database=$(database_of "$name" "$r")
+  # One base time for both loads of the run: the half-load points follow the saturated ones (numbers and times).
+  base_ms=$((($(date +%s) - 7200) * 1000))
+  local common=(--name "$name" --run "$r" --db "$database" --influx "$influx_url" --stall-seconds "$stall"
+    --sample-ms "$sample_ms" --watch "influxd=$influx_pid,mosquitto=$mosquitto_pid${watch:+,$watch}" --base-ms "$base_ms")
+  loadgen scenario "${common[@]}" --timeline "$run/$name-r$r.timeline" "$@" | tee "$run/$name-r$r.out" || status=$?
+  if judge "$name" "$r" "$asserted" "$status" "$run/$name-r$r.out"; then
+    line=$result_line
+    printf '%s\t%s\t%s\n' "$name" "$r" "$line" >>"$results"
+    points=$(sed -n 's/.* points=\([0-9]*\) .*/\1/p' <<<"$line")
+    rate=$(sed -n 's/.* rate=\([0-9]*\) .*/\1/p' <<<"$line")
+    if ((half_load)) && [[ $name != node-red-1msg && -n $rate ]] && ((rate > 1)); then
+      # Half of this run's own saturated rate, for half_seconds; no warm-up (the system has just run at full load).
+      half_rate=$((rate / 2)) half_points=$((rate / 2 * half_seconds))
+      log "$name run $r: half load, $half_rate points/s for $half_seconds s"
+      status=0
+      loadgen scenario "${common[@]}" "$@" --warmup 0 --create-db false --rate "$half_rate" --points "$half_points" \
+        --first-seq "$points" | tee "$run/$name-r$r-half.out" || status=$?
+      if judge "$name (half load)" "$r" "$asserted" "$status" "$run/$name-r$r-half.out"; then
+        printf '%s\t%s\t%s\n' "$name" "$r" "$result_line" >>"$half_results"
+      fi
+    fi
+  fi
+  # Dropped once checked: later runs then meet an influxd holding no more than they do.
+  drop_database "$database"
 }
 
-mqtt_load=(--kind mqtt --connections "$mqtt_connections" --inflight "$mqtt_inflight" --qos 1)
+mqtt_load=(--kind mqtt --connections "$mqtt_connections" --inflight "$mqtt_inflight" --qos 1 --mqtt-client "$mqtt_client"
+  --mqtt-version "$mqtt_version")
 run_scenario() { # name run
   local name=$1 r=$2 dir=$1-r$2 database
   database=$(database_of "$1" "$2")
@@ -355,12 +394,16 @@ table=$out/e2e.md
   echo "Warm-up before every run's clock, through the same path into the same database (numbers the check ignores), waited for until written: $warmup_points points direct and HTTP, $mqtt_warmup_points MQTT, $node_red_1msg_warmup node-red-1msg. Our host and Node-RED start fresh for each run; influxd and Mosquitto live through the whole run."
   echo "Mosquitto (one private instance for every MQTT system of the run): $mosquitto_config."
   echo "influxd $(influxd version 2>/dev/null | awk '{ print $2 }') private, defaults (no auth, HTTP access log off); each run writes its own database, dropped after its check."
-  echo "Points: 5 float fields (seq, temperature, humidity, pressure, battery), tag device, ms time; direct 5,000 per write; HTTP $http_connections connections × $http_per_request per request; MQTT $mqtt_connections device connections × $mqtt_inflight QoS 1 in flight; $devices devices. node-red-1msg: $node_red_1msg_points points per run (one write per message), its wait bounded to $node_red_1msg_deliver s."
-  echo "points/s = points stored / seconds from the first timed send until the last acknowledged point was written: median (min–max) over the runs; ratios are of medians. Latency send → queryable: the k-th point written counts as the k-th sent; p50/p99 over k of (when influxd's written counter, sampled every $sample_ms ms, reached k) − (when the send carrying point k began); resolution ≈ the sampling interval. CPU s and peak RSS over the timed window only (system = our host, or Node-RED in node-red rows), medians over the runs."
+  echo "Points: 5 float fields (seq, temperature, humidity, pressure, battery), tag device, ms time; direct 5,000 per write; HTTP $http_connections connections × $http_per_request per request; MQTT $mqtt_version ($mqtt_client devices of the load tool) $mqtt_connections device connections × $mqtt_inflight QoS 1 in flight; $devices devices. node-red-1msg: $node_red_1msg_points points per run (one write per message), its wait bounded to $node_red_1msg_deliver s."
+  echo "points/s = points stored / seconds from the first timed send until the last acknowledged point was written: median (min–max) over the runs; ratios are of medians. Latency send → queryable: the k-th point written counts as the k-th sent; p50/p99 over k of (when influxd's written counter, sampled every $sample_ms ms, reached k) − (when the send carrying point k began); resolution ≈ the sampling interval. CPU s and peak RSS over the timed window only (system = our host, or Node-RED in node-red rows; load tool = the loadgen process sending the points), medians over the runs."
+  if ((half_load)); then
+    echo "Half load: after each saturated run, the same running system offered half of that run's measured rate for $half_seconds s (open loop, paced by the load tool's clock, no warm-up), its points numbered after the saturated run's and checked the same way (losses in the sums); offered points/s and latency p50 / p99 are medians over the runs."
+  fi
   echo
-  loadgen table --results "$results" --median-runs "$run/median-runs"
+  loadgen table --results "$results" --half-results "$half_results" --median-runs "$run/median-runs"
 } >"$table"
 cp "$results" "$out/e2e-results.tsv"
+cp "$half_results" "$out/e2e-half-results.tsv"
 cat "$table"
 
 # --- plots ----------------------------------------------------------------------------------------------------------

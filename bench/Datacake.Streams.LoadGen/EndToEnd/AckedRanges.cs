@@ -15,25 +15,35 @@ internal sealed class AckedRanges
 
     public void Add(long first, int count)
     {
+        AddRange(first, count);
+        Count(count);
+    }
+
+    /// <summary>
+    /// Records a range whose numbers were already counted with <see cref="Count"/>: a sender that coalesces
+    /// acknowledgements into ranges counts them as they come, so that <see cref="Total"/> does not lag behind.
+    /// </summary>
+    public void AddRange(long first, int count)
+    {
         lock (_gate)
         {
             _ranges.Add((first, count));
         }
-
-        Interlocked.Add(ref _total, count);
     }
+
+    public void Count(int count) => Interlocked.Add(ref _total, count);
 
     public void Fail(int count) => Interlocked.Add(ref _failed, count);
 
-    /// <summary>Marks every acknowledged number in a flag array indexed by sequence number.</summary>
-    public bool[] ToFlags(long total)
+    /// <summary>Marks every acknowledged number in a flag array indexed by sequence number − <paramref name="first"/>.</summary>
+    public bool[] ToFlags(long first, long total)
     {
         var flags = new bool[total];
         lock (_gate)
         {
-            foreach (var (first, count) in _ranges)
+            foreach (var (start, count) in _ranges)
             {
-                Array.Fill(flags, true, (int)first, count);
+                Array.Fill(flags, true, (int)(start - first), count);
             }
         }
 

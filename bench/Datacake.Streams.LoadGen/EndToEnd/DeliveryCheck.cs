@@ -11,18 +11,20 @@ internal sealed record DeliveryCheck(long Stored, long Missing, long Duplicates,
     public bool ExactlyOnce => Missing == 0 && Duplicates == 0 && Misplaced == 0;
 
     public static async Task<DeliveryCheck> RunAsync(
-        InfluxEndpoint influx, string database, AckedRanges acks, long total, long baseMs, CancellationToken cancellationToken)
+        InfluxEndpoint influx, string database, AckedRanges acks, long first, long total, long baseMs, CancellationToken cancellationToken)
     {
-        var acked = acks.ToFlags(total);
+        var acked = acks.ToFlags(first, total);
         var seen = new byte[total];
         long stored = 0, misplaced = 0, duplicates = 0;
         await influx.ReadNumberedAsync(
             database,
+            first,
             (value, timeMs) =>
             {
                 stored++;
-                var seq = (long)value;
-                if (seq != value || seq < 0 || seq >= total)
+                var number = (long)value;
+                var seq = number - first;
+                if (number != value || seq < 0 || seq >= total)
                 {
                     misplaced++;
                     return;
@@ -36,7 +38,7 @@ internal sealed record DeliveryCheck(long Stored, long Missing, long Duplicates,
                 }
 
                 seen[seq] = 1;
-                if (timeMs != NumberedPoint.TimeMs(baseMs, seq))
+                if (timeMs != NumberedPoint.TimeMs(baseMs, number))
                 {
                     misplaced++;
                 }

@@ -8,7 +8,7 @@ namespace Datacake.Streams.LoadGen.EndToEnd;
 /// every <c>interval</c> (the throughput-over-time series and the arrival side of the latency estimate) and decides
 /// when the last acknowledged point is queryable.
 /// </summary>
-internal sealed class DeliveryWatch(InfluxEndpoint influx, string database, TimeSpan interval)
+internal sealed class DeliveryWatch(InfluxEndpoint influx, string database, long firstSeq, TimeSpan interval)
 {
     private readonly List<(double Seconds, long Written)> _samples = [];
     private readonly Stopwatch _clock = new();
@@ -59,7 +59,7 @@ internal sealed class DeliveryWatch(InfluxEndpoint influx, string database, Time
                 lastChange = _clock.Elapsed;
             }
 
-            if (written >= acked && await influx.CountAsync(database, InfluxEndpoint.Where(0, below: false), cancellationToken) >= acked)
+            if (written >= acked && await influx.CountAsync(database, InfluxEndpoint.Where(firstSeq, below: false), cancellationToken) >= acked)
             {
                 return seconds;
             }

@@ -28,8 +28,9 @@ internal sealed class DirectInfluxLoad(Uri influx, string database, int writers,
             async () =>
             {
                 var lines = new StringBuilder(batch * 110);
-                while (sequence.TryClaim(batch, out var first, out var count))
+                while (await sequence.ClaimAsync(batch, cancellationToken) is { Count: > 0 } claim)
                 {
+                    var (first, count) = claim;
                     lines.Clear();
                     for (var seq = first; seq < first + count; seq++)
                     {

@@ -91,10 +91,10 @@ internal sealed class InfluxEndpoint : IDisposable
         return total;
     }
 
-    /// <summary>Every numbered point of the database (all measurements, as <see cref="CountAsync"/>) as (seq, time ms), read in chunks.</summary>
-    public async Task ReadNumberedAsync(string database, Action<double, long> point, CancellationToken cancellationToken)
+    /// <summary>Every numbered point of the database from <paramref name="first"/> on (all measurements, as <see cref="CountAsync"/>) as (seq, time ms), read in chunks.</summary>
+    public async Task ReadNumberedAsync(string database, long first, Action<double, long> point, CancellationToken cancellationToken)
     {
-        var query = $"SELECT \"seq\" FROM {AllMeasurements} WHERE \"seq\" >= 0";
+        var query = $"SELECT \"seq\" FROM {AllMeasurements} WHERE {Where(first, below: false)}";
         var path = $"/query?db={Uri.EscapeDataString(database)}&epoch=ms&chunked=true&chunk_size=20000&q={Uri.EscapeDataString(query)}";
         using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         response.EnsureSuccessStatusCode();

@@ -49,8 +49,9 @@ internal sealed class NumberedHttpLoad : INumberedLoad
             async () =>
             {
                 var json = new StringBuilder(_perRequest * 120);
-                while (sequence.TryClaim(_perRequest, out var first, out var count))
+                while (await sequence.ClaimAsync(_perRequest, cancellationToken) is { Count: > 0 } claim)
                 {
+                    var (first, count) = claim;
                     json.Clear().Append('[');
                     for (var seq = first; seq < first + count; seq++)
                     {

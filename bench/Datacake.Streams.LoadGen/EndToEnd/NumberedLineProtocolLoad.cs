@@ -56,8 +56,9 @@ internal sealed class NumberedLineProtocolLoad : INumberedLoad
             async () =>
             {
                 var lines = new StringBuilder(_perRequest * 110);
-                while (sequence.TryClaim(_perRequest, out var first, out var count))
+                while (await sequence.ClaimAsync(_perRequest, cancellationToken) is { Count: > 0 } claim)
                 {
+                    var (first, count) = claim;
                     lines.Clear();
                     for (var seq = first; seq < first + count; seq++)
                     {

@@ -61,8 +61,9 @@ internal sealed class NumberedMqttLoad(
         Task.WhenAll(_clients.SelectMany(c => Enumerable.Range(0, inflight).Select(_ => Task.Run(
             async () =>
             {
-                while (sequence.TryClaim(1, out var seq, out _))
+                while (await sequence.ClaimAsync(1, cancellationToken) is { Count: > 0 } claim)
                 {
+                    var seq = claim.First;
                     sends.Begin(1);
                     try
                     {

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Sockets;
+using Datacake.Streams.LoadGen.Mqtt;
 
 namespace Datacake.Streams.LoadGen.EndToEnd;
 
@@ -17,10 +19,14 @@ internal static class ScenarioCommand
           loadgen scenario --name N --kind influx|http|mqtt --influx URL --db DB --points P [--create-db true]
                            [--warmup W] [--watch host=PID,influxd=PID,...] [--run R] [--timeline FILE]
                            [--stall-seconds 20] [--deliver-seconds 900] [--sample-ms 100]
+                           [--rate POINTS_PER_S] [--first-seq F] [--base-ms MS]
               influx: [--writers 2] [--batch 5000]
               http:   --url URL --token T --devices-file F [--connections 8] [--per-request 1000]
               mqtt:   --host H --port P [--token T] --devices-file F [--topic devices/{device}/measurements]
-                      [--connections 64] [--inflight 4] [--qos 1]
+                      [--connections 64] [--inflight 4] [--qos 1] [--mqtt-client raw|mqttnet]
+                      [--mqtt-version 5|3.1.1] [--batch 64 (raw: publishes per send at most)]
+          --rate paces the timed points (open loop, a timer releases them) instead of sending as fast as acknowledged;
+          --first-seq numbers them from F (a second run into a database that holds 0..F-1); --base-ms fixes point times.
         """;
 
     private static readonly TimeSpan _probeDeadline = TimeSpan.FromSeconds(120);
@@ -43,8 +49,11 @@ internal static class ScenarioCommand
         using var influx = new InfluxEndpoint(new Uri(LoadCommand.Required(options, "influx")));
         await using var load = Create(options, database);
 
-        // Older than now by far more than a run lasts, younger than the 30-day raw tier; ms steps keep series unique.
-        var baseMs = DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeMilliseconds();
+        // Older than now by far more than a run lasts, younger than the 30-day raw tier; ms steps keep series unique. A
+        // second run into the same database (half load) takes the first one's base and numbers after its own.
+        var baseMs = LoadCommand.Long(options, "base-ms", DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeMilliseconds());
+        var firstSeq = LoadCommand.Long(options, "first-seq", 0);
+        var rate = options.TryGetValue("rate", out var rateText) ? double.Parse(rateText, CultureInfo.InvariantCulture) : (double?)null;
 
         // The whole run may take the delivery bound plus the probe, the warm-up and the read-back of every point.
         using var abort = new CancellationTokenSource(deliver + TimeSpan.FromMinutes(15));
@@ -53,17 +62,20 @@ internal static class ScenarioCommand
             await influx.ExecuteAsync($"CREATE DATABASE \"{database}\"", abort.Token);
         }
 
-        Console.WriteLine($"{name}: {load.Description}; {warmup:N0} warm-up points, then {total:N0} timed points into {database}");
+        Console.WriteLine(
+            $"{name}: {load.Description}; {warmup:N0} warm-up points, then {total:N0} timed points into {database}" +
+            (rate is { } offered ? string.Create(CultureInfo.InvariantCulture, $" offered at {offered:0} points/s") : ""));
         await ConnectAsync(load, abort.Token);
         await ProbeAsync(load, influx, database, baseMs, abort.Token);
         var (warmupAcked, warmupSeconds) = await WarmUpAsync(load, influx, warmup, baseMs, interval, abort.Token);
 
-        var watch = new DeliveryWatch(influx, database, interval);
+        var watch = new DeliveryWatch(influx, database, firstSeq, interval);
         var sends = new SendLog();
         var acks = new AckedRanges();
         processes.Start();
         await watch.StartAsync(abort.Token);
-        var sending = load.RunAsync(new SequenceSource(total), baseMs, sends, acks, abort.Token);
+        using var pace = rate is { } perSecond ? new OfferedRate(perSecond) : null;
+        var sending = load.RunAsync(new SequenceSource(firstSeq, total, pace), baseMs, sends, acks, abort.Token);
         await watch.SampleAsync(sending, abort.Token);
         await sending;
         var sendSeconds = watch.Elapsed.TotalSeconds;
@@ -76,11 +88,12 @@ internal static class ScenarioCommand
         }
 
         var (p50, p99) = LatencyEstimate.Percentiles(sends.Entries, watch.Samples, watch.StartTimestamp);
-        var check = await DeliveryCheck.RunAsync(influx, database, acks, total, baseMs, abort.Token);
-        var rate = check.Stored / Math.Max(seconds, 0.001);
+        var check = await DeliveryCheck.RunAsync(influx, database, acks, firstSeq, total, baseMs, abort.Token);
+        var pointsPerSecond = check.Stored / Math.Max(seconds, 0.001);
+        var offeredField = rate is { } r ? string.Create(CultureInfo.InvariantCulture, $" offered_rate={r:0} first_seq={firstSeq}") : "";
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"result name={name} run={LoadCommand.Text(options, "run", "1")} points={total} acked={acks.Total} failed={acks.Failed} send_seconds={sendSeconds:0.00} seconds={seconds:0.00} rate={rate:0} stored={check.Stored} missing={check.Missing} duplicates={check.Duplicates} unacknowledged={check.Unacknowledged} misplaced={check.Misplaced} p50_ms={p50:0} p99_ms={p99:0} warmup={warmup} warmup_acked={warmupAcked} warmup_seconds={warmupSeconds:0.00} sample_ms={interval.TotalMilliseconds:0} {usage}"));
+            $"result name={name} run={LoadCommand.Text(options, "run", "1")} points={total} acked={acks.Total} failed={acks.Failed} send_seconds={sendSeconds:0.00} seconds={seconds:0.00} rate={pointsPerSecond:0}{offeredField} stored={check.Stored} missing={check.Missing} duplicates={check.Duplicates} unacknowledged={check.Unacknowledged} misplaced={check.Misplaced} p50_ms={p50:0} p99_ms={p99:0} warmup={warmup} warmup_acked={warmupAcked} warmup_seconds={warmupSeconds:0.00} sample_ms={interval.TotalMilliseconds:0} {usage}"));
         return check.ExactlyOnce ? 0 : 3;
     }
 
@@ -140,11 +153,28 @@ internal static class ScenarioCommand
             "write" => new NumberedLineProtocolLoad(
                 new Uri(LoadCommand.Required(options, "url")), File.ReadAllLines(LoadCommand.Required(options, "device-tokens-file")).Where(l => l.Length > 0).ToArray(),
                 LoadCommand.Int(options, "connections", 2), LoadCommand.Int(options, "per-request", 5_000)),
-            "mqtt" => new NumberedMqttLoad(
-                LoadCommand.Required(options, "host"), LoadCommand.Int(options, "port", 1883), options.GetValueOrDefault("token"), Devices(options),
-                LoadCommand.Text(options, "topic", "devices/{device}/measurements"), LoadCommand.Int(options, "connections", 64),
-                LoadCommand.Int(options, "inflight", 4), LoadCommand.Int(options, "qos", 1)),
+            "mqtt" => Mqtt(options),
             _ => throw new ArgumentException($"--kind must be influx, http, write or mqtt, not {kind}"),
+        };
+    }
+
+    /// <summary>The raw-socket devices by default; <c>--mqtt-client mqttnet</c> is the MQTTnet load of earlier runs (MQTT 5 only).</summary>
+    private static INumberedLoad Mqtt(IReadOnlyDictionary<string, string> options)
+    {
+        var host = LoadCommand.Required(options, "host");
+        var port = LoadCommand.Int(options, "port", 1883);
+        var token = options.GetValueOrDefault("token");
+        var topic = LoadCommand.Text(options, "topic", "devices/{device}/measurements");
+        var connections = LoadCommand.Int(options, "connections", 64);
+        var inflight = LoadCommand.Int(options, "inflight", 4);
+        var qos = LoadCommand.Int(options, "qos", 1);
+        var version = MqttVersions.Parse(LoadCommand.Text(options, "mqtt-version", "5"));
+        return LoadCommand.Text(options, "mqtt-client", "raw") switch
+        {
+            "raw" => new RawNumberedMqttLoad(host, port, token, Devices(options), topic, connections, inflight, qos, version, LoadCommand.Int(options, "batch", 64)),
+            "mqttnet" when version == MqttVersion.V500 => new NumberedMqttLoad(host, port, token, Devices(options), topic, connections, inflight, qos),
+            "mqttnet" => throw new ArgumentException("--mqtt-client mqttnet speaks MQTT 5 only"),
+            var other => throw new ArgumentException($"--mqtt-client must be raw or mqttnet, not {other}"),
         };
     }
 
@@ -165,7 +195,7 @@ internal static class ScenarioCommand
                 await load.ConnectAsync(cancellationToken);
                 return;
             }
-            catch (Exception e) when (e is InvalidOperationException or MQTTnet.Exceptions.MqttCommunicationException && DateTime.UtcNow < until)
+            catch (Exception e) when (e is InvalidOperationException or MQTTnet.Exceptions.MqttCommunicationException or SocketException && DateTime.UtcNow < until)
             {
                 await Task.Delay(250, cancellationToken);
             }
