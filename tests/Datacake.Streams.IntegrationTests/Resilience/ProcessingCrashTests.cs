@@ -53,7 +53,7 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
         var random = new Random(seed);
         var clock = Stopwatch.StartNew();
 
-        var influxOptions = await SharedInfluxAsync("crash_" + Guid.NewGuid().ToString("N")[..12]);
+        var influxOptions = await NumberedValues.SharedInfluxAsync("crash_" + Guid.NewGuid().ToString("N")[..12]);
         using var influx = new InfluxClient(influxOptions);
         using var nodes = new ScaledOutNodes(influxOptions);
         await using var log = new KafkaRecordLog(nodes.Kafka.LogOptions());
@@ -62,7 +62,7 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
         var producer = Task.CompletedTask;
         try
         {
-            var (devices, token) = await RegisterAsync(new RegistryPublisher(log, nodes.Codec));
+            var (devices, token) = await NumberedValues.RegisterAsync(new RegistryPublisher(log, nodes.Codec), "ws_crash", Devices);
             var appender = new RawRecordAppender(log, nodes.Signer);
             var stored = new StoredValues(influx);
 
@@ -137,49 +137,6 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
     private static int Seed() =>
         int.TryParse(Environment.GetEnvironmentVariable("DCS_CRASH_SEED"), CultureInfo.InvariantCulture, out var seed) ? seed : Random.Shared.Next();
 
-    private static async Task<InfluxOptions> SharedInfluxAsync(string database)
-    {
-        var endpoints = ServiceEndpoints.Current;
-        var options = new InfluxOptions
-        {
-            Url = new Uri(endpoints.InfluxUrl),
-            Database = database,
-            User = endpoints.InfluxUser,
-            Password = endpoints.InfluxPassword,
-            MaxRetries = 0,
-            RequestTimeout = TimeSpan.FromSeconds(30),
-        };
-        using var probe = new InfluxClient(options);
-        try
-        {
-            await probe.PingAsync();
-        }
-        catch (InfluxException e)
-        {
-            throw new InvalidOperationException($"influxd at {options.Url} is not answering ({e.Message}): {ServiceEndpoints.StartHint}", e);
-        }
-
-        return options;
-    }
-
-    /// <summary>One workspace, its devices and one device token that may write all of them, published as the api role would.</summary>
-    private static async Task<(DeviceId[] Devices, TokenHash Token)> RegisterAsync(RegistryPublisher registry)
-    {
-        const string workspace = "ws_crash";
-        await registry.PublishAsync(new WorkspaceUpserted(new WorkspaceEntry(workspace, null)));
-        var devices = Enumerable.Range(0, Devices).Select(_ => DeviceId.New()).ToArray();
-        await Task.WhenAll(devices.Select(d => registry.PublishAsync(new DeviceUpserted(new DeviceEntry { Id = d, WorkspaceId = workspace })).AsTask()));
-
-        var token = TokenHash.Of(AccessToken.New().Secret);
-        await registry.PublishAsync(new TokenUpserted(new TokenGrant
-        {
-            TokenId = "tok_crash",
-            Hash = token,
-            Devices = [.. devices.Select(d => new DeviceGrant(d, DeviceAccess.ReadWrite))],
-        }));
-        return (devices, token);
-    }
-
     /// <summary>
     /// Appends value i (field v = i) for device i mod 64, received at base + i ms (distinct point times), at
     /// <see cref="ValuesPerSecond"/>. Each run of the node releases another 1/21 of the values when it starts consuming
@@ -219,7 +176,7 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
             credit -= count;
             for (var upTo = next + count; next < upTo; next++)
             {
-                pending.Add(appender.AppendAsync(Record(next, devices[next % devices.Length], token, baseTime), cancellationToken).AsTask());
+                pending.Add(appender.AppendAsync(NumberedValues.Record(next, devices[next % devices.Length], token, baseTime), cancellationToken).AsTask());
             }
 
             var outcomes = await Task.WhenAll(pending);
@@ -232,19 +189,6 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
             report(next);
         }
     }
-
-    private static RawRecord Record(int value, DeviceId device, TokenHash token, DateTimeOffset baseTime) => new()
-    {
-        Version = RawRecord.CurrentVersion,
-        DeviceId = device,
-        Source = SourceKind.Http,
-        ReceivedAtUnixNs = (baseTime - DateTimeOffset.UnixEpoch).Ticks * 100 + (value * 1_000_000L),
-        MessageId = "v" + value.ToString(CultureInfo.InvariantCulture),
-        PayloadKind = PayloadKind.JsonValues,
-        Payload = Encoding.UTF8.GetBytes("{\"v\":" + value.ToString(CultureInfo.InvariantCulture) + "}"),
-        Credential = token,
-        CredentialKind = CredentialKind.Token,
-    };
 
     /// <summary>Until the node's pipeline owns partitions (it has loaded state and joined the group).</summary>
     private static async Task WaitUntilConsumingAsync(HostProcess node, Task producer, int seed)
