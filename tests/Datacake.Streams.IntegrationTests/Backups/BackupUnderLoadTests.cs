@@ -28,6 +28,7 @@ public sealed class BackupUnderLoadTests(ITestOutputHelper output)
     private const int PointsPerRequest = 100;
 
     [Fact]
+    [Trait("Reliability", "backup-while-ingesting")]
     public async Task Backup_during_steady_HTTP_ingest_counts_exactly_what_InfluxDB_holds_up_to_its_end()
     {
         var operatorToken = AccessToken.New().Secret;

@@ -178,6 +178,8 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "brute-force")]
+    [Trait("Reliability", "mqtt-abuse")]
     public async Task Repeated_bad_passwords_get_connection_rate_exceeded_but_a_good_token_still_connects()
     {
         // The default budget: 10 failures per (address, user name) at once.
@@ -205,6 +207,7 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "mqtt-abuse")]
     public async Task Publishing_outside_the_tokens_devices_gets_not_authorized_and_stores_nothing()
     {
         var client = await ConnectAsync(_host.DeviceToken.Secret);
@@ -221,6 +224,7 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "mqtt-abuse")]
     public async Task A_qos0_publish_outside_scope_closes_the_connection_with_not_authorized()
     {
         var client = await ConnectAsync(_host.DeviceToken.Secret);
@@ -237,6 +241,8 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "oversized-and-deep-json")]
+    [Trait("Reliability", "mqtt-abuse")]
     public async Task A_payload_over_the_limit_disconnects_with_packet_too_large_and_stores_nothing()
     {
         var client = await ConnectAsync(_host.DeviceToken.Secret);
@@ -271,6 +277,7 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "revocation")]
     public async Task A_revoked_tokens_session_is_closed_within_two_seconds()
     {
         var token = _host.AddToken(g => new TokenGrant { TokenId = g.TokenId, Hash = g.Hash, WorkspaceId = g.WorkspaceId, Devices = [new DeviceGrant(_host.Device, DeviceAccess.ReadWrite)] });
@@ -317,6 +324,7 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "log-restart-during-produce")]
     public async Task The_qos1_puback_waits_while_the_log_is_unavailable_and_comes_once_it_is_durable()
     {
         var client = await ConnectAsync(_host.DeviceToken.Secret);

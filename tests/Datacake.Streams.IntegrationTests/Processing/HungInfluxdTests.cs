@@ -12,6 +12,7 @@ namespace Datacake.Streams.IntegrationTests.Processing;
 public sealed class HungInfluxdTests
 {
     [Fact]
+    [Trait("Reliability", "influx-hung")]
     public async Task Writes_to_a_hung_influxd_time_out_are_retried_and_every_record_is_stored_once_when_it_resumes()
     {
         await using var influxd = await PrivateInfluxd.StartAsync();

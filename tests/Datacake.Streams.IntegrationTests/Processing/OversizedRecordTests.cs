@@ -13,6 +13,7 @@ public sealed class OversizedRecordTests
     private const int BodyLimit = 2_048;
 
     [Fact]
+    [Trait("Reliability", "oversized-record")]
     public async Task A_single_record_above_influxds_body_limit_is_dead_lettered_and_its_partition_goes_on()
     {
         await using var influxd = await PrivateInfluxd.StartAsync(maxBodyBytes: BodyLimit);

@@ -74,6 +74,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    [Trait("Reliability", "influx-down")]
     public async Task Ingest_accepts_processing_stays_bounded_and_nothing_is_lost_when_influxd_is_down_for_60_s()
     {
         var clock = Stopwatch.StartNew();

@@ -46,6 +46,7 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
     private static readonly TimeSpan DrainDeadline = TimeSpan.FromSeconds(90);
 
     [Fact]
+    [Trait("Reliability", "crash-mid-batch")]
     public async Task Killing_the_processing_role_20_times_while_values_stream_in_stores_each_value_exactly_once()
     {
         var seed = Seed();

@@ -41,7 +41,7 @@ public sealed class RebalanceStormTests(ITestOutputHelper output)
     private static readonly TimeSpan DrainDeadline = TimeSpan.FromSeconds(120);
 
     [Fact]
-    [Trait("Reliability", Row)]
+    [Trait("Reliability", "rebalance-storm")]
     public async Task Processors_joining_and_leaving_every_few_seconds_store_every_acknowledged_value_exactly_once()
     {
         var storm = Storm();

@@ -40,6 +40,7 @@ public sealed class RecordAllowListTests
     private static readonly string[] _markers = ["marker", "47.123456", "8.654321", "47.223456", "47.323456", "jane.doe"];
 
     [Fact]
+    [Trait("Reliability", "token-hygiene")]
     public async Task No_location_name_or_id_of_a_webhook_body_reaches_the_log_state_output_backups_or_influxdb()
     {
         var folder = Directory.CreateTempSubdirectory("dcs-allow-test-").FullName;
