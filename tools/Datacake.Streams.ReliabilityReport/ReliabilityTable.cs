@@ -34,6 +34,7 @@ public static class ReliabilityTable
             if (r.LastRun is { } run)
             {
                 result += string.Create(CultureInfo.InvariantCulture, $", last ran {run.RanAt:yyyy-MM-dd HH:mm} UTC");
+                result += run.Command == r.Row.Slow ? string.Empty : $" as `{run.Command}`";
             }
             else if (r.Row.Slow is not null)
             {

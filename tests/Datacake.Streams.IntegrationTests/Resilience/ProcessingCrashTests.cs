@@ -11,6 +11,7 @@ using Datacake.Streams.IntegrationTests.Services;
 using Datacake.Streams.Log.Kafka;
 using Datacake.Streams.Records;
 using Xunit.Abstractions;
+using Datacake.Streams.TestSupport.Reliability;
 
 namespace Datacake.Streams.IntegrationTests.Resilience;
 
@@ -124,6 +125,15 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
             }
 
             await stored.AssertExactlyAsync(Values, $"seed {seed}, after {Kills} kills");
+            ReliabilityRecorder.Record("crash-mid-batch", new ReliabilityNumbers
+            {
+                Sent = Values,
+                Acknowledged = Values,
+                Stored = Values,
+                Lost = 0,
+                Duplicated = 0,
+                Note = $"{Kills} SIGKILLs, seed {seed}",
+            });
         }
         finally
         {
