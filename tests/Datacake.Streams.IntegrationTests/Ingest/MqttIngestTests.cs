@@ -177,6 +177,22 @@ public sealed class MqttIngestTests : IAsyncLifetime
         Assert.Equal(0, _host.Mqtt.SessionCount);
     }
 
+    [Theory]
+    [Trait("Reliability", "mqtt-abuse")]
+    [InlineData(MqttProtocolVersion.V500)]
+    [InlineData(MqttProtocolVersion.V311)]
+    public async Task An_anonymous_connect_without_user_name_or_password_is_refused(MqttProtocolVersion version)
+    {
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", _host.Mqtt.PlainEndpoint!.Port)
+            .WithProtocolVersion(version).WithTimeout(TimeSpan.FromSeconds(10)).Build();
+
+        var code = (await client.ConnectAsync(options)).ResultCode;
+
+        Assert.True(code is MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized, $"an anonymous CONNECT got {code}");
+        Assert.Equal(0, _host.Mqtt.SessionCount);
+    }
+
     [Fact]
     [Trait("Reliability", "brute-force")]
     [Trait("Reliability", "mqtt-abuse")]
