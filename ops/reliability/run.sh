@@ -3,10 +3,11 @@
 # by their [Trait("Reliability", row)]), collects their trx results and the numbers they record, and writes
 # docs/RELIABILITY.md: per row the scenario, what it proves, the numbers, pass/fail and the tests.
 #
-#   ops/reliability/run.sh [--slow] [--soak-minutes 30] [--storm-seconds 600] [--no-build]
+#   ops/reliability/run.sh [--slow [--no-soak]] [--soak-minutes 30] [--storm-seconds 600] [--no-build]
 #
 # --slow also runs the slow rows (the 30-minute soak, ops/bench/soak.sh; the long rebalance storm) and keeps their
 # results in ops/reliability/slow-runs.json, which a run without --slow reads to state when each last ran.
+# --no-soak leaves the soak's last result as it is (the other slow rows run).
 # Uses the services of $DCS_SERVICES_ENV when it names a file, else starts them (ops/services.sh up).
 # Exit 0 when every fast row passed (also in part; rows no test proves yet are stated, not failed), 1 otherwise.
 set -euo pipefail
@@ -15,16 +16,18 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo_root"
 
 slow=0
+soak=1
 soak_minutes=30
 storm_seconds=600
 build=1
 while (($#)); do
   case $1 in
     --slow) slow=1 ;;
+    --no-soak) soak=0 ;;
     --soak-minutes) soak_minutes=$2; shift ;;
     --storm-seconds) storm_seconds=$2; shift ;;
     --no-build) build=0 ;;
-    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "reliability: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -69,7 +72,9 @@ if ((slow)); then
     --logger "trx;LogFileName=storm-long.trx" --results-directory "$work/slow" </dev/null || passed=false
   "${report[@]}" record-slow --runs "$runs" --row rebalance-storm-long --passed "$passed" --command "$storm_command" \
     --numbers "$work/storm-long.jsonl" --commit "$commit"
+fi
 
+if ((slow && soak)); then
   soak_command="ops/bench/soak.sh --minutes $soak_minutes"
   echo "reliability: slow: $soak_command" >&2
   passed=true
@@ -80,7 +85,7 @@ if ((slow)); then
 fi
 
 write=(write --catalog "$catalog" --trx "$work/trx" --numbers "$numbers" --runs "$runs" --out docs/RELIABILITY.md --commit "$commit")
-((slow)) && write+=(--slow)
+((slow && soak)) && write+=(--slow)
 "${report[@]}" "${write[@]}" || status=1
 echo "reliability: docs/RELIABILITY.md written (numbers: $numbers)" >&2
 exit "$status"
