@@ -36,10 +36,6 @@ public static class ReliabilityTable
                 result += string.Create(CultureInfo.InvariantCulture, $", last ran {run.RanAt:yyyy-MM-dd HH:mm} UTC");
                 result += run.Command == r.Row.Slow ? string.Empty : $" as `{run.Command}`";
             }
-            else if (r.Row.Slow is not null)
-            {
-                result += ", never run";
-            }
 
             if (r.Failed.Count > 0)
             {
@@ -62,7 +58,7 @@ public static class ReliabilityTable
         RowStatus.Fail => "FAIL",
         RowStatus.NotRun => "NOT RUN",
         RowStatus.NotProven => "not proven",
-        RowStatus.NeverRun => "slow",
+        RowStatus.NeverRun => "slow, never run",
         _ => status.ToString(),
     };
 
