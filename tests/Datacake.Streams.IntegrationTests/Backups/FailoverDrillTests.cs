@@ -28,6 +28,7 @@ public sealed class FailoverDrillTests(ITestOutputHelper output)
     private const int AfterBackup = 40;
 
     [Fact]
+    [Trait("Reliability", "failover-drill")]
     public async Task Drill_stops_the_primary_brings_up_the_standby_from_the_second_site_and_clients_are_served_by_it()
     {
         var folder = Directory.CreateTempSubdirectory("dcs-drill-test-").FullName;
@@ -169,6 +170,7 @@ public sealed class FailoverDrillTests(ITestOutputHelper output)
     }
 
     [Fact]
+    [Trait("Reliability", "failover-drill")]
     public async Task Drill_restore_only_measures_rpo_to_the_primarys_newest_point_and_fails_with_exit_6_on_a_damaged_archive()
     {
         await using var bed = await BackupTestBed.CreateAsync();

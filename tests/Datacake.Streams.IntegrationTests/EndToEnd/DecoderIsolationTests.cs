@@ -59,6 +59,7 @@ public sealed class DecoderIsolationTests(ITestOutputHelper output) : IAsyncLife
     }
 
     [Fact]
+    [Trait("Reliability", "poison-records")]
     public async Task A_decoder_of_one_workspace_does_not_hold_another_workspaces_records()
     {
         var (tokenA, workspaceA) = await UserAsync();

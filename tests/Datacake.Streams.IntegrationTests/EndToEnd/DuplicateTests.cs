@@ -30,6 +30,8 @@ public sealed class DuplicateTests(EndToEndHost e2e)
     ];
 
     [Fact]
+    [Trait("Reliability", "kill-between-append-and-reply")]
+    [Trait("Reliability", "dedup-replay-properties")]
     public async Task Every_kind_of_duplicate_gives_one_set_of_points_also_after_a_restart()
     {
         var tts = await e2e.NewDeviceAsync("Three-gateway probe", devEui: "70B3D57ED006" + System.Security.Cryptography.RandomNumberGenerator.GetHexString(4));

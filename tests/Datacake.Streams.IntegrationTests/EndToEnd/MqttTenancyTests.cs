@@ -21,6 +21,7 @@ namespace Datacake.Streams.IntegrationTests.EndToEnd;
 public sealed class MqttTenancyTests(EndToEndHost e2e)
 {
     [Fact]
+    [Trait("Reliability", "mqtt-abuse")]
     public async Task Another_tenant_reusing_a_client_id_with_a_persistent_session_neither_resumes_it_nor_writes_into_its_device()
     {
         var a = await e2e.NewDeviceAsync("Tenant A boiler");

@@ -14,6 +14,7 @@ namespace Datacake.Streams.IntegrationTests.EndToEnd;
 public sealed class RecordLogDiskFullTests
 {
     [Fact]
+    [Trait("Reliability", "disk-full")]
     public async Task A_full_record_log_disk_answers_503_and_ingest_resumes_by_itself_when_space_returns()
     {
         using var disk = await SmallFilesystem.MountAsync(megabytes: 16);

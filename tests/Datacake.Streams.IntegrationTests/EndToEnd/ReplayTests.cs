@@ -13,6 +13,7 @@ public sealed class ReplayTests(EndToEndHost e2e)
     private const string Session = "AX1kQ9s1k8mV7xTz0pL3nC==";
 
     [Fact]
+    [Trait("Reliability", "lorawan")]
     public async Task An_uplink_with_an_old_frame_counter_is_dead_lettered_as_replayed()
     {
         var device = await e2e.NewDeviceAsync("Counter probe", devEui: "70B3D57ED007" + System.Security.Cryptography.RandomNumberGenerator.GetHexString(4));
@@ -35,6 +36,7 @@ public sealed class ReplayTests(EndToEndHost e2e)
     }
 
     [Fact]
+    [Trait("Reliability", "webhook-replay")]
     public async Task A_reused_webhook_id_is_dead_lettered_as_replayed_and_a_stale_signature_is_refused_at_ingest()
     {
         var device = await e2e.NewDeviceAsync("Signed probe", devEui: "70B3D57ED008" + System.Security.Cryptography.RandomNumberGenerator.GetHexString(4));

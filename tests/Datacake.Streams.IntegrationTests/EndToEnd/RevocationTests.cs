@@ -21,6 +21,7 @@ namespace Datacake.Streams.IntegrationTests.EndToEnd;
 public sealed class RevocationTests(EndToEndHost e2e)
 {
     [Fact]
+    [Trait("Reliability", "revocation")]
     public async Task Records_received_before_the_revocation_are_written_later_and_records_after_it_are_not()
     {
         var device = await e2e.NewDeviceAsync("Revoked sensor");

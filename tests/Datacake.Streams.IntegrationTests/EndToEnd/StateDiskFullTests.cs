@@ -14,6 +14,7 @@ namespace Datacake.Streams.IntegrationTests.EndToEnd;
 public sealed class StateDiskFullTests
 {
     [Fact]
+    [Trait("Reliability", "disk-full")]
     public async Task A_full_state_disk_fails_liveness_past_the_limit_and_processing_resumes_by_itself_when_space_returns()
     {
         using var disk = await SmallFilesystem.MountAsync(megabytes: 16);

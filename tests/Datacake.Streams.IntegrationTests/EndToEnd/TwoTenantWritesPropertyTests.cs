@@ -50,15 +50,30 @@ public sealed class TwoTenantWritesPropertyTests(EndToEndHost e2e)
         var start = DateTimeOffset.UtcNow.AddMinutes(-5);
         var expected = new Dictionary<string, List<(DateTimeOffset Time, (string Field, int Type, int Value)[] Fields)>>();
         var types = new Dictionary<(string Device, string Field, DateOnly Day), int>();
+        var written = new HashSet<(string Device, DateOnly Day)>();
+        var measured = new HashSet<(string Device, DateOnly Day)>();
         for (var i = 0; i < writes.Length; i++)
         {
             var write = writes[i];
             var device = devices[write.Tenant, write.Device];
             var time = start.AddSeconds(i);
+            var day = DateOnly.FromDateTime(time.UtcDateTime);
+
+            // influxd 1.6 creates every field of every point of the write that creates a measurement in a shard, also
+            // of the points it drops there for a type conflict (seed 00021ceREojd: a device's first write and a later
+            // one of {temperature: bool, status: float} in one batch; the second was dropped for status, but
+            // temperature became boolean, and a third write's string temperature was dead-lettered). Once the
+            // measurement exists, a dropped point creates nothing, as the model says. So a device's first write of a
+            // day (always stored: no types yet) is in InfluxDB before its next one is sent.
+            if (written.Contains((device.Id, day)) && measured.Add((device.Id, day)))
+            {
+                await e2e.Influx.WaitForPointsAsync(device.Id, expected[device.Id].Count);
+            }
+
+            written.Add((device.Id, day));
             var body = $"[{{\"time\":\"{Rfc3339(time)}\",\"values\":{{{string.Join(',', write.Fields.Select(f => $"\"{f.Field}\":{Json(f.Type, f.Value)}"))}}}}}]";
             await Senders.AcceptedAsync(() => Senders.MeasurementAsync(e2e.Host.Http, device, body), $"write {i}");
 
-            var day = DateOnly.FromDateTime(time.UtcDateTime);
             if (write.Fields.All(f => !types.TryGetValue((device.Id, f.Field, day), out var type) || type == f.Type))
             {
                 foreach (var f in write.Fields)
@@ -80,7 +95,7 @@ public sealed class TwoTenantWritesPropertyTests(EndToEndHost e2e)
 
                 // Wait for the rejected ones to be decided too: every write of the device stored or dead-lettered.
                 var sent = writes.Count(w => w.Tenant == t && w.Device == d);
-                await Until.Async(() => Task.FromResult(e2e.DeadLettersOf(device.Id).Count), n => n == sent - want.Count, $"{sent - want.Count} dead letter(s) of tenant {t} device {d}");
+                await Until.Async(() => Task.FromResult(new Letters(e2e.DeadLettersOf(device.Id))), l => l.List.Count == sent - want.Count, $"{sent - want.Count} dead letter(s) of tenant {t} device {d}");
                 var answer = await Until.Async(() => e2e.Api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, path, tenants[t]), r => Points(r).GetArrayLength() >= want.Count, $"{want.Count} point(s) of tenant {t} device {d}");
 
                 var got = Points(answer).EnumerateArray().Select(Describe).ToArray();
@@ -92,6 +107,12 @@ public sealed class TwoTenantWritesPropertyTests(EndToEndHost e2e)
                 Assert.Equal(HttpStatusCode.NotFound, (await e2e.Api.GetAsync(path, tenants[1 - t])).Status);
             }
         }
+    }
+
+    /// <summary>A device's dead letters, written out whole when a wait for them fails (their reasons tell a model error from a product one).</summary>
+    private sealed record Letters(IReadOnlyList<(string Reason, string Message)> List)
+    {
+        public override string ToString() => $"{List.Count}: [{string.Join("; ", List.Select(l => $"{l.Reason}: {l.Message}"))}]";
     }
 
     private static JsonElement Points(ApiResponse answer) => answer.Json.GetProperty("series")[0].GetProperty("points");

@@ -10,6 +10,7 @@ using Datacake.Streams.IntegrationTests.Log.Kafka;
 using Datacake.Streams.Payloads.JsonValues;
 using Datacake.Streams.Problems;
 using Datacake.Streams.Records;
+using Datacake.Streams.TestSupport.Reliability;
 
 namespace Datacake.Streams.IntegrationTests.Ingest;
 
@@ -28,6 +29,7 @@ public sealed class HttpIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "token-hygiene")]
     public async Task An_accepted_body_is_one_anonymous_raw_record_with_the_idempotency_key()
     {
         const string body = """[{"time":"2026-11-28T10:00:00Z","values":{"temperature":21.5,"on":true}}]""";
@@ -85,6 +87,7 @@ public sealed class HttpIngestTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Refusals))]
+    [Trait("Reliability", "oversized-and-deep-json")]
     public async Task Every_refusal_is_a_problem_and_stores_nothing(string reason, HttpStatusCode status, string type)
     {
         var token = _host.DeviceToken.Secret;
@@ -142,6 +145,7 @@ public sealed class HttpIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "brute-force")]
     public async Task Repeated_bad_tokens_for_a_device_get_429_with_retry_after_but_its_good_token_still_passes()
     {
         // The default budget: 10 failures per (address, device) at once.
@@ -165,6 +169,7 @@ public sealed class HttpIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "fuzzing")]
     public async Task Ten_thousand_malformed_bodies_get_only_4xx_and_the_endpoint_stays_up()
     {
         var valid = """[{"time":1764324000000,"values":{"t":21.5,"on":true,"env":{"h":40},"a":[1,2]}}]"""u8.ToArray();
@@ -208,6 +213,30 @@ public sealed class HttpIngestTests : IAsyncLifetime
         using var after = await PostAsync(_host.DeviceToken.Secret, _host.Device.ToString(), """{"t":1}""");
         Assert.Equal(HttpStatusCode.Accepted, after.StatusCode);
         Assert.Equal(accepted + 1, _host.ReadRaw().Count);
+    }
+
+    [Fact]
+    [Trait("Reliability", "oversized-and-deep-json")]
+    public async Task Json_nested_ten_thousand_levels_deep_gets_a_4xx_and_the_endpoint_stays_up()
+    {
+        const int levels = 10_000;
+        string[] bodies =
+        [
+            new string('[', levels) + new string(']', levels),
+            "{\"t\":" + string.Concat(Enumerable.Repeat("{\"a\":", levels)) + "1" + new string('}', levels) + "}",
+            "[{\"values\":{\"t\":" + new string('[', levels) + new string(']', levels) + "}}]",
+        ];
+        var before = _host.ReadRaw().Count;
+        foreach (var body in bodies)
+        {
+            using var response = await PostAsync(_host.DeviceToken.Secret, _host.Device.ToString(), body);
+            Assert.True((int)response.StatusCode is >= 400 and < 500, $"{(int)response.StatusCode} for a body {body.Length} characters long");
+        }
+
+        using var after = await PostAsync(_host.DeviceToken.Secret, _host.Device.ToString(), """{"t":1}""");
+        Assert.Equal(HttpStatusCode.Accepted, after.StatusCode);
+        Assert.Equal(before + 1, _host.ReadRaw().Count);
+        ReliabilityRecorder.Record("oversized-and-deep-json", new ReliabilityNumbers { Sent = bodies.Length + 1, Acknowledged = 1, Stored = 1, Note = "3 bodies 10,000 levels deep refused" });
     }
 
     private Task<HttpResponseMessage> PostAsync(string? token, string device, string body, string? idempotencyKey = null)

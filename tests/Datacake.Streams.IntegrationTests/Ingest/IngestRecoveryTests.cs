@@ -21,6 +21,7 @@ public sealed class IngestRecoveryTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
+    [Trait("Reliability", "kill-between-append-and-reply")]
     public async Task Death_between_append_and_reply_then_a_retry_leaves_two_records_with_one_message_id()
     {
         const string body = """{"temperature":21.5}""";
@@ -54,6 +55,7 @@ public sealed class IngestRecoveryTests : IDisposable
     }
 
     [Fact]
+    [Trait("Reliability", "kill-between-append-and-reply")]
     public async Task The_real_host_accepts_measurements_and_a_sigkill_after_202_keeps_them()
     {
         var data = Directory.CreateTempSubdirectory("dcs-ingest-host-").FullName;

@@ -177,7 +177,25 @@ public sealed class MqttIngestTests : IAsyncLifetime
         Assert.Equal(0, _host.Mqtt.SessionCount);
     }
 
+    [Theory]
+    [Trait("Reliability", "mqtt-abuse")]
+    [InlineData(MqttProtocolVersion.V500)]
+    [InlineData(MqttProtocolVersion.V311)]
+    public async Task An_anonymous_connect_without_user_name_or_password_is_refused(MqttProtocolVersion version)
+    {
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", _host.Mqtt.PlainEndpoint!.Port)
+            .WithProtocolVersion(version).WithTimeout(TimeSpan.FromSeconds(10)).Build();
+
+        var code = (await client.ConnectAsync(options)).ResultCode;
+
+        Assert.True(code is MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized, $"an anonymous CONNECT got {code}");
+        Assert.Equal(0, _host.Mqtt.SessionCount);
+    }
+
     [Fact]
+    [Trait("Reliability", "brute-force")]
+    [Trait("Reliability", "mqtt-abuse")]
     public async Task Repeated_bad_passwords_get_connection_rate_exceeded_but_a_good_token_still_connects()
     {
         // The default budget: 10 failures per (address, user name) at once.
@@ -205,6 +223,7 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "mqtt-abuse")]
     public async Task Publishing_outside_the_tokens_devices_gets_not_authorized_and_stores_nothing()
     {
         var client = await ConnectAsync(_host.DeviceToken.Secret);
@@ -221,6 +240,7 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "mqtt-abuse")]
     public async Task A_qos0_publish_outside_scope_closes_the_connection_with_not_authorized()
     {
         var client = await ConnectAsync(_host.DeviceToken.Secret);
@@ -237,6 +257,8 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "oversized-and-deep-json")]
+    [Trait("Reliability", "mqtt-abuse")]
     public async Task A_payload_over_the_limit_disconnects_with_packet_too_large_and_stores_nothing()
     {
         var client = await ConnectAsync(_host.DeviceToken.Secret);
@@ -271,6 +293,7 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "revocation")]
     public async Task A_revoked_tokens_session_is_closed_within_two_seconds()
     {
         var token = _host.AddToken(g => new TokenGrant { TokenId = g.TokenId, Hash = g.Hash, WorkspaceId = g.WorkspaceId, Devices = [new DeviceGrant(_host.Device, DeviceAccess.ReadWrite)] });
@@ -317,6 +340,7 @@ public sealed class MqttIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "log-restart-during-produce")]
     public async Task The_qos1_puback_waits_while_the_log_is_unavailable_and_comes_once_it_is_durable()
     {
         var client = await ConnectAsync(_host.DeviceToken.Secret);

@@ -16,6 +16,7 @@ public sealed class FasterRecordLogDiskFullTests
     private static readonly byte[] Key = [1, 2, 3, 4];
 
     [Fact]
+    [Trait("Reliability", "disk-full")]
     public async Task A_full_disk_refuses_appends_and_after_space_returns_the_log_takes_them_again_without_a_restart()
     {
         using var disk = await SmallFilesystem.MountAsync(megabytes: 8);
@@ -91,6 +92,7 @@ public sealed class FasterRecordLogDiskFullTests
     }
 
     [Fact]
+    [Trait("Reliability", "disk-full")]
     public async Task A_commit_file_the_full_disk_cut_short_is_reported_and_never_counted_as_durable()
     {
         using var disk = await SmallFilesystem.MountAsync(megabytes: 1);

@@ -20,6 +20,7 @@ public sealed class LogProcessKillTests : IDisposable
     private readonly TempLogDirectory _directory = new();
 
     [Fact]
+    [Trait("Reliability", "log-restart-during-produce")]
     public async Task No_acknowledged_record_is_lost_when_the_appending_process_is_killed()
     {
         var acknowledged = new Dictionary<(int Round, int Writer), int>();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.IntegrationTests.Services;
+using Datacake.Streams.TestSupport.Reliability;
 
 namespace Datacake.Streams.IntegrationTests.Processing;
 
@@ -12,6 +13,7 @@ namespace Datacake.Streams.IntegrationTests.Processing;
 public sealed class HungInfluxdTests
 {
     [Fact]
+    [Trait("Reliability", "influx-hung")]
     public async Task Writes_to_a_hung_influxd_time_out_are_retried_and_every_record_is_stored_once_when_it_resumes()
     {
         await using var influxd = await PrivateInfluxd.StartAsync();
@@ -60,6 +62,14 @@ public sealed class HungInfluxdTests
             Enumerable.Range(0, before + during).Select(i => (double)i),
             series.Values.Select(row => row[1].GetDouble()));
         Assert.Empty(h.ReadDeadLetters());
+        ReliabilityRecorder.Record("influx-hung", new ReliabilityNumbers
+        {
+            Sent = before + during,
+            Stored = series.Values.Count,
+            Lost = 0,
+            Duplicated = 0,
+            Note = $"{during} records sent while influxd was stopped (SIGSTOP), write timeout 1 s",
+        });
     }
 
     private static string Body(int n) => "{\"n\":" + n.ToString(CultureInfo.InvariantCulture) + "}";

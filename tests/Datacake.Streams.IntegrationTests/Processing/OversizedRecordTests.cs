@@ -3,6 +3,7 @@ using System.Text;
 using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.IntegrationTests.Services;
 using Datacake.Streams.Payloads.DeadLetters;
+using Datacake.Streams.TestSupport.Reliability;
 
 namespace Datacake.Streams.IntegrationTests.Processing;
 
@@ -13,6 +14,7 @@ public sealed class OversizedRecordTests
     private const int BodyLimit = 2_048;
 
     [Fact]
+    [Trait("Reliability", "oversized-record")]
     public async Task A_single_record_above_influxds_body_limit_is_dead_lettered_and_its_partition_goes_on()
     {
         await using var influxd = await PrivateInfluxd.StartAsync(maxBodyBytes: BodyLimit);
@@ -53,5 +55,12 @@ public sealed class OversizedRecordTests
         Assert.Contains("HTTP 413", letter.Detail, StringComparison.Ordinal);
         Assert.Contains("a_rather_long_field_name_number_59", Encoding.UTF8.GetString(letter.Original.Span), StringComparison.Ordinal);
         Assert.Equal(0, h.UncommittedRecords(ProcessingHarness.FastOptions.ConsumerGroup));
+        ReliabilityRecorder.Record("oversized-record", new ReliabilityNumbers
+        {
+            Sent = small + 1,
+            Stored = series.Values.Count,
+            Lost = 0,
+            Note = "the huge record dead-lettered rejected_by_store (HTTP 413)",
+        });
     }
 }

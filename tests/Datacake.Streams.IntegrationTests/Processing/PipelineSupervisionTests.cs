@@ -28,6 +28,7 @@ public sealed class PipelineSupervisionTests : IDisposable
     }
 
     [Fact]
+    [Trait("Reliability", "stage-failure")]
     public async Task A_stage_that_throws_once_after_its_write_is_restarted_from_the_commits_and_every_record_is_stored_once()
     {
         await using var h = await ProcessingHarness.StartAsync(partitions: 2);
@@ -108,6 +109,7 @@ public sealed class PipelineSupervisionTests : IDisposable
     }
 
     [Fact]
+    [Trait("Reliability", "poison-records")]
     public async Task A_record_that_fails_every_run_is_dead_lettered_as_poison_and_every_other_record_is_stored_once()
     {
         await using var h = await ProcessingHarness.StartAsync(partitions: 2);

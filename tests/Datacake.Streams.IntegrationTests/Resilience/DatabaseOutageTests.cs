@@ -10,6 +10,7 @@ using Datacake.Streams.IntegrationTests.Api.Access;
 using Datacake.Streams.IntegrationTests.Host.Hosting;
 using Datacake.Streams.IntegrationTests.Services;
 using Xunit.Abstractions;
+using Datacake.Streams.TestSupport.Reliability;
 
 namespace Datacake.Streams.IntegrationTests.Resilience;
 
@@ -74,6 +75,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    [Trait("Reliability", "influx-down")]
     public async Task Ingest_accepts_processing_stays_bounded_and_nothing_is_lost_when_influxd_is_down_for_60_s()
     {
         var clock = Stopwatch.StartNew();
@@ -177,6 +179,16 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         // The lag drained, and nothing is missing or doubled.
         Assert.True(drained, $"InfluxDB holds {await stored.CountAsync()} of {issued} values {Deadline} after influxd returned:\n{Tail(processing.Output)}");
         await stored.AssertExactlyAsync(issued, "after the outage");
+        ReliabilityRecorder.Record("influx-down", new ReliabilityNumbers
+        {
+            Sent = issued,
+            Acknowledged = issued,
+            Stored = issued,
+            Lost = 0,
+            Duplicated = 0,
+            MemoryMiB = Math.Round(maxResident / 1048576.0, 1),
+            Note = $"peak RSS of the processing node during the outage; at most {maxInFlight} records in flight (bound {InFlightBound})",
+        });
     }
 
     /// <summary>One user, their devices and a device token each, through the API as a user would make them.</summary>

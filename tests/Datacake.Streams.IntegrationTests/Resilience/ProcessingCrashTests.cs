@@ -11,6 +11,7 @@ using Datacake.Streams.IntegrationTests.Services;
 using Datacake.Streams.Log.Kafka;
 using Datacake.Streams.Records;
 using Xunit.Abstractions;
+using Datacake.Streams.TestSupport.Reliability;
 
 namespace Datacake.Streams.IntegrationTests.Resilience;
 
@@ -46,6 +47,7 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
     private static readonly TimeSpan DrainDeadline = TimeSpan.FromSeconds(90);
 
     [Fact]
+    [Trait("Reliability", "crash-mid-batch")]
     public async Task Killing_the_processing_role_20_times_while_values_stream_in_stores_each_value_exactly_once()
     {
         var seed = Seed();
@@ -53,7 +55,7 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
         var random = new Random(seed);
         var clock = Stopwatch.StartNew();
 
-        var influxOptions = await SharedInfluxAsync("crash_" + Guid.NewGuid().ToString("N")[..12]);
+        var influxOptions = await NumberedValues.SharedInfluxAsync("crash_" + Guid.NewGuid().ToString("N")[..12]);
         using var influx = new InfluxClient(influxOptions);
         using var nodes = new ScaledOutNodes(influxOptions);
         await using var log = new KafkaRecordLog(nodes.Kafka.LogOptions());
@@ -62,7 +64,7 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
         var producer = Task.CompletedTask;
         try
         {
-            var (devices, token) = await RegisterAsync(new RegistryPublisher(log, nodes.Codec));
+            var (devices, token) = await NumberedValues.RegisterAsync(new RegistryPublisher(log, nodes.Codec), "ws_crash", Devices);
             var appender = new RawRecordAppender(log, nodes.Signer);
             var stored = new StoredValues(influx);
 
@@ -123,6 +125,15 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
             }
 
             await stored.AssertExactlyAsync(Values, $"seed {seed}, after {Kills} kills");
+            ReliabilityRecorder.Record("crash-mid-batch", new ReliabilityNumbers
+            {
+                Sent = Values,
+                Acknowledged = Values,
+                Stored = Values,
+                Lost = 0,
+                Duplicated = 0,
+                Note = $"{Kills} SIGKILLs, seed {seed}",
+            });
         }
         finally
         {
@@ -136,49 +147,6 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
 
     private static int Seed() =>
         int.TryParse(Environment.GetEnvironmentVariable("DCS_CRASH_SEED"), CultureInfo.InvariantCulture, out var seed) ? seed : Random.Shared.Next();
-
-    private static async Task<InfluxOptions> SharedInfluxAsync(string database)
-    {
-        var endpoints = ServiceEndpoints.Current;
-        var options = new InfluxOptions
-        {
-            Url = new Uri(endpoints.InfluxUrl),
-            Database = database,
-            User = endpoints.InfluxUser,
-            Password = endpoints.InfluxPassword,
-            MaxRetries = 0,
-            RequestTimeout = TimeSpan.FromSeconds(30),
-        };
-        using var probe = new InfluxClient(options);
-        try
-        {
-            await probe.PingAsync();
-        }
-        catch (InfluxException e)
-        {
-            throw new InvalidOperationException($"influxd at {options.Url} is not answering ({e.Message}): {ServiceEndpoints.StartHint}", e);
-        }
-
-        return options;
-    }
-
-    /// <summary>One workspace, its devices and one device token that may write all of them, published as the api role would.</summary>
-    private static async Task<(DeviceId[] Devices, TokenHash Token)> RegisterAsync(RegistryPublisher registry)
-    {
-        const string workspace = "ws_crash";
-        await registry.PublishAsync(new WorkspaceUpserted(new WorkspaceEntry(workspace, null)));
-        var devices = Enumerable.Range(0, Devices).Select(_ => DeviceId.New()).ToArray();
-        await Task.WhenAll(devices.Select(d => registry.PublishAsync(new DeviceUpserted(new DeviceEntry { Id = d, WorkspaceId = workspace })).AsTask()));
-
-        var token = TokenHash.Of(AccessToken.New().Secret);
-        await registry.PublishAsync(new TokenUpserted(new TokenGrant
-        {
-            TokenId = "tok_crash",
-            Hash = token,
-            Devices = [.. devices.Select(d => new DeviceGrant(d, DeviceAccess.ReadWrite))],
-        }));
-        return (devices, token);
-    }
 
     /// <summary>
     /// Appends value i (field v = i) for device i mod 64, received at base + i ms (distinct point times), at
@@ -219,7 +187,7 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
             credit -= count;
             for (var upTo = next + count; next < upTo; next++)
             {
-                pending.Add(appender.AppendAsync(Record(next, devices[next % devices.Length], token, baseTime), cancellationToken).AsTask());
+                pending.Add(appender.AppendAsync(NumberedValues.Record(next, devices[next % devices.Length], token, baseTime), cancellationToken).AsTask());
             }
 
             var outcomes = await Task.WhenAll(pending);
@@ -232,19 +200,6 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
             report(next);
         }
     }
-
-    private static RawRecord Record(int value, DeviceId device, TokenHash token, DateTimeOffset baseTime) => new()
-    {
-        Version = RawRecord.CurrentVersion,
-        DeviceId = device,
-        Source = SourceKind.Http,
-        ReceivedAtUnixNs = (baseTime - DateTimeOffset.UnixEpoch).Ticks * 100 + (value * 1_000_000L),
-        MessageId = "v" + value.ToString(CultureInfo.InvariantCulture),
-        PayloadKind = PayloadKind.JsonValues,
-        Payload = Encoding.UTF8.GetBytes("{\"v\":" + value.ToString(CultureInfo.InvariantCulture) + "}"),
-        Credential = token,
-        CredentialKind = CredentialKind.Token,
-    };
 
     /// <summary>Until the node's pipeline owns partitions (it has loaded state and joined the group).</summary>
     private static async Task WaitUntilConsumingAsync(HostProcess node, Task producer, int seed)

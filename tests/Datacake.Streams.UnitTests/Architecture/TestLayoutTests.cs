@@ -22,6 +22,7 @@ public sealed partial class TestLayoutTests
         ["Backups"] = "api/Datacake.Streams.Backups",
         ["Host"] = "host/Datacake.Streams.Host",
         ["Bench"] = "bench",
+        ["Tools"] = "tools",
     };
 
     /// <summary>Folders for what crosses projects: the layout rules, the whole executable, the test servers.</summary>
@@ -53,7 +54,7 @@ public sealed partial class TestLayoutTests
                 }
                 else
                 {
-                    var mirrored = Path.Combine([RepositoryRoot.Path, source, .. folders.Skip(1).Select((f, i) => folders[0] == "Bench" && i == 0 ? "Datacake.Streams." + f : f)]);
+                    var mirrored = Path.Combine([RepositoryRoot.Path, source, .. folders.Skip(1).Select((f, i) => folders[0] is "Bench" or "Tools" && i == 0 ? "Datacake.Streams." + f : f)]);
                     if (!Directory.Exists(mirrored))
                     {
                         wrong.Add($"{name}: {Path.GetRelativePath(RepositoryRoot.Path, mirrored)} does not exist");

@@ -38,6 +38,7 @@ public sealed class PipelineSupervisorPoisonTests : IAsyncDisposable
     public PipelineSupervisorPoisonTests() => _influx = new(new HttpClient(_writes), new InfluxOptions { Url = new Uri("http://influx.test:8086"), Database = "db" });
 
     [Fact]
+    [Trait("Reliability", "poison-records")]
     public async Task A_record_failing_the_first_run_and_every_restart_is_dead_lettered_as_poison_and_its_partition_moves_on()
     {
         var signer = new AdapterSigner(AdapterKeyring.CreateRandom());

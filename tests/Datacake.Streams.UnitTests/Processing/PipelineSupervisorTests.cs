@@ -27,6 +27,7 @@ public sealed class PipelineSupervisorTests : IAsyncDisposable
     private readonly List<ProcessingPipeline> _runs = [];
 
     [Fact]
+    [Trait("Reliability", "stage-failure")]
     public async Task A_pipeline_failing_again_and_again_is_restarted_after_1_2_4_then_capped_delays()
     {
         var options = new ProcessingOptions { RestartDelay = TimeSpan.FromSeconds(1), RestartMaxDelay = TimeSpan.FromSeconds(4), RestartResetAfter = TimeSpan.FromSeconds(60) };
@@ -50,6 +51,7 @@ public sealed class PipelineSupervisorTests : IAsyncDisposable
     }
 
     [Fact]
+    [Trait("Reliability", "stage-failure")]
     public async Task A_run_longer_than_RestartResetAfter_starts_the_backoff_over()
     {
         var options = new ProcessingOptions { RestartDelay = TimeSpan.FromSeconds(1), RestartMaxDelay = TimeSpan.FromSeconds(30), RestartResetAfter = TimeSpan.FromSeconds(60) };

@@ -9,6 +9,7 @@ namespace Datacake.Streams.IntegrationTests.Api.Access;
 public sealed class AbuseLimitTests
 {
     [Fact]
+    [Trait("Reliability", "brute-force")]
     public async Task Failed_authentications_beyond_the_burst_get_429_with_retry_after_and_valid_tokens_still_pass()
     {
         var operatorToken = AccessToken.New().Secret;

@@ -11,6 +11,7 @@ public sealed class CrossWorkspaceTests(AccessApiHost host) : IClassFixture<Acce
     private readonly ApiClient _api = host.Api;
 
     [Fact]
+    [Trait("Reliability", "scope-matrix")]
     public async Task Every_endpoint_refuses_workspace_A_callers_on_workspace_B_ids_and_leaks_nothing()
     {
         var a = await host.CreateTenantAsync("alpha");

@@ -8,6 +8,7 @@ public sealed class ScopeTests(AccessApiHost host) : IClassFixture<AccessApiHost
     private readonly ApiClient _api = host.Api;
 
     [Fact]
+    [Trait("Reliability", "scope-matrix")]
     public async Task A_read_token_reads_but_cannot_write_or_manage()
     {
         var t = await host.CreateTenantAsync("reader");
@@ -27,6 +28,7 @@ public sealed class ScopeTests(AccessApiHost host) : IClassFixture<AccessApiHost
     }
 
     [Fact]
+    [Trait("Reliability", "scope-matrix")]
     public async Task A_device_token_cannot_manage_anything()
     {
         var t = await host.CreateTenantAsync("device");
@@ -43,6 +45,7 @@ public sealed class ScopeTests(AccessApiHost host) : IClassFixture<AccessApiHost
     }
 
     [Fact]
+    [Trait("Reliability", "scope-matrix")]
     public async Task A_viewer_cannot_invite_and_nobody_grants_above_their_own_role()
     {
         var t = await host.CreateTenantAsync("roles");
@@ -98,6 +101,7 @@ public sealed class ScopeTests(AccessApiHost host) : IClassFixture<AccessApiHost
     }
 
     [Fact]
+    [Trait("Reliability", "scope-matrix")]
     public async Task A_removed_member_loses_access_at_once()
     {
         var t = await host.CreateTenantAsync("removal");
@@ -116,6 +120,7 @@ public sealed class ScopeTests(AccessApiHost host) : IClassFixture<AccessApiHost
     }
 
     [Fact]
+    [Trait("Reliability", "scope-matrix")]
     public async Task Revoked_disabled_and_rotated_tokens_are_refused_by_the_api_at_once()
     {
         var t = await host.CreateTenantAsync("lifecycle");

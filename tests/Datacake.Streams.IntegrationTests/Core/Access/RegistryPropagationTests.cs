@@ -37,6 +37,7 @@ public sealed class RegistryPropagationTests : IAsyncDisposable
     }
 
     [Fact]
+    [Trait("Reliability", "revocation")]
     public async Task A_revoked_token_is_refused_by_every_view_within_two_seconds()
     {
         _log = await FasterRecordLog.OpenAsync(new FasterRecordLogOptions { DataDirectory = _directory.Path });

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Sockets;
 using System.Net;
 
@@ -143,6 +144,36 @@ public sealed class HostProcess : IAsyncDisposable
     }
 
     public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>
+    /// SIGTERM, as a service manager stops a node (the host drains, commits and leaves its groups); SIGKILL when it
+    /// has not ended within <paramref name="deadline"/>. True when it ended by itself.
+    /// </summary>
+    public async Task<bool> TerminateAsync(TimeSpan deadline)
+    {
+        if (_process.HasExited)
+        {
+            return true;
+        }
+
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(deadline);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+            await _process.WaitForExitAsync();
+            return false;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

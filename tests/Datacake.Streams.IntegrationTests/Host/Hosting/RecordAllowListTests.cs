@@ -8,6 +8,7 @@ using Datacake.Streams.Access;
 using Datacake.Streams.IntegrationTests.Api.Access;
 using Datacake.Streams.IntegrationTests.EndToEnd;
 using Datacake.Streams.IntegrationTests.Services;
+using Datacake.Streams.TestSupport.Reliability;
 
 namespace Datacake.Streams.IntegrationTests.Host.Hosting;
 
@@ -18,6 +19,8 @@ namespace Datacake.Streams.IntegrationTests.Host.Hosting;
 /// data folder: log segments, processing state, metadata store), everything it printed, both backup sites (gzip
 /// archives opened), influxd's own folder and everything InfluxDB answers about the database (every series, tag,
 /// field key and value of every retention policy) is scanned: no marker anywhere, while the uplinks' values are there.
+/// The same scan finds none of the secrets the test issued (operator, user, webhook and device tokens): issue 19's token
+/// hygiene.
 /// </summary>
 /// <remarks>
 /// influxd compresses what it stores (snappy WAL and string blocks, Gorilla floats), so its folder's scan finds a
@@ -40,6 +43,7 @@ public sealed class RecordAllowListTests
     private static readonly string[] _markers = ["marker", "47.123456", "8.654321", "47.223456", "47.323456", "jane.doe"];
 
     [Fact]
+    [Trait("Reliability", "token-hygiene")]
     public async Task No_location_name_or_id_of_a_webhook_body_reaches_the_log_state_output_backups_or_influxdb()
     {
         var folder = Directory.CreateTempSubdirectory("dcs-allow-test-").FullName;
@@ -53,6 +57,7 @@ public sealed class RecordAllowListTests
             await using var influxd = await PrivateInfluxd.StartAsync(authEnabled: false);
             string output;
             var stored = new List<string>();
+            var secrets = new List<string>();
             await using (var host = await HostProcess.StartAsync(
                 new Dictionary<string, string>
                 {
@@ -74,6 +79,7 @@ public sealed class RecordAllowListTests
                 var api = new ApiClient(host.Http);
                 var owner = (await api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/users", operatorToken, new { email = "owner@example.test" })).Str("token");
                 var workspace = (await api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/me", owner)).Str("homeWorkspaceId");
+                secrets.AddRange([operatorToken, owner]);
 
                 // Network times of now: InfluxDB's retention keeps them, and the series query below finds them.
                 var t0 = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddSeconds(-30).ToUnixTimeMilliseconds());
@@ -84,6 +90,7 @@ public sealed class RecordAllowListTests
                         network.ParticleId is { } particle ? new { name = "sensor " + network.Kind, particleId = particle } : new { name = "sensor " + network.Kind, devEui = network.DevEui })).Str("id");
                     var webhook = await api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{workspace}/webhooks", owner,
                         new { kind = network.Kind, devices = new[] { device } });
+                    secrets.Add(webhook.Str("token"));
                     var body = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Payloads", "Networks", "Fixtures", network.Fixture))
                         .Replace("2026-01-02T03:04:05.678Z", t0.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), StringComparison.Ordinal)
                         .Replace("1767323045678", t0.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
@@ -93,6 +100,13 @@ public sealed class RecordAllowListTests
                         $"the {network.Kind} webhook");
                     devices.Add((device, network.Temperature, network.Rssi));
                 }
+
+                // A device token and a write with it: one more issued secret that travels (as its fingerprint) through the log.
+                var deviceToken = await api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/devices/{devices[0].Id}/tokens", owner);
+                secrets.Add(deviceToken.Str("token"));
+                await Senders.AcceptedAsync(
+                    () => Senders.MeasurementAsync(host.Http, new TestDevice(devices[0].Id, deviceToken.Str("id"), deviceToken.Str("token")), "{\"level\":3}"),
+                    "a device token's write");
 
                 // The uplinks' values are stored: values through the API, radio quality in the meta policy.
                 foreach (var (device, temperature, _) in devices)
@@ -152,6 +166,19 @@ public sealed class RecordAllowListTests
             leaks.AddRange(FindIn("host output", Encoding.UTF8.GetBytes(output), _markers));
             leaks.AddRange(FindIn("InfluxDB answers", Encoding.UTF8.GetBytes(influxText), _markers));
             Assert.True(leaks.Count == 0, $"webhook bodies' private values were stored:\n{string.Join('\n', leaks)}");
+
+            // Token hygiene (issue 19): no secret the test issued (operator, user, webhook and device tokens) anywhere
+            // either; the host keeps token hashes, and records carry the credential's fingerprint only.
+            string[] issued = [.. secrets];
+            var exposed = new List<string>();
+            exposed.AddRange(Find(data, issued));
+            exposed.AddRange(Find(site1, issued));
+            exposed.AddRange(Find(site2, issued));
+            exposed.AddRange(Find(influxd.Folder, issued));
+            exposed.AddRange(FindIn("host output", Encoding.UTF8.GetBytes(output), issued));
+            exposed.AddRange(FindIn("InfluxDB answers", Encoding.UTF8.GetBytes(influxText), issued));
+            Assert.True(exposed.Count == 0, $"{exposed.Count} copies of the {issued.Length} issued secrets were written:\n{string.Join('\n', exposed)}");
+            ReliabilityRecorder.Record("token-hygiene", new ReliabilityNumbers { Sent = issued.Length, Lost = 0, Note = $"{issued.Length} issued secrets searched in the data folder, both backup sites, influxd's folder, the host's output and InfluxDB's answers: 0 found" });
         }
         finally
         {

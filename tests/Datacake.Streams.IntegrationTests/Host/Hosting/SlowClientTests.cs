@@ -19,6 +19,7 @@ public sealed class SlowClientTests
     private const int SlowConnections = 400;
 
     [Fact]
+    [Trait("Reliability", "slowloris")]
     public async Task Slowloris_connections_are_closed_after_the_header_timeout_and_a_normal_client_keeps_being_served()
     {
         Assert.True(File.Exists("/usr/bin/slowhttptest"), $"slowhttptest is missing (Debian package slowhttptest): {ServiceEndpoints.StartHint}");

@@ -31,6 +31,7 @@ public sealed class WebhookEndpointFuzzTests : IAsyncLifetime
     [InlineData(WebhookKind.ChirpStack, "chirpstack-up.json", "?event=up", "application/json")]
     [InlineData(WebhookKind.Helium, "helium-uplink.json", "", "application/json")]
     [InlineData(WebhookKind.Particle, "particle-event.form", "", "application/x-www-form-urlencoded")]
+    [Trait("Reliability", "fuzzing")]
     public async Task Malformed_bodies_get_only_4xx_or_2xx_and_the_server_stays_up(WebhookKind kind, string fixture, string query, string contentType)
     {
         var device = kind == WebhookKind.Particle

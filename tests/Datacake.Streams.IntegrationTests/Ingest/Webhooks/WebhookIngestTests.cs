@@ -121,6 +121,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "webhook-signature")]
     public async Task A_signed_webhook_accepts_a_valid_signature_and_refuses_missing_wrong_or_stale_ones()
     {
         var secret = Encoding.UTF8.GetBytes("integration-test-signing-secret!");
@@ -166,6 +167,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "lorawan")]
     public async Task A_wrong_token_is_a_401_and_nothing_is_appended()
     {
         var device = await _server.AddDeviceAsync(devEui: "70B3D57ED005A1B2");
@@ -201,6 +203,7 @@ public sealed class WebhookIngestTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "oversized-and-deep-json")]
     public async Task Size_and_media_type_limits_refuse_before_anything_is_stored()
     {
         await using var small = await WebhookIngestServer.StartAsync(new Dictionary<string, string?> { ["Ingest:Webhooks:MaxBodyBytes"] = "4096" });

@@ -18,6 +18,7 @@ public sealed class WebhookLifecycleApiTests(WebhookLifecycleHost host) : IClass
     private readonly ApiClient _api = host.Api;
 
     [Fact]
+    [Trait("Reliability", "webhook-secret-rotation")]
     public async Task A_rotated_token_and_secret_work_during_the_overlap_and_are_refused_after_it()
     {
         var tenant = await host.NewTenantAsync("rotate");

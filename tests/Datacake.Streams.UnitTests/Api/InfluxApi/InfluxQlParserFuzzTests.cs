@@ -53,6 +53,7 @@ public sealed class InfluxQlParserFuzzTests
     private static readonly Gen<string> _raw = Gen.Char.Array[0, 40].Select(chars => new string(chars));
 
     [Fact]
+    [Trait("Reliability", "fuzzing")]
     public void Only_parse_errors_escape_and_only_the_grammar_runs()
     {
         Gen.Frequency((4, _soup), (4, _mutation), (1, _raw)).Sample(Check, iter: 120_000, threads: 1);

@@ -104,6 +104,7 @@ public sealed class LineProtocolParserPropertyTests
     }
 
     [Fact]
+    [Trait("Reliability", "fuzzing")]
     public void Noise_never_throws_and_what_parses_enumerates()
     {
         s_noise.Sample(

@@ -46,6 +46,7 @@ public class RawRecordCodecTests
     }
 
     [Fact]
+    [Trait("Reliability", "poison-records")]
     public void Garbage_is_refused_with_a_reason_and_never_throws()
     {
         Gen.Byte.Array[0, 512].Sample(bytes =>

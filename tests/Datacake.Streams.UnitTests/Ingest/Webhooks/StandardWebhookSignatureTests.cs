@@ -42,6 +42,7 @@ public class StandardWebhookSignatureTests
     }
 
     [Fact]
+    [Trait("Reliability", "webhook-signature")]
     public void A_changed_body_id_or_secret_does_not_match()
     {
         var stamp = Stamp(_clock.GetUtcNow());
@@ -78,6 +79,7 @@ public class StandardWebhookSignatureTests
     }
 
     [Fact]
+    [Trait("Reliability", "webhook-replay")]
     public void A_valid_delivery_goes_stale_as_the_clock_moves_on()
     {
         var stamp = Stamp(_clock.GetUtcNow());

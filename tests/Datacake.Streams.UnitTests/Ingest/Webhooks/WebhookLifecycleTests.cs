@@ -45,6 +45,7 @@ public sealed class WebhookLifecycleTests
     }
 
     [Fact]
+    [Trait("Reliability", "webhook-secret-rotation")]
     public async Task Rotating_again_ends_the_first_replaced_token_at_once()
     {
         Rotate("wh_tts", _rig.TtsToken, _rig.Clock.GetUtcNow().AddHours(1));

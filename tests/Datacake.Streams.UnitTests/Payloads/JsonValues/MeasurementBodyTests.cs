@@ -145,6 +145,7 @@ public sealed class MeasurementBodyTests
     }
 
     [Fact]
+    [Trait("Reliability", "fuzzing")]
     public void Never_throws_on_arbitrary_bytes()
     {
         Gen.Byte.Array[0, 300].Sample(bytes =>

@@ -31,6 +31,7 @@ public class WebhookFuzzTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
+    [Trait("Reliability", "fuzzing")]
     public void Parsers_never_throw_and_accept_only_complete_messages(WebhookKind kind, string fixture, string variant)
     {
         var malformed = 0;

@@ -52,6 +52,7 @@ public class TtsUplinkParserTests
     [InlineData("65535", 65535u)]
     [InlineData("65536", 65536u)]
     [InlineData("70000", 70000u)]
+    [Trait("Reliability", "lorawan")]
     public void Counters_past_16_bits_are_kept_whole(string count, uint expected)
     {
         var message = TtsUplinkParser.Parse(Uplink($"\"f_cnt\":{count}"));

@@ -56,6 +56,7 @@ public sealed class JavaScriptDecoderTests
     }
 
     [Fact]
+    [Trait("Reliability", "poison-records")]
     public void A_throwing_or_unparsable_or_empty_decoder_fails_with_its_error()
     {
         var thrown = _decoder.Decode("d1", "function Decoder(b, p) { throw new Error('frame too short'); }", _sample, 1, new DecodedPoints());

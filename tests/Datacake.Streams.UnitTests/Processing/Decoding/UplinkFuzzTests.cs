@@ -46,6 +46,7 @@ public sealed class UplinkFuzzTests
     }
 
     [Fact]
+    [Trait("Reliability", "fuzzing")]
     public void Mutated_fixtures_and_wrong_shapes_never_throw()
     {
         var fixtures = _fixtures.Select(UplinkFixtures.Read).ToArray();

@@ -38,6 +38,7 @@ public sealed class ReplayGuardTests
     }
 
     [Fact]
+    [Trait("Reliability", "lorawan")]
     public void A_new_session_resets_the_counter_but_the_previous_session_cannot_come_back()
     {
         var guard = new ReplayGuard(new ReplayGuardOptions(), _time);
@@ -73,6 +74,7 @@ public sealed class ReplayGuardTests
     }
 
     [Fact]
+    [Trait("Reliability", "lorawan")]
     public void Sixteen_bit_step_back_beyond_the_gap_is_a_replay_not_a_rollover()
     {
         var guard = new ReplayGuard(new ReplayGuardOptions { SixteenBitCounterSources = new HashSet<SourceKind> { SourceKind.Helium } }, _time);

@@ -76,6 +76,7 @@ public sealed class GuardedPartitionStateTests : IDisposable
     }
 
     [Fact]
+    [Trait("Reliability", "dedup-replay-properties")]
     public void A_written_message_that_comes_back_after_a_newer_one_is_a_duplicate_not_a_replay()
     {
         using var state = Verdicts().Open(0);

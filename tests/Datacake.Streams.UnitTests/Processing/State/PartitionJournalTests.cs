@@ -185,6 +185,7 @@ public sealed class PartitionJournalTests : IDisposable
     }
 
     [Fact]
+    [Trait("Reliability", "dedup-replay-properties")]
     public void Snapshot_and_journal_replay_give_the_verdicts_the_state_in_memory_gives()
     {
         // Records of a few devices with counters, sessions, webhook-ids and message ids, saved at random points with

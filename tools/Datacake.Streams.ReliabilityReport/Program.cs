@@ -1,0 +1,3 @@
+using Datacake.Streams.ReliabilityReport;
+
+return ReportCommand.Run(args, Console.Out, Console.Error, TimeProvider.System);
