@@ -69,6 +69,7 @@ public sealed class MqttProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "mqtt-abuse")]
     public async Task A_connect_announcing_more_than_8_KiB_is_closed_before_authentication_without_being_read()
     {
         using var tcp = new TcpClient();
@@ -82,6 +83,7 @@ public sealed class MqttProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Reliability", "mqtt-abuse")]
     public async Task A_socket_that_sends_no_connect_is_closed_after_the_connect_timeout()
     {
         using var tcp = new TcpClient();

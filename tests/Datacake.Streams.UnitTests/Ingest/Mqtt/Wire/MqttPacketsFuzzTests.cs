@@ -33,6 +33,7 @@ public sealed class MqttPacketsFuzzTests
         });
 
     [Fact]
+    [Trait("Reliability", "fuzzing")]
     public void Connect_and_publish_parsers_never_throw_and_stay_inside_the_body()
     {
         Gen.Frequency((3, _mutation), (1, Gen.Byte.Array[0, 64])).Sample(body =>
@@ -60,6 +61,7 @@ public sealed class MqttPacketsFuzzTests
     }
 
     [Fact]
+    [Trait("Reliability", "fuzzing")]
     public void Framing_never_throws_never_overreads_and_honours_the_limit()
     {
         Gen.Select(Gen.Byte.Array[0, 40], Gen.Int[0, 300]).Sample((bytes, limit) =>
