@@ -163,6 +163,10 @@ public sealed class MqttBridge : IAsyncDisposable
 
             var delay = _backoff.Next();
             _state = status == AuthenticationResult.Ok ? BridgeState.Reconnecting : BridgeState.WaitingForCredential;
+
+            // The wait is armed before it is announced: whoever acts on the line (a test advancing a fake clock, an
+            // operator) finds the timer running, not yet to be created after the clock moved on.
+            var waiting = Task.Delay(delay, Time, stop);
             if (status == AuthenticationResult.Ok)
             {
                 BridgeLog.Reconnecting(Logger, Name, end, delay);
@@ -170,7 +174,7 @@ public sealed class MqttBridge : IAsyncDisposable
 
             try
             {
-                await Task.Delay(delay, Time, stop).ConfigureAwait(false);
+                await waiting.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
