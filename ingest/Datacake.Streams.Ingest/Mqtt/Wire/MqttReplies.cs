@@ -136,7 +136,4 @@ internal static class MqttReplies
         while (value > 0);
         return at;
     }
-
-    /// <summary>Whether the protocol version has MQTT 5's reason codes on acknowledgements.</summary>
-    public static bool HasReasonCodes(MqttProtocolVersion version) => version == MqttProtocolVersion.V500;
 }
