@@ -69,6 +69,18 @@ public sealed class BridgeCounters
         _messages.Add(1, new KeyValuePair<string, object?>("bridge", _bridge), new KeyValuePair<string, object?>("outcome", Outcome(verdict)));
     }
 
+    /// <summary>A batch's durable, acknowledged records: one add per batch, not per message.</summary>
+    internal void CountAccepted(int count)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _appended, count);
+        _messages.Add(count, new KeyValuePair<string, object?>("bridge", _bridge), new KeyValuePair<string, object?>("outcome", "appended"));
+    }
+
     internal void CountLogUnavailable()
     {
         Interlocked.Increment(ref _logUnavailable);

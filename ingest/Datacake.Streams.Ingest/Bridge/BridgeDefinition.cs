@@ -101,6 +101,27 @@ public sealed record BridgeDefinition
     /// <summary>Messages the broker may have in flight to us unacknowledged (MQTT 5 receive maximum).</summary>
     public int ReceiveMaximum { get; init; } = 256;
 
+    /// <summary>
+    /// Connections to the broker. 1 (the default): one session under <see cref="EffectiveClientId"/>. More: a shared
+    /// subscription (<c>$share/dcs-&lt;Name&gt;/&lt;filter&gt;</c>, MQTT 5 and Mosquitto 2 have them) over that many
+    /// sessions, client ids <c>&lt;id&gt;-1</c> … <c>&lt;id&gt;-N</c>, so that a broker's in-flight window per client
+    /// (Mosquitto's <c>max_inflight_messages</c>, 20 by default) does not cap the bridge: 20 messages per 2 ms commit
+    /// is ~10k/s for one connection. One device's messages may then arrive out of order; each carries its own receive
+    /// time and content key, so nothing the processors check depends on their order. Changing the count changes the
+    /// client ids: what the broker still queues for the old sessions stays there.
+    /// </summary>
+    public int Connections { get; init; } = 1;
+
+    /// <summary>The client id of connection <paramref name="index"/> (0-based) of <see cref="Connections"/>.</summary>
+    public string ClientIdOf(int index) => Connections == 1 ? EffectiveClientId : $"{EffectiveClientId}-{index + 1}";
+
+    /// <summary>The filters each connection subscribes: shared among the connections when there are several.</summary>
+    public IReadOnlyList<string> SubscriptionsOf(IReadOnlyList<string> filters)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
+        return Connections == 1 ? filters : [.. filters.Select(filter => $"$share/dcs-{Name}/{filter}")];
+    }
+
     public string EffectiveClientId => string.IsNullOrEmpty(ClientId) ? "dcs-bridge-" + Name : ClientId;
 
     public int EffectivePort => Port != 0 ? Port : UseTls ? 8883 : 1883;

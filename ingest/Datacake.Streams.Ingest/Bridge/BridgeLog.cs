@@ -1,6 +1,5 @@
 using Datacake.Streams.Access;
 using Microsoft.Extensions.Logging;
-using MQTTnet;
 
 namespace Datacake.Streams.Ingest.Bridge;
 
@@ -10,17 +9,17 @@ internal static partial class BridgeLog
     [LoggerMessage(1, LogLevel.Information, "Bridge {Bridge}: connected to {Host}:{Port} as {ClientId} (session present: {SessionPresent})")]
     public static partial void Connected(ILogger logger, string bridge, string host, int port, string clientId, bool sessionPresent);
 
-    [LoggerMessage(2, LogLevel.Warning, "Bridge {Bridge}: the broker refused the connection: {ResultCode} {Reason}")]
-    public static partial void ConnectRefused(ILogger logger, string bridge, MqttClientConnectResultCode resultCode, string? reason);
+    [LoggerMessage(2, LogLevel.Warning, "Bridge {Bridge}: the broker refused the connection: CONNACK code {ResultCode}")]
+    public static partial void ConnectRefused(ILogger logger, string bridge, byte resultCode);
 
     [LoggerMessage(3, LogLevel.Warning, "Bridge {Bridge}: cannot connect to {Host}:{Port}: {Error}")]
     public static partial void ConnectFailed(ILogger logger, string bridge, string host, int port, string error);
 
     [LoggerMessage(4, LogLevel.Error, "Bridge {Bridge}: the broker refused the subscription to {Filter}: {ResultCode}")]
-    public static partial void SubscribeRefused(ILogger logger, string bridge, string filter, MqttClientSubscribeResultCode resultCode);
+    public static partial void SubscribeRefused(ILogger logger, string bridge, string filter, byte resultCode);
 
     [LoggerMessage(5, LogLevel.Warning, "Bridge {Bridge}: the broker granted {Granted} for {Filter}, not the QoS asked: messages sent while we are away may be lost")]
-    public static partial void SubscribeDowngraded(ILogger logger, string bridge, string filter, MqttClientSubscribeResultCode granted);
+    public static partial void SubscribeDowngraded(ILogger logger, string bridge, string filter, byte granted);
 
     [LoggerMessage(6, LogLevel.Information, "Bridge {Bridge}: subscribed to {Filters}")]
     public static partial void Subscribed(ILogger logger, string bridge, string filters);

@@ -162,6 +162,11 @@ public sealed class BridgeOptionsValidator : IValidateOptions<BridgeOptions>
             failures.Add($"{key}: MaxPayloadBytes must be between 1 and {MaxPayloadLimit}");
         }
 
+        if (bridge.Connections is < 1 or > 16)
+        {
+            failures.Add($"{key}: Connections must be between 1 and 16");
+        }
+
         if (bridge.ReceiveMaximum is < 1 or > ushort.MaxValue)
         {
             failures.Add($"{key}: ReceiveMaximum must be between 1 and 65535");

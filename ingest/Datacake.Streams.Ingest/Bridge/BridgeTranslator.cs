@@ -1,4 +1,3 @@
-using System.Buffers;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Records;
@@ -68,8 +67,12 @@ public sealed class BridgeTranslator
     /// Builds the record for a message received at <paramref name="receivedAt"/>. Only <see cref="BridgeVerdict.Accepted"/>
     /// sets <paramref name="record"/>. Never throws for bad input.
     /// </summary>
+    /// <param name="payload">
+    /// The message's payload; the record points into it, so it must stay unchanged until the record is handed to the
+    /// log (<see cref="Publishing.RawRecordAppender.StartAppend"/> reads it before it returns).
+    /// </param>
     /// <param name="contentKey">Computes the message id; null when the bridge does not deduplicate.</param>
-    public BridgeVerdict Translate(string topic, in ReadOnlySequence<byte> payload, DateTimeOffset receivedAt, ContentKey? contentKey, out RawRecord record)
+    public BridgeVerdict Translate(string topic, ReadOnlyMemory<byte> payload, DateTimeOffset receivedAt, ContentKey? contentKey, out RawRecord record)
     {
         ArgumentNullException.ThrowIfNull(topic);
         record = default;
@@ -83,9 +86,7 @@ public sealed class BridgeTranslator
             return BridgeVerdict.CredentialRefused;
         }
 
-        // The record keeps the payload until the append is durable: it gets an array of its own (after the topic
-        // check, so that unrelated traffic on a broad filter costs no copy).
-        byte[] bytes;
+        var bytes = payload.Span;
         DeviceEntry? device;
         if (_template is not null)
         {
@@ -95,12 +96,10 @@ public sealed class BridgeTranslator
             }
 
             device = Resolve(grant!, topic.AsSpan()[range], receivedAt);
-            bytes = device is null ? [] : payload.ToArray();
         }
         else
         {
-            bytes = payload.ToArray();
-            if (!_pointer!.TryEvaluate(bytes, out var identity))
+            if (!_pointer!.TryEvaluate(payload, out var identity))
             {
                 return BridgeVerdict.Unmapped;
             }
@@ -121,7 +120,7 @@ public sealed class BridgeTranslator
             ReceivedAtUnixNs = (receivedAt - DateTimeOffset.UnixEpoch).Ticks * 100,
             MessageId = contentKey?.Of(topic, bytes),
             PayloadKind = KindOf(device, bytes),
-            Payload = bytes,
+            Payload = payload,
             Credential = Credential,
             CredentialKind = CredentialKind.Token,
         };

@@ -2,7 +2,6 @@ using Datacake.Streams.Access;
 using Datacake.Streams.Ingest.Publishing;
 using Datacake.Streams.RecordLog;
 using Microsoft.Extensions.Logging;
-using MQTTnet;
 
 namespace Datacake.Streams.Ingest.Bridge;
 
@@ -15,7 +14,8 @@ namespace Datacake.Streams.Ingest.Bridge;
 /// Nothing published while the bridge is away is lost as long as the broker keeps the session (QoS 1 or 2,
 /// <see cref="BridgeDefinition.SessionExpiry"/>, and the broker's own queue limit: Mosquitto's
 /// <c>max_queued_messages</c>, 1,000 by default, drops the excess). Each bridge must run on one node only: two
-/// connections with one client id take the session from each other.
+/// connections with one client id take the session from each other. The connections are
+/// <see cref="BridgeSession"/>s of our own MQTT codec.
 /// </remarks>
 public sealed class MqttBridge : IAsyncDisposable
 {
@@ -26,7 +26,6 @@ public sealed class MqttBridge : IAsyncDisposable
     private static readonly TimeSpan _dropLogInterval = TimeSpan.FromMinutes(1);
 
     private readonly BridgeDefinition _definition;
-    private readonly MqttClientFactory _factory = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly ReconnectBackoff _backoff;
     private long _lastDropLog = long.MinValue;
@@ -60,7 +59,7 @@ public sealed class MqttBridge : IAsyncDisposable
 
     internal ILogger Logger { get; }
 
-    /// <summary>Starts connecting in the background; returns at once.</summary>
+    /// <summary>Starts connecting (every connection of <see cref="BridgeDefinition.Connections"/>) in the background; returns at once.</summary>
     public void Start()
     {
         if (_running is not null)
@@ -103,10 +102,10 @@ public sealed class MqttBridge : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken stop)
     {
-        MqttClientOptions options;
+        BridgeTransport transport;
         try
         {
-            options = BridgeClientOptions.Build(_definition);
+            transport = BridgeTransport.Load(_definition);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
@@ -115,6 +114,22 @@ public sealed class MqttBridge : IAsyncDisposable
             return;
         }
 
+        // One loop per connection: each reconnects on its own, so one dropped connection does not stall the others.
+        var connections = new Task[_definition.Connections];
+        for (var i = 0; i < connections.Length; i++)
+        {
+            var index = i;
+            connections[i] = Task.Run(() => RunConnectionAsync(transport, index, stop), CancellationToken.None);
+        }
+
+        await Task.WhenAll(connections).ConfigureAwait(false);
+        _state = BridgeState.Stopped;
+        BridgeLog.Stopped(Logger, Name);
+    }
+
+    private async Task RunConnectionAsync(BridgeTransport transport, int index, CancellationToken stop)
+    {
+        var backoff = index == 0 ? _backoff : new ReconnectBackoff(_definition.ReconnectDelay, _definition.MaxReconnectDelay);
         var refusedStatus = AuthenticationResult.Ok;
         while (!stop.IsCancellationRequested)
         {
@@ -123,13 +138,13 @@ public sealed class MqttBridge : IAsyncDisposable
             var started = Time.GetTimestamp();
             if (status != AuthenticationResult.Ok)
             {
-                if (status != refusedStatus)
+                if (status != refusedStatus && index == 0)
                 {
                     // At start-up the registry view may still be catching up: say it once per change, not per attempt.
                     BridgeLog.CredentialRefused(Logger, Name, Translator.Credential.ToHex()[..8], status);
-                    refusedStatus = status;
                 }
 
+                refusedStatus = status;
                 _state = BridgeState.WaitingForCredential;
                 end = SessionEnd.CredentialRefused;
             }
@@ -138,7 +153,7 @@ public sealed class MqttBridge : IAsyncDisposable
                 refusedStatus = AuthenticationResult.Ok;
                 try
                 {
-                    end = await RunSessionAsync(options, stop).ConfigureAwait(false);
+                    end = await RunSessionAsync(transport, index, stop).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -158,10 +173,10 @@ public sealed class MqttBridge : IAsyncDisposable
 
             if (end == SessionEnd.ConnectionLost && Time.GetElapsedTime(started) >= _healthySession)
             {
-                _backoff.Reset();
+                backoff.Reset();
             }
 
-            var delay = _backoff.Next();
+            var delay = backoff.Next();
             _state = status == AuthenticationResult.Ok ? BridgeState.Reconnecting : BridgeState.WaitingForCredential;
 
             // The wait is armed before it is announced: whoever acts on the line (a test advancing a fake clock, an
@@ -181,40 +196,44 @@ public sealed class MqttBridge : IAsyncDisposable
                 break;
             }
         }
-
-        _state = BridgeState.Stopped;
-        BridgeLog.Stopped(Logger, Name);
     }
 
-    private async Task<SessionEnd> RunSessionAsync(MqttClientOptions options, CancellationToken stop)
+    private async Task<SessionEnd> RunSessionAsync(BridgeTransport transport, int index, CancellationToken stop)
     {
-        using var client = _factory.CreateMqttClient();
-        var connection = new BridgeConnection(this, Math.Max(64, _definition.ReceiveMaximum), _definition.Deduplicate);
-        await using (connection.ConfigureAwait(false))
+        _state = BridgeState.Connecting;
+        var clientId = _definition.ClientIdOf(index);
+        BridgeSession session;
+        (byte Code, bool SessionPresent) connected;
+        using (var timeout = new CancellationTokenSource(BridgeTransport.RequestTimeout, Time))
+        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, timeout.Token))
         {
-            // Handlers before CONNECT: a present session delivers its queued messages right after CONNACK.
-            client.ApplicationMessageReceivedAsync += connection.OnMessageAsync;
-            client.DisconnectedAsync += connection.OnDisconnectedAsync;
-
-            _state = BridgeState.Connecting;
-            MqttClientConnectResult connected;
-            using (var timeout = new CancellationTokenSource(BridgeClientOptions.RequestTimeout, Time))
-            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, timeout.Token))
+            session = await BridgeSession.OpenAsync(this, _definition, transport, linked.Token).ConfigureAwait(false);
+            try
             {
-                // A refused CONNECT does not throw: the result code tells.
-                connected = await client.ConnectAsync(options, linked.Token).ConfigureAwait(false);
+                connected = await session.ConnectAsync(clientId, linked.Token).ConfigureAwait(false);
             }
-
-            if (connected.ResultCode != MqttClientConnectResultCode.Success)
+            catch
             {
-                BridgeLog.ConnectRefused(Logger, Name, connected.ResultCode, connected.ReasonString);
+                await session.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        await using (session.ConfigureAwait(false))
+        {
+            if (connected.Code != 0)
+            {
+                BridgeLog.ConnectRefused(Logger, Name, connected.Code);
                 return SessionEnd.Refused;
             }
 
-            BridgeLog.Connected(Logger, Name, _definition.Host, _definition.EffectivePort, _definition.EffectiveClientId, connected.IsSessionPresent);
-            if (!await SubscribeAsync(client, stop).ConfigureAwait(false))
+            BridgeLog.Connected(Logger, Name, _definition.Host, _definition.EffectivePort, clientId, connected.SessionPresent);
+
+            // The receive loop runs before SUBSCRIBE: a present session delivers its queued messages right after CONNACK.
+            session.Start();
+            if (!await SubscribeAsync(session, stop).ConfigureAwait(false))
             {
-                await connection.CloseAsync(client, SessionEnd.Refused).ConfigureAwait(false);
+                await session.CloseAsync(SessionEnd.Refused).ConfigureAwait(false);
                 return SessionEnd.Refused;
             }
 
@@ -223,51 +242,50 @@ public sealed class MqttBridge : IAsyncDisposable
             SessionEnd end;
             try
             {
-                end = await connection.Ended.WaitAsync(stop).ConfigureAwait(false);
+                end = await session.Ended.WaitAsync(stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 end = SessionEnd.Stopped;
             }
 
-            await connection.CloseAsync(client, end).ConfigureAwait(false);
+            await session.CloseAsync(end).ConfigureAwait(false);
             return end;
         }
     }
 
-    private async Task<bool> SubscribeAsync(IMqttClient client, CancellationToken stop)
+    private async Task<bool> SubscribeAsync(BridgeSession session, CancellationToken stop)
     {
-        var qos = (MQTTnet.Protocol.MqttQualityOfServiceLevel)_definition.Qos;
-        var builder = _factory.CreateSubscribeOptionsBuilder();
-        foreach (var filter in Translator.Topics)
-        {
-            builder.WithTopicFilter(f => f.WithTopic(filter).WithQualityOfServiceLevel(qos));
-        }
-
-        MqttClientSubscribeResult result;
-        using (var timeout = new CancellationTokenSource(BridgeClientOptions.RequestTimeout, Time))
+        var filters = _definition.SubscriptionsOf(Translator.Topics);
+        byte[]? granted;
+        using (var timeout = new CancellationTokenSource(BridgeTransport.RequestTimeout, Time))
         using (var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, timeout.Token))
         {
-            result = await client.SubscribeAsync(builder.Build(), linked.Token).ConfigureAwait(false);
+            granted = await session.SubscribeAsync(filters, _definition.Qos, linked.Token).ConfigureAwait(false);
         }
 
-        var ok = true;
-        foreach (var item in result.Items)
+        if (granted is null)
         {
-            if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
+            return false;
+        }
+
+        var ok = granted.Length == filters.Count;
+        for (var i = 0; i < Math.Min(granted.Length, filters.Count); i++)
+        {
+            if (granted[i] >= 0x80)
             {
-                BridgeLog.SubscribeRefused(Logger, Name, item.TopicFilter.Topic, item.ResultCode);
+                BridgeLog.SubscribeRefused(Logger, Name, filters[i], granted[i]);
                 ok = false;
             }
-            else if ((int)item.ResultCode < _definition.Qos)
+            else if (granted[i] < _definition.Qos)
             {
-                BridgeLog.SubscribeDowngraded(Logger, Name, item.TopicFilter.Topic, item.ResultCode);
+                BridgeLog.SubscribeDowngraded(Logger, Name, filters[i], granted[i]);
             }
         }
 
         if (ok)
         {
-            BridgeLog.Subscribed(Logger, Name, string.Join(", ", Translator.Topics));
+            BridgeLog.Subscribed(Logger, Name, string.Join(", ", filters));
         }
 
         return ok;

@@ -50,8 +50,37 @@ internal static class MqttFrame
 
     public static FrameStatus TryRead(ref ReadOnlySequence<byte> buffer, int maxRemainingLength, out byte header, out ReadOnlySequence<byte> body)
     {
-        header = 0;
         body = default;
+        var status = TryReadFixedHeader(buffer, out header, out var length, out var used);
+        if (status != FrameStatus.Complete)
+        {
+            return status;
+        }
+
+        if (length > maxRemainingLength)
+        {
+            return FrameStatus.TooLarge;
+        }
+
+        if (buffer.Length < used + length)
+        {
+            return FrameStatus.Incomplete;
+        }
+
+        body = buffer.Slice(used, length);
+        buffer = buffer.Slice(used + length);
+        return FrameStatus.Complete;
+    }
+
+    /// <summary>
+    /// Reads only the fixed header: the first byte, the remaining length and how many bytes the two take. Complete
+    /// means the header is whole, not the packet: for a caller that skips an oversized packet as it streams past.
+    /// </summary>
+    public static FrameStatus TryReadFixedHeader(in ReadOnlySequence<byte> buffer, out byte header, out int remainingLength, out int headerLength)
+    {
+        header = 0;
+        remainingLength = 0;
+        headerLength = 0;
         Span<byte> prefix = stackalloc byte[5];
         var available = buffer.FirstSpan.Length >= 5 ? buffer.FirstSpan[..5] : CopyPrefix(buffer, prefix);
         if (available.Length < 2)
@@ -81,19 +110,9 @@ internal static class MqttFrame
             }
         }
 
-        if (length > maxRemainingLength)
-        {
-            return FrameStatus.TooLarge;
-        }
-
-        if (buffer.Length < used + length)
-        {
-            return FrameStatus.Incomplete;
-        }
-
         header = available[0];
-        body = buffer.Slice(used, length);
-        buffer = buffer.Slice(used + length);
+        remainingLength = length;
+        headerLength = used;
         return FrameStatus.Complete;
     }
 

@@ -98,7 +98,11 @@ internal sealed class BridgeHarness : IAsyncDisposable
     public async Task<MqttBridge> StartAsync(BridgeDefinition? definition = null)
     {
         definition ??= Definition;
-        _clientIds.Add(definition.EffectiveClientId);
+        for (var i = 0; i < definition.Connections; i++)
+        {
+            _clientIds.Add(definition.ClientIdOf(i));
+        }
+
         var bridge = new MqttBridge(definition, new RawRecordAppender(Log, Signer), Registry, TimeProvider.System, Logger);
         _bridges.Add(bridge);
         bridge.Start();
@@ -120,6 +124,21 @@ internal sealed class BridgeHarness : IAsyncDisposable
             "-h", Endpoints.MqttHost, "-p", Endpoints.MqttTlsPort.ToString(CultureInfo.InvariantCulture),
             "--cafile", Endpoints.MqttCaFile, "-u", Endpoints.MqttUser, "-P", Endpoints.MqttPassword,
             "-i", $"dcs-pub-{Guid.NewGuid():N}"[..23], "-q", "1", "-t", topic, "-m", payload,
+        ];
+        var published = await ExternalCommand.RunAsync("mosquitto_pub", Deadline, arguments);
+        Assert.True(published.ExitCode == 0, $"mosquitto_pub failed ({published.ExitCode}): {published.Error}");
+    }
+
+    /// <summary>Publishes a payload of <paramref name="bytes"/> bytes from a file (<c>mosquitto_pub -f</c>: too large for an argument).</summary>
+    public async Task PublishLargeAsync(string topic, int bytes)
+    {
+        var file = Path.Combine(_directory.Path, $"payload-{bytes}.bin");
+        await File.WriteAllBytesAsync(file, Enumerable.Repeat((byte)'x', bytes).ToArray());
+        string[] arguments =
+        [
+            "-h", Endpoints.MqttHost, "-p", Endpoints.MqttTlsPort.ToString(CultureInfo.InvariantCulture),
+            "--cafile", Endpoints.MqttCaFile, "-u", Endpoints.MqttUser, "-P", Endpoints.MqttPassword,
+            "-i", $"dcs-pub-{Guid.NewGuid():N}"[..23], "-q", "1", "-t", topic, "-f", file,
         ];
         var published = await ExternalCommand.RunAsync("mosquitto_pub", Deadline, arguments);
         Assert.True(published.ExitCode == 0, $"mosquitto_pub failed ({published.ExitCode}): {published.Error}");

@@ -167,4 +167,52 @@ public sealed class MqttBridgeTests
             Assert.DoesNotContain(unknown.Secret, harness.Logger.Text, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task A_publish_far_over_the_payload_limit_is_dropped_as_it_streams_past_and_the_session_goes_on()
+    {
+        await using var harness = await BridgeHarness.CreateAsync();
+        var bridge = await harness.StartAsync(harness.Definition with { MaxPayloadBytes = 64 });
+
+        // 300 KiB: past the payload limit plus the 64 KiB allowed for a topic, so the bridge never buffers it.
+        await harness.PublishLargeAsync($"{harness.Prefix}/SN-1/up", 300 * 1024);
+        var good = """{"after_the_large_one":1}""";
+        await harness.PublishAsync($"{harness.Prefix}/SN-1/up", good);
+
+        var (record, _) = (await harness.ReadRawAsync(1))[0];
+        Assert.Equal(good, Encoding.UTF8.GetString(record.Payload.Span));
+        await BridgeHarness.Until(() => bridge.Counters.Appended == 1, "the good message acknowledged");
+        Assert.Equal(1, bridge.Counters.PayloadTooLarge);
+
+        // Acknowledged, not redelivered: the one session the bridge opened is the one it still has.
+        Assert.Equal(1, bridge.Counters.SessionsOpened);
+        Assert.True(harness.NothingMore(), "nothing but the good message");
+    }
+
+    [Fact]
+    public async Task Several_connections_share_the_subscription_and_bridge_every_message_once()
+    {
+        const int count = 24;
+        await using var harness = await BridgeHarness.CreateAsync();
+        var definition = harness.Definition with { Connections = 3 };
+        var bridge = await harness.StartAsync(definition);
+        await BridgeHarness.Until(() => bridge.Counters.SessionsOpened == 3, "three subscribed sessions");
+
+        var payloads = Enumerable.Range(0, count).Select(i => $$"""{"n":{{i}}}""").ToList();
+        for (var i = 0; i < count; i++)
+        {
+            await harness.PublishAsync($"{harness.Prefix}/SN-{1 + (i % 2)}/up", payloads[i]);
+        }
+
+        var records = await harness.ReadRawAsync(count);
+        Assert.Equal(payloads.Order(), records.Select(r => Encoding.UTF8.GetString(r.Record.Payload.Span)).Order());
+        await BridgeHarness.Until(() => bridge.Counters.Appended == count, $"{count} acknowledged appends");
+        Assert.True(harness.NothingMore(), "no message bridged twice by two connections");
+        for (var i = 1; i <= 3; i++)
+        {
+            Assert.Contains($"as {definition.EffectiveClientId}-{i} ", harness.Logger.Text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains($"$share/dcs-{definition.Name}/{harness.Prefix}/+/up", harness.Logger.Text, StringComparison.Ordinal);
+    }
 }

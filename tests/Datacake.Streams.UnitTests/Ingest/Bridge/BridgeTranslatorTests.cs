@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using Datacake.Streams.Access;
 using Datacake.Streams.Ids;
@@ -124,8 +123,7 @@ public class BridgeTranslatorTests
     public void Without_deduplication_a_record_has_no_message_id()
     {
         var translator = Translator(new BridgeMapping { Topic = "things/{serial}/data" });
-        var sequence = new ReadOnlySequence<byte>("{}"u8.ToArray());
-        Assert.Equal(BridgeVerdict.Accepted, translator.Translate("things/SN-1/data", sequence, _start, contentKey: null, out var record));
+        Assert.Equal(BridgeVerdict.Accepted, translator.Translate("things/SN-1/data", "{}"u8.ToArray(), _start, contentKey: null, out var record));
         Assert.Null(record.MessageId);
     }
 
@@ -149,5 +147,5 @@ public class BridgeTranslatorTests
         }, _registry);
 
     private BridgeVerdict Translate(BridgeTranslator translator, string topic, string payload, out RawRecord record) =>
-        translator.Translate(topic, new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(payload)), _time.GetUtcNow(), _contentKey, out record);
+        translator.Translate(topic, Encoding.UTF8.GetBytes(payload), _time.GetUtcNow(), _contentKey, out record);
 }

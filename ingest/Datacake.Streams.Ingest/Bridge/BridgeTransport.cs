@@ -1,74 +1,83 @@
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
-using MQTTnet;
-using MQTTnet.Formatter;
 
 namespace Datacake.Streams.Ingest.Bridge;
 
 /// <summary>
-/// The MQTTnet client options of a bridge: a persistent session under a stable client id, credentials, and TLS that
-/// trusts either the system store or exactly the CA file given.
+/// How a bridge reaches its broker: TCP to the host and port, and TLS that trusts either the system store or exactly
+/// the CA file given, with a client certificate for brokers that want one. The certificate files are read once, when
+/// the bridge starts: a missing or unreadable file fails there, not at every reconnect.
 /// </summary>
-public static class BridgeClientOptions
+public sealed class BridgeTransport
 {
-    /// <summary>How long a CONNECT or SUBSCRIBE may take before the attempt counts as failed.</summary>
+    /// <summary>How long connecting, CONNECT or SUBSCRIBE may take before the attempt counts as failed.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Reads the certificate files now: a missing or unreadable file fails here, not at every reconnect.</summary>
+    private readonly BridgeDefinition _definition;
+    private readonly X509Certificate2Collection? _roots;
+    private readonly X509Certificate2? _clientCertificate;
+
+    private BridgeTransport(BridgeDefinition definition, X509Certificate2Collection? roots, X509Certificate2? clientCertificate)
+    {
+        _definition = definition;
+        _roots = roots;
+        _clientCertificate = clientCertificate;
+    }
+
+    /// <summary>Reads the certificate files now.</summary>
     /// <exception cref="IOException">A certificate file cannot be read.</exception>
     /// <exception cref="System.Security.Cryptography.CryptographicException">A certificate file is not a certificate.</exception>
-    public static MqttClientOptions Build(BridgeDefinition definition)
+    public static BridgeTransport Load(BridgeDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(definition.Host, definition.EffectivePort)
-            .WithClientId(definition.EffectiveClientId)
-            .WithKeepAlivePeriod(definition.KeepAlive)
-            .WithTimeout(RequestTimeout)
-
-            // The session must outlive the connection: the broker then keeps our subscriptions and queues QoS 1/2
-            // messages while we are away, and sends unacknowledged ones again when we are back.
-            .WithCleanSession(false)
-            .WithCleanStart(false);
-
-        if (definition.Protocol == BridgeProtocol.V500)
+        if (!definition.UseTls)
         {
-            builder
-                .WithProtocolVersion(MqttProtocolVersion.V500)
-                .WithSessionExpiryInterval((uint)Math.Min(uint.MaxValue, definition.SessionExpiry.TotalSeconds))
-                .WithReceiveMaximum((ushort)definition.ReceiveMaximum);
-        }
-        else
-        {
-            builder.WithProtocolVersion(MqttProtocolVersion.V311);
+            return new BridgeTransport(definition, null, null);
         }
 
-        if (!string.IsNullOrEmpty(definition.Username))
-        {
-            builder.WithCredentials(definition.Username, definition.Password ?? "");
-        }
+        var roots = string.IsNullOrEmpty(definition.CaFile) ? null : LoadRoots(definition.CaFile);
+        return new BridgeTransport(definition, roots, LoadClientCertificate(definition));
+    }
 
-        if (definition.UseTls)
+    /// <summary>A connected stream to the broker, TLS already negotiated when the bridge uses it.</summary>
+    public async Task<Stream> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
         {
-            var roots = string.IsNullOrEmpty(definition.CaFile) ? null : LoadRoots(definition.CaFile);
-            var clientCertificate = LoadClientCertificate(definition);
-            builder.WithTlsOptions(tls =>
+            await socket.ConnectAsync(_definition.Host, _definition.EffectivePort, cancellationToken).ConfigureAwait(false);
+            var network = new NetworkStream(socket, ownsSocket: true);
+            if (!_definition.UseTls)
             {
-                tls.UseTls();
-                tls.WithTargetHost(definition.Host);
-                if (roots is not null)
-                {
-                    tls.WithCertificateValidationHandler(e => IsIssuedBy(roots, e.Certificate, e.Chain, e.SslPolicyErrors));
-                }
+                return network;
+            }
 
-                if (clientCertificate is not null)
+            var tls = new SslStream(network, leaveInnerStreamOpen: false);
+            try
+            {
+                var options = new SslClientAuthenticationOptions
                 {
-                    tls.WithClientCertificates([clientCertificate]);
-                }
-            });
+                    TargetHost = _definition.Host,
+                    RemoteCertificateValidationCallback = _roots is null
+                        ? null
+                        : (_, certificate, chain, errors) => IsIssuedBy(_roots, certificate, chain, errors),
+                    ClientCertificates = _clientCertificate is null ? null : new X509CertificateCollection { _clientCertificate },
+                };
+                await tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+                return tls;
+            }
+            catch
+            {
+                await tls.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
         }
-
-        return builder.Build();
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
