@@ -16,7 +16,7 @@ namespace Datacake.Streams.Ingest.Bridge;
 /// <remarks>
 /// <para>Why not a general MQTT client: MQTTnet's client cost the bridge ~80 µs of CPU per message, one task, several
 /// objects and one socket write per acknowledgement (docs/BENCHMARKS.md, issue 21); this is the broker's receive loop
-/// turned around, ~10 µs.</para>
+/// turned around.</para>
 /// <para>The first refused append ends the session: neither that message nor any later one is acknowledged, and the
 /// broker sends them again on the next connection (it never does within one). Later messages that were appended
 /// anyway come again with the same content key, for the processors' deduplication. A session is one connection: an
