@@ -116,14 +116,14 @@ internal sealed class BridgeHarness : IAsyncDisposable
         await bridge.DisposeAsync();
     }
 
-    /// <summary>Publishes with the real mosquitto_pub over TLS with the CA file and the password, QoS 1.</summary>
-    public async Task PublishAsync(string topic, string payload)
+    /// <summary>Publishes with the real mosquitto_pub over TLS with the CA file and the password, QoS 1 unless told.</summary>
+    public async Task PublishAsync(string topic, string payload, int qos = 1)
     {
         string[] arguments =
         [
             "-h", Endpoints.MqttHost, "-p", Endpoints.MqttTlsPort.ToString(CultureInfo.InvariantCulture),
             "--cafile", Endpoints.MqttCaFile, "-u", Endpoints.MqttUser, "-P", Endpoints.MqttPassword,
-            "-i", $"dcs-pub-{Guid.NewGuid():N}"[..23], "-q", "1", "-t", topic, "-m", payload,
+            "-i", $"dcs-pub-{Guid.NewGuid():N}"[..23], "-q", qos.ToString(CultureInfo.InvariantCulture), "-t", topic, "-m", payload,
         ];
         var published = await ExternalCommand.RunAsync("mosquitto_pub", Deadline, arguments);
         Assert.True(published.ExitCode == 0, $"mosquitto_pub failed ({published.ExitCode}): {published.Error}");

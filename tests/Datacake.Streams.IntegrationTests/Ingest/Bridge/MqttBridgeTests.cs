@@ -47,13 +47,15 @@ public sealed class MqttBridgeTests
     }
 
     [Theory]
-    [InlineData(BridgeProtocol.V500)]
-    [InlineData(BridgeProtocol.V311)]
-    public async Task Nothing_published_while_the_bridge_is_away_is_lost(BridgeProtocol protocol)
+    [InlineData(BridgeProtocol.V500, 1)]
+    [InlineData(BridgeProtocol.V311, 1)]
+    [InlineData(BridgeProtocol.V500, 2)]
+    [InlineData(BridgeProtocol.V311, 2)]
+    public async Task Nothing_published_while_the_bridge_is_away_is_lost(BridgeProtocol protocol, int qos)
     {
         const int count = 20;
         await using var harness = await BridgeHarness.CreateAsync();
-        var definition = harness.Definition with { Protocol = protocol };
+        var definition = harness.Definition with { Protocol = protocol, Qos = qos };
 
         // The first run makes the broker open the persistent session; then the bridge goes away.
         var first = await harness.StartAsync(definition);
@@ -62,7 +64,7 @@ public sealed class MqttBridgeTests
         var payloads = Enumerable.Range(0, count).Select(i => $$"""{"n":{{i}}}""").ToList();
         foreach (var payload in payloads)
         {
-            await harness.PublishAsync($"{harness.Prefix}/SN-{1 + (payloads.IndexOf(payload) % 2)}/up", payload);
+            await harness.PublishAsync($"{harness.Prefix}/SN-{1 + (payloads.IndexOf(payload) % 2)}/up", payload, qos);
         }
 
         // Same client id: the broker hands the session, and the messages it queued, to the new connection.
