@@ -2,8 +2,8 @@ namespace Datacake.Streams.Backups;
 
 /// <summary>
 /// Which backups pruning keeps: the newest of each of the last <c>hourly</c> clock hours and of each of the last
-/// <c>daily</c> UTC days, always the newest overall, and every backup a kept one needs to be restored (its full base
-/// and the incrementals between).
+/// <c>daily</c> UTC days, always the newest overall, every backup dated after now (the clock stepped back), and every
+/// backup a kept one needs to be restored (its full base and the incrementals between).
 /// </summary>
 public static class BackupRetention
 {
@@ -22,6 +22,13 @@ public static class BackupRetention
         KeepNewestPerBucket(newestFirst, keep, b => Floor(b.StartedAt, TimeSpan.FromHours(1)), bucket => bucket > thisHour.AddHours(-hourly) && bucket <= thisHour);
         var today = Floor(now, TimeSpan.FromDays(1));
         KeepNewestPerBucket(newestFirst, keep, b => Floor(b.StartedAt, TimeSpan.FromDays(1)), bucket => bucket > today.AddDays(-daily) && bucket <= today);
+
+        // Dated after now: taken before the host's clock stepped back. Which hour or day they belong to is unknown
+        // until the clock passes them again; deleting them would drop the newest restore points.
+        foreach (var ahead in backups.Where(b => b.StartedAt > now))
+        {
+            keep.Add(ahead.Id);
+        }
 
         // An incremental is only restorable with every backup of its chain before it.
         var byId = backups.ToDictionary(b => b.Id, StringComparer.Ordinal);

@@ -17,12 +17,7 @@ public sealed partial class BackupScheduler(BackupService backups, BackupOptions
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var listed = backups.Primary.List().Select(e => e.Manifest).ToList();
-            var due = BackupSchedule.Next(
-                listed.LastOrDefault()?.StartedAt,
-                listed.LastOrDefault(m => m.MetadataStore)?.StartedAt,
-                time.GetUtcNow(),
-                options);
+            var due = BackupSchedule.Next(backups.Primary.List().Select(e => e.Manifest), time.GetUtcNow(), options);
             var wait = due.At - time.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {

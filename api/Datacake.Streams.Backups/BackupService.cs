@@ -157,7 +157,9 @@ public sealed partial class BackupService
         // Whole seconds: influxd's -since takes RFC 3339 seconds; rounding down only widens the next incremental.
         var end = Truncate(startedAt - _options.CountLag);
         var previous = Latest;
-        var full = request.ForceFull || previous is null || previous.Database != Database
+        // previous.End after this end: the clock stepped back since. An incremental from there would cover nothing,
+        // and the points received after the step (dated before previous.End) would be in no backup: a new chain.
+        var full = request.ForceFull || previous is null || previous.Database != Database || previous.End > end
             || startedAt - Primary.TryRead(previous.BaseId)?.Manifest.StartedAt >= _options.FullInterval
             || !ChainIsComplete(Primary, previous);
 

@@ -21,8 +21,10 @@ namespace Datacake.Streams.Processing.Replay;
 /// (sources in <see cref="ReplayGuardOptions.SixteenBitCounterSources"/>) are extended to 32 bits as the nearest
 /// step forward (a value below the last one's low 16 bits is a rollover); a step of more than
 /// <see cref="ReplayGuardOptions.MaxFrameCounterGap"/> frames is a replay. An equal counter answers <see cref="ReplayVerdict.DuplicateCounter"/>.</para>
-/// <para>Webhook ids expire by receive time (the highest accepted one), not by the clock, so a processor that lags
-/// behind the log by more than the window still recognises a replay that arrived within it.</para>
+/// <para>Webhook ids expire by receive time (the latest accepted record's), not by the processor's clock, so a
+/// processor that lags behind the log by more than the window still recognises a replay that arrived within it. The
+/// latest and not the highest, so that a step back of the host's clock does not expire the ids received after it at
+/// once (docs/PROCESSING.md "When the clock steps back").</para>
 /// <para>Not thread-safe: one instance per partition, called from one thread at a time.</para>
 /// </remarks>
 public sealed partial class ReplayGuard
@@ -106,10 +108,10 @@ public sealed partial class ReplayGuard
     /// </summary>
     internal void Accept(in AcceptedRecord record)
     {
-        if (record.ReceivedAtUnixNs > _watermarkNs)
-        {
-            _watermarkNs = record.ReceivedAtUnixNs;
-        }
+        // The latest accepted receive time, not the highest: after the host's clock stepped back, ids received since
+        // must live their window in the clock's new time, while those from before the step (dated ahead of it) wait in
+        // front of them in the queue until the clock passes them again, when a replay of them could be fresh again.
+        _watermarkNs = record.ReceivedAtUnixNs;
 
         if (record.WebhookKey != 0)
         {
