@@ -1,5 +1,6 @@
 using Datacake.Streams.Hosting;
 using Datacake.Streams.Access;
+using Datacake.Streams.Hosting.Faults;
 using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Log.Kafka;
 using Datacake.Streams.RecordLog.Faster;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace Datacake.Streams.Hosting.Composition;
 
 /// <summary>The shared services every role stands on: the record log, InfluxDB, the registry view, node keys.</summary>
-public static class StreamsServices
+public static partial class StreamsServices
 {
     /// <summary>The Kafka log's former section; still read, below <see cref="KafkaRecordLogOptions.Section"/>.</summary>
     public const string LegacyKafkaSection = "Kafka";
@@ -82,7 +83,23 @@ public static class StreamsServices
                 services.AddFasterRecordLog(Path.Combine(streams.FullDataDirectory, "log"));
                 break;
         }
+
+        if (KillAfterAppend.ArmedAppends() is { } appends)
+        {
+            // Wraps whichever log was chosen; without the test-only variable the log is registered untouched.
+            var log = services.Last(d => d.ServiceType == typeof(IRecordLog));
+            services.Remove(log);
+            services.AddSingleton<IRecordLog>(sp =>
+            {
+                var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(KillAfterAppend));
+                LogFaultArmed(logger, KillAfterAppend.Variable, appends);
+                return new KillAfterAppend((IRecordLog)log.ImplementationFactory!(sp), appends, KillAfterAppend.KillThisProcess);
+            });
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Fault injection armed by {Variable}: this process SIGKILLs itself after durable append {Appends} to dcs.raw, before replying. Never set it outside tests.")]
+    private static partial void LogFaultArmed(ILogger logger, string variable, int appends);
 }
 
 /// <summary>Starts the registry feed with the host and stops it with the host.</summary>

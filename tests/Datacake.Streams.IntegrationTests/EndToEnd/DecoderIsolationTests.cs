@@ -12,7 +12,7 @@ namespace Datacake.Streams.IntegrationTests.EndToEnd;
 /// <summary>
 /// Issue 16 point 5, through the real executable: workspace B's device has a decoder that burns its whole budget on
 /// a catastrophic regular expression; its uplinks share the one raw partition with workspace A's HTTP measurements.
-/// A's points are all stored and each is queryable within 1 s of its 202 (before: up to 45.7 s behind six such
+/// A's points are all stored and each is queryable within 5 s of its 202 (before: up to 45.7 s behind six such
 /// uplinks); B's records are dead-lettered, the later ones <c>decoder_suspended</c> without running the decoder.
 /// The owner sees the suspension in <c>GET /v1/decoders/{id}</c>, and an edit of the source resumes the decoder.
 /// </summary>
@@ -28,7 +28,12 @@ public sealed class DecoderIsolationTests(ITestOutputHelper output) : IAsyncLife
 
     private const int Uplinks = 6;
     private const int Measurements = 12;
-    private static readonly TimeSpan QueryableWithin = TimeSpan.FromSeconds(1);
+    // What "not held" means, on a machine shared with other builds and tests: A's point queryable within 5 s of its
+    // 202. Held behind B's decoders it waited up to 45.7 s (before issue 16's fix), and a decoder whose budget is not
+    // enforced holds it for ever. The former bound, 1 s, measured the machine rather than the isolation: idle, A's
+    // points were queryable 54-190 ms after their 202, at load average ~50 (a soak and two builds beside it) 217-701
+    // ms, and the reliability runner, with its integration tests in parallel, failed the test on it.
+    private static readonly TimeSpan QueryableWithin = TimeSpan.FromSeconds(5);
 
     private readonly string _operatorToken = AccessToken.New().Secret;
     private readonly InfluxProbe _influx = new("e2e_dec_" + Guid.NewGuid().ToString("N")[..12]);

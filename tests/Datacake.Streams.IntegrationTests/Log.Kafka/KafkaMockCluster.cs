@@ -70,6 +70,27 @@ public sealed class KafkaMockCluster : IDisposable
         setDelay(mockCluster, (int)delay.TotalMilliseconds);
     }
 
+    /// <summary>
+    /// Takes broker <paramref name="brokerId"/> (1 on a one-broker cluster) down: librdkafka's mock closes its
+    /// connections and refuses new ones until <see cref="SetBrokerUp"/>; the records it holds stay, as on a broker's
+    /// disk across a restart. Clients see what they see of a broker restart: dropped connections, refused reconnects.
+    /// </summary>
+    public void SetBrokerDown(int brokerId = 1) => SetBroker("rd_kafka_mock_broker_set_down", brokerId);
+
+    /// <summary>Brings broker <paramref name="brokerId"/> back after <see cref="SetBrokerDown"/>.</summary>
+    public void SetBrokerUp(int brokerId = 1) => SetBroker("rd_kafka_mock_broker_set_up", brokerId);
+
+    private void SetBroker(string function, int brokerId)
+    {
+        var (library, mockCluster) = NativeMockCluster();
+        var set = Marshal.GetDelegateForFunctionPointer<MockBrokerState>(NativeLibrary.GetExport(library, function));
+        var error = (ErrorCode)set(mockCluster, brokerId);
+        if (error != ErrorCode.NoError)
+        {
+            throw new InvalidOperationException($"{function}({brokerId}) failed: {error}");
+        }
+    }
+
     private (IntPtr Library, IntPtr MockCluster) NativeMockCluster()
     {
         // Confluent.Kafka has no managed door to the mock cluster's own API, and its librdkafka may be the
@@ -99,6 +120,9 @@ public sealed class KafkaMockCluster : IDisposable
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate int MockTopicCreate(IntPtr mockCluster, [MarshalAs(UnmanagedType.LPUTF8Str)] string topic, int partitionCount, int replicationFactor);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate int MockBrokerState(IntPtr mockCluster, int brokerId);
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate void MockInitialRebalanceDelay(IntPtr mockCluster, int delayMs);
