@@ -3,11 +3,13 @@
 # by their [Trait("Reliability", row)]), collects their trx results and the numbers they record, and writes
 # docs/RELIABILITY.md: per row the scenario, what it proves, the numbers, pass/fail and the tests.
 #
-#   ops/reliability/run.sh [--slow [--no-soak]] [--soak-minutes 30] [--storm-seconds 600] [--no-build]
+#   ops/reliability/run.sh [--slow [--no-soak] [--no-drill]] [--soak-minutes 30] [--storm-seconds 600]
+#                          [--drill-points 10000000] [--no-build]
 #
-# --slow also runs the slow rows (the 30-minute soak, ops/bench/soak.sh; the long rebalance storm) and keeps their
-# results in ops/reliability/slow-runs.json, which a run without --slow reads to state when each last ran.
-# --no-soak leaves the soak's last result as it is (the other slow rows run).
+# --slow also runs the slow rows (the 30-minute soak, ops/bench/soak.sh; the long rebalance storm; the 10M-point
+# failover drill, ops/reliability/failover-drill-10m.sh) and keeps their results in ops/reliability/slow-runs.json,
+# which a run without --slow reads to state when each last ran.
+# --no-soak / --no-drill leave the soak's / the drill's last result as it is (the other slow rows run).
 # Uses the services of $DCS_SERVICES_ENV when it names a file, else starts them (ops/services.sh up).
 # Exit 0 when every fast row passed (also in part; rows no test proves yet are stated, not failed), 1 otherwise.
 set -euo pipefail
@@ -17,6 +19,8 @@ cd "$repo_root"
 
 slow=0
 soak=1
+drill=1
+drill_points=10000000
 soak_minutes=30
 storm_seconds=600
 build=1
@@ -24,10 +28,12 @@ while (($#)); do
   case $1 in
     --slow) slow=1 ;;
     --no-soak) soak=0 ;;
+    --no-drill) drill=0 ;;
+    --drill-points) drill_points=$2; shift ;;
     --soak-minutes) soak_minutes=$2; shift ;;
     --storm-seconds) storm_seconds=$2; shift ;;
     --no-build) build=0 ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "reliability: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -78,10 +84,23 @@ if ((slow && soak)); then
   soak_command="ops/bench/soak.sh --minutes $soak_minutes"
   echo "reliability: slow: $soak_command" >&2
   passed=true
-  ops/bench/soak.sh --minutes "$soak_minutes" --no-build </dev/null >"$work/soak.txt" 2>&1 || passed=false
+  ops/bench/soak.sh --minutes "$soak_minutes" --no-build --numbers "$work/soak.jsonl" </dev/null >"$work/soak.txt" 2>&1 || passed=false
   cp "$work/soak.txt" "docs/bench/soak-reliability-latest.txt"
+  # The numbers (totals, the verdict lines) when the soak got that far, else its last line.
+  [[ -s $work/soak.jsonl ]] || note="$(tail -1 "$work/soak.txt"); "
   "${report[@]}" record-slow --runs "$runs" --row soak --passed "$passed" --command "$soak_command" --commit "$commit" \
-    --note "$(grep -m1 '^RSS after 1 min' "$work/soak.txt" || tail -1 "$work/soak.txt"); table: docs/bench/soak-reliability-latest.txt"
+    --numbers "$work/soak.jsonl" --note "${note:-}table: docs/bench/soak-reliability-latest.txt, chart: docs/bench/soak-memory.png"
+fi
+
+if ((slow && drill)); then
+  drill_command="ops/reliability/failover-drill-10m.sh --points $drill_points"
+  echo "reliability: slow: $drill_command" >&2
+  passed=true
+  ops/reliability/failover-drill-10m.sh --points "$drill_points" --no-build --numbers "$work/drill-10m.jsonl" </dev/null \
+    >"$work/drill-10m.txt" 2>&1 || passed=false
+  [[ -s $work/drill-10m.jsonl ]] || drill_note="$(tail -1 "$work/drill-10m.txt")"
+  "${report[@]}" record-slow --runs "$runs" --row failover-drill-10m --passed "$passed" --command "$drill_command" \
+    --commit "$commit" --numbers "$work/drill-10m.jsonl" ${drill_note:+--note "$drill_note"}
 fi
 
 write=(write --catalog "$catalog" --trx "$work/trx" --numbers "$numbers" --runs "$runs" --out docs/RELIABILITY.md --commit "$commit")

@@ -1,23 +1,45 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
 namespace Datacake.Streams.LoadGen.EndToEnd;
 
-/// <summary>The v1 HTTP API of the benchmark's influxd: writes for the direct peer, counts and stats for the check.</summary>
+/// <summary>
+/// The v1 HTTP API of the benchmark's influxd: writes for the direct peer, counts and stats for the check. With
+/// <see cref="InfluxLogin"/> it speaks to an influxd with authentication on (the shared services of the soak).
+/// </summary>
 internal sealed class InfluxEndpoint : IDisposable
 {
     // Every measurement of the default policy: one per device (our system) or one shared (the peers).
     private const string AllMeasurements = "/.*/";
 
     private readonly HttpClient _http;
+    private readonly string _measurements;
 
-    public InfluxEndpoint(Uri url, int connections = 4)
+    /// <param name="url">influxd's HTTP API.</param>
+    /// <param name="connections">Connections kept to it.</param>
+    /// <param name="login">User and password (HTTP basic), or none on an influxd without authentication.</param>
+    /// <param name="measurements">
+    /// The measurements counted and read back: all by default; a regex of the run's own devices when several loads
+    /// share one database (the soak), so that each checks only its own points.
+    /// </param>
+    public InfluxEndpoint(Uri url, int connections = 4, InfluxLogin? login = null, string measurements = AllMeasurements)
     {
         var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
         _http = new HttpClient(handler) { BaseAddress = url, Timeout = TimeSpan.FromMinutes(2) };
+        if (login is not null)
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+                "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{login.User}:{login.Password}")));
+        }
+
+        _measurements = measurements;
     }
+
+    /// <summary>A regex of exactly these device measurements (device ids need no escaping in an InfluxQL regex: docs/DATA-MODEL.md).</summary>
+    public static string MeasurementsOf(IEnumerable<string> devices) => $"/^({string.Join('|', devices)})$/";
 
     public async Task<HttpStatusCode> WriteAsync(string database, string lines, CancellationToken cancellationToken)
     {
@@ -44,7 +66,7 @@ internal sealed class InfluxEndpoint : IDisposable
     /// </summary>
     public async Task<long> CountAsync(string database, string where, CancellationToken cancellationToken)
     {
-        var query = $"SELECT count(\"seq\") FROM {AllMeasurements} WHERE {where}";
+        var query = $"SELECT count(\"seq\") FROM {_measurements} WHERE {where}";
         var body = await _http.GetStringAsync($"/query?db={Uri.EscapeDataString(database)}&q={Uri.EscapeDataString(query)}", cancellationToken);
         using var json = JsonDocument.Parse(body);
         var result = json.RootElement.GetProperty("results")[0];
@@ -94,7 +116,7 @@ internal sealed class InfluxEndpoint : IDisposable
     /// <summary>Every numbered point of the database from <paramref name="first"/> on (all measurements, as <see cref="CountAsync"/>) as (seq, time ms), read in chunks.</summary>
     public async Task ReadNumberedAsync(string database, long first, Action<double, long> point, CancellationToken cancellationToken)
     {
-        var query = $"SELECT \"seq\" FROM {AllMeasurements} WHERE {Where(first, below: false)}";
+        var query = $"SELECT \"seq\" FROM {_measurements} WHERE {Where(first, below: false)}";
         var path = $"/query?db={Uri.EscapeDataString(database)}&epoch=ms&chunked=true&chunk_size=20000&q={Uri.EscapeDataString(query)}";
         using var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         response.EnsureSuccessStatusCode();

@@ -25,6 +25,7 @@ internal static class ScenarioCommand
               mqtt:   --host H --port P [--token T] --devices-file F [--topic devices/{device}/measurements]
                       [--connections 64] [--inflight 4] [--qos 1] [--mqtt-client raw|mqttnet]
                       [--mqtt-version 5|3.1.1] [--batch 64 (raw: publishes per send at most)]
+          [--influx-user U (password from DCS_INFLUX_PASSWORD)] [--measurements all|devices]
           --rate paces the timed points (open loop, a timer releases them) instead of sending as fast as acknowledged;
           --first-seq numbers them from F (a second run into a database that holds 0..F-1); --base-ms fixes point times.
         """;
@@ -46,7 +47,8 @@ internal static class ScenarioCommand
         var interval = TimeSpan.FromMilliseconds(LoadCommand.Int(options, "sample-ms", 100));
         var deliver = TimeSpan.FromSeconds(LoadCommand.Int(options, "deliver-seconds", 900));
         var processes = ProcessWatch.Parse(options.GetValueOrDefault("watch"));
-        using var influx = new InfluxEndpoint(new Uri(LoadCommand.Required(options, "influx")));
+        using var influx = new InfluxEndpoint(
+            new Uri(LoadCommand.Required(options, "influx")), login: InfluxLogin.From(options), measurements: Measurements(options));
         await using var load = Create(options, database);
 
         // Older than now by far more than a run lasts, younger than the 30-day raw tier; ms steps keep series unique. A
@@ -177,6 +179,18 @@ internal static class ScenarioCommand
             var other => throw new ArgumentException($"--mqtt-client must be raw or mqttnet, not {other}"),
         };
     }
+
+    /// <summary>
+    /// <c>--measurements devices</c>: only the measurements of this run's devices are counted and read back, so that
+    /// several loads into one database (ops/bench/soak.sh) each check their own points; all of them otherwise.
+    /// </summary>
+    private static string Measurements(IReadOnlyDictionary<string, string> options) =>
+        LoadCommand.Text(options, "measurements", "all") switch
+        {
+            "all" => "/.*/",
+            "devices" => InfluxEndpoint.MeasurementsOf(Devices(options)),
+            var other => throw new ArgumentException($"--measurements must be all or devices, not {other}"),
+        };
 
     private static string[] Devices(IReadOnlyDictionary<string, string> options)
     {
