@@ -22,7 +22,7 @@ public sealed class ScaledOutRevocationTests
     private static readonly TimeSpan _propagationLimit = TimeSpan.FromSeconds(2);
 
     [Fact]
-    [Trait("Reliability", Row)]
+    [Trait("Reliability", "revocation")]
     public async Task A_token_revoked_on_the_api_node_is_refused_by_the_ingest_node_on_http_and_mqtt_within_two_seconds()
     {
         var endpoints = ServiceEndpoints.Current;

@@ -78,7 +78,9 @@ internal static class RouteAccessCatalog
         ["GET /metrics"] = new(RouteAccess.OperatorElseUnauthenticated),
         ["GET /openapi/{documentName}.json"] = new(RouteAccess.Public),
         ["GET /docs/{documentName?}"] = new(RouteAccess.Public),
-        ["GET /docs/{**path}"] = new(RouteAccess.Public),
+        ["GET /docs/favicon.svg"] = new(RouteAccess.Public),
+        ["GET /docs/scalar.aspnetcore.js"] = new(RouteAccess.Public),
+        ["GET /docs/scalar.js"] = new(RouteAccess.Public),
         ["GET /ping"] = new(RouteAccess.Public),
         ["HEAD /ping"] = new(RouteAccess.Public),
 

@@ -44,14 +44,16 @@ public sealed class RouteScopeMatrixTests : IAsyncLifetime
     }
 
     [Fact]
-    [Trait("Reliability", Row)]
+    [Trait("Reliability", "scope-matrix")]
     public async Task Every_route_of_the_host_answers_every_kind_of_caller_as_its_scope_allows_and_leaks_nothing_of_A()
     {
         var routes = HostRoutes();
         var unclassified = routes.Where(route => !RouteAccessCatalog.Rules.ContainsKey(route)).ToList();
         var stale = RouteAccessCatalog.Rules.Keys.Where(key => !routes.Contains(key)).ToList();
-        Assert.True(unclassified.Count == 0, "routes of the host nobody classified (add each to RouteAccessCatalog):\n" + string.Join('\n', unclassified));
-        Assert.True(stale.Count == 0, "classified routes the host no longer maps:\n" + string.Join('\n', stale));
+        Assert.True(
+            unclassified.Count == 0 && stale.Count == 0,
+            "routes of the host nobody classified (add each to RouteAccessCatalog):\n" + string.Join('\n', unclassified)
+            + "\nclassified routes the host no longer maps:\n" + string.Join('\n', stale));
 
         var a = await WorkspaceWorld.CreateAsync(Api, _operator, "alpha");
         var b = await WorkspaceWorld.CreateAsync(Api, _operator, "bravo");
