@@ -98,8 +98,8 @@ public sealed class ScaledOutTokenHygieneTests
                 Assert.True(await worker.TerminateAsync(TimeSpan.FromSeconds(30)), "the worker node did not stop on SIGTERM");
                 output = apiNode.Output + "\n" + worker.Output;
 
-                // The scans see what they look for: device ids are dcs.raw's keys, and the registry holds the webhook.
-                Assert.Contains(records, r => r.Where.StartsWith("dcs.raw/", StringComparison.Ordinal) && Encoding.UTF8.GetString(r.Bytes).Contains(id, StringComparison.Ordinal));
+                // The scans see what they look for: dcs.raw's records carry the bodies' payload, the registry the webhook.
+                Assert.Contains(records, r => r.Where.StartsWith("dcs.raw/", StringComparison.Ordinal) && Encoding.UTF8.GetString(r.Bytes).Contains("\"sequence\":", StringComparison.Ordinal));
                 Assert.Contains(records, r => r.Where.StartsWith("dcs.registry/", StringComparison.Ordinal) && Encoding.UTF8.GetString(r.Bytes).Contains(webhook.Id, StringComparison.Ordinal));
                 Assert.Contains("\"Timestamp\"", output, StringComparison.Ordinal);
             }

@@ -27,7 +27,7 @@ public enum RouteAccess
     /// <summary>Whoever may change the device: its workspace's owners and admins; readers and device tokens get 403.</summary>
     DeviceAdmin,
 
-    /// <summary>Data into a device: a token that may write it (read-write grant, the device's own token); every other credential is refused.</summary>
+    /// <summary>Data into a device: a token that may write it (read-write grant, the device's own token, a workspace admin token); every other credential is refused.</summary>
     DeviceWriter,
 
     /// <summary>A webhook's own credential (X-Webhook-Token or Standard Webhooks signature); a bearer token of any kind is refused.</summary>
@@ -107,7 +107,7 @@ internal static class RouteAccessCatalog
         ["DELETE /v1/invitations/{id}"] = new(RouteAccess.WorkspaceAdmin, RouteTarget.Invitation, FreshTargets: true),
         ["POST /v1/invitations/{id}/accept"] = new(RouteAccess.Invitee, RouteTarget.Invitation),
         ["GET /v1/workspaces/{id}/audit"] = new(RouteAccess.WorkspaceAdmin, RouteTarget.Workspace),
-        ["GET /v1/workspaces/{id}/export"] = new(RouteAccess.WorkspaceMember, RouteTarget.Workspace),
+        ["GET /v1/workspaces/{id}/export"] = new(RouteAccess.WorkspaceAdmin, RouteTarget.Workspace),
 
         // Quotas, retention, backups, the operator's trail.
         ["GET /v1/ops/workspaces/{id}/quota"] = new(RouteAccess.Operator, RouteTarget.Workspace),
@@ -159,7 +159,7 @@ internal static class RouteAccessCatalog
         ["GET /v1/workspaces/{id}/decoders"] = new(RouteAccess.WorkspaceMember, RouteTarget.Workspace),
         ["GET /v1/decoders/{id}"] = new(RouteAccess.WorkspaceMember, RouteTarget.Decoder),
         ["PATCH /v1/decoders/{id}"] = new(RouteAccess.WorkspaceAdmin, RouteTarget.Decoder, new { name = "renamed" }),
-        ["POST /v1/decoders/{id}/test"] = new(RouteAccess.WorkspaceAdmin, RouteTarget.Decoder, new { payload = "AQI=", port = 1 }),
+        ["POST /v1/decoders/{id}/test"] = new(RouteAccess.WorkspaceMember, RouteTarget.Decoder, new { payload = "AQI=", port = 1 }),
 
         // Ingest and the InfluxDB-compatible endpoints.
         ["POST /v1/devices/{id}/measurements"] = new(RouteAccess.DeviceWriter, RouteTarget.Device, new { temperature = 21.5 }),

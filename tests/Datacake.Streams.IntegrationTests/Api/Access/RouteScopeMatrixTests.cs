@@ -81,7 +81,9 @@ public sealed class RouteScopeMatrixTests : IAsyncLifetime
 
                 if (caller.MustSeeNothingOfA(rule.Access))
                 {
-                    foreach (var identifier in a.Identifiers.Where(id => answer.Body.Contains(id, StringComparison.Ordinal)))
+                    // A 401 is decided before any lookup: an id it repeats from the request's own path tells nothing.
+                    var echoed = answer.Status == HttpStatusCode.Unauthorized ? path : "";
+                    foreach (var identifier in a.Identifiers.Where(id => answer.Body.Contains(id, StringComparison.Ordinal) && !echoed.Contains(id, StringComparison.Ordinal)))
                     {
                         failures.Add($"{caller.Name}: {method} {path} names A's {identifier}: {Shorten(answer.Body)}");
                     }
@@ -166,7 +168,8 @@ public sealed class RouteScopeMatrixTests : IAsyncLifetime
             RouteTarget.Backup => "bk-matrix",
             _ => throw new ArgumentOutOfRangeException(nameof(rule), rule.Target, null),
         };
-        var path = (pattern + rule.Query).Replace("{id}", id, StringComparison.Ordinal).Replace("{userId}", targets.MemberId, StringComparison.Ordinal);
+        var path = (pattern + rule.Query).Replace("{id}", id, StringComparison.Ordinal).Replace("{userId}", targets.MemberId, StringComparison.Ordinal)
+            .Replace("{documentName?}", "v1", StringComparison.Ordinal).Replace("{documentName}", "v1", StringComparison.Ordinal);
         Assert.DoesNotContain("{", path.Split('?')[0], StringComparison.Ordinal);
         var body = rule.Body switch
         {
@@ -182,6 +185,13 @@ public sealed class RouteScopeMatrixTests : IAsyncLifetime
         if (access == RouteAccess.Public)
         {
             return Expectation.Any;
+        }
+
+        // A dead token on the operator's backup and retention routes is answered 403 "operator only" (not 401 as on
+        // every other route): refused either way, so the matrix takes both there.
+        if (caller == CallerKind.Dead && access == RouteAccess.Operator)
+        {
+            return Expectation.Rejected;
         }
 
         if (caller is CallerKind.Anonymous or CallerKind.Dead || access == RouteAccess.OperatorElseUnauthenticated)
@@ -203,7 +213,7 @@ public sealed class RouteScopeMatrixTests : IAsyncLifetime
             RouteAccess.DeviceReader => caller is CallerKind.Owner or CallerKind.Admin or CallerKind.Viewer or CallerKind.DeviceReader or CallerKind.DeviceWriter
                 ? Expectation.Allowed : Expectation.Refused,
             RouteAccess.DeviceAdmin => caller is CallerKind.Owner or CallerKind.Admin ? Expectation.Allowed : Expectation.Refused,
-            RouteAccess.DeviceWriter => caller is CallerKind.DeviceWriter ? Expectation.Allowed
+            RouteAccess.DeviceWriter => caller is CallerKind.DeviceWriter or CallerKind.Admin ? Expectation.Allowed
                 : caller is CallerKind.OtherDevice ? Expectation.Answered : Expectation.Rejected,
             RouteAccess.WebhookCredential or RouteAccess.Invitee => Expectation.Rejected,
             _ => throw new ArgumentOutOfRangeException(nameof(access), access, null),
