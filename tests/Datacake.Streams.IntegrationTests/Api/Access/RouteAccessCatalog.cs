@@ -30,6 +30,9 @@ public enum RouteAccess
     /// <summary>Data into a device: a token that may write it (read-write grant, the device's own token, a workspace admin token); every other credential is refused.</summary>
     DeviceWriter,
 
+    /// <summary>Line protocol: a device-scoped token that may write (its device receives the points); every other credential, a workspace admin token included, is refused.</summary>
+    LineProtocolWriter,
+
     /// <summary>A webhook's own credential (X-Webhook-Token or Standard Webhooks signature); a bearer token of any kind is refused.</summary>
     WebhookCredential,
 
@@ -163,8 +166,8 @@ internal static class RouteAccessCatalog
 
         // Ingest and the InfluxDB-compatible endpoints.
         ["POST /v1/devices/{id}/measurements"] = new(RouteAccess.DeviceWriter, RouteTarget.Device, new { temperature = 21.5 }),
-        ["POST /write"] = new(RouteAccess.DeviceWriter, Body: "climate temperature=21.5", Query: "?db=datacake"),
-        ["POST /api/v2/write"] = new(RouteAccess.DeviceWriter, Body: "climate temperature=21.5", Query: "?bucket=datacake"),
+        ["POST /write"] = new(RouteAccess.LineProtocolWriter, Body: "climate temperature=21.5", Query: "?db=datacake"),
+        ["POST /api/v2/write"] = new(RouteAccess.LineProtocolWriter, Body: "climate temperature=21.5", Query: "?bucket=datacake"),
         ["POST /v1/webhooks/{id}"] = new(RouteAccess.WebhookCredential, RouteTarget.Webhook, _emptyBody),
         ["GET /query"] = new(RouteAccess.ScopedQuery, RouteTarget.Device, Query: "?db=datacake&q=SELECT%20*%20FROM%20%22{id}%22"),
         ["POST /query"] = new(RouteAccess.ScopedQuery, RouteTarget.Device, Query: "?db=datacake&q=SELECT%20*%20FROM%20%22{id}%22"),

@@ -215,6 +215,8 @@ public sealed class RouteScopeMatrixTests : IAsyncLifetime
             RouteAccess.DeviceAdmin => caller is CallerKind.Owner or CallerKind.Admin ? Expectation.Allowed : Expectation.Refused,
             RouteAccess.DeviceWriter => caller is CallerKind.DeviceWriter or CallerKind.Admin ? Expectation.Allowed
                 : caller is CallerKind.OtherDevice ? Expectation.Answered : Expectation.Rejected,
+            RouteAccess.LineProtocolWriter => caller is CallerKind.DeviceWriter ? Expectation.Allowed
+                : caller is CallerKind.OtherDevice ? Expectation.Answered : Expectation.Rejected,
             RouteAccess.WebhookCredential or RouteAccess.Invitee => Expectation.Rejected,
             _ => throw new ArgumentOutOfRangeException(nameof(access), access, null),
         };
