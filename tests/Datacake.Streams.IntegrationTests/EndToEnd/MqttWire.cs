@@ -139,6 +139,28 @@ internal sealed class MqttWire : IAsyncDisposable
         Assert.True(answer is null, $"expected the connection to close, got packet type 0x{answer?.Header:x2}");
     }
 
+    /// <summary>
+    /// Reads until the broker closes the connection (how a 3.1.1 broker ends a session it no longer authorizes); fails
+    /// if a packet arrives instead or nothing happens within <paramref name="deadline"/>.
+    /// </summary>
+    public async Task ClosedByBrokerAsync(TimeSpan deadline)
+    {
+        _stream.ReadTimeout = (int)deadline.TotalMilliseconds;
+        using var timeout = new CancellationTokenSource(deadline);
+        var one = new byte[1];
+        int read;
+        try
+        {
+            read = await _stream.ReadAsync(one, timeout.Token);
+        }
+        catch (IOException)
+        {
+            return;
+        }
+
+        Assert.True(read == 0, $"expected the connection to close, got a byte 0x{one[0]:x2}");
+    }
+
     /// <summary>Closes the socket without DISCONNECT: to the broker the device just vanished.</summary>
     public ValueTask DisposeAsync()
     {

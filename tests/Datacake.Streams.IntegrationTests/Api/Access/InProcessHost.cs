@@ -28,7 +28,8 @@ public sealed class InProcessHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<InProcessHost> StartAsync(string dataDirectory, string operatorToken)
+    /// <summary>Starts the host on <paramref name="dataDirectory"/>; <paramref name="settings"/> are further <c>Key=value</c> settings (e.g. limits a test lifts).</summary>
+    public static async Task<InProcessHost> StartAsync(string dataDirectory, string operatorToken, IEnumerable<string>? settings = null)
     {
         var services = ServiceEndpoints.Current;
         var port = FreeTcpPort();
@@ -47,6 +48,7 @@ public sealed class InProcessHost : IAsyncDisposable
                 $"--Influx:User={services.InfluxUser}",
                 $"--Influx:Password={services.InfluxPassword}",
                 $"--Access:OperatorToken={operatorToken}",
+                .. (settings ?? []).Select(setting => "--" + setting),
             ],
         });
         builder.AddStreamsHost();

@@ -18,16 +18,20 @@ public sealed class HostProcess : IAsyncDisposable
 
     private readonly string? _configuredOperatorToken;
 
-    private HostProcess(Process process, int httpPort, string dataDirectory, string? configuredOperatorToken)
+    private HostProcess(Process process, int httpPort, int mqttPort, string dataDirectory, string? configuredOperatorToken)
     {
         _process = process;
         _configuredOperatorToken = configuredOperatorToken;
         HttpPort = httpPort;
+        MqttPort = mqttPort;
         DataDirectory = dataDirectory;
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public int HttpPort { get; }
+
+    /// <summary>The port of the node's plain (loopback) MQTT listener, as configured at start.</summary>
+    public int MqttPort { get; }
 
     /// <summary>The child's process id, e.g. to read its memory from <c>/proc/PID/status</c>.</summary>
     public int ProcessId => _process.Id;
@@ -79,7 +83,8 @@ public sealed class HostProcess : IAsyncDisposable
         var configuredToken = environment is null ? null
             : environment.TryGetValue("DCS_OPERATOR_TOKEN", out var alias) ? alias
             : environment.TryGetValue("Access__OperatorToken", out var token) ? token : null;
-        var host = new HostProcess(process, httpPort, dataDirectory, configuredToken);
+        var mqttPort = int.Parse(start.Environment["Ingest__Mqtt__PlainEndpoint"]![(start.Environment["Ingest__Mqtt__PlainEndpoint"]!.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
+        var host = new HostProcess(process, httpPort, mqttPort, dataDirectory, configuredToken);
         process.OutputDataReceived += (_, e) => host.Capture(e.Data);
         process.ErrorDataReceived += (_, e) => host.Capture(e.Data);
         process.BeginOutputReadLine();

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -19,8 +18,8 @@ namespace Datacake.Streams.IntegrationTests.Host.Hosting;
 /// data folder: log segments, processing state, metadata store), everything it printed, both backup sites (gzip
 /// archives opened), influxd's own folder and everything InfluxDB answers about the database (every series, tag,
 /// field key and value of every retention policy) is scanned: no marker anywhere, while the uplinks' values are there.
-/// The same scan finds none of the secrets the test issued (operator, user, webhook and device tokens): issue 19's token
-/// hygiene.
+/// The same scan finds none of the secrets the test issued (operator, user, webhook and device tokens, webhook signing
+/// secrets as text and as key bytes): issue 19's token hygiene.
 /// </summary>
 /// <remarks>
 /// influxd compresses what it stores (snappy WAL and string blocks, Gorilla floats), so its folder's scan finds a
@@ -58,6 +57,7 @@ public sealed class RecordAllowListTests
             string output;
             var stored = new List<string>();
             var secrets = new List<string>();
+            var signingKeys = new List<byte[]>();
             await using (var host = await HostProcess.StartAsync(
                 new Dictionary<string, string>
                 {
@@ -89,15 +89,23 @@ public sealed class RecordAllowListTests
                     var device = (await api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{workspace}/devices", owner,
                         network.ParticleId is { } particle ? new { name = "sensor " + network.Kind, particleId = particle } : new { name = "sensor " + network.Kind, devEui = network.DevEui })).Str("id");
                     var webhook = await api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, $"/v1/workspaces/{workspace}/webhooks", owner,
-                        new { kind = network.Kind, devices = new[] { device } });
-                    secrets.Add(webhook.Str("token"));
+                        new { kind = network.Kind, devices = new[] { device }, signed = true });
+                    var signed = new TestWebhook(webhook.Str("id"), webhook.Str("token"), webhook.Str("secret"));
+                    secrets.AddRange([signed.Token, signed.Secret!]);
+                    signingKeys.Add(SigningKey(signed.Secret!));
                     var body = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Payloads", "Networks", "Fixtures", network.Fixture))
                         .Replace("2026-01-02T03:04:05.678Z", t0.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), StringComparison.Ordinal)
                         .Replace("1767323045678", t0.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
                     Assert.Contains("Marker", body, StringComparison.Ordinal);
-                    await Senders.AcceptedAsync(
-                        () => Senders.WebhookAsync(host.Http, new TestWebhook(webhook.Str("id"), webhook.Str("token"), null), body, network.Query),
-                        $"the {network.Kind} webhook");
+                    await Senders.AcceptedAsync(() => Senders.WebhookAsync(host.Http, signed, body, network.Query), $"the {network.Kind} webhook");
+
+                    // A rotation issues a second token and signing secret; the same uplink signed with them (a duplicate
+                    // to processing) takes them through ingest too.
+                    var rotated = await api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Post, $"/v1/webhooks/{signed.Id}/rotate", owner, new { token = true, secret = true, overlapSeconds = 60 });
+                    var next = signed with { Token = rotated.Str("token"), Secret = rotated.Str("secret") };
+                    secrets.AddRange([next.Token, next.Secret!]);
+                    signingKeys.Add(SigningKey(next.Secret!));
+                    await Senders.AcceptedAsync(() => Senders.WebhookAsync(host.Http, next, body, network.Query), $"the {network.Kind} webhook after its rotation");
                     devices.Add((device, network.Temperature, network.Rssi));
                 }
 
@@ -154,37 +162,41 @@ public sealed class RecordAllowListTests
             }
 
             Assert.DoesNotContain("\"string\"", influxText, StringComparison.Ordinal);
-            Assert.NotEmpty(Find(data, ["\"fcnt\":1717"]));
+            Assert.NotEmpty(SecretScan.Find(data, ["\"fcnt\":1717"]));
             Assert.True(Directory.EnumerateFiles(site1, "*.tar.gz", SearchOption.AllDirectories).Any(), "no influxd shard archive in the backup");
             Assert.Contains("\"Timestamp\"", output, StringComparison.Ordinal);
 
             var leaks = new List<string>();
-            leaks.AddRange(Find(data, _markers));
-            leaks.AddRange(Find(site1, _markers));
-            leaks.AddRange(Find(site2, _markers));
-            leaks.AddRange(Find(influxd.Folder, _markers));
-            leaks.AddRange(FindIn("host output", Encoding.UTF8.GetBytes(output), _markers));
-            leaks.AddRange(FindIn("InfluxDB answers", Encoding.UTF8.GetBytes(influxText), _markers));
+            leaks.AddRange(SecretScan.Find(data, _markers));
+            leaks.AddRange(SecretScan.Find(site1, _markers));
+            leaks.AddRange(SecretScan.Find(site2, _markers));
+            leaks.AddRange(SecretScan.Find(influxd.Folder, _markers));
+            leaks.AddRange(SecretScan.FindIn("host output", Encoding.UTF8.GetBytes(output), _markers));
+            leaks.AddRange(SecretScan.FindIn("InfluxDB answers", Encoding.UTF8.GetBytes(influxText), _markers));
             Assert.True(leaks.Count == 0, $"webhook bodies' private values were stored:\n{string.Join('\n', leaks)}");
 
-            // Token hygiene (issue 19): no secret the test issued (operator, user, webhook and device tokens) anywhere
-            // either; the host keeps token hashes, and records carry the credential's fingerprint only.
+            // Token hygiene (issue 19): no secret the test issued (operator, user, webhook and device tokens, webhook
+            // signing secrets before and after a rotation) anywhere either, nor a signing key's raw bytes: the host keeps
+            // token hashes and sealed signing keys, and records carry the credential's fingerprint only.
             string[] issued = [.. secrets];
             var exposed = new List<string>();
-            exposed.AddRange(Find(data, issued));
-            exposed.AddRange(Find(site1, issued));
-            exposed.AddRange(Find(site2, issued));
-            exposed.AddRange(Find(influxd.Folder, issued));
-            exposed.AddRange(FindIn("host output", Encoding.UTF8.GetBytes(output), issued));
-            exposed.AddRange(FindIn("InfluxDB answers", Encoding.UTF8.GetBytes(influxText), issued));
+            exposed.AddRange(SecretScan.Find(data, issued, signingKeys));
+            exposed.AddRange(SecretScan.Find(site1, issued, signingKeys));
+            exposed.AddRange(SecretScan.Find(site2, issued, signingKeys));
+            exposed.AddRange(SecretScan.Find(influxd.Folder, issued, signingKeys));
+            exposed.AddRange(SecretScan.FindIn("host output", Encoding.UTF8.GetBytes(output), issued, signingKeys));
+            exposed.AddRange(SecretScan.FindIn("InfluxDB answers", Encoding.UTF8.GetBytes(influxText), issued, signingKeys));
             Assert.True(exposed.Count == 0, $"{exposed.Count} copies of the {issued.Length} issued secrets were written:\n{string.Join('\n', exposed)}");
-            ReliabilityRecorder.Record("token-hygiene", new ReliabilityNumbers { Sent = issued.Length, Lost = 0, Note = $"{issued.Length} issued secrets searched in the data folder, both backup sites, influxd's folder, the host's output and InfluxDB's answers: 0 found" });
+            ReliabilityRecorder.Record("token-hygiene", new ReliabilityNumbers { Sent = issued.Length, Lost = 0, Note = $"{issued.Length} issued secrets ({signingKeys.Count} webhook signing secrets among them, also as raw key bytes) searched in the data folder, both backup sites, influxd's folder, the host's output and InfluxDB's answers: 0 found" });
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    /// <summary>The key a Standard Webhooks secret (<c>whsec_</c> + base64) stands for.</summary>
+    internal static byte[] SigningKey(string secret) => Convert.FromBase64String(secret["whsec_".Length..]);
 
     private static async Task<double?> TemperatureAsync(ApiClient api, string device, string token, DateTimeOffset t0)
     {
@@ -209,52 +221,5 @@ public sealed class RecordAllowListTests
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode && !body.Contains("\"error\"", StringComparison.Ordinal), $"{statement}: {(int)response.StatusCode} {body}");
         return body;
-    }
-
-    /// <summary>Every file under <paramref name="root"/>, gzip archives also opened, scanned for the markers.</summary>
-    private static IEnumerable<string> Find(string root, string[] markers)
-    {
-        var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).ToList();
-        Assert.NotEmpty(files);
-        foreach (var file in files)
-        {
-            var bytes = File.ReadAllBytes(file);
-            foreach (var hit in FindIn(file, bytes, markers))
-            {
-                yield return hit;
-            }
-
-            if (file.EndsWith(".gz", StringComparison.Ordinal))
-            {
-                using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-                using var unpacked = new MemoryStream();
-                gzip.CopyTo(unpacked);
-                foreach (var hit in FindIn(file + " (unpacked)", unpacked.ToArray(), markers))
-                {
-                    yield return hit;
-                }
-            }
-        }
-    }
-
-    private static IEnumerable<string> FindIn(string where, byte[] bytes, string[] markers)
-    {
-        // ASCII case folding is enough: every marker is ASCII.
-        var folded = new byte[bytes.Length];
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            folded[i] = bytes[i] is >= (byte)'A' and <= (byte)'Z' ? (byte)(bytes[i] + 32) : bytes[i];
-        }
-
-        foreach (var marker in markers)
-        {
-            var at = folded.AsSpan().IndexOf(Encoding.ASCII.GetBytes(marker.ToLowerInvariant()));
-            if (at >= 0)
-            {
-                var start = Math.Max(0, at - 40);
-                var context = Encoding.UTF8.GetString(bytes, start, Math.Min(bytes.Length - start, marker.Length + 80));
-                yield return $"{where} @ {at}: '{marker}' in …{context}…";
-            }
-        }
     }
 }
