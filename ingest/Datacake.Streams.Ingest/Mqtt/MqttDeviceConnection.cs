@@ -36,6 +36,12 @@ internal sealed class MqttDeviceConnection(long serial, Socket socket, long acce
     /// <summary>When the last bytes arrived (<see cref="TimeProvider.GetTimestamp"/>): keep-alive is judged on it.</summary>
     public long LastReceived;
 
+    /// <summary>The source address this socket is counted under while it has no accepted CONNECT; null once it is not.</summary>
+    public IPAddress? PendingAddress;
+
+    /// <summary>1 while the connection counts against its credential's open connections.</summary>
+    public int CountsForCredential;
+
     /// <summary>Sweeps seen since a close was asked for; the sweep aborts a connection that stays open too long.</summary>
     public int SweepsWhileClosing;
 

@@ -23,6 +23,7 @@ public sealed class MqttIngestCounters
     private long _accepted1;
     private long _dropped0;
     private long _refusedCount;
+    private long _refusedAtAccept;
 
     /// <summary>QoS 0 messages whose record is durable.</summary>
     public long AcceptedQos0 => Interlocked.Read(ref _accepted0);
@@ -35,6 +36,11 @@ public sealed class MqttIngestCounters
 
     /// <summary>Messages refused before any append: topic, scope, payload format or size.</summary>
     public long Refused => Interlocked.Read(ref _refusedCount);
+
+    /// <summary>Sockets closed at accept because their address already held its cap of sockets without a CONNECT.</summary>
+    public long ConnectionsRefusedAtAccept => Interlocked.Read(ref _refusedAtAccept);
+
+    internal void RefusedAtAccept() => Interlocked.Increment(ref _refusedAtAccept);
 
     internal void Accepted(bool qos1)
     {

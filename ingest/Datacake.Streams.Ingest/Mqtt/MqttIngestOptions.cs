@@ -28,6 +28,21 @@ public sealed record MqttIngestOptions
     /// </summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Sockets one source address may hold open before their CONNECT is accepted; a further one is closed at accept,
+    /// unread. Without it one address opening sockets faster than <see cref="ConnectTimeout"/> closes them takes every
+    /// file descriptor of the process (20,000 here), and with them HTTP and every other tenant's devices. 1,000 lets a
+    /// carrier NAT's devices reconnect together (each is pending for one handshake); past that they retry.
+    /// </summary>
+    public int MaxPendingConnectionsPerAddress { get; init; } = 1000;
+
+    /// <summary>
+    /// Connections one credential (token) may hold open at once; a further CONNECT gets v5 0x97 Quota exceeded (3.1.1:
+    /// 0x03 Server unavailable). A leaked or looping token then costs its own workspace, not the node's file
+    /// descriptors. 1,000 is far above a gateway's or the load tools' (256) connections per token.
+    /// </summary>
+    public int MaxConnectionsPerCredential { get; init; } = 1000;
+
     /// <summary>How long a QoS 1 PUBLISH waits for an unavailable log before the connection is closed without PUBACK.</summary>
     public TimeSpan UnavailableHold { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -112,6 +127,11 @@ public sealed class MqttIngestOptionsValidator(IngestCertificateSource? certific
             if (mqtt.ConnectTimeout <= TimeSpan.Zero || mqtt.ConnectTimeout > TimeSpan.FromMinutes(5) || mqtt.UnavailableHold < TimeSpan.Zero)
             {
                 failures.Add("Ingest:Mqtt:ConnectTimeout: above 0 and at most 5 minutes; UnavailableHold: not negative");
+            }
+
+            if (mqtt.MaxPendingConnectionsPerAddress is < 1 or > 1_000_000 || mqtt.MaxConnectionsPerCredential is < 1 or > 1_000_000)
+            {
+                failures.Add("Ingest:Mqtt:MaxPendingConnectionsPerAddress and MaxConnectionsPerCredential: 1 to 1,000,000");
             }
         }
 

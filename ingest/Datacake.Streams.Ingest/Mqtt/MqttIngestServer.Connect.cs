@@ -116,6 +116,16 @@ public sealed partial class MqttIngestServer
             return null;
         }
 
+        // One token's connections are capped: a leaked or looping token spends its own quota, not the node's descriptors.
+        if (!_openByCredential.TryAdd(fingerprint))
+        {
+            // 3.1.1 has no quota code: 0x03 Server unavailable (MQTTnet's conversion would say 0x01, a wrong protocol version).
+            MqttReplies.ConnAck(output, connect.IsV5, false, connect.IsV5 ? MqttConnectReasonCode.QuotaExceeded : MqttConnectReasonCode.ServerUnavailable, null);
+            return null;
+        }
+
+        connection.CountsForCredential = 1;
+        LeavePending(connection);
         connection.Authenticate(connect, clientId, ClientIdScope.SessionId(fingerprint, clientId), fingerprint);
         Volatile.Write(ref connection.LastReceived, timeProvider.GetTimestamp());
         var present = _sessions.Open(connection, connect.CleanStart, out var previous);

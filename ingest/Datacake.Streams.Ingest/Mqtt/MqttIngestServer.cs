@@ -46,6 +46,12 @@ public sealed partial class MqttIngestServer(
     /// <summary>Connections whose CONNECT was accepted and that are not closed yet.</summary>
     private readonly ConcurrentDictionary<long, MqttDeviceConnection> _connections = new();
     private readonly MqttSessions _sessions = new(timeProvider);
+
+    /// <summary>Sockets without an accepted CONNECT, per source address (capped: one address cannot take every descriptor).</summary>
+    private readonly ConnectionCounter<IPAddress> _pendingByAddress = new(options.Value.MaxPendingConnectionsPerAddress);
+
+    /// <summary>Accepted connections per credential (capped: one token cannot take every descriptor).</summary>
+    private readonly ConnectionCounter<TokenHash> _openByCredential = new(options.Value.MaxConnectionsPerCredential);
     private readonly CancellationTokenSource _stopping = new();
     private readonly MqttIngestCounters _counters = new();
     private readonly List<Socket> _listeners = [];
@@ -159,9 +165,21 @@ public sealed partial class MqttIngestServer(
                 continue;
             }
 
+            // Over its address's cap: closed before a byte is read or anything is kept for it.
+            var address = (socket.RemoteEndPoint as IPEndPoint)?.Address;
+            if (address is not null && !_pendingByAddress.TryAdd(address))
+            {
+                _counters.RefusedAtAccept();
+                socket.Dispose();
+                continue;
+            }
+
             // PUBACKs are small and latency is the point of them: no Nagle delay.
             socket.NoDelay = true;
-            var connection = new MqttDeviceConnection(Interlocked.Increment(ref _connectionSerial), socket, timeProvider.GetTimestamp());
+            var connection = new MqttDeviceConnection(Interlocked.Increment(ref _connectionSerial), socket, timeProvider.GetTimestamp())
+            {
+                PendingAddress = address,
+            };
             _live[connection.Serial] = connection;
             _ = RunAsync(connection, tls);
         }
@@ -210,6 +228,12 @@ public sealed partial class MqttIngestServer(
     {
         try
         {
+            LeavePending(connection);
+            if (Interlocked.Exchange(ref connection.CountsForCredential, 0) == 1)
+            {
+                _openByCredential.Release(connection.Fingerprint);
+            }
+
             if (connection.IsAuthenticated)
             {
                 _connections.TryRemove(connection.Serial, out _);
@@ -237,6 +261,15 @@ public sealed partial class MqttIngestServer(
         {
             _live.TryRemove(connection.Serial, out _);
             connection.Closed.TrySetResult();
+        }
+    }
+
+    /// <summary>The socket no longer counts as pending for its address: its CONNECT was accepted, or it closed.</summary>
+    private void LeavePending(MqttDeviceConnection connection)
+    {
+        if (Interlocked.Exchange(ref connection.PendingAddress, null) is { } address)
+        {
+            _pendingByAddress.Release(address);
         }
     }
 

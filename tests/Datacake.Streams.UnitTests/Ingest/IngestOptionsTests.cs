@@ -30,6 +30,35 @@ public sealed class IngestOptionsTests
         Assert.Contains("certificate", new MqttIngestOptionsValidator().Validate(null, tls).FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0, 1000)]
+    [InlineData(1000, 0)]
+    [InlineData(1_000_001, 1000)]
+    [InlineData(1000, -1)]
+    public void Connection_caps_outside_1_to_a_million_are_refused(int perAddress, int perCredential)
+    {
+        var result = new MqttIngestOptionsValidator().Validate(null, new MqttIngestOptions { MaxPendingConnectionsPerAddress = perAddress, MaxConnectionsPerCredential = perCredential });
+        Assert.True(result.Failed);
+        Assert.Contains("MaxConnectionsPerCredential", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_connection_counter_caps_each_key_alone_and_forgets_keys_at_zero()
+    {
+        var counter = new ConnectionCounter<IPAddress>(2);
+        var a = IPAddress.Parse("127.0.0.2");
+        var b = IPAddress.Parse("127.0.0.3");
+        Assert.True(counter.TryAdd(b));
+        Assert.True(counter.TryAdd(b));
+        Assert.False(counter.TryAdd(b));
+        Assert.True(counter.TryAdd(a));
+        counter.Release(b);
+        Assert.True(counter.TryAdd(b));
+        counter.Release(a);
+        counter.Release(a);
+        Assert.Equal(1, counter.Keys);
+    }
+
     [Fact]
     public void The_token_rate_limit_refills_over_time()
     {
