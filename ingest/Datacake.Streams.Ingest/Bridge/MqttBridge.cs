@@ -27,7 +27,6 @@ public sealed class MqttBridge : IAsyncDisposable
 
     private readonly BridgeDefinition _definition;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ReconnectBackoff _backoff;
     private long _lastDropLog = long.MinValue;
     private int _disposed;
     private Task? _running;
@@ -42,7 +41,6 @@ public sealed class MqttBridge : IAsyncDisposable
         Logger = logger ?? throw new ArgumentNullException(nameof(logger));
         Translator = new BridgeTranslator(definition, registry);
         Counters = new BridgeCounters(definition.Name);
-        _backoff = new ReconnectBackoff(definition.ReconnectDelay, definition.MaxReconnectDelay);
     }
 
     public string Name => _definition.Name;
@@ -129,7 +127,8 @@ public sealed class MqttBridge : IAsyncDisposable
 
     private async Task RunConnectionAsync(BridgeTransport transport, int index, CancellationToken stop)
     {
-        var backoff = index == 0 ? _backoff : new ReconnectBackoff(_definition.ReconnectDelay, _definition.MaxReconnectDelay);
+        // Each connection backs off on its own: one refused connection does not delay the others' next attempts.
+        var backoff = new ReconnectBackoff(_definition.ReconnectDelay, _definition.MaxReconnectDelay);
         var refusedStatus = AuthenticationResult.Ok;
         while (!stop.IsCancellationRequested)
         {

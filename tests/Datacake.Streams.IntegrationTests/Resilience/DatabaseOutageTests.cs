@@ -123,7 +123,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         var samples = 0;
         try
         {
-            await WhileAsync(LoadBeforeAndAfter, () => Task.CompletedTask);
+            await Polling.WhileAsync(LoadBeforeAndAfter, () => Task.CompletedTask);
 
             await influxd.StopAsync();
             issuedAtStop = Interlocked.Read(ref _issued);
@@ -131,7 +131,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
             output.WriteLine(Line($"influxd stopped at {clock.Elapsed.TotalSeconds:0.0} s; {issuedAtStop} values sent"));
 
             // The outage is the scenario's 60 s of wall clock, with the load running and the processing node watched.
-            await WhileAsync(Outage, async () =>
+            await Polling.WhileAsync(Outage, async () =>
             {
                 Assert.False(processing.HasExited, $"the processing node died during the outage:\n{processing.Output}");
                 Assert.False(ingest.HasExited, $"the ingest node died during the outage:\n{ingest.Output}");
@@ -148,7 +148,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
 
             await influxd.StartAgainAsync();
             _phase = Phase.After;
-            await WhileAsync(LoadBeforeAndAfter, () => Task.CompletedTask);
+            await Polling.WhileAsync(LoadBeforeAndAfter, () => Task.CompletedTask);
         }
         finally
         {
@@ -161,7 +161,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         output.WriteLine(Line($"influxd back, load stopped at {clock.Elapsed.TotalSeconds:0.0} s; {issued} values sent in all"));
 
         // The lag drains: polled until InfluxDB holds as many values as were sent, asserted below.
-        var drained = await UntilAsync(async () => await stored.CountAsync() >= issued, Deadline);
+        var drained = await Polling.UntilAsync(async () => await stored.CountAsync() >= issued, Deadline);
         output.WriteLine(Line($"stored {await stored.CountAsync()} of {issued} at {clock.Elapsed.TotalSeconds:0.0} s"));
 
         // Ingest: every request during the outage (and around it) was accepted.
@@ -216,7 +216,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         for (var i = 0; i < senders.Length; i++)
         {
             var value = Interlocked.Increment(ref _issued) - 1;
-            var accepted = await UntilAsync(
+            var accepted = await Polling.UntilAsync(
                 async () =>
                 {
                     using var response = await SendAsync(ingest, senders, value);
@@ -226,7 +226,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
             Assert.True(accepted, $"value {value} was not accepted within {Deadline}");
         }
 
-        Assert.True(await UntilAsync(async () => await stored.CountAsync() >= senders.Length, Deadline), $"the warm-up values were not stored within {Deadline}");
+        Assert.True(await Polling.UntilAsync(async () => await stored.CountAsync() >= senders.Length, Deadline), $"the warm-up values were not stored within {Deadline}");
     }
 
     /// <summary>One of the load's workers: takes the next value number while the load's pace allows it, sends it, records the answer.</summary>
@@ -286,38 +286,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     // Point times start 10 minutes back: within the raw tier and the 5 min future skew for ~100,000 values.
     private static readonly DateTimeOffset BaseTime = DateTimeOffset.UtcNow.AddMinutes(-10);
 
-    /// <summary>Runs <paramref name="each"/> about every 250 ms until <paramref name="duration"/> of wall clock has passed.</summary>
-    private static async Task WhileAsync(TimeSpan duration, Func<Task> each)
-    {
-        var clock = Stopwatch.StartNew();
-        TimeSpan? last = null;
-        while (clock.Elapsed < duration)
-        {
-            if (last is null || clock.Elapsed - last >= TimeSpan.FromMilliseconds(250))
-            {
-                last = clock.Elapsed;
-                await each();
-            }
 
-            await Task.Delay(20);
-        }
-    }
-
-    private static async Task<bool> UntilAsync(Func<Task<bool>> condition, TimeSpan deadline)
-    {
-        var until = DateTime.UtcNow + deadline;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > until)
-            {
-                return false;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return true;
-    }
 
     private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

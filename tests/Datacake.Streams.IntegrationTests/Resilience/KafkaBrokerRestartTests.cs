@@ -99,18 +99,26 @@ public sealed class KafkaBrokerRestartTests(ITestOutputHelper output)
             var clients = Enumerable.Range(0, Clients).Select(_ => ClientAsync(node.Http, senders, stop.Token)).ToArray();
             try
             {
-                await WhileAsync(LoadBefore, () => Assert.False(node.HasExited, node.Output));
+                await Polling.WhileAsync(LoadBefore, () =>
+                {
+                    Assert.False(node.HasExited, node.Output);
+                    return Task.CompletedTask;
+                });
                 nodes.Kafka.SetBrokerDown();
                 _brokerDown = true;
                 output.WriteLine(Line($"{_clock.Elapsed.TotalSeconds:0.0} s: broker down; {Interlocked.Read(ref _acknowledged)} acknowledged"));
 
                 // The outage is the scenario's wall clock, with the clients sending throughout.
-                await WhileAsync(Outage, () => Assert.False(node.HasExited, node.Output));
+                await Polling.WhileAsync(Outage, () =>
+                {
+                    Assert.False(node.HasExited, node.Output);
+                    return Task.CompletedTask;
+                });
                 nodes.Kafka.SetBrokerUp();
                 _brokerBack = true;
                 output.WriteLine(Line($"{_clock.Elapsed.TotalSeconds:0.0} s: broker up; {Interlocked.Read(ref _acknowledged)} acknowledged, {Interlocked.Read(ref _unavailableDuringOutage)} answered 503 during the outage"));
 
-                var resumed = await UntilAsync(() => Task.FromResult(Interlocked.Read(ref _acknowledgedAfterOutage) >= AcceptedAfterOutage || clients.Any(c => c.IsFaulted)), ResumeDeadline);
+                var resumed = await Polling.UntilAsync(() => Task.FromResult(Interlocked.Read(ref _acknowledgedAfterOutage) >= AcceptedAfterOutage || clients.Any(c => c.IsFaulted)), ResumeDeadline);
                 Assert.True(resumed && !clients.Any(c => c.IsFaulted), $"ingest accepted {Interlocked.Read(ref _acknowledgedAfterOutage)} values in {ResumeDeadline} after the broker came back:\n{Tail(node.Output)}");
                 output.WriteLine(Line($"{_clock.Elapsed.TotalSeconds:0.0} s: {AcceptedAfterOutage} values accepted after the outage"));
             }
@@ -126,7 +134,7 @@ public sealed class KafkaBrokerRestartTests(ITestOutputHelper output)
             Assert.True(_wrongAnswers.IsEmpty, $"{_wrongAnswers.Count} answers were neither 202 nor 503 with Retry-After, e.g.: {string.Join("; ", _wrongAnswers.Take(5))}");
             Assert.True(Interlocked.Read(ref _unavailableDuringOutage) > 0, "no client got a 503 while the broker was down: the outage was not seen");
 
-            var drained = await UntilAsync(async () => await stored.CountAsync() >= acknowledged, DrainDeadline);
+            var drained = await Polling.UntilAsync(async () => await stored.CountAsync() >= acknowledged, DrainDeadline);
             var storedAtEnd = await stored.CountAsync();
             output.WriteLine(Line($"{_clock.Elapsed.TotalSeconds:0.0} s: {acknowledged} acknowledged, {storedAtEnd} stored, {Interlocked.Read(ref _unavailable)} answers 503 ({Interlocked.Read(ref _unavailableDuringOutage)} during the outage), slowest answer {Interlocked.Read(ref _slowestAnswerMs)} ms"));
             Assert.True(drained, $"InfluxDB holds {storedAtEnd} of {acknowledged} acknowledged values {DrainDeadline} after the outage:\n{Tail(node.Output)}");
@@ -253,32 +261,7 @@ public sealed class KafkaBrokerRestartTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Runs <paramref name="each"/> about every 250 ms until <paramref name="duration"/> of wall clock has passed.</summary>
-    private static async Task WhileAsync(TimeSpan duration, Action each)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < duration)
-        {
-            each();
-            await Task.Delay(250);
-        }
-    }
 
-    private static async Task<bool> UntilAsync(Func<Task<bool>> condition, TimeSpan deadline)
-    {
-        var until = DateTime.UtcNow + deadline;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > until)
-            {
-                return false;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return true;
-    }
 
     private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

@@ -111,7 +111,7 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
             await WaitUntilConsumingAsync(survivor, producer, seed);
             Volatile.Write(ref runs, Kills + 1);
             await producer;
-            var drained = await UntilAsync(async () => await stored.CountAsync() >= Values, DrainDeadline);
+            var drained = await Polling.UntilAsync(async () => await stored.CountAsync() >= Values, DrainDeadline);
             var storedAtEnd = await stored.CountAsync();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Values} produced; {storedAtEnd} stored at {clock.Elapsed.TotalSeconds:0.0} s"));
             Assert.True(drained, $"seed {seed}: InfluxDB holds {await stored.CountAsync()} of {Values} values {DrainDeadline} after the last restart:\n{Tail(survivor.Output)}");
@@ -231,21 +231,6 @@ public sealed class ProcessingCrashTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<bool> UntilAsync(Func<Task<bool>> condition, TimeSpan deadline)
-    {
-        var until = DateTime.UtcNow + deadline;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > until)
-            {
-                return false;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return true;
-    }
 
     private static string Tail(string text) => string.Join('\n', text.Split('\n').TakeLast(60));
 }

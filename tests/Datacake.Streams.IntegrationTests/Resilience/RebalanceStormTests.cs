@@ -125,7 +125,7 @@ public sealed class RebalanceStormTests(ITestOutputHelper output)
             // The storm ends with the nodes still in the group; one that consumes drains the rest.
             var survivor = Enumerable.Range(0, Slots).First(i => running[i] is not null && leaving[i] is null);
             await WaitUntilConsumingAsync(running[survivor]!, seed);
-            var drained = await UntilAsync(async () => await stored.CountAsync() >= acked, DrainDeadline);
+            var drained = await Polling.UntilAsync(async () => await stored.CountAsync() >= acked, DrainDeadline);
             var storedAtEnd = await stored.CountAsync();
             var summary = string.Create(CultureInfo.InvariantCulture, $"{joins} joins, {leaves} leaves ({kills} by SIGKILL) in {storm.TotalSeconds:0} s");
             output.WriteLine($"{acked} acknowledged, {storedAtEnd} stored; {summary}");
@@ -204,26 +204,11 @@ public sealed class RebalanceStormTests(ITestOutputHelper output)
     /// <summary>Until the node's pipeline owns partitions (it has loaded state and joined the group).</summary>
     private static async Task WaitUntilConsumingAsync(HostProcess node, int seed)
     {
-        var consuming = await UntilAsync(async () => node.HasExited || await ProcessingReadiness.ReadAsync(node) is { Partitions.Count: > 0 }, JoinDeadline);
+        var consuming = await Polling.UntilAsync(async () => node.HasExited || await ProcessingReadiness.ReadAsync(node) is { Partitions.Count: > 0 }, JoinDeadline);
         Assert.False(node.HasExited, $"seed {seed}: the processing node exited with {(node.HasExited ? node.ExitCode : 0)}:\n{Tail(node.Output)}");
         Assert.True(consuming, $"seed {seed}: the processing node owned no partition within {JoinDeadline}:\n{Tail(node.Output)}");
     }
 
-    private static async Task<bool> UntilAsync(Func<Task<bool>> condition, TimeSpan deadline)
-    {
-        var until = DateTime.UtcNow + deadline;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > until)
-            {
-                return false;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return true;
-    }
 
     private static string Tail(string text) => string.Join('\n', text.Split('\n').TakeLast(60));
 }

@@ -22,15 +22,8 @@ public sealed class ScaledOutForgedRegistryTests
     [Fact]
     public async Task Registry_records_forged_onto_kafka_change_nothing_on_any_node_and_every_node_counts_them()
     {
-        var endpoints = ServiceEndpoints.Current;
         var probe = new InfluxProbe("forged_" + Guid.NewGuid().ToString("N")[..12]);
-        using var nodes = new ScaledOutNodes(new InfluxOptions
-        {
-            Url = new Uri(endpoints.InfluxUrl),
-            Database = probe.Database,
-            User = endpoints.InfluxUser,
-            Password = endpoints.InfluxPassword,
-        });
+        using var nodes = ScaledOutNodes.ForDatabase(probe.Database);
         var operatorToken = AccessToken.New().Secret;
         var asOperator = new Dictionary<string, string> { ["DCS_OPERATOR_TOKEN"] = operatorToken };
         var apiStart = nodes.StartNodeAsync("api", extra: asOperator);

@@ -5,6 +5,7 @@ using Datacake.Streams.IntegrationTests.Core.RecordLog;
 using Datacake.Streams.IntegrationTests.Host.Hosting;
 using Datacake.Streams.IntegrationTests.Log.Faster;
 using Datacake.Streams.IntegrationTests.Log.Kafka;
+using Datacake.Streams.IntegrationTests.Services;
 using Datacake.Streams.RecordLog;
 using Datacake.Streams.Records;
 using Datacake.Streams.TestSupport;
@@ -26,6 +27,19 @@ internal sealed class ScaledOutNodes : IDisposable
     public const int RawPartitions = 16;
 
     private readonly RegistrySecretSealer _sealer;
+
+    /// <summary>Nodes writing into <paramref name="database"/> of the shared influxd, with its credentials.</summary>
+    public static ScaledOutNodes ForDatabase(string database)
+    {
+        var endpoints = ServiceEndpoints.Current;
+        return new ScaledOutNodes(new InfluxOptions
+        {
+            Url = new Uri(endpoints.InfluxUrl),
+            Database = database,
+            User = endpoints.InfluxUser,
+            Password = endpoints.InfluxPassword,
+        });
+    }
 
     public ScaledOutNodes(InfluxOptions influx)
     {

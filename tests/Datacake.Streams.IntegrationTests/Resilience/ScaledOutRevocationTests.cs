@@ -25,15 +25,8 @@ public sealed class ScaledOutRevocationTests
     [Trait("Reliability", "revocation")]
     public async Task A_token_revoked_on_the_api_node_is_refused_by_the_ingest_node_on_http_and_mqtt_within_two_seconds()
     {
-        var endpoints = ServiceEndpoints.Current;
         var probe = new InfluxProbe("revoked_" + Guid.NewGuid().ToString("N")[..12]);
-        using var nodes = new ScaledOutNodes(new InfluxOptions
-        {
-            Url = new Uri(endpoints.InfluxUrl),
-            Database = probe.Database,
-            User = endpoints.InfluxUser,
-            Password = endpoints.InfluxPassword,
-        });
+        using var nodes = ScaledOutNodes.ForDatabase(probe.Database);
         var operatorToken = AccessToken.New().Secret;
         var apiStart = nodes.StartNodeAsync("api", extra: new Dictionary<string, string> { ["DCS_OPERATOR_TOKEN"] = operatorToken });
         var ingestStart = nodes.StartNodeAsync("ingest");

@@ -24,15 +24,8 @@ public sealed class ScaledOutTokenHygieneTests
     [Trait("Reliability", "token-hygiene")]
     public async Task No_issued_secret_is_in_any_kafka_topic_data_folder_or_output_of_a_scaled_out_installation()
     {
-        var endpoints = ServiceEndpoints.Current;
         var probe = new InfluxProbe("hygiene_" + Guid.NewGuid().ToString("N")[..12]);
-        using var nodes = new ScaledOutNodes(new InfluxOptions
-        {
-            Url = new Uri(endpoints.InfluxUrl),
-            Database = probe.Database,
-            User = endpoints.InfluxUser,
-            Password = endpoints.InfluxPassword,
-        });
+        using var nodes = ScaledOutNodes.ForDatabase(probe.Database);
         var operatorToken = AccessToken.New().Secret;
         var debug = new Dictionary<string, string>
         {
