@@ -148,7 +148,7 @@ public sealed class MqttProtocolTests : IAsyncLifetime
             await tcp.ConnectAsync("127.0.0.1", host.Mqtt.PlainEndpoint!.Port);
             var client = new RawClient(tcp);
             var body = new List<byte>();
-            body.AddRange(Utf8("MQTT"));
+            body.AddRange(MqttPacketBytes.Utf8("MQTT"));
             body.Add(version);
             body.Add((byte)(0b1100_0010 | (will is null ? 0 : 0b100)));
             body.Add((byte)(keepAliveSeconds >> 8));
@@ -158,7 +158,7 @@ public sealed class MqttProtocolTests : IAsyncLifetime
                 body.Add(0);
             }
 
-            body.AddRange(Utf8("raw-" + Guid.NewGuid().ToString("N")));
+            body.AddRange(MqttPacketBytes.Utf8("raw-" + Guid.NewGuid().ToString("N")));
             if (will is { } w)
             {
                 if (version == 5)
@@ -166,13 +166,13 @@ public sealed class MqttProtocolTests : IAsyncLifetime
                     body.Add(0);
                 }
 
-                body.AddRange(Utf8(w.Topic));
-                body.AddRange(Utf8(w.Payload));
+                body.AddRange(MqttPacketBytes.Utf8(w.Topic));
+                body.AddRange(MqttPacketBytes.Utf8(w.Payload));
             }
 
-            body.AddRange(Utf8("device"));
-            body.AddRange(Utf8(token));
-            await client.SendAsync(Packet(0x10, body));
+            body.AddRange(MqttPacketBytes.Utf8("device"));
+            body.AddRange(MqttPacketBytes.Utf8(token));
+            await client.SendAsync(MqttPacketBytes.Packet(0x10, body));
             var (header, connack) = await client.ReadAsync();
             Assert.Equal(0x20, header);
             Assert.Equal(0, connack[1]);
@@ -181,7 +181,7 @@ public sealed class MqttProtocolTests : IAsyncLifetime
 
         public static byte[] Publish(string topic, string payload, int qos, ushort packetId, bool v5)
         {
-            var body = new List<byte>(Utf8(topic));
+            var body = new List<byte>(MqttPacketBytes.Utf8(topic));
             if (qos > 0)
             {
                 body.Add((byte)(packetId >> 8));
@@ -194,7 +194,7 @@ public sealed class MqttProtocolTests : IAsyncLifetime
             }
 
             body.AddRange(Encoding.UTF8.GetBytes(payload));
-            return Packet((byte)(0x30 | (qos << 1)), body);
+            return MqttPacketBytes.Packet((byte)(0x30 | (qos << 1)), body);
         }
 
         public async Task PingAsync()
@@ -257,27 +257,6 @@ public sealed class MqttProtocolTests : IAsyncLifetime
             var bytes = new byte[count];
             await Stream.ReadExactlyAsync(bytes, cancellationToken);
             return bytes;
-        }
-
-        private static byte[] Packet(byte header, List<byte> body)
-        {
-            var packet = new List<byte> { header };
-            var length = body.Count;
-            do
-            {
-                var digit = (byte)(length % 128);
-                length /= 128;
-                packet.Add(length > 0 ? (byte)(digit | 0x80) : digit);
-            }
-            while (length > 0);
-            packet.AddRange(body);
-            return packet.ToArray();
-        }
-
-        private static byte[] Utf8(string text)
-        {
-            var bytes = Encoding.UTF8.GetBytes(text);
-            return [(byte)(bytes.Length >> 8), (byte)bytes.Length, .. bytes];
         }
     }
 }
