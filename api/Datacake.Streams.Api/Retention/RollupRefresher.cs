@@ -34,7 +34,9 @@ public sealed partial class RollupRefresher(
     private const int StatementsPerRequest = 50;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<StorageTier, DateTimeOffset> _lastRun = [];
+    // Monotonic timestamps: a wall clock set back must neither stall the schedule nor hide how long ago it ran.
+    private readonly Dictionary<StorageTier, long> _lastRun = [];
+    private long _previousRefresh = timeProvider.GetTimestamp();
     private long _refreshes;
 
     /// <summary>Refreshes finished since start (scheduled or asked for).</summary>
@@ -51,18 +53,22 @@ public sealed partial class RollupRefresher(
         {
             RetentionSettings settings = await catalog.CurrentAsync(cancellationToken).ConfigureAwait(false);
             DateTimeOffset now = timeProvider.GetUtcNow();
+            long started = timeProvider.GetTimestamp();
             var watermarks = new Dictionary<StorageTier, DateTimeOffset>(await ledger.WatermarksAsync(cancellationToken).ConfigureAwait(false));
             int statements = 0;
             foreach (StorageTier tier in new[] { StorageTier.M1, StorageTier.H1 })
             {
-                if (!force && _lastRun.TryGetValue(tier, out DateTimeOffset last) && now - last < settings.Rollup(tier).RefreshEvery)
+                await PullBackAfterClockStepAsync(tier, now, timeProvider.GetElapsedTime(_previousRefresh), watermarks, cancellationToken).ConfigureAwait(false);
+                if (!force && _lastRun.TryGetValue(tier, out long last) && timeProvider.GetElapsedTime(last) < settings.Rollup(tier).RefreshEvery)
                 {
                     continue;
                 }
 
                 statements += await RollForwardAsync(tier, settings, now, watermarks, cancellationToken).ConfigureAwait(false);
-                _lastRun[tier] = now;
+                _lastRun[tier] = started;
             }
+
+            _previousRefresh = started;
 
             (int consumed, int recomputes) = await ConsumeMarksAsync(settings, now, watermarks, cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref _refreshes);
@@ -95,6 +101,31 @@ public sealed partial class RollupRefresher(
 
             await Task.Delay(tick, timeProvider, stoppingToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The wall clock was set back past the tier's watermark (its windows up to the watermark were rolled by the clock
+    /// before the step): points received since the step are dated inside windows already rolled, without a mark (they
+    /// are not late by the clock that judges them). The watermark goes back to where such points can begin: the
+    /// earliest moment the step can have happened (the previous refresh, by the monotonic clock) less
+    /// <see cref="RollupMarks.Settle"/>. Queries then read those windows from raw, and the refresh rolls them again.
+    /// </summary>
+    private async Task PullBackAfterClockStepAsync(StorageTier tier, DateTimeOffset now, TimeSpan sincePrevious, Dictionary<StorageTier, DateTimeOffset> watermarks, CancellationToken cancellationToken)
+    {
+        TimeSpan step = tier.Resolution();
+        DateTimeOffset cut = RollupWindows.Floor(now - RollupMarks.Settle, step);
+        if (!watermarks.TryGetValue(tier, out DateTimeOffset mark) || mark <= cut)
+        {
+            return;
+        }
+
+        DateTimeOffset back = RollupWindows.Floor(now - sincePrevious - RollupMarks.Settle, step);
+
+        // The ledger keeps the furthest watermark any node wrote: the old one goes first.
+        await ledger.ForgetWatermarkAsync(tier, cancellationToken).ConfigureAwait(false);
+        await ledger.WriteWatermarkAsync(tier, back, now, cancellationToken).ConfigureAwait(false);
+        watermarks[tier] = back;
+        LogClockBehindWatermark(logger, tier.Name(), mark, back);
     }
 
     /// <summary>Rolls [watermark, cut) of <paramref name="tier"/>, moving the watermark after each chunk.</summary>
@@ -181,6 +212,9 @@ public sealed partial class RollupRefresher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rollup {Tier} caught up over {From:o}..{To:o} in {Statements} statements")]
     private static partial void LogCaughtUp(ILogger logger, string tier, DateTimeOffset from, DateTimeOffset to, int statements);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The clock is behind the {Tier} rollups' watermark {Watermark:o} (set back?): windows from {From:o} are read from raw and rolled again")]
+    private static partial void LogClockBehindWatermark(ILogger logger, string tier, DateTimeOffset watermark, DateTimeOffset from);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting {Marks} consumed rollup marks failed; the next refresh recomputes their windows again")]
     private static partial void LogMarksKept(ILogger logger, Exception exception, int marks);

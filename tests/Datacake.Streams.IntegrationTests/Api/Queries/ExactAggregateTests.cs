@@ -4,9 +4,11 @@ using System.Text.Json;
 using CsCheck;
 using Datacake.Streams.Api.Access;
 using Datacake.Streams.Api.Queries;
+using Datacake.Streams.Api.Retention;
 using Datacake.Streams.Ids;
 using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.Storage;
+using Datacake.Streams.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Datacake.Streams.IntegrationTests.Api.Queries;
@@ -125,6 +127,43 @@ public sealed class ExactAggregateTests
         SeriesAnswer counted = await SeriesAsync(client, device, tenMinutes);
         Assert.Equal(["m1"], counted.Segments.Select(s => s.Tier));
         Assert.Equal([2, 2], counted.Series[0].Points.Select(p => p.Values["t"].GetDouble()));
+    }
+
+    [Fact]
+    [Trait("Reliability", "clock-jump")]
+    public async Task After_the_clock_steps_back_an_hour_points_in_windows_rolled_before_the_step_reach_the_answers_and_the_m1_rollup()
+    {
+        DateTimeOffset real = DateTimeOffset.UtcNow;
+        var clock = new SteppedClock(real.AddHours(1));
+        await using QueryApiHost host = await QueryApiHost.StartAsync(clock: clock);
+        (DeviceId device, HttpClient client) = Device(host);
+        using HttpClient _ = client;
+
+        // An hour ahead, the refresher rolls every window up to then: the next hour's windows are rolled, empty.
+        RollupRefresh ahead = await host.RefreshAsync();
+        Assert.True(ahead.Watermarks[StorageTier.M1] > real.AddMinutes(50), $"m1 watermark {ahead.Watermarks[StorageTier.M1]:O}");
+
+        // Set back to the real time. Points come as devices send them: seconds old, so no rollup mark.
+        clock.StepBack(TimeSpan.FromHours(1));
+        DateTimeOffset now = DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds());
+        await host.WriteAsProcessingAsync([(device, now.AddSeconds(-20), [("t", 4.0)]), (device, now.AddSeconds(-10), [("t", 6.0)])]);
+        DateTimeOffset from = QueryTime.FloorTo(now.AddMinutes(-10), TimeSpan.FromMinutes(1));
+        string query = $"fields=t&from={QueryApiTests.Ms(from)}&to={QueryApiTests.Ms(now.AddMinutes(5))}&every=10m&agg=";
+
+        // The refresh after the step pulls the watermark back: those windows are read from raw again.
+        RollupRefresh stepped = await host.RefreshAsync();
+        Assert.True(stepped.Watermarks[StorageTier.M1] <= now.AddSeconds(-20), $"m1 watermark {stepped.Watermarks[StorageTier.M1]:O} after the step");
+        Assert.True(stepped.Watermarks[StorageTier.H1] <= now.AddSeconds(-20), $"h1 watermark {stepped.Watermarks[StorageTier.H1]:O} after the step");
+        Assert.Equal(2, (await SeriesAsync(client, device, query + "count")).Series[0].Points.Sum(p => p.Values["t"].GetDouble()));
+        Assert.Equal(5, (await SeriesAsync(client, device, query + "mean")).Series[0].Points.Single().Values["t"].GetDouble());
+
+        // Three minutes on, the refresh rolls them again: the m1 rollup now holds both points, and so do the answers.
+        clock.Advance(TimeSpan.FromMinutes(3));
+        await host.RefreshAsync();
+        InfluxQueryResult m1 = await host.QueryAsync(
+            $"SELECT sum(\"count_t\") AS n FROM \"m1\".{InfluxQl.QuoteIdentifier(device.ToString())} WHERE time >= {InfluxDuration.Timestamp(from)}");
+        Assert.Equal(2, m1.Statements[0].Series.Single().GetDouble(0, "n"));
+        Assert.Equal(2, (await SeriesAsync(client, device, query + "count")).Series[0].Points.Sum(p => p.Values["t"].GetDouble()));
     }
 
     /// <summary>A refresh that takes every mark written so far: the refresher's clock past their consume age.</summary>
