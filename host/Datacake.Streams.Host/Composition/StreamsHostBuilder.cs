@@ -27,10 +27,21 @@ public static class StreamsHostBuilder
     /// <summary>Configuration, options checked at start-up, listeners, logging and the services of the configured roles.</summary>
     public static WebApplicationBuilder AddStreamsHost(this WebApplicationBuilder builder)
     {
-        // Short DCS_* variables first, so that Section__Key variables and the command line override them.
-        builder.Configuration.Sources.Insert(
-            Math.Max(0, builder.Configuration.Sources.Count - 2),
-            new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = EnvironmentAliases.FromEnvironment() });
+        // Short DCS_* variables just before the Section__Key variables, so that those and the command line override
+        // them. Found by type: a position counted from the end moved with the command line (with arguments, the
+        // aliases landed after the variables and overrode them).
+        IList<IConfigurationSource> sources = builder.Configuration.Sources;
+        int variables = sources.Count;
+        for (int i = sources.Count - 1; i >= 0; i--)
+        {
+            if (sources[i] is Microsoft.Extensions.Configuration.EnvironmentVariables.EnvironmentVariablesConfigurationSource { Prefix: null or "" })
+            {
+                variables = i;
+                break;
+            }
+        }
+
+        sources.Insert(variables, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = EnvironmentAliases.FromEnvironment() });
 
         // Defaults below every other source (appsettings, environment, command line override them): a served request
         // is one line of ours at most, not ASP.NET Core's three Information lines (request start, endpoint, finish).

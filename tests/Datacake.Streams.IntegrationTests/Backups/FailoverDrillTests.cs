@@ -91,7 +91,7 @@ public sealed class FailoverDrillTests(ITestOutputHelper output)
             new Dictionary<string, string>(shared)
             {
                 ["DOTNET_ENVIRONMENT"] = "Production",
-                ["Ingest__Mqtt__PlainEndpoint"] = $"127.0.0.1:{FreeTcpPort()}",
+                ["Ingest__Mqtt__PlainEndpoint"] = $"127.0.0.1:{TestPorts.Free()}",
 
                 // The standby's configuration as an operator would copy it from the primary: backups on, to the
                 // second site. The drill must not let it write into the site it is restored from.
@@ -311,10 +311,4 @@ public sealed class FailoverDrillTests(ITestOutputHelper output)
 
     private static double Seconds(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

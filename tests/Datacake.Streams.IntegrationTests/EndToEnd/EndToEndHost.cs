@@ -30,9 +30,9 @@ public sealed class EndToEndHost : IAsyncLifetime
 {
     private static readonly TimeSpan _readyDeadline = TimeSpan.FromSeconds(90);
 
-    private readonly int _mqttPort = FreeTcpPort();
-    private readonly int _mqttTlsPort = FreeTcpPort();
-    private readonly int _httpsPort = FreeTcpPort();
+    private readonly int _mqttPort = TestPorts.Free();
+    private readonly int _mqttTlsPort = TestPorts.Free();
+    private readonly int _httpsPort = TestPorts.Free();
     private string? _bridgeToken;
     private bool _running;
 
@@ -229,12 +229,6 @@ public sealed class EndToEndHost : IAsyncLifetime
         }
     }
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 public sealed record TestDevice(string Id, string TokenId, string Token, string? DevEui = null);

@@ -16,6 +16,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Datacake.Streams.IntegrationTests.Services;
 
 namespace Datacake.Streams.IntegrationTests.Ingest;
 
@@ -80,8 +81,8 @@ internal sealed class IngestTestHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         var configuration = new Dictionary<string, string?>
         {
-            ["Ingest:Mqtt:PlainEndpoint"] = $"127.0.0.1:{FreeTcpPort()}",
-            ["Ingest:Mqtt:TlsEndpoint"] = $"127.0.0.1:{FreeTcpPort()}",
+            ["Ingest:Mqtt:PlainEndpoint"] = $"127.0.0.1:{TestPorts.Free()}",
+            ["Ingest:Mqtt:TlsEndpoint"] = $"127.0.0.1:{TestPorts.Free()}",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -170,12 +171,6 @@ internal sealed class IngestTestHost : IAsyncDisposable
         await Log.DisposeAsync();
     }
 
-    public static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private void FillRegistry()
     {

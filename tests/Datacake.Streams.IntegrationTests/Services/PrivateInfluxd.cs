@@ -72,7 +72,7 @@ internal sealed class PrivateInfluxd : IAsyncDisposable
         }
 
         var folder = Directory.CreateTempSubdirectory("dcs-influxd-");
-        var influxd = new PrivateInfluxd(folder, FreeTcpPort(), FreeTcpPort(), authEnabled, maxBodyBytes);
+        var influxd = new PrivateInfluxd(folder, TestPorts.Free(), TestPorts.Free(), authEnabled, maxBodyBytes);
         influxd.WriteConfig();
         await influxd.StartAgainAsync();
         if (!authEnabled)
@@ -268,10 +268,4 @@ internal sealed class PrivateInfluxd : IAsyncDisposable
         }
     }
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

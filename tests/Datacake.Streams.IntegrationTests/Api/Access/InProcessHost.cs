@@ -32,7 +32,7 @@ public sealed class InProcessHost : IAsyncDisposable
     public static async Task<InProcessHost> StartAsync(string dataDirectory, string operatorToken, IEnumerable<string>? settings = null)
     {
         var services = ServiceEndpoints.Current;
-        var port = FreeTcpPort();
+        var port = TestPorts.Free();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             EnvironmentName = "Production",
@@ -43,7 +43,7 @@ public sealed class InProcessHost : IAsyncDisposable
                 $"--Streams:HttpUrl=http://127.0.0.1:{port}",
 
                 // A port of its own: with the default 1883, two of these hosts in parallel test classes collided.
-                $"--Ingest:Mqtt:PlainEndpoint=127.0.0.1:{FreeTcpPort()}",
+                $"--Ingest:Mqtt:PlainEndpoint=127.0.0.1:{TestPorts.Free()}",
                 $"--Influx:Url={services.InfluxUrl}",
                 $"--Influx:User={services.InfluxUser}",
                 $"--Influx:Password={services.InfluxPassword}",
@@ -68,10 +68,4 @@ public sealed class InProcessHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

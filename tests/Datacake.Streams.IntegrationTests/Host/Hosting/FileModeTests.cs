@@ -43,8 +43,8 @@ public sealed class FileModeTests
                     ["DCS_BACKUP_DIR"] = site1,
                     ["DCS_BACKUP_SECONDARY_DIR"] = site2,
                     ["Backup__Enabled"] = "false",
-                    ["DCS_HTTPS_URL"] = $"https://127.0.0.1:{FreeTcpPort()}",
-                    ["Ingest__Mqtt__TlsEndpoint"] = $"127.0.0.1:{FreeTcpPort()}",
+                    ["DCS_HTTPS_URL"] = $"https://127.0.0.1:{TestPorts.Free()}",
+                    ["Ingest__Mqtt__TlsEndpoint"] = $"127.0.0.1:{TestPorts.Free()}",
                     ["Secrets__AdapterKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
                     ["Secrets__RegistryKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
                 },
@@ -126,10 +126,4 @@ public sealed class FileModeTests
             : answer.Json.GetProperty("series").EnumerateArray().Sum(s => s.GetProperty("points").GetArrayLength());
     }
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

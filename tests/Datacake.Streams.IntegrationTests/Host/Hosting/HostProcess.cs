@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Net;
+using Datacake.Streams.IntegrationTests.Services;
 
 namespace Datacake.Streams.IntegrationTests.Host.Hosting;
 
@@ -12,7 +13,9 @@ namespace Datacake.Streams.IntegrationTests.Host.Hosting;
 /// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan _startDeadline = TimeSpan.FromSeconds(60);
+    // A start takes 2-5 s on a quiet box; CI runs beside the test suite's other servers at load 10+, where a start
+    // inside a busy test class took most of a minute: 120 s, so that only a host that cannot start fails here.
+    private static readonly TimeSpan _startDeadline = TimeSpan.FromSeconds(120);
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
@@ -53,7 +56,7 @@ public sealed class HostProcess : IAsyncDisposable
         bool waitUntilHealthy = true)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("dcs-host-").FullName;
-        var httpPort = FreeTcpPort();
+        var httpPort = TestPorts.Free();
         var dll = Path.Combine(AppContext.BaseDirectory, "datacake-streams.dll");
         var start = new ProcessStartInfo("dotnet")
         {
@@ -68,7 +71,7 @@ public sealed class HostProcess : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
 
         // Hosts run side by side in tests: each gets its own MQTT port instead of the default 1883.
-        start.Environment["Ingest__Mqtt__PlainEndpoint"] = $"127.0.0.1:{FreeTcpPort()}";
+        start.Environment["Ingest__Mqtt__PlainEndpoint"] = $"127.0.0.1:{TestPorts.Free()}";
         foreach (var (key, value) in ServiceEndpointsEnvironment())
         {
             start.Environment[key] = value;
@@ -200,12 +203,6 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static IEnumerable<KeyValuePair<string, string>> ServiceEndpointsEnvironment()
     {
