@@ -5,11 +5,11 @@ using FASTER.core;
 namespace Datacake.Streams.RecordLog.Faster.Storage;
 
 /// <summary>
-/// FasterLog's own commit-file writer, with the check it lacks: FASTER's <see cref="DeviceLogCommitCheckpointManager"/>
+/// FasterLog's commit files, with the check FASTER's writer lacks: its <see cref="DeviceLogCommitCheckpointManager"/>
 /// only traces a failed write of a commit file (disk full) and FasterLog then reports the commit as done, so the
 /// records it covered would be acknowledged while a recovery (a restart, or the reopen after the next failed flush)
-/// goes back to the commit before. This writes through FASTER's manager (same files, same format), then looks at the
-/// file: <see cref="DurableUntil"/> moves only when the file holds the whole commit, and a short one is reported in
+/// goes back to the commit before. This writes the file itself (same files, same format, read back by FASTER's
+/// manager): <see cref="DurableUntil"/> moves only when the write returned whole, and a failed one is reported in
 /// <see cref="LastFailure"/> for the committer to fail the commit's appends. For the same reason it removes an older
 /// commit file only once a newer one is whole (FASTER's own clean-up keeps the last two files written, whole or not:
 /// two failed writes in a row would leave nothing to recover from, and recovery would start an empty log).
