@@ -104,7 +104,7 @@ public sealed class FasterRecordLogDiskFullTests
         Assert.Null(commits.LastFailure);
         Assert.Equal(1_000, commits.DurableUntil);
 
-        // The write meets the full disk: reported, not counted (FASTER.s own writer only traced it).
+        // The write meets the full disk: reported, not counted (FASTER's own writer only traced it).
         disk.Fill();
         commits.Commit(64, 2_000, metadata, commitNum: 2, forceWriteMetadata: true);
         Assert.NotNull(commits.LastFailure);
