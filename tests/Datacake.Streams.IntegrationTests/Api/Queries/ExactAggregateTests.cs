@@ -130,7 +130,7 @@ public sealed class ExactAggregateTests
     }
 
     [Fact]
-    [Trait("Reliability", "clock-jump")]
+    [Trait("Reliability", "clock-jump-backwards")]
     public async Task After_the_clock_steps_back_an_hour_points_in_windows_rolled_before_the_step_reach_the_answers_and_the_m1_rollup()
     {
         DateTimeOffset real = DateTimeOffset.UtcNow;
