@@ -63,7 +63,7 @@ public sealed class AdapterToInfluxTests(EndToEndHost e2e)
             r => r.ExitCode == 0,
             "mosquitto_pub over TLS accepted");
 
-        var point = Assert.Single(await e2e.Influx.WaitForPointsAsync(device.Id, 1));
+        var point = Assert.Single(await e2e.Influx.WaitForPointsWithAsync(device.Id, 1, "co2", "door"));
         Assert.Equal(UnixNs(time), point.TimeNs);
         Assert.Equal(612, point.Number("co2"));
         Assert.False(point.Columns["door"].GetBoolean());

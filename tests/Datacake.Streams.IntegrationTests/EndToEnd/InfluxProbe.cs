@@ -49,6 +49,17 @@ public sealed class InfluxProbe(string database)
     public Task<IReadOnlyList<InfluxRow>> WaitForPointsAsync(string device, int count, string retentionPolicy = "raw") =>
         Until.Async(() => PointsAsync(device, retentionPolicy), r => r.Count >= count, $"{count} point(s) of {device} in {retentionPolicy}");
 
+    /// <summary>
+    /// Polls until <paramref name="device"/> has at least <paramref name="count"/> points, each with every one of
+    /// <paramref name="fields"/>: influxd may answer a read that overlaps the first write into a new measurement with
+    /// some of its fields only (each field is a series of its own; seen once in CI).
+    /// </summary>
+    public Task<IReadOnlyList<InfluxRow>> WaitForPointsWithAsync(string device, int count, params string[] fields) =>
+        Until.Async(
+            () => PointsAsync(device, "raw"),
+            r => r.Count >= count && r.All(p => fields.All(f => p.Columns.TryGetValue(f, out var v) && v.ValueKind != System.Text.Json.JsonValueKind.Null)),
+            $"{count} point(s) of {device} in raw with {string.Join(", ", fields)}");
+
     /// <summary>The tag keys influxd holds for <paramref name="measurement"/> (across retention policies: the index is per database).</summary>
     public async Task<IReadOnlyList<string>> TagKeysAsync(string measurement)
     {
