@@ -54,6 +54,7 @@ public sealed partial class RegistryFeed : IAsyncDisposable
     private int _started;
     private volatile bool _caughtUp;
     private volatile Exception? _lastError;
+    private long _failures;
     private long _records;
     private int _disposed;
     private long _corrupt;
@@ -238,33 +239,43 @@ public sealed partial class RegistryFeed : IAsyncDisposable
         return barrier;
     }
 
+    // Nothing but stopping ends the loop: a feed that died quietly left the node refusing every token made after it and
+    // honouring every token revoked after it, while the process looked healthy (seen in CI: an end-to-end host whose
+    // feed thread was gone answered 401 to every new token for minutes). Any failure is logged, kept in LastError and
+    // retried after RetryDelay; a change that cannot be applied is logged with its position and the next one follows.
     private void Run()
     {
         var consumer = _consumer!;
         while (!_stopping.IsCancellationRequested)
         {
-            LogRecord? record;
+            LogRecord? record = null;
             try
             {
                 record = consumer.Consume(_options.PollTimeout);
-            }
-            catch (Exception error) when (error is not OperationCanceledException && !_stopping.IsCancellationRequested)
-            {
-                _lastError = error;
-                PauseBeforeRetry();
-                continue;
+                if (record is not null)
+                {
+                    Apply(record);
+                }
             }
             catch (Exception) when (_stopping.IsCancellationRequested)
             {
                 break;
             }
-
-            if (record is not null)
+            catch (Exception error)
             {
-                Apply(record);
+                _lastError = error;
+                Interlocked.Increment(ref _failures);
+                FeedFailed(_logger, error, LogTopics.Registry, record?.Position.Partition ?? -1, record?.Position.Offset ?? -1);
+                PauseBeforeRetry();
             }
         }
     }
+
+    /// <summary>Failures of reading or applying a change since start (each logged; the feed goes on after each).</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+
+    /// <summary>False once the loop has ended: only after <see cref="DisposeAsync"/> (or before <see cref="StartAsync"/>).</summary>
+    public bool IsRunning => _loop is { IsCompleted: false };
 
     private void Apply(LogRecord record)
     {
@@ -329,6 +340,9 @@ public sealed partial class RegistryFeed : IAsyncDisposable
             // Stopping: the loop condition ends the feed.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The {Topic} feed failed at partition {Partition} offset {Offset} (-1: while reading); it goes on after a pause")]
+    private static partial void FeedFailed(ILogger logger, Exception exception, string topic, int partition, long offset);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused the {Topic} record at partition {Partition} offset {Offset}: its MAC does not verify under the registry key")]
     private static partial void RecordRejected(ILogger logger, string topic, int partition, long offset);

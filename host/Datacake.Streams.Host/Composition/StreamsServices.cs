@@ -139,7 +139,9 @@ internal sealed class InfluxHealthCheck(InfluxClient influx) : IHealthCheck
 internal sealed class RegistryHealthCheck(RegistryFeed feed) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(feed.IsCaughtUp
-            ? HealthCheckResult.Healthy()
-            : HealthCheckResult.Unhealthy("the registry view is still catching up with dcs.registry"));
+        Task.FromResult(
+            !feed.IsRunning ? HealthCheckResult.Unhealthy("the registry feed is not running: the view no longer follows dcs.registry")
+            : !feed.IsCaughtUp ? HealthCheckResult.Unhealthy("the registry view is still catching up with dcs.registry")
+            : feed.Failures == 0 ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Healthy($"{feed.Failures} failure(s) reading or applying changes since start, each logged; the last: {feed.LastError?.GetType().Name}"));
 }

@@ -12,11 +12,19 @@ internal sealed class InMemoryRecordLog : IRecordLog
     private readonly int _partitions;
     private readonly Dictionary<string, List<LogRecord>[]> _topics = new(StringComparer.Ordinal);
     private int _failuresToThrow;
+    private Func<Exception> _failure = () => new RecordLogUnavailableException("the in-memory log was told to fail");
 
     public InMemoryRecordLog(int partitions) => _partitions = partitions;
 
     /// <summary>The next this many Consume calls throw, as a log that lost its connection would.</summary>
     public void FailNextConsumes(int count) => Interlocked.Exchange(ref _failuresToThrow, count);
+
+    /// <summary>The next this many Consume calls throw what <paramref name="failure"/> makes.</summary>
+    public void FailNextConsumes(int count, Func<Exception> failure)
+    {
+        _failure = failure;
+        Interlocked.Exchange(ref _failuresToThrow, count);
+    }
 
     public int PartitionCount(string topic) => _partitions;
 
@@ -79,7 +87,7 @@ internal sealed class InMemoryRecordLog : IRecordLog
         {
             if (Interlocked.Decrement(ref log._failuresToThrow) >= 0)
             {
-                throw new RecordLogUnavailableException("the in-memory log was told to fail");
+                throw log._failure();
             }
 
             var deadline = DateTime.UtcNow + timeout;

@@ -199,6 +199,29 @@ public sealed class RegistryFeedTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_feed_goes_on_after_any_failure_not_only_an_unavailable_log()
+    {
+        // A cancellation that is not the feed's own stopping ended its thread before: the node then refused every new
+        // token and kept every revoked one, looking healthy.
+        _log.FailNextConsumes(2, () => new OperationCanceledException("a consumer's own cancellation"));
+        var feed = await StartFeedAsync(new RegistryFeedOptions { PollTimeout = TimeSpan.FromMilliseconds(50), RetryDelay = TimeSpan.FromMilliseconds(10) });
+        await feed.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(5)));
+        Assert.IsType<OperationCanceledException>(feed.LastError);
+        Assert.Equal(2, feed.Failures);
+        Assert.True(feed.IsRunning);
+
+        // The next read fails (the loop may be inside a read now: the failure is waited for, not assumed).
+        _log.FailNextConsumes(1, () => new InvalidOperationException("anything else"));
+        Assert.True(SpinWait.SpinUntil(() => feed.Failures == 3, TimeSpan.FromSeconds(5)), $"failures: {feed.Failures}");
+        var token = AccessToken.New();
+        var position = await _publisher.PublishAsync(new TokenUpserted(new TokenGrant { TokenId = "after-failures", Hash = token.Hash }));
+        await feed.WaitForAsync(position, Within(TimeSpan.FromSeconds(5)));
+        Assert.Equal(AuthenticationResult.Ok, feed.View.Authenticate(token.Secret, out _));
+        Assert.True(feed.IsRunning);
+        Assert.IsType<InvalidOperationException>(feed.LastError);
+    }
+
+    [Fact]
     public async Task Each_feed_has_a_group_of_its_own()
     {
         var first = await StartFeedAsync();
