@@ -5,6 +5,7 @@ using Datacake.Streams.Influx.Client;
 using Datacake.Streams.IntegrationTests.Api.Access;
 using Datacake.Streams.IntegrationTests.EndToEnd;
 using Datacake.Streams.IntegrationTests.Services;
+using Datacake.Streams.Problems;
 using Datacake.Streams.TestSupport.Reliability;
 
 namespace Datacake.Streams.IntegrationTests.Resilience;
@@ -57,12 +58,11 @@ public sealed class ScaledOutRevocationTests
             var sent = 3;
             var refused = await Until.Async(
                 () => Senders.MeasurementAsync(ingestNode.Http, device, UplinkBodies.Reading(time.AddSeconds(sent), sent++)),
-                // 429 while the view has not heard yet: the polling itself runs into the token's rate limit (checked
-                // after the token itself, so a revoked token is 401 whatever the rate).
-                answer => answer.Status is not (HttpStatusCode.Accepted or HttpStatusCode.TooManyRequests),
+                // Through 429s of the token's rate limit (the polling's own pace) while the view has not heard yet.
+                answer => RefusedForItsToken(answer) || answer.Status is not (HttpStatusCode.Accepted or HttpStatusCode.TooManyRequests),
                 "the ingest node refusing the revoked token on HTTP");
             var httpRefusedAfter = clock.Elapsed;
-            Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
+            Assert.True(RefusedForItsToken(refused), $"{refused}");
             var mqttClosedAfter = await sessionClosed;
             var (again, code) = await MqttWire.ConnectAsync(ingestNode.MqttPort, "revoked-again-" + Guid.NewGuid().ToString("N")[..8], device.Token, cleanSession: true);
             await again.DisposeAsync();
@@ -71,7 +71,8 @@ public sealed class ScaledOutRevocationTests
             Assert.True(httpRefusedAfter < _propagationLimit, $"HTTP ingest refused it {httpRefusedAfter} after the revocation was sent (the api answered after {answered})");
             Assert.True(mqttClosedAfter < _propagationLimit, $"the MQTT session was closed {mqttClosedAfter} after the revocation was sent (the api answered after {answered})");
             Assert.Equal(4, code);  // 3.1.1 CONNACK "bad user name or password"
-            Assert.Equal(HttpStatusCode.Unauthorized, (await Senders.MeasurementAsync(ingestNode.Http, device, UplinkBodies.Reading(time.AddSeconds(sent), sent))).Status);
+            var after = await Senders.MeasurementAsync(ingestNode.Http, device, UplinkBodies.Reading(time.AddSeconds(sent), sent));
+            Assert.True(RefusedForItsToken(after), $"{after}");
             Assert.False(ingestNode.HasExited);
 
             ReliabilityRecorder.Record(Row, new ReliabilityNumbers
@@ -91,4 +92,13 @@ public sealed class ScaledOutRevocationTests
         await what();
         return clock.Elapsed;
     }
+
+    /// <summary>
+    /// Refused because its token does not authenticate: 401, or 429 once this device's failed-authentication budget
+    /// from this address is spent (10 at once, one more per 6 s): the test's own sends before the new token reached the
+    /// ingest node spent most of it (seen in CI). A 429 of the token's rate limit is not a refusal of the token.
+    /// </summary>
+    private static bool RefusedForItsToken((HttpStatusCode Status, string Body) answer) =>
+        answer.Status == HttpStatusCode.Unauthorized
+        || (answer.Status == HttpStatusCode.TooManyRequests && answer.Body.Contains(ProblemTypes.TooManyFailedAuthentications, StringComparison.Ordinal));
 }
