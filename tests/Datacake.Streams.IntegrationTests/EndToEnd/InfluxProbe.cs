@@ -47,7 +47,7 @@ public sealed class InfluxProbe(string database)
 
     /// <summary>Polls until <paramref name="device"/> has at least <paramref name="count"/> points.</summary>
     public Task<IReadOnlyList<InfluxRow>> WaitForPointsAsync(string device, int count, string retentionPolicy = "raw") =>
-        Until.Async(() => PointsAsync(device, retentionPolicy), r => r.Count >= count, $"{count} point(s) of {device} in {retentionPolicy}");
+        WaitForPointsAsync(device, count, retentionPolicy, []);
 
     /// <summary>
     /// Polls until <paramref name="device"/> has at least <paramref name="count"/> points, each with every one of
@@ -55,10 +55,13 @@ public sealed class InfluxProbe(string database)
     /// some of its fields only (each field is a series of its own; seen once in CI).
     /// </summary>
     public Task<IReadOnlyList<InfluxRow>> WaitForPointsWithAsync(string device, int count, params string[] fields) =>
+        WaitForPointsAsync(device, count, "raw", fields);
+
+    private Task<IReadOnlyList<InfluxRow>> WaitForPointsAsync(string device, int count, string retentionPolicy, string[] fields) =>
         Until.Async(
-            () => PointsAsync(device, "raw"),
+            () => PointsAsync(device, retentionPolicy),
             r => r.Count >= count && r.All(p => fields.All(f => p.Columns.TryGetValue(f, out var v) && v.ValueKind != System.Text.Json.JsonValueKind.Null)),
-            $"{count} point(s) of {device} in raw with {string.Join(", ", fields)}");
+            $"{count} point(s) of {device} in {retentionPolicy}" + (fields.Length == 0 ? "" : $" with {string.Join(", ", fields)}"));
 
     /// <summary>The tag keys influxd holds for <paramref name="measurement"/> (across retention policies: the index is per database).</summary>
     public async Task<IReadOnlyList<string>> TagKeysAsync(string measurement)
