@@ -29,12 +29,20 @@ public sealed partial class DeadLetterFeed(
     private readonly Dictionary<int, long> _applied = [];
     private long _read;
     private long _unreadable;
+    private long _failures;
+    private Exception? _lastError;
 
     /// <summary>Letters read from the log so far (this process).</summary>
     public long LettersRead => Interlocked.Read(ref _read);
 
     /// <summary>Records that were no dead letter, or keyed by no device id: skipped.</summary>
     public long Unreadable => Interlocked.Read(ref _unreadable);
+
+    /// <summary>Failures of reading or indexing a letter since start (each logged; the feed goes on after each).</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+
+    /// <summary>The last of those failures, for diagnosis.</summary>
+    public Exception? LastError => Volatile.Read(ref _lastError);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -56,25 +64,25 @@ public sealed partial class DeadLetterFeed(
         using var consumer = log.Subscribe(LogTopics.DeadLetter, ConsumerGroupPrefix + Guid.NewGuid().ToString("N"), StartPosition.Earliest);
         while (!stopping.IsCancellationRequested)
         {
-            LogRecord? record;
             try
             {
-                record = consumer.Consume(PollTimeout);
-            }
-            catch (Exception error) when (error is not OperationCanceledException && !stopping.IsCancellationRequested)
-            {
-                LogReadFailed(logger, error);
-                PauseBeforeRetry(stopping);
-                continue;
+                if (consumer.Consume(PollTimeout) is { } record)
+                {
+                    Apply(record);
+                }
             }
             catch (Exception) when (stopping.IsCancellationRequested)
             {
                 break;
             }
-
-            if (record is not null)
+            catch (Exception error)
             {
-                Apply(record);
+                // Anything but stopping, a cancellation from inside the consumer included, is retried: the registry
+                // feed lost its thread to such a cancellation once, and this loop had the same filter.
+                Volatile.Write(ref _lastError, error);
+                Interlocked.Increment(ref _failures);
+                LogReadFailed(logger, error);
+                PauseBeforeRetry(stopping);
             }
         }
     }
@@ -133,6 +141,6 @@ public sealed partial class DeadLetterFeed(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "reading dcs.deadletter failed; retrying")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "reading or indexing dcs.deadletter failed; retrying")]
     private static partial void LogReadFailed(ILogger logger, Exception error);
 }

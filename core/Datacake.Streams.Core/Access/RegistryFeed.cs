@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Datacake.Streams.RecordLog;
 using Microsoft.Extensions.Logging;
@@ -54,6 +55,7 @@ public sealed partial class RegistryFeed : IAsyncDisposable
     private int _started;
     private volatile bool _caughtUp;
     private volatile Exception? _lastError;
+    private volatile StrongBox<LogPosition>? _stuckAt;
     private long _failures;
     private long _records;
     private int _disposed;
@@ -246,16 +248,20 @@ public sealed partial class RegistryFeed : IAsyncDisposable
     private void Run()
     {
         var consumer = _consumer!;
+        LogRecord? pending = null;
         while (!_stopping.IsCancellationRequested)
         {
-            LogRecord? record = null;
+            var record = pending;
             try
             {
-                record = consumer.Consume(_options.PollTimeout);
+                record ??= consumer.Consume(_options.PollTimeout);
                 if (record is not null)
                 {
                     Apply(record);
                 }
+
+                pending = null;
+                _stuckAt = null;
             }
             catch (Exception) when (_stopping.IsCancellationRequested)
             {
@@ -263,6 +269,12 @@ public sealed partial class RegistryFeed : IAsyncDisposable
             }
             catch (Exception error)
             {
+                // A change read but not applied is applied again, never skipped: the consumer has moved past it, and a
+                // skipped revocation would leave the token valid on this node until a restart replays the topic.
+                // Changes are idempotent (upserts and removals by id), so a second attempt after a partial one is safe;
+                // while it fails, the node reports itself unhealthy rather than serve a view missing a change.
+                pending = record;
+                _stuckAt = record is null ? null : new StrongBox<LogPosition>(record.Position);
                 _lastError = error;
                 Interlocked.Increment(ref _failures);
                 FeedFailed(_logger, error, LogTopics.Registry, record?.Position.Partition ?? -1, record?.Position.Offset ?? -1);
@@ -270,6 +282,9 @@ public sealed partial class RegistryFeed : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The change that failed to apply and is being retried; null while the feed is current.</summary>
+    public LogPosition? StuckAt => _stuckAt?.Value;
 
     /// <summary>Failures of reading or applying a change since start (each logged; the feed goes on after each).</summary>
     public long Failures => Interlocked.Read(ref _failures);

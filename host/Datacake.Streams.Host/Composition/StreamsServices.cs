@@ -141,6 +141,7 @@ internal sealed class RegistryHealthCheck(RegistryFeed feed) : IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(
             !feed.IsRunning ? HealthCheckResult.Unhealthy("the registry feed is not running: the view no longer follows dcs.registry")
+            : feed.StuckAt is { } stuck ? HealthCheckResult.Unhealthy($"the registry change at partition {stuck.Partition}, offset {stuck.Offset} fails to apply and is retried; the view misses it: {feed.LastError?.GetType().Name}")
             : !feed.IsCaughtUp ? HealthCheckResult.Unhealthy("the registry view is still catching up with dcs.registry")
             : feed.Failures == 0 ? HealthCheckResult.Healthy()
             : HealthCheckResult.Healthy($"{feed.Failures} failure(s) reading or applying changes since start, each logged; the last: {feed.LastError?.GetType().Name}"));

@@ -12,6 +12,7 @@ internal sealed class InMemoryRecordLog : IRecordLog
     private readonly int _partitions;
     private readonly Dictionary<string, List<LogRecord>[]> _topics = new(StringComparer.Ordinal);
     private int _failuresToThrow;
+    private UnreadableValue? _nextValue;
     private Func<Exception> _failure = () => new RecordLogUnavailableException("the in-memory log was told to fail");
 
     public InMemoryRecordLog(int partitions) => _partitions = partitions;
@@ -26,6 +27,17 @@ internal sealed class InMemoryRecordLog : IRecordLog
         Interlocked.Exchange(ref _failuresToThrow, count);
     }
 
+    /// <summary>
+    /// The next appended record's value throws on every read while <see cref="UnreadableValue.Broken"/> holds: a
+    /// record that a consumer has taken but cannot process yet (the failure is in the reader, after the consume).
+    /// </summary>
+    public UnreadableValue MakeNextValueUnreadable()
+    {
+        var unreadable = new UnreadableValue();
+        _nextValue = unreadable;
+        return unreadable;
+    }
+
     public int PartitionCount(string topic) => _partitions;
 
     public ValueTask<LogPosition> AppendAsync(string topic, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
@@ -35,7 +47,13 @@ internal sealed class InMemoryRecordLog : IRecordLog
             var partitions = Partitions(topic);
             var partition = (int)(Fnv(key.Span) % (uint)_partitions);
             var position = new LogPosition(partition, partitions[partition].Count);
-            partitions[partition].Add(new LogRecord(topic, position, key.ToArray(), value.ToArray()));
+            ReadOnlyMemory<byte> stored = value.ToArray();
+            if (Interlocked.Exchange(ref _nextValue, null) is { } unreadable)
+            {
+                stored = unreadable.Wrap(stored.ToArray());
+            }
+
+            partitions[partition].Add(new LogRecord(topic, position, key.ToArray(), stored));
             Monitor.PulseAll(_lock);
             return ValueTask.FromResult(position);
         }
@@ -119,6 +137,51 @@ internal sealed class InMemoryRecordLog : IRecordLog
         public bool Commit(LogPosition position) => true;
 
         public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>A value whose bytes cannot be read while <see cref="Broken"/> is set.</summary>
+    public sealed class UnreadableValue : System.Buffers.MemoryManager<byte>
+    {
+        private byte[] _bytes = [];
+        private volatile bool _broken = true;
+
+        public bool Broken
+        {
+            get => _broken;
+            set => _broken = value;
+        }
+
+        private int _refusals;
+
+        /// <summary>Reads refused so far.</summary>
+        public int Refusals => Volatile.Read(ref _refusals);
+
+        internal ReadOnlyMemory<byte> Wrap(byte[] bytes)
+        {
+            _bytes = bytes;
+            return CreateMemory(bytes.Length);
+        }
+
+        public override Span<byte> GetSpan()
+        {
+            if (_broken)
+            {
+                Interlocked.Increment(ref _refusals);
+                throw new InvalidOperationException("this record's value cannot be read yet");
+            }
+
+            return _bytes;
+        }
+
+        public override System.Buffers.MemoryHandle Pin(int elementIndex = 0) => throw new NotSupportedException();
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
         {
         }
     }

@@ -222,6 +222,30 @@ public sealed class RegistryFeedTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_revocation_that_fails_to_apply_is_retried_not_skipped_and_the_feed_says_so_meanwhile()
+    {
+        // The consumer has moved past a change it could not apply: skipped, a revoked token would stay valid on this
+        // node until a restart.
+        var token = AccessToken.New();
+        await _publisher.PublishAsync(new TokenUpserted(new TokenGrant { TokenId = "revoked", Hash = token.Hash, WorkspaceId = "ws", Role = WorkspaceRole.Editor }));
+        var feed = await StartFeedAsync(new RegistryFeedOptions { PollTimeout = TimeSpan.FromMilliseconds(50), RetryDelay = TimeSpan.FromMilliseconds(10) });
+        await feed.WaitUntilCaughtUpAsync(Within(TimeSpan.FromSeconds(5)));
+
+        var unreadable = _log.MakeNextValueUnreadable();
+        var revocation = await _publisher.PublishAsync(new TokenRemoved("revoked"));
+        Assert.True(SpinWait.SpinUntil(() => unreadable.Refusals >= 3, TimeSpan.FromSeconds(5)), $"refusals: {unreadable.Refusals}");
+        Assert.Equal(revocation, feed.StuckAt);
+        Assert.True(feed.IsRunning);
+        Assert.Equal(AuthenticationResult.Ok, feed.View.Authenticate(token.Secret, out _));
+
+        unreadable.Broken = false;
+        await feed.WaitForAsync(revocation, Within(TimeSpan.FromSeconds(5)));
+        Assert.Equal(AuthenticationResult.Unknown, feed.View.Authenticate(token.Secret, out _));
+        Assert.Null(feed.StuckAt);
+        Assert.True(feed.Failures >= 3);
+    }
+
+    [Fact]
     public async Task Each_feed_has_a_group_of_its_own()
     {
         var first = await StartFeedAsync();
