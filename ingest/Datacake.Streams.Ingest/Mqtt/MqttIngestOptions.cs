@@ -43,6 +43,14 @@ public sealed record MqttIngestOptions
     /// </summary>
     public int MaxConnectionsPerCredential { get; init; } = 1000;
 
+    /// <summary>
+    /// Sessions without a connection one credential may have the broker keep (a client may ask for one that never
+    /// expires); past it the one released longest ago is forgotten. Without it a token cycling through client ids grows
+    /// memory every tenant shares without end. 1,000: every connection <see cref="MaxConnectionsPerCredential"/> allows
+    /// can go offline and find its session again.
+    /// </summary>
+    public int MaxKeptSessionsPerCredential { get; init; } = 1000;
+
     /// <summary>How long a QoS 1 PUBLISH waits for an unavailable log before the connection is closed without PUBACK.</summary>
     public TimeSpan UnavailableHold { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -129,9 +137,10 @@ public sealed class MqttIngestOptionsValidator(IngestCertificateSource? certific
                 failures.Add("Ingest:Mqtt:ConnectTimeout: above 0 and at most 5 minutes; UnavailableHold: not negative");
             }
 
-            if (mqtt.MaxPendingConnectionsPerAddress is < 1 or > 1_000_000 || mqtt.MaxConnectionsPerCredential is < 1 or > 1_000_000)
+            if (mqtt.MaxPendingConnectionsPerAddress is < 1 or > 1_000_000 || mqtt.MaxConnectionsPerCredential is < 1 or > 1_000_000
+                || mqtt.MaxKeptSessionsPerCredential is < 0 or > 1_000_000)
             {
-                failures.Add("Ingest:Mqtt:MaxPendingConnectionsPerAddress and MaxConnectionsPerCredential: 1 to 1,000,000");
+                failures.Add("Ingest:Mqtt:MaxPendingConnectionsPerAddress and MaxConnectionsPerCredential: 1 to 1,000,000; MaxKeptSessionsPerCredential: 0 to 1,000,000");
             }
         }
 

@@ -45,7 +45,7 @@ public sealed partial class MqttIngestServer(
 
     /// <summary>Connections whose CONNECT was accepted and that are not closed yet.</summary>
     private readonly ConcurrentDictionary<long, MqttDeviceConnection> _connections = new();
-    private readonly MqttSessions _sessions = new(timeProvider);
+    private readonly MqttSessions _sessions = new(timeProvider, options.Value.MaxKeptSessionsPerCredential);
 
     /// <summary>Sockets without an accepted CONNECT, per source address (capped: one address cannot take every descriptor).</summary>
     private readonly ConnectionCounter<IPAddress> _pendingByAddress = new(options.Value.MaxPendingConnectionsPerAddress);
@@ -73,6 +73,9 @@ public sealed partial class MqttIngestServer(
 
     /// <summary>Connections authenticated and not yet closed.</summary>
     public int SessionCount => _connections.Count;
+
+    /// <summary>Sessions without a connection kept for <paramref name="credential"/> (capped per credential).</summary>
+    internal int KeptSessionsOf(TokenHash credential) => _sessions.KeptBy(credential);
 
     /// <summary>QoS 0 messages dropped because the log was unavailable (best effort: counted, not retried).</summary>
     public long DroppedQos0 => _counters.DroppedQos0;

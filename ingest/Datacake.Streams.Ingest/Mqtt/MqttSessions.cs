@@ -1,3 +1,5 @@
+using Datacake.Streams.Access;
+
 namespace Datacake.Streams.Ingest.Mqtt;
 
 /// <summary>
@@ -6,9 +8,16 @@ namespace Datacake.Streams.Ingest.Mqtt;
 /// no messages; what it carries is the answer to "session present" in CONNACK, which tells a client whether to resend
 /// the QoS 1 messages it has not seen acknowledged (an MQTT 5 client told "no session" discards them, MQTT-3.2.2-5).
 /// </summary>
-internal sealed class MqttSessions(TimeProvider timeProvider)
+/// <remarks>
+/// Sessions without a connection are capped per credential (<see cref="MqttIngestOptions.MaxKeptSessionsPerCredential"/>):
+/// a client may ask for a session that never expires (v5 0xFFFFFFFF, or 3.1.1 without clean session), so a token
+/// cycling through client ids would otherwise grow this map, in the memory every tenant shares, without end. Past the
+/// cap the credential's session released longest ago is forgotten: the cost stays with the credential that made them.
+/// </remarks>
+internal sealed class MqttSessions(TimeProvider timeProvider, int maxKeptPerCredential)
 {
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<TokenHash, LinkedList<string>> _keptByCredential = [];
     private readonly Lock _lock = new();
 
     public int Count
@@ -37,9 +46,10 @@ internal sealed class MqttSessions(TimeProvider timeProvider)
             {
                 previous = entry.Holder;
                 present = !cleanStart && (entry.Holder is not null || entry.ExpiresAt > now);
+                Unkeep(entry);
             }
 
-            _entries[connection.SessionId] = new Entry(connection, DateTimeOffset.MaxValue);
+            _entries[connection.SessionId] = new Entry(connection, DateTimeOffset.MaxValue, connection.Fingerprint, null);
             return present;
         }
     }
@@ -59,12 +69,30 @@ internal sealed class MqttSessions(TimeProvider timeProvider)
             if (expirySeconds == 0)
             {
                 _entries.Remove(connection.SessionId);
+                return;
             }
-            else
+
+            var expires = expirySeconds == uint.MaxValue ? DateTimeOffset.MaxValue : now.AddSeconds(expirySeconds);
+            if (!_keptByCredential.TryGetValue(entry.Credential, out var kept))
             {
-                var expires = expirySeconds == uint.MaxValue ? DateTimeOffset.MaxValue : now.AddSeconds(expirySeconds);
-                _entries[connection.SessionId] = new Entry(null, expires);
+                _keptByCredential[entry.Credential] = kept = new LinkedList<string>();
             }
+
+            _entries[connection.SessionId] = new Entry(null, expires, entry.Credential, kept.AddLast(connection.SessionId));
+            if (kept.Count > maxKeptPerCredential && kept.First is { } oldest)
+            {
+                _entries.Remove(oldest.Value);
+                kept.RemoveFirst();
+            }
+        }
+    }
+
+    /// <summary>Sessions without a connection that <paramref name="credential"/> has kept.</summary>
+    public int KeptBy(TokenHash credential)
+    {
+        lock (_lock)
+        {
+            return _keptByCredential.TryGetValue(credential, out var kept) ? kept.Count : 0;
         }
     }
 
@@ -79,10 +107,26 @@ internal sealed class MqttSessions(TimeProvider timeProvider)
                 if (entry.Holder is null && entry.ExpiresAt <= now)
                 {
                     _entries.Remove(id);
+                    Unkeep(entry);
                 }
             }
         }
     }
 
-    private readonly record struct Entry(MqttDeviceConnection? Holder, DateTimeOffset ExpiresAt);
+    private void Unkeep(Entry entry)
+    {
+        if (entry.Kept is not { List: { } kept } node)
+        {
+            return;
+        }
+
+        kept.Remove(node);
+        if (kept.Count == 0)
+        {
+            _keptByCredential.Remove(entry.Credential);
+        }
+    }
+
+    /// <param name="Kept">Its place in the credential's kept sessions, oldest release first; null while a connection holds it.</param>
+    private readonly record struct Entry(MqttDeviceConnection? Holder, DateTimeOffset ExpiresAt, TokenHash Credential, LinkedListNode<string>? Kept);
 }

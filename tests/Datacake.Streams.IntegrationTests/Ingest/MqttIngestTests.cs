@@ -23,6 +23,7 @@ public sealed class MqttIngestTests : IAsyncLifetime
     {
         ["Ingest:Mqtt:MaxPayloadBytes"] = "4096",
         ["Ingest:Mqtt:UnavailableHold"] = "00:01:00",
+        ["Ingest:Mqtt:MaxKeptSessionsPerCredential"] = "3",
     });
 
     public async Task DisposeAsync()
@@ -310,6 +311,49 @@ public sealed class MqttIngestTests : IAsyncLifetime
         var e = await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"closed after {clock.Elapsed}");
         Assert.Equal(MqttClientDisconnectReason.NotAuthorized, e.Reason);
+    }
+
+    [Fact]
+    public async Task Sessions_kept_without_a_connection_are_capped_per_credential_and_another_credentials_session_stays()
+    {
+        // 3.1.1 without clean session: a session that never expires. A token cycling through client ids would grow the
+        // memory all tenants share; the cap (3 here) makes the credential forget its own oldest one instead.
+        var port = _host.Mqtt.PlainEndpoint!.Port;
+        var other = _host.AddToken();
+        await DropAsync(await EndToEnd.MqttWire.ConnectAcceptedAsync(port, "kept-by-other", other.Secret));
+        await KeptAsync(other, 1);
+
+        for (var i = 0; i < 5; i++)
+        {
+            var (wire, code) = await EndToEnd.MqttWire.ConnectAsync(port, $"client-{i}", _host.DeviceToken.Secret);
+            Assert.Equal(0, code);
+            await DropAsync(wire);
+            await KeptAsync(_host.DeviceToken, Math.Min(i + 1, 3));
+        }
+
+        Assert.True(await SessionPresentAsync("client-4", _host.DeviceToken, keptAfter: 3), "the newest kept session was forgotten");
+        Assert.False(await SessionPresentAsync("client-0", _host.DeviceToken, keptAfter: 3), "the oldest session past the cap was kept");
+
+        // The other credential's session was not pushed out by this one's.
+        Assert.True(await SessionPresentAsync("kept-by-other", other, keptAfter: 1), "another credential's session was forgotten");
+
+        async Task<bool> SessionPresentAsync(string clientId, AccessToken token, int keptAfter)
+        {
+            var (wire, code) = await EndToEnd.MqttWire.ConnectAsync(port, clientId, token.Secret);
+            Assert.Equal(0, code);
+            var present = wire.SessionPresent;
+            await DropAsync(wire);
+            await KeptAsync(token, keptAfter);
+            return present;
+        }
+
+        // Dropped without DISCONNECT: the broker keeps the session once it has seen the socket close.
+        static async Task DropAsync(EndToEnd.MqttWire wire) => await wire.DisposeAsync();
+
+        async Task KeptAsync(AccessToken token, int count) => await EndToEnd.Until.Async(
+            () => Task.FromResult((Kept: _host.Mqtt.KeptSessionsOf(token.Hash), Open: _host.Mqtt.SessionCount)),
+            state => state.Kept == count && state.Open == 0,
+            $"{count} sessions kept for the token");
     }
 
     [Fact]
