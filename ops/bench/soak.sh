@@ -387,6 +387,11 @@ if [[ -f $plot_dll ]]; then
     --y host_rss_mib,host_gc_heap_mib,host_gc_committed_mib,influxd_rss_mib,mosquitto_rss_mib --y-from-zero \
     --title "Memory per process, $minutes-min mixed soak ($(date -u '+%Y-%m-%d %H:%M UTC'); influxd is shared)" \
     --x-label "minutes" --y-label "MiB" >/dev/null || log "chart soak-memory.png failed"
+  if (($(wc -l <"$live") > 2)); then
+    dotnet "$plot_dll" line --in "$live" --out "$out/soak-live-heap.png" --x t_min --y host_live_heap_mib,host_rss_after_gc_mib \
+      --y-from-zero --title "Live heap and RSS after a full collection ($(date -u '+%Y-%m-%d %H:%M UTC'))" \
+      --x-label "minutes" --y-label "MiB" >/dev/null || log "chart soak-live-heap.png failed"
+  fi
 fi
 echo
 verdict_status=0
