@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 using System.Text;
 using Datacake.Streams.RecordLog;
 using Microsoft.Extensions.Logging;
@@ -55,7 +54,7 @@ public sealed partial class RegistryFeed : IAsyncDisposable
     private int _started;
     private volatile bool _caughtUp;
     private volatile Exception? _lastError;
-    private volatile StrongBox<LogPosition>? _stuckAt;
+    private volatile LogRecord? _pending;
     private long _failures;
     private long _records;
     private int _disposed;
@@ -244,14 +243,13 @@ public sealed partial class RegistryFeed : IAsyncDisposable
     // Nothing but stopping ends the loop: a feed that died quietly left the node refusing every token made after it and
     // honouring every token revoked after it, while the process looked healthy (seen in CI: an end-to-end host whose
     // feed thread was gone answered 401 to every new token for minutes). Any failure is logged, kept in LastError and
-    // retried after RetryDelay; a change that cannot be applied is logged with its position and the next one follows.
+    // retried after RetryDelay; a change that cannot be applied is kept and applied again (below), never skipped.
     private void Run()
     {
         var consumer = _consumer!;
-        LogRecord? pending = null;
         while (!_stopping.IsCancellationRequested)
         {
-            var record = pending;
+            var record = _pending;
             try
             {
                 record ??= consumer.Consume(_options.PollTimeout);
@@ -260,8 +258,10 @@ public sealed partial class RegistryFeed : IAsyncDisposable
                     Apply(record);
                 }
 
-                pending = null;
-                _stuckAt = null;
+                if (_pending is not null)
+                {
+                    _pending = null;
+                }
             }
             catch (Exception) when (_stopping.IsCancellationRequested)
             {
@@ -273,8 +273,7 @@ public sealed partial class RegistryFeed : IAsyncDisposable
                 // skipped revocation would leave the token valid on this node until a restart replays the topic.
                 // Changes are idempotent (upserts and removals by id), so a second attempt after a partial one is safe;
                 // while it fails, the node reports itself unhealthy rather than serve a view missing a change.
-                pending = record;
-                _stuckAt = record is null ? null : new StrongBox<LogPosition>(record.Position);
+                _pending = record;
                 _lastError = error;
                 Interlocked.Increment(ref _failures);
                 FeedFailed(_logger, error, LogTopics.Registry, record?.Position.Partition ?? -1, record?.Position.Offset ?? -1);
@@ -284,7 +283,7 @@ public sealed partial class RegistryFeed : IAsyncDisposable
     }
 
     /// <summary>The change that failed to apply and is being retried; null while the feed is current.</summary>
-    public LogPosition? StuckAt => _stuckAt?.Value;
+    public LogPosition? StuckAt => _pending?.Position;
 
     /// <summary>Failures of reading or applying a change since start (each logged; the feed goes on after each).</summary>
     public long Failures => Interlocked.Read(ref _failures);

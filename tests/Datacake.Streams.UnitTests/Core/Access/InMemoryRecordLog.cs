@@ -47,11 +47,8 @@ internal sealed class InMemoryRecordLog : IRecordLog
             var partitions = Partitions(topic);
             var partition = (int)(Fnv(key.Span) % (uint)_partitions);
             var position = new LogPosition(partition, partitions[partition].Count);
-            ReadOnlyMemory<byte> stored = value.ToArray();
-            if (Interlocked.Exchange(ref _nextValue, null) is { } unreadable)
-            {
-                stored = unreadable.Wrap(stored.ToArray());
-            }
+            var bytes = value.ToArray();
+            var stored = Interlocked.Exchange(ref _nextValue, null) is { } unreadable ? unreadable.Wrap(bytes) : bytes;
 
             partitions[partition].Add(new LogRecord(topic, position, key.ToArray(), stored));
             Monitor.PulseAll(_lock);
