@@ -141,6 +141,30 @@ public sealed class RetentionApiTests
     }
 
     [Fact]
+    public async Task A_devices_many_marks_are_read_as_one_span_and_another_devices_stay_apart()
+    {
+        // A late stream writes a mark per device per write (~430 a second in the soak): the ledger folds them per
+        // device in influxd, so a query or a refresh reads one span per device, not every mark.
+        await using QueryApiHost host = await QueryApiHost.StartAsync();
+        DeviceId busy = DeviceId.New();
+        DeviceId other = DeviceId.New();
+        DateTimeOffset start = QueryApiTests.WindowStart(TimeSpan.FromHours(5), TimeSpan.FromMinutes(1));
+        for (int write = 0; write < 40; write++)
+        {
+            await host.WriteAsProcessingAsync([(busy, start.AddSeconds(write * 7), [("t", write)])]);
+        }
+
+        await host.WriteAsProcessingAsync([(other, start.AddHours(-1), [("t", 1.0)])]);
+        Assert.Equal(41, (await host.QueryAsync($"SELECT count(\"from\") FROM \"raw\".{InfluxQl.QuoteIdentifier(RollupMarks.Measurement)}")).Statements[0].Series[0].GetInt64(0, "count"));
+
+        RollupLedger ledger = host.Services.GetRequiredService<RollupLedger>();
+        IReadOnlyList<LateMark> marks = await ledger.MarksAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+        Assert.Equal(
+            new[] { new LateMark(busy.ToString(), start, start.AddSeconds(39 * 7)), new LateMark(other.ToString(), start.AddHours(-1), start.AddHours(-1)) }.OrderBy(m => m.Device, StringComparer.Ordinal),
+            marks.OrderBy(m => m.Device, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_new_rollup_tier_is_backfilled_beyond_its_look_back()
     {
         DeviceId device = DeviceId.New();
