@@ -26,8 +26,10 @@ public sealed record RollupFreshness(IReadOnlyDictionary<StorageTier, DateTimeOf
 /// The rollups' shared state in InfluxDB, so that every api node agrees: the per-tier watermark (a point of
 /// <see cref="RollupMarks.WatermarkMeasurement"/> in the meta policy, written at the time of writing with the watermark
 /// as field <c>until</c>: <c>max()</c> is the furthest any node got; a watermark not moved for longer than meta's
-/// retention is gone, and the refresher starts again from what raw holds), the refresh settings (<see cref="SettingsMeasurement"/>, in the h1 policy, written on each
-/// apply), and the late-window marks processing writes.
+/// retention is gone, and the refresher starts again from what raw holds), how far each tier has applied the marks
+/// (<see cref="RollupMarks.ConsumedMeasurement"/>, the same shape), the refresh settings
+/// (<see cref="SettingsMeasurement"/>, in the h1 policy, written on each apply), and the late-window marks processing
+/// writes.
 /// </summary>
 public sealed class RollupLedger(InfluxClient influx)
 {
@@ -42,12 +44,15 @@ public sealed class RollupLedger(InfluxClient influx)
     private string Database => influx.Options.Database;
 
     /// <summary>Statement: every tier's watermark (one series per tier).</summary>
-    public string WatermarksStatement() =>
-        $"SELECT max({InfluxQl.QuoteIdentifier(UntilField)}) AS {InfluxQl.QuoteIdentifier(UntilField)} FROM {Source(RetentionPolicyNames.Meta, RollupMarks.WatermarkMeasurement)} GROUP BY {InfluxQl.QuoteIdentifier(TierTag)}";
+    public string WatermarksStatement() => PerTierStatement(RollupMarks.WatermarkMeasurement);
+
+    private string PerTierStatement(string measurement) =>
+        $"SELECT max({InfluxQl.QuoteIdentifier(UntilField)}) AS {InfluxQl.QuoteIdentifier(UntilField)} FROM {Source(RetentionPolicyNames.Meta, measurement)} GROUP BY {InfluxQl.QuoteIdentifier(TierTag)}";
 
     /// <summary>
-    /// Statement: the marks of the devices <paramref name="deviceFilter"/> selects (all when null) written at or before
-    /// <paramref name="until"/>, one span per device (earliest <c>from</c>, latest <c>to</c>).
+    /// Statement: the marks of the devices <paramref name="deviceFilter"/> selects (all when null) written after
+    /// <paramref name="after"/> and at or before <paramref name="until"/>, one span per device (earliest <c>from</c>,
+    /// latest <c>to</c>).
     /// </summary>
     /// <param name="deviceFilter">An InfluxQL condition on the <c>device</c> tag, built by the query side's one device filter.</param>
     /// <remarks>
@@ -57,12 +62,17 @@ public sealed class RollupLedger(InfluxClient influx)
     /// and its working set growing with the pile). A span per device recomputes, or reads from raw, the windows
     /// between a device's late points too: never wrong (raw is exact), and the marks live at most two refreshes.
     /// </remarks>
-    public string MarksStatement(string? deviceFilter, DateTimeOffset? until)
+    public string MarksStatement(string? deviceFilter, DateTimeOffset? after, DateTimeOffset? until)
     {
-        var where = new List<string>(2);
+        var where = new List<string>(3);
         if (deviceFilter is not null)
         {
             where.Add(deviceFilter);
+        }
+
+        if (after is { } start)
+        {
+            where.Add("time > " + InfluxDuration.Timestamp(start));
         }
 
         if (until is { } end)
@@ -85,7 +95,7 @@ public sealed class RollupLedger(InfluxClient influx)
     }
 
     /// <summary>The <see cref="FreshnessStatementCount"/> statements of <see cref="FreshnessAsync"/>, to lead a request of one's own.</summary>
-    public string FreshnessStatements(string deviceFilter) => WatermarksStatement() + ";\n" + MarksStatement(deviceFilter, until: null);
+    public string FreshnessStatements(string deviceFilter) => WatermarksStatement() + ";\n" + MarksStatement(deviceFilter, after: null, until: null);
 
     public const int FreshnessStatementCount = 2;
 
@@ -99,32 +109,54 @@ public sealed class RollupLedger(InfluxClient influx)
         return ReadWatermarks(result.Statements[0]);
     }
 
-    /// <summary>Every device's marks written at or before <paramref name="until"/>.</summary>
-    public async Task<IReadOnlyList<LateMark>> MarksAsync(DateTimeOffset until, CancellationToken cancellationToken)
+    /// <summary>Every device's marks written after <paramref name="after"/> (from the first when null) and at or before <paramref name="until"/>.</summary>
+    public async Task<IReadOnlyList<LateMark>> MarksAsync(DateTimeOffset? after, DateTimeOffset until, CancellationToken cancellationToken)
     {
-        InfluxQueryResult result = await influx.QueryAsync(MarksStatement(null, until), Database, cancellationToken).ConfigureAwait(false);
+        InfluxQueryResult result = await influx.QueryAsync(MarksStatement(null, after, until), Database, cancellationToken).ConfigureAwait(false);
         return ReadMarks(result.Statements[0]);
     }
+
+    /// <summary>
+    /// Per tier, the time up to which the marks have been applied to it (<see cref="WriteConsumedAsync"/>): marks
+    /// written at or before it need no recompute of that tier. A tier without one has applied none.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<StorageTier, DateTimeOffset>> ConsumedAsync(CancellationToken cancellationToken)
+    {
+        InfluxQueryResult result = await influx.QueryAsync(PerTierStatement(RollupMarks.ConsumedMeasurement), Database, cancellationToken).ConfigureAwait(false);
+        return ReadWatermarks(result.Statements[0]);
+    }
+
+    /// <summary>Drops a tier's consumed record (the clock was set back past it): its next read of the marks starts from the first.</summary>
+    public Task ForgetConsumedAsync(StorageTier tier, CancellationToken cancellationToken) => ForgetPerTierAsync(RollupMarks.ConsumedMeasurement, tier, cancellationToken);
+
+    /// <summary>Records that every mark written at or before <paramref name="until"/> has been applied to <paramref name="tier"/>.</summary>
+    public Task WriteConsumedAsync(StorageTier tier, DateTimeOffset until, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WritePerTierAsync(RollupMarks.ConsumedMeasurement, tier, until, now, cancellationToken);
 
     /// <summary>Forgets the marks written at or before <paramref name="until"/> (their windows have been recomputed).</summary>
     public Task DeleteMarksAsync(DateTimeOffset until, CancellationToken cancellationToken) =>
         influx.ExecuteAsync($"DELETE FROM {InfluxQl.QuoteIdentifier(RollupMarks.Measurement)} WHERE time <= {InfluxDuration.Timestamp(until)}", Database, cancellationToken);
 
     /// <summary>Records that every window of <paramref name="tier"/> before <paramref name="watermark"/> is rolled up.</summary>
-    public async Task WriteWatermarkAsync(StorageTier tier, DateTimeOffset watermark, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task WriteWatermarkAsync(StorageTier tier, DateTimeOffset watermark, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WritePerTierAsync(RollupMarks.WatermarkMeasurement, tier, watermark, now, cancellationToken);
+
+    private async Task WritePerTierAsync(string measurement, StorageTier tier, DateTimeOffset until, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var batch = new InfluxPointBatch(128);
         LineProtocolWriter line = batch.BeginPoint();
-        line.Measurement(RollupMarks.WatermarkMeasurement);
+        line.Measurement(measurement);
         line.Tag(TierTag, tier.Name());
-        line.Field(UntilField, UnixNs(watermark));
+        line.Field(UntilField, UnixNs(until));
         line.Timestamp(UnixNs(now));
         await influx.WriteAsync(batch.Written, RetentionPolicyNames.Meta, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Drops a tier's watermark: the refresher starts over from what raw holds.</summary>
-    public Task ForgetWatermarkAsync(StorageTier tier, CancellationToken cancellationToken) =>
-        influx.ExecuteAsync($"DELETE FROM {InfluxQl.QuoteIdentifier(RollupMarks.WatermarkMeasurement)} WHERE {InfluxQl.QuoteIdentifier(TierTag)} = {InfluxQl.QuoteString(tier.Name())}", Database, cancellationToken);
+    public Task ForgetWatermarkAsync(StorageTier tier, CancellationToken cancellationToken) => ForgetPerTierAsync(RollupMarks.WatermarkMeasurement, tier, cancellationToken);
+
+    private Task ForgetPerTierAsync(string measurement, StorageTier tier, CancellationToken cancellationToken) =>
+        influx.ExecuteAsync($"DELETE FROM {InfluxQl.QuoteIdentifier(measurement)} WHERE {InfluxQl.QuoteIdentifier(TierTag)} = {InfluxQl.QuoteString(tier.Name())}", Database, cancellationToken);
 
     /// <summary>Statement: the stored rollup settings per tier.</summary>
     public string SettingsStatement() =>

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Datacake.Streams.Api.Retention;
 
-/// <summary>What one refresh did: windows rolled per tier, late marks consumed, the watermarks after it.</summary>
+/// <summary>What one refresh did: statements run, device spans of late marks recomputed (over the tiers), the watermarks after it.</summary>
 public sealed record RollupRefresh(int Statements, int MarksConsumed, IReadOnlyDictionary<StorageTier, DateTimeOffset> Watermarks);
 
 /// <summary>
@@ -12,14 +12,19 @@ public sealed record RollupRefresh(int Statements, int MarksConsumed, IReadOnlyD
 /// every <see cref="RollupSettings.RefreshEvery"/>, rolls raw over [watermark, now − <see cref="RollupMarks.Settle"/>)
 /// (aligned down to the tier's interval) with <c>SELECT … INTO</c>, oldest first in
 /// <see cref="RetentionTiersOptions.BackfillChunk"/> steps, and moves its watermark after each step. Then the late
-/// marks processing wrote are consumed: each marked device's windows below the watermark are recomputed from its own
-/// raw measurement, and only then are the marks deleted (a query meanwhile still reads those windows from raw).
+/// marks processing wrote are consumed, by each tier at its own refresh: each marked device's windows below the
+/// tier's watermark are recomputed from its own raw measurement, the tier's consumed mark moves, and a mark is deleted
+/// only once every tier is past it (a query meanwhile still reads those windows from raw).
 /// </summary>
 /// <remarks>
 /// Marks are read and deleted up to <c>now − </c><see cref="RollupMarks.ConsumeAfter"/>: a mark that lands after the
 /// read carries a later time (its write began at most <see cref="RollupMarks.WriteAllowance"/> before it landed), so
-/// the delete never takes a mark that was not read. Every api node runs a refresher; two at once only compute the
-/// same windows twice (the watermark is the furthest any node got). Runs only on api nodes.
+/// the delete never takes a mark that was not read. A tier takes the marks at its own refresh, not every minute: a late
+/// stream (an import, the soak's HTTP path hours late) marks every device every minute, and an h1 recompute reads a
+/// whole hour of the device's raw, so taking marks each minute re-read every marked hour each minute (10k points a
+/// second, 10 s of point time each second: 1-2 hours of raw read per minute for 10 minutes' worth of new points, and
+/// the refresh fell behind: marks 58k -> 138k in 3.5 minutes of an 8-minute soak). Every api node runs a refresher;
+/// two at once only compute the same windows twice (the watermark is the furthest any node got). Runs only on api nodes.
 /// </remarks>
 public sealed partial class RollupRefresher(
     InfluxClient influx,
@@ -33,11 +38,14 @@ public sealed partial class RollupRefresher(
     // Recomputes per request: 50 one-device statements are ~10 KB of InfluxQL, one round trip.
     private const int StatementsPerRequest = 50;
 
+    private static readonly StorageTier[] Tiers = [StorageTier.M1, StorageTier.H1];
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     // Monotonic timestamps: a wall clock set back must neither stall the schedule nor hide how long ago it ran.
     private readonly Dictionary<StorageTier, long> _lastRun = [];
     private long _previousRefresh = timeProvider.GetTimestamp();
     private long _refreshes;
+    private DateTimeOffset? _deletedUntil;
 
     /// <summary>Refreshes finished since start (scheduled or asked for).</summary>
     public long Refreshes => Interlocked.Read(ref _refreshes);
@@ -56,7 +64,8 @@ public sealed partial class RollupRefresher(
             long started = timeProvider.GetTimestamp();
             var watermarks = new Dictionary<StorageTier, DateTimeOffset>(await ledger.WatermarksAsync(cancellationToken).ConfigureAwait(false));
             int statements = 0;
-            foreach (StorageTier tier in new[] { StorageTier.M1, StorageTier.H1 })
+            var due = new List<StorageTier>(Tiers.Length);
+            foreach (StorageTier tier in Tiers)
             {
                 await PullBackAfterClockStepAsync(tier, now, timeProvider.GetElapsedTime(_previousRefresh), watermarks, cancellationToken).ConfigureAwait(false);
                 if (!force && _lastRun.TryGetValue(tier, out long last) && timeProvider.GetElapsedTime(last) < settings.Rollup(tier).RefreshEvery)
@@ -66,11 +75,12 @@ public sealed partial class RollupRefresher(
 
                 statements += await RollForwardAsync(tier, settings, now, watermarks, cancellationToken).ConfigureAwait(false);
                 _lastRun[tier] = started;
+                due.Add(tier);
             }
 
             _previousRefresh = started;
 
-            (int consumed, int recomputes) = await ConsumeMarksAsync(settings, now, watermarks, cancellationToken).ConfigureAwait(false);
+            (int consumed, int recomputes) = await ConsumeMarksAsync(settings, now, watermarks, due, cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref _refreshes);
             return new RollupRefresh(statements + recomputes, consumed, watermarks);
         }
@@ -160,54 +170,94 @@ public sealed partial class RollupRefresher(
         return statements;
     }
 
-    /// <summary>Recomputes the marked windows below each tier's watermark, then deletes the marks read.</summary>
-    private async Task<(int Consumed, int Statements)> ConsumeMarksAsync(RetentionSettings settings, DateTimeOffset now, Dictionary<StorageTier, DateTimeOffset> watermarks, CancellationToken cancellationToken)
+    /// <summary>
+    /// For each tier in <paramref name="due"/>: recomputes the windows below its watermark that hold a point of the
+    /// marks it has not applied yet, then records that it applied them; then deletes the marks every tier applied.
+    /// </summary>
+    private async Task<(int Consumed, int Statements)> ConsumeMarksAsync(RetentionSettings settings, DateTimeOffset now, Dictionary<StorageTier, DateTimeOffset> watermarks, List<StorageTier> due, CancellationToken cancellationToken)
     {
         DateTimeOffset until = now - RollupMarks.ConsumeAfter;
-        IReadOnlyList<LateMark> marks = await ledger.MarksAsync(until, cancellationToken).ConfigureAwait(false);
-        if (marks.Count == 0)
-        {
-            return (0, 0);
-        }
-
+        var applied = new Dictionary<StorageTier, DateTimeOffset>(await ledger.ConsumedAsync(cancellationToken).ConfigureAwait(false));
         string db = catalog.Database;
-        var statements = new List<string>();
-        foreach (StorageTier tier in new[] { StorageTier.M1, StorageTier.H1 })
+        int consumed = 0;
+        int statementCount = 0;
+        foreach (StorageTier tier in due)
         {
-            if (!watermarks.TryGetValue(tier, out DateTimeOffset watermark))
+            DateTimeOffset? after = applied.TryGetValue(tier, out DateTimeOffset done) ? done : null;
+            if (after > until)
+            {
+                // The wall clock was set back past the tier's record: marks written since the step carry times
+                // before it. Which of the marks left the tier applied cannot be told by time: it takes them all
+                // again (a recompute twice is harmless), and the record goes back (the ledger keeps the furthest).
+                await ledger.ForgetConsumedAsync(tier, cancellationToken).ConfigureAwait(false);
+                after = null;
+            }
+            else if (after == until)
             {
                 continue;
             }
 
-            // Windows at or above the watermark are rolled by the tier's own refresh, after the point landed.
-            DateTimeOffset rawEdge = RollupWindows.Ceil(now - settings.Raw, tier.Resolution());
-            foreach (IGrouping<string, LateMark> device in marks.GroupBy(m => m.Device, StringComparer.Ordinal))
+            // A tier with no watermark has rolled nothing up: no window of it is stale, its roll-forward starts from raw.
+            if (watermarks.TryGetValue(tier, out DateTimeOffset watermark))
             {
-                foreach ((DateTimeOffset from, DateTimeOffset to) in RollupWindows.Merge(device, tier.Resolution(), rawEdge, watermark))
+                IReadOnlyList<LateMark> marks = await ledger.MarksAsync(after, until, cancellationToken).ConfigureAwait(false);
+
+                // Windows at or above the watermark are rolled by the tier's own refresh, after the point landed.
+                DateTimeOffset rawEdge = RollupWindows.Ceil(now - settings.Raw, tier.Resolution());
+                var statements = new List<string>();
+                foreach (LateMark mark in marks)
                 {
-                    statements.Add(RetentionStatements.Recompute(db, tier, device.Key, from, to));
+                    foreach ((DateTimeOffset from, DateTimeOffset to) in RollupWindows.Merge([mark], tier.Resolution(), rawEdge, watermark))
+                    {
+                        statements.Add(RetentionStatements.Recompute(db, tier, mark.Device, from, to));
+                    }
                 }
+
+                foreach (string[] chunk in statements.Chunk(StatementsPerRequest))
+                {
+                    await influx.ExecuteAsync(string.Join(";\n", chunk), db, cancellationToken).ConfigureAwait(false);
+                }
+
+                consumed += marks.Count;
+                statementCount += statements.Count;
             }
+
+            await ledger.WriteConsumedAsync(tier, until, now, cancellationToken).ConfigureAwait(false);
+            applied[tier] = until;
         }
 
-        foreach (string[] chunk in statements.Chunk(StatementsPerRequest))
+        // A mark goes once no tier needs it. A tier that never applied one (new, or its record past meta's retention),
+        // or whose record is ahead of the clock (set back, not yet pulled back by its refresh), keeps them all.
+        DateTimeOffset? deletable = null;
+        foreach (StorageTier tier in Tiers)
         {
-            await influx.ExecuteAsync(string.Join(";\n", chunk), db, cancellationToken).ConfigureAwait(false);
+            if (!applied.TryGetValue(tier, out DateTimeOffset done) || done > until)
+            {
+                return (consumed, statementCount);
+            }
+
+            deletable = deletable is null || done < deletable ? done : deletable;
+        }
+
+        // Between two h1 refreshes the bound stays where h1 left it: a DELETE walks every shard of raw, once is enough.
+        if (deletable == _deletedUntil)
+        {
+            return (consumed, statementCount);
         }
 
         try
         {
-            await ledger.DeleteMarksAsync(until, cancellationToken).ConfigureAwait(false);
+            await ledger.DeleteMarksAsync(deletable!.Value, cancellationToken).ConfigureAwait(false);
+            _deletedUntil = deletable;
         }
         catch (InfluxException ex)
         {
             // influxd 1.6 answers "engine is closed" when a DELETE meets a shard being closed (another database
-            // dropped meanwhile, seen in tests). Kept marks only cost the same recompute again next time.
-            LogMarksKept(logger, ex, marks.Count);
-            return (0, statements.Count);
+            // dropped meanwhile, seen in tests). Kept marks are past every tier's consumed mark: never read again.
+            LogMarksKept(logger, ex);
         }
 
-        return (marks.Count, statements.Count);
+        return (consumed, statementCount);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rollup {Tier} caught up over {From:o}..{To:o} in {Statements} statements")]
@@ -216,8 +266,8 @@ public sealed partial class RollupRefresher(
     [LoggerMessage(Level = LogLevel.Warning, Message = "The clock is behind the {Tier} rollups' watermark {Watermark:o} (set back?): windows from {From:o} are read from raw and rolled again")]
     private static partial void LogClockBehindWatermark(ILogger logger, string tier, DateTimeOffset watermark, DateTimeOffset from);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting {Marks} consumed rollup marks failed; the next refresh recomputes their windows again")]
-    private static partial void LogMarksKept(ILogger logger, Exception exception, int marks);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting consumed rollup marks failed; the next refresh deletes them")]
+    private static partial void LogMarksKept(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refreshing the rollups failed; the next refresh retries (queries read the windows not rolled up from raw)")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);

@@ -24,6 +24,12 @@ public static class RollupMarks
     /// <summary>The measurement of the refresher's per-tier watermark, in the meta policy (field <c>until</c>, written at the time of writing).</summary>
     public const string WatermarkMeasurement = "dcs_rollup_watermark";
 
+    /// <summary>
+    /// The measurement of how far each tier has applied the marks, in the meta policy (field <c>until</c>: marks
+    /// written at or before it are recomputed in that tier; a mark is deleted once every tier is past it).
+    /// </summary>
+    public const string ConsumedMeasurement = "dcs_rollup_consumed";
+
     /// <summary>Field of a mark: earliest late point time, Unix ns.</summary>
     public const string FromField = "from";
 

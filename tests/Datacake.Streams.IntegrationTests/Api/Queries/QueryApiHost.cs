@@ -150,7 +150,9 @@ public sealed class QueryApiHost : IAsyncDisposable
 
     /// <summary>
     /// Writes raw points as processing does: a device whose points are older than <see cref="RollupMarks.MarkAfter"/>
-    /// gets its rollup mark (<see cref="RollupMarker.Append"/>) in the same request.
+    /// gets its rollup mark (<see cref="RollupMarker.Append"/>) in the same request, dated by the host's clock (as a
+    /// processing node's clock dates it: a refresh takes the marks at least <see cref="RollupMarks.ConsumeAfter"/> old
+    /// by that clock).
     /// </summary>
     public async Task WriteAsProcessingAsync(IReadOnlyList<(DeviceId Device, DateTimeOffset Time, (string Field, double Value)[] Fields)> points)
     {
@@ -168,7 +170,7 @@ public sealed class QueryApiHost : IAsyncDisposable
             p.Timestamp(UnixNs(time));
         }
 
-        DateTimeOffset now = DateTimeOffset.UtcNow;
+        DateTimeOffset now = _app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
         foreach (IGrouping<DeviceId, DateTimeOffset> late in points.Where(p => p.Time < now - RollupMarks.MarkAfter).GroupBy(p => p.Device, p => p.Time))
         {
             RollupMarker.Append(batch, late.Key, UnixNs(late.Min()), UnixNs(late.Max()), UnixNs(now) + Interlocked.Increment(ref s_markSequence));

@@ -9,6 +9,7 @@ using Datacake.Streams.Influx.Client;
 using Datacake.Streams.Influx.Querying;
 using Datacake.Streams.Problems;
 using Datacake.Streams.Storage;
+using Datacake.Streams.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -129,7 +130,7 @@ public sealed class RetentionApiTests
 
         // A refresh takes a mark once it is older than RollupMarks.ConsumeAfter; until then it stays and raw answers.
         Assert.Equal(0, (await host.RefreshAsync()).MarksConsumed);
-        clock.SetUtcNow(DateTimeOffset.UtcNow + RollupMarks.ConsumeAfter + TimeSpan.FromSeconds(1));
+        clock.Advance(RollupMarks.ConsumeAfter + TimeSpan.FromSeconds(1));
 
         // Both writes were ten minutes late: two marks, taken by this refresh (or by the scheduled one the clock woke).
         await host.RefreshAsync();
@@ -158,10 +159,72 @@ public sealed class RetentionApiTests
         Assert.Equal(41, (await host.QueryAsync($"SELECT count(\"from\") FROM \"raw\".{InfluxQl.QuoteIdentifier(RollupMarks.Measurement)}")).Statements[0].Series[0].GetInt64(0, "count"));
 
         RollupLedger ledger = host.Services.GetRequiredService<RollupLedger>();
-        IReadOnlyList<LateMark> marks = await ledger.MarksAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
+        IReadOnlyList<LateMark> marks = await ledger.MarksAsync(after: null, DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None);
         Assert.Equal(
             new[] { new LateMark(busy.ToString(), start, start.AddSeconds(39 * 7)), new LateMark(other.ToString(), start.AddHours(-1), start.AddHours(-1)) }.OrderBy(m => m.Device, StringComparer.Ordinal),
             marks.OrderBy(m => m.Device, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Each_tier_takes_the_marks_at_its_own_refresh_and_a_mark_goes_once_every_tier_took_it()
+    {
+        // m1 refreshes every minute, h1 every 10: a late point's h1 hour is recomputed at h1's refresh, not each
+        // minute (an h1 recompute reads the device's whole hour of raw), and its mark stays until then.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using QueryApiHost host = await QueryApiHost.StartAsync(clock: clock);
+        DeviceId device = DeviceId.New();
+        DateTimeOffset hour = QueryApiTests.WindowStart(TimeSpan.FromHours(3), TimeSpan.FromHours(1));
+        await host.WriteAsProcessingAsync([(device, hour.AddMinutes(5), [("t", 10.0)])]);
+        clock.Advance(RollupMarks.ConsumeAfter + TimeSpan.FromSeconds(1));
+        await host.RefreshAsync();
+        Assert.Equal((10, 1), await RollupAsync(host, device, hour.AddMinutes(5)));
+        Assert.Equal((10, 1), await RollupAsync(host, device, hour, "h1"));
+
+        await host.WriteAsProcessingAsync([(device, hour.AddMinutes(5).AddSeconds(1), [("t", 30.0)])]);
+        clock.Advance(TimeSpan.FromMinutes(1) + RollupMarks.ConsumeAfter);
+        await host.Refresher.RefreshAsync(force: false, CancellationToken.None);
+        Assert.Equal((20, 2), await RollupAsync(host, device, hour.AddMinutes(5)));
+        Assert.Equal((10, 1), await RollupAsync(host, device, hour, "h1"));
+        Assert.NotEmpty((await host.QueryAsync($"SELECT * FROM \"raw\".{InfluxQl.QuoteIdentifier(RollupMarks.Measurement)}")).Statements[0].Series);
+
+        // The mark h1 has not taken keeps the hour on raw for an h1 query meanwhile: the answer is exact.
+        host.Access.Grant("t", new ReadableDevice(device, "d", "w", "W"));
+        using HttpClient client = host.Client("t");
+        SeriesAnswer between = (await client.GetFromJsonAsync<SeriesAnswer>(
+            $"/v1/devices/{device}/series?fields=t&from={QueryApiTests.Ms(hour)}&to={QueryApiTests.Ms(hour.AddHours(1))}&every=1h&agg=mean", JsonSerializerOptions.Web))!;
+        Assert.Equal("h1", between.Tier);
+        Assert.Equal(["raw"], between.Segments.Select(s => s.Tier));
+        Assert.Equal(20, between.Series[0].Points.Single().Values["t"].GetDouble());
+
+        clock.Advance(TimeSpan.FromMinutes(10));
+        await host.Refresher.RefreshAsync(force: false, CancellationToken.None);
+        Assert.Equal((20, 2), await RollupAsync(host, device, hour, "h1"));
+        Assert.Empty((await host.QueryAsync($"SELECT * FROM \"raw\".{InfluxQl.QuoteIdentifier(RollupMarks.Measurement)}")).Statements[0].Series);
+    }
+
+    [Fact]
+    [Trait("Reliability", "clock-jump-backwards")]
+    public async Task After_the_clock_steps_back_an_hour_a_late_points_mark_reaches_both_tiers_not_skipped_as_taken()
+    {
+        // Both tiers record, by the wall clock, how far they took the marks: set back an hour, a new mark is dated
+        // before those records, and read by time alone it would pass for taken (and be deleted unread).
+        DateTimeOffset real = DateTimeOffset.UtcNow;
+        var clock = new SteppedClock(real.AddHours(1));
+        await using QueryApiHost host = await QueryApiHost.StartAsync(clock: clock);
+        DeviceId device = DeviceId.New();
+        DateTimeOffset hour = QueryApiTests.WindowStart(TimeSpan.FromHours(3), TimeSpan.FromHours(1));
+        await host.WriteAsProcessingAsync([(device, hour.AddMinutes(5), [("t", 10.0)])]);
+        clock.Advance(RollupMarks.ConsumeAfter + TimeSpan.FromSeconds(1));
+        await host.RefreshAsync();
+        Assert.Equal((10, 1), await RollupAsync(host, device, hour, "h1"));
+
+        clock.StepBack(TimeSpan.FromHours(1));
+        await host.WriteAsProcessingAsync([(device, hour.AddMinutes(5).AddSeconds(1), [("t", 30.0)])]);
+        clock.Advance(RollupMarks.ConsumeAfter + TimeSpan.FromSeconds(1));
+        await host.RefreshAsync();
+        Assert.Equal((20, 2), await RollupAsync(host, device, hour.AddMinutes(5)));
+        Assert.Equal((20, 2), await RollupAsync(host, device, hour, "h1"));
+        Assert.Empty((await host.QueryAsync($"SELECT * FROM \"raw\".{InfluxQl.QuoteIdentifier(RollupMarks.Measurement)}")).Statements[0].Series);
     }
 
     [Fact]
@@ -220,10 +283,10 @@ public sealed class RetentionApiTests
         Assert.Equal(TimeSpan.FromHours(6), observed.Rollups[StorageTier.M1].LookBack);
     }
 
-    private static async Task<(double Mean, long Count)?> RollupAsync(QueryApiHost host, DeviceId device, DateTimeOffset minute)
+    private static async Task<(double Mean, long Count)?> RollupAsync(QueryApiHost host, DeviceId device, DateTimeOffset minute, string tier = "m1")
     {
         InfluxQueryResult result = await host.QueryAsync(
-            $"SELECT \"mean_t\", \"count_t\" FROM \"m1\".{InfluxQl.QuoteIdentifier(device.ToString())} WHERE \"device\" = {InfluxQl.QuoteString(device.ToString())} AND time = {InfluxDuration.Timestamp(minute)}");
+            $"SELECT \"mean_t\", \"count_t\" FROM {InfluxQl.QuoteIdentifier(tier)}.{InfluxQl.QuoteIdentifier(device.ToString())} WHERE \"device\" = {InfluxQl.QuoteString(device.ToString())} AND time = {InfluxDuration.Timestamp(minute)}");
         InfluxSeries? series = result.Statements[0].Series.FirstOrDefault();
         return series is null || series.Values.Count == 0 ? null : (series.GetDouble(0, "mean_t"), series.GetInt64(0, "count_t"));
     }
