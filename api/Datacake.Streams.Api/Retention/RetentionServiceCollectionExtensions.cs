@@ -47,6 +47,7 @@ public static class RetentionServiceCollectionExtensions
             return services;
         }
 
+        services.AddSingleton<RollupMetrics>();
         services.AddSingleton<RollupRefresher>();
         services.AddHostedService(sp => sp.GetRequiredService<RollupRefresher>());
         return services;

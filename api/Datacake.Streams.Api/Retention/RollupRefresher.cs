@@ -32,6 +32,7 @@ public sealed partial class RollupRefresher(
     RollupLedger ledger,
     RetentionService retention,
     IOptions<RetentionTiersOptions> options,
+    RollupMetrics metrics,
     TimeProvider timeProvider,
     ILogger<RollupRefresher> logger) : BackgroundService
 {
@@ -94,6 +95,7 @@ public sealed partial class RollupRefresher(
             {
                 // The windows stay above the watermark (queries read them from raw) and the marks stay: the next tick retries.
                 LogRefreshFailed(logger, ex, tier.Name());
+                metrics.Failed(tier);
             }
 
             await Task.Delay(tick, timeProvider, stoppingToken).ConfigureAwait(false);
@@ -112,6 +114,7 @@ public sealed partial class RollupRefresher(
             var watermarks = new Dictionary<StorageTier, DateTimeOffset>(await ledger.WatermarksAsync(cancellationToken).ConfigureAwait(false));
             await PullBackAfterClockStepAsync(tier, now, timeProvider.GetElapsedTime(schedule.PreviousRefresh), watermarks, cancellationToken).ConfigureAwait(false);
             schedule.PreviousRefresh = started;
+            ShowWatermark(tier, watermarks);
             if (!force && schedule.LastRun is { } last && timeProvider.GetElapsedTime(last) < settings.Rollup(tier).RefreshEvery)
             {
                 return new RollupRefresh(0, 0, watermarks);
@@ -119,12 +122,21 @@ public sealed partial class RollupRefresher(
 
             int statements = await RollForwardAsync(tier, settings, now, watermarks, cancellationToken).ConfigureAwait(false);
             schedule.LastRun = started;
+            ShowWatermark(tier, watermarks);
             (int consumed, int recomputes) = await ConsumeMarksAsync(tier, settings, now, watermarks, cancellationToken).ConfigureAwait(false);
             return new RollupRefresh(statements + recomputes, consumed, watermarks);
         }
         finally
         {
             schedule.Gate.Release();
+        }
+    }
+
+    private void ShowWatermark(StorageTier tier, Dictionary<StorageTier, DateTimeOffset> watermarks)
+    {
+        if (watermarks.TryGetValue(tier, out DateTimeOffset watermark))
+        {
+            metrics.Watermark(tier, watermark);
         }
     }
 
@@ -206,6 +218,7 @@ public sealed partial class RollupRefresher(
         DateTimeOffset? after = applied.TryGetValue(tier, out DateTimeOffset done) ? done : null;
         if (after == until)
         {
+            metrics.Taken(tier, until);
             return (0, 0);
         }
 
@@ -224,6 +237,7 @@ public sealed partial class RollupRefresher(
             : (0, 0);
         await ledger.WriteConsumedAsync(tier, until, now, cancellationToken).ConfigureAwait(false);
         applied[tier] = until;
+        metrics.Taken(tier, until);
         await DeleteTakenMarksAsync(applied, until, cancellationToken).ConfigureAwait(false);
         return (consumed, statements);
     }

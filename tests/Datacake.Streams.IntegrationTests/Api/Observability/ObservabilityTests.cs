@@ -112,6 +112,38 @@ public sealed class ObservabilityTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Metrics_show_how_far_each_rollup_tier_is_behind_the_clock()
+    {
+        // The api role refreshes at start: m1 keeping pace is behind by the settle time (90 s) plus the minute being
+        // filled, and each tier has taken the marks up to 60 s ago.
+        var metrics = await UntilAsync(ScrapeAsync, text => RollupLag(text, "watermark_lag", "m1") is not null && RollupLag(text, "marks_lag", "h1") is not null);
+        var m1 = RollupLag(metrics, "watermark_lag", "m1");
+        Assert.True(m1 is >= 90 and <= 300, $"m1 watermark lag {m1}:\n{metrics}");
+        var h1 = RollupLag(metrics, "watermark_lag", "h1");
+        Assert.True(h1 is >= 90 and <= 3600 + 300, $"h1 watermark lag {h1}");
+        foreach (var tier in new[] { "m1", "h1" })
+        {
+            var marks = RollupLag(metrics, "marks_lag", tier);
+            Assert.True(marks is >= 60 and <= 300, $"{tier} marks lag {marks}");
+        }
+    }
+
+    private static double? RollupLag(string text, string gauge, string tier)
+    {
+        var prefix = "datacake_streams_rollups_" + gauge;
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal) && line.Contains($"tier=\"{tier}\"", StringComparison.Ordinal)
+                && double.TryParse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>What Prometheus gets with the operator token as its credentials file.</summary>
     private async Task<string> ScrapeAsync()
     {
