@@ -74,7 +74,7 @@ public sealed class RetentionCatalog(InfluxClient influx, IOptions<RetentionTier
             {
                 string name = series.GetString(row, "name") ?? string.Empty;
                 string query = series.GetString(row, "query") ?? string.Empty;
-                foreach (StorageTier tier in new[] { StorageTier.M1, StorageTier.H1 })
+                foreach (StorageTier tier in StorageTiers.Rollups)
                 {
                     if (name == RetentionStatements.ContinuousQueryName(tier) && RetentionStatements.TryReadResample(query, out TimeSpan every, out TimeSpan lookBack))
                     {

@@ -68,7 +68,7 @@ public sealed record RetentionSettings
         // InfluxDB refuses retention policies shorter than 1 h (except 0 = infinite, which we do not offer).
         CheckDuration("raw.duration", Raw, Add);
         CheckDuration("meta.duration", Meta, Add);
-        foreach (StorageTier tier in new[] { StorageTier.M1, StorageTier.H1 })
+        foreach (StorageTier tier in StorageTiers.Rollups)
         {
             string name = tier.Name();
             RollupSettings rollup = Rollup(tier);

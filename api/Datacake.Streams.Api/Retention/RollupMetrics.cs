@@ -14,11 +14,9 @@ public sealed class RollupMetrics
 {
     public const string MeterName = "Datacake.Streams.Rollups";
 
-    private static readonly StorageTier[] Tiers = [StorageTier.M1, StorageTier.H1];
-
     // UTC ticks per tier, 0 for "not seen": read by the collector on its own thread.
-    private readonly long[] _watermarks = new long[Tiers.Length];
-    private readonly long[] _taken = new long[Tiers.Length];
+    private readonly long[] _watermarks = new long[StorageTiers.Rollups.Count];
+    private readonly long[] _taken = new long[StorageTiers.Rollups.Count];
     private readonly TimeProvider _time;
     private readonly Counter<long> _failures;
 
@@ -42,15 +40,15 @@ public sealed class RollupMetrics
     private IEnumerable<Measurement<double>> Lags(long[] times)
     {
         long now = _time.GetUtcNow().UtcTicks;
-        for (int i = 0; i < Tiers.Length; i++)
+        for (int i = 0; i < StorageTiers.Rollups.Count; i++)
         {
             long at = Volatile.Read(ref times[i]);
             if (at != 0)
             {
-                yield return new Measurement<double>(TimeSpan.FromTicks(now - at).TotalSeconds, new KeyValuePair<string, object?>("tier", Tiers[i].Name()));
+                yield return new Measurement<double>(TimeSpan.FromTicks(now - at).TotalSeconds, new KeyValuePair<string, object?>("tier", StorageTiers.Rollups[i].Name()));
             }
         }
     }
 
-    private static int Index(StorageTier tier) => tier == StorageTier.H1 ? 1 : 0;
+    private static int Index(StorageTier tier) => tier - StorageTier.M1;
 }

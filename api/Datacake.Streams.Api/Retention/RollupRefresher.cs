@@ -39,9 +39,7 @@ public sealed partial class RollupRefresher(
     // Recomputes per request: 50 one-device statements are ~10 KB of InfluxQL, one round trip.
     private const int StatementsPerRequest = 50;
 
-    private static readonly StorageTier[] Tiers = [StorageTier.M1, StorageTier.H1];
-
-    private readonly Dictionary<StorageTier, TierSchedule> _schedules = Tiers.ToDictionary(t => t, _ => new TierSchedule(timeProvider.GetTimestamp()));
+    private readonly Dictionary<StorageTier, TierSchedule> _schedules = StorageTiers.Rollups.ToDictionary(t => t, _ => new TierSchedule(timeProvider.GetTimestamp()));
     private readonly SemaphoreSlim _deleteGate = new(1, 1);
     private DateTimeOffset? _deletedUntil;
 
@@ -55,7 +53,7 @@ public sealed partial class RollupRefresher(
         int statements = 0;
         int consumed = 0;
         IReadOnlyDictionary<StorageTier, DateTimeOffset> watermarks = new Dictionary<StorageTier, DateTimeOffset>();
-        foreach (StorageTier tier in Tiers)
+        foreach (StorageTier tier in StorageTiers.Rollups)
         {
             RollupRefresh refresh = await RefreshTierAsync(tier, force, cancellationToken).ConfigureAwait(false);
             statements += refresh.Statements;
@@ -76,7 +74,7 @@ public sealed partial class RollupRefresher(
     {
         // After provisioning (the policies exist) and the layout step (raw is in the per-device measurements).
         await retention.LayoutMigrated.WaitAsync(stoppingToken).ConfigureAwait(false);
-        await Task.WhenAll(Tiers.Select(tier => RunTierAsync(tier, stoppingToken))).ConfigureAwait(false);
+        await Task.WhenAll(StorageTiers.Rollups.Select(tier => RunTierAsync(tier, stoppingToken))).ConfigureAwait(false);
     }
 
     private async Task RunTierAsync(StorageTier tier, CancellationToken stoppingToken)
@@ -275,7 +273,7 @@ public sealed partial class RollupRefresher(
     private async Task DeleteTakenMarksAsync(Dictionary<StorageTier, DateTimeOffset> applied, DateTimeOffset until, CancellationToken cancellationToken)
     {
         DateTimeOffset deletable = DateTimeOffset.MaxValue;
-        foreach (StorageTier tier in Tiers)
+        foreach (StorageTier tier in StorageTiers.Rollups)
         {
             if (!applied.TryGetValue(tier, out DateTimeOffset done) || done > until)
             {

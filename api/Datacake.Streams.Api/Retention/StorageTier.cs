@@ -13,6 +13,9 @@ public static class StorageTiers
     /// <summary>Finest first.</summary>
     public static readonly IReadOnlyList<StorageTier> All = [StorageTier.Raw, StorageTier.M1, StorageTier.H1];
 
+    /// <summary>The tiers rolled up from raw, finest first.</summary>
+    public static readonly IReadOnlyList<StorageTier> Rollups = [StorageTier.M1, StorageTier.H1];
+
     /// <summary>Retention policy name, also the tier's name in API answers.</summary>
     public static string Name(this StorageTier tier) => tier switch
     {

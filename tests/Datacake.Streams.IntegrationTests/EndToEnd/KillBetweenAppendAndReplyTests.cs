@@ -46,6 +46,11 @@ public sealed partial class KillBetweenAppendAndReplyTests(ITestOutputHelper out
                 await doomed.WaitUntilAsync("/readyz", HttpStatusCode.OK, ReadyDeadline);
                 device = await DeviceAsync(new ApiClient(doomed.Http), operatorToken);
 
+                // The token reaches ingest through dcs.registry: until then a reading is refused 401, not appended, and
+                // the fault would never fire (seen in CI). A body that is not JSON is refused 400 once the token is
+                // known, before any append.
+                await Until.Async(() => Senders.MeasurementAsync(doomed.Http, device, "not json"), r => r.Status == HttpStatusCode.BadRequest, "the device token known to ingest (400 for a body that is not JSON)");
+
                 // The first durable append to dcs.raw is this reading's: the process dies before it answers.
                 var dropped = await Assert.ThrowsAnyAsync<HttpRequestException>(() => Senders.MeasurementAsync(doomed.Http, device, Reading, key));
                 output.WriteLine($"the client saw: {dropped.GetType().Name}: {dropped.Message}");
