@@ -60,7 +60,7 @@ public sealed class RollupLedger(InfluxClient influx)
     /// in the soak's mix (every HTTP point hours late), 26k a minute. Read one by one they cost every query and every
     /// refresh a parse of all of them (a 4 MiB array of marks in a 30-minute soak's heap, the refresher falling behind
     /// and its working set growing with the pile). A span per device recomputes, or reads from raw, the windows
-    /// between a device's late points too: never wrong (raw is exact), and the marks live at most two refreshes.
+    /// between a device's late points too: never wrong (raw is exact), and a mark lives only until every tier took it.
     /// </remarks>
     public string MarksStatement(string? deviceFilter, DateTimeOffset? after, DateTimeOffset? until)
     {
