@@ -185,6 +185,13 @@ public sealed class QueryApiHost : IAsyncDisposable
 
     public Task<InfluxQueryResult> QueryAsync(string influxQl) => Influx.QueryAsync(influxQl, Database);
 
+    /// <summary>How many rollup marks the raw policy holds (not yet deleted by the refresher).</summary>
+    public async Task<long> MarksLeftAsync()
+    {
+        InfluxQueryResult result = await QueryAsync($"SELECT count({InfluxQl.QuoteIdentifier(RollupMarks.FromField)}) FROM \"raw\".{InfluxQl.QuoteIdentifier(RollupMarks.Measurement)}");
+        return result.Statements[0].Series is [var series, ..] ? series.GetInt64(0, "count") : 0;
+    }
+
     /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> after the deadline.</summary>
     public static Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan deadline, string what) =>
         WaitUntilAsync(condition, deadline, () => what);
