@@ -123,13 +123,15 @@ public sealed class JavaScriptDecoderLimitTests
     [Theory]
     [InlineData("function f(n) { return f(n + 1); } function Decoder(b, p) { return { x: f(0) }; }", "recursion limit exceeded")]
     [InlineData("function Decoder(b, p) { var o = {}; Object.defineProperty(o, 'x', { get: function () { return o.x; } }); return { x: o.x }; }", "recursion limit exceeded")]
-    [InlineData("function Decoder(b, p) { var o = { toString: function () { return '' + o; } }; return { x: '' + o }; }", "Maximum call stack size exceeded")]
+    // Each frame of this one allocates too: which of Jint's limits stops it first depends on when the GC ran (in CI
+    // beside the other tests, once the memory limit): either is the refusal this test is about.
+    [InlineData("function Decoder(b, p) { var o = { toString: function () { return '' + o; } }; return { x: '' + o }; }", "Maximum call stack size exceeded|memory limit exceeded")]
     public void Deep_recursion_by_any_route_is_an_error_not_a_crash(string source, string error)
     {
         var (result, _) = Timed(_patient, source);
 
         Assert.False(result.Succeeded);
-        Assert.Contains(error, result.Error, StringComparison.Ordinal);
+        Assert.Matches(error, result.Error ?? "");
     }
 
     [Fact]
