@@ -15,8 +15,6 @@ namespace Datacake.Streams.IntegrationTests.EndToEnd;
 /// </summary>
 public sealed class WholeFlowTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
-
     private readonly string _operator = AccessToken.New().Secret;
     private readonly string _database = "e2e_" + Guid.NewGuid().ToString("N")[..12];
     private HostProcess _host = null!;
@@ -52,25 +50,28 @@ public sealed class WholeFlowTests : IAsyncLifetime
         // The device token reaches the ingest node through dcs.registry: retry until the registry view knows it.
         var time = DateTimeOffset.UtcNow.AddMinutes(-1);
         var body = "[{\"time\":\"" + time.ToString("O") + "\",\"values\":{\"temperature\":21.5,\"valve_open\":true}}]";
-        var status = await UntilAsync(
+        var status = await Until.Async(
             async () => (await SendMeasurementAsync(device, deviceToken, body)).StatusCode,
-            s => s == HttpStatusCode.Accepted);
+            s => s == HttpStatusCode.Accepted,
+            "the device token known to ingest (202)");
         Assert.Equal(HttpStatusCode.Accepted, status);
 
         var from = Uri.EscapeDataString(time.AddMinutes(-5).ToString("O"));
         var to = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(1).ToString("O"));
-        var series = await UntilAsync(
+        var series = await Until.Async(
             () => _api.GetAsync($"/v1/devices/{device}/series?fields=temperature&from={from}&to={to}", owner),
-            r => r.Status == HttpStatusCode.OK && r.Body.Contains("21.5", StringComparison.Ordinal));
+            r => r.Status == HttpStatusCode.OK && r.Body.Contains("21.5", StringComparison.Ordinal),
+            "the measurement in /series");
         Assert.Equal(HttpStatusCode.OK, series.Status);
         Assert.Equal("raw", series.Str("tier"));
         Assert.Contains("Boiler room", series.Body, StringComparison.Ordinal);
 
         // influxd makes a point's fields visible one by one (a read overlapping the write can see temperature
         // without valve_open): wait for the whole point rather than read it once.
-        var last = await UntilAsync(
+        var last = await Until.Async(
             () => _api.GetAsync($"/v1/devices/{device}/last", owner),
-            r => r.Status == HttpStatusCode.OK && r.Body.Contains("valve_open", StringComparison.Ordinal));
+            r => r.Status == HttpStatusCode.OK && r.Body.Contains("valve_open", StringComparison.Ordinal),
+            "the whole point in /last");
         Assert.Equal(HttpStatusCode.OK, last.Status);
         Assert.True(last.Json.GetProperty("values").GetProperty("valve_open").GetProperty("value").GetBoolean());
 
@@ -116,21 +117,6 @@ public sealed class WholeFlowTests : IAsyncLifetime
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await _host.Http.SendAsync(request);
-    }
-
-    private static async Task<T> UntilAsync<T>(Func<Task<T>> attempt, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (true)
-        {
-            var result = await attempt();
-            if (done(result) || DateTime.UtcNow > deadline)
-            {
-                return result;
-            }
-
-            await Task.Delay(50);
-        }
     }
 
     private static HttpClient InfluxClient()
