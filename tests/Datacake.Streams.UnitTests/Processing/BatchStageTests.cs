@@ -10,10 +10,8 @@ namespace Datacake.Streams.UnitTests.Processing;
 
 public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
 {
-    // The first stream of a test process starts an ActorSystem and JITs Akka: past TestKit's 3 s default on a loaded
-    // 2-core machine (seen once in CI). Expectations wait for their condition with this deadline, never longer.
     public BatchStageTests()
-        : base("akka.test.single-expect-default = 10s")
+        : base(TestDeadline.AkkaConfig)
     {
     }
 
@@ -48,7 +46,7 @@ public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
         var (source, sink) = Run(new ProcessingOptions { BatchSize = 100, BatchWindow = TimeSpan.FromMilliseconds(50) });
         sink.Request(1);
         source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(1, values: 2)));
-        var batch = sink.ExpectNext(TimeSpan.FromSeconds(5));
+        var batch = sink.ExpectNext();
         Assert.Equal(2, batch.ValuesPoints);
         Assert.Equal(new LogPosition(0, 1), Assert.Single(batch.Commits).Position);
     }
@@ -74,7 +72,7 @@ public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
 
         // The fourth waited outside the full batch; the window closes its own.
         sink.Request(1);
-        var second = sink.ExpectNext(TimeSpan.FromSeconds(5));
+        var second = sink.ExpectNext();
         Assert.Equal([4L], second.Values.Select(r => r.Position.Offset));
     }
 
@@ -83,21 +81,20 @@ public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
     {
         var (source, sink) = Run(new ProcessingOptions { BatchSize = 2, BatchWindow = TimeSpan.FromMilliseconds(300), MetaMaxDelay = s_long });
         sink.Request(3);
-        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(1, values: 1)));
-        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(2, values: 1, meta: 1)));
+        // Records that must meet in one batch arrive in one chunk: two sends could be a window apart on a busy machine.
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(1, values: 1), ProcessingRecords.Decoded(2, values: 1, meta: 1)));
         var first = sink.ExpectNext();
         Assert.Empty(first.Meta);
         Assert.Equal(new LogPosition(0, 1), Assert.Single(first.Commits).Position);
 
-        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(3, values: 1)));
-        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(4, values: 1)));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(3, values: 1), ProcessingRecords.Decoded(4, values: 1)));
         var second = sink.ExpectNext();
         Assert.Empty(second.Meta);
         Assert.Empty(second.Commits);
 
         // The measurement lane goes idle: the window closes a batch and the metadata rides along.
         source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(5, values: 1)));
-        var third = sink.ExpectNext(TimeSpan.FromSeconds(5));
+        var third = sink.ExpectNext();
         Assert.Equal(new LogPosition(0, 2), Assert.Single(third.Meta).Position);
         Assert.Equal(new LogPosition(0, 5), Assert.Single(third.Commits).Position);
     }
@@ -107,12 +104,11 @@ public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
     {
         var (source, sink) = Run(new ProcessingOptions { BatchSize = 2, BatchWindow = s_long, MetaMaxDelay = TimeSpan.FromMilliseconds(100) });
         sink.Request(10);
-        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(1, values: 1, meta: 1)));
-        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(2, values: 1)));
+        source.SendNext(RecordChunk.Of(ProcessingRecords.Decoded(1, values: 1, meta: 1), ProcessingRecords.Decoded(2, values: 1)));
         var full = sink.ExpectNext();
         Assert.Empty(full.Meta);
         Assert.Empty(full.Commits);
-        var late = sink.ExpectNext(TimeSpan.FromSeconds(5));
+        var late = sink.ExpectNext();
         Assert.Equal(new LogPosition(0, 1), Assert.Single(late.Meta).Position);
         Assert.Equal(new LogPosition(0, 2), Assert.Single(late.Commits).Position);
     }
@@ -126,9 +122,8 @@ public sealed class BatchStageTests : Akka.TestKit.Xunit2.TestKit
         rejected.Reject(RejectReason.BadSignature, "x");
         var duplicate = ProcessingRecords.Decoded(2, values: 0);
         duplicate.Reject(RejectReason.Duplicate, null);
-        source.SendNext(RecordChunk.Of(rejected));
-        source.SendNext(RecordChunk.Of(duplicate));
-        var batch = sink.ExpectNext(TimeSpan.FromSeconds(5));
+        source.SendNext(RecordChunk.Of(rejected, duplicate));
+        var batch = sink.ExpectNext();
         Assert.Same(rejected, Assert.Single(batch.DeadLetters));
         Assert.Empty(batch.Values);
         Assert.Equal(1, batch.Duplicates);

@@ -26,7 +26,7 @@ public sealed class BatchWriterTests
         var big = Record(0, Oversized);
         var batch = Batch(big);
 
-        var written = await writer.WriteAsync(batch, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        var written = await writer.WriteAsync(batch, CancellationToken.None).WaitAsync(TestDeadline.Wait);
 
         Assert.Same(batch, written);
         Assert.Equal(RejectReason.RejectedByStore, big.Reason);
@@ -46,7 +46,7 @@ public sealed class BatchWriterTests
         var big = Record(1, Oversized);
         var after = Record(2, "b");
 
-        await writer.WriteAsync(Batch(before, big, after), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        await writer.WriteAsync(Batch(before, big, after), CancellationToken.None).WaitAsync(TestDeadline.Wait);
 
         Assert.False(before.IsRejected);
         Assert.False(after.IsRejected);
@@ -69,7 +69,7 @@ public sealed class BatchWriterTests
         var alsoLate = Timed(Record(1, "b"), late, nowNs - 3_600_000_000_000, nowNs - 3_600_000_000_000);
         var onTime = Timed(Record(2, "c"), fresh, nowNs - 1_000_000_000, nowNs - 1_000_000_000);
 
-        await writer.WriteAsync(Batch(eightDaysLate, alsoLate, onTime), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        await writer.WriteAsync(Batch(eightDaysLate, alsoLate, onTime), CancellationToken.None).WaitAsync(TestDeadline.Wait);
 
         string body = Assert.Single(handler.Accepted);
         Assert.StartsWith("m,d=a ", body, StringComparison.Ordinal);
@@ -78,7 +78,7 @@ public sealed class BatchWriterTests
         Assert.DoesNotContain(fresh.ToString(), body, StringComparison.Ordinal);
 
         handler.Accepted.Clear();
-        await writer.WriteAsync(Batch(Timed(Record(3, "d"), fresh, nowNs - 29_000_000_000, nowNs)), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        await writer.WriteAsync(Batch(Timed(Record(3, "d"), fresh, nowNs - 29_000_000_000, nowNs)), CancellationToken.None).WaitAsync(TestDeadline.Wait);
         Assert.DoesNotContain(RollupMarks.Measurement, Assert.Single(handler.Accepted), StringComparison.Ordinal);
     }
 

@@ -18,9 +18,8 @@ namespace Datacake.Streams.UnitTests.Processing;
 /// </summary>
 public sealed class EnvelopeStageTests : Akka.TestKit.Xunit2.TestKit
 {
-    // akka.test: the first stream of a test process may take past TestKit's 3 s default on a loaded 2-core machine.
-    private const string Config = """
-        akka.test.single-expect-default = 10s
+    private const string Config = TestDeadline.AkkaConfig + """
+
         single-thread-dispatcher {
           type = ForkJoinDispatcher
           throughput = 10
@@ -58,11 +57,11 @@ public sealed class EnvelopeStageTests : Akka.TestKit.Xunit2.TestKit
             .Via(new EnvelopeStage(check))
             .RunWith(this.SinkProbe<RecordChunk>(), _materializer);
         output.Request(2);
-        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref _rounds) == 1, TimeSpan.FromSeconds(10)), "no catch-up round started");
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref _rounds) == 1, TestDeadline.Wait), "no catch-up round started");
 
         // The only thread of the dispatcher is free while the round runs: another stream on it completes.
         var other = Source.From(Enumerable.Range(1, 100)).Select(i => i * 2).RunWith(Sink.Sum<int>((a, b) => a + b), _materializer);
-        var finished = await Task.WhenAny(other, Task.Delay(TimeSpan.FromSeconds(5))) == other;
+        var finished = await Task.WhenAny(other, Task.Delay(TestDeadline.Wait)) == other;
         Assert.True(finished, "the stream thread is blocked by the catch-up round");
         Assert.Equal(10_100, await other);
 
@@ -72,8 +71,8 @@ public sealed class EnvelopeStageTests : Akka.TestKit.Xunit2.TestKit
         // The round brings the token created on another node; the record is checked again and passes.
         _registry.Apply(new TokenUpserted(Grant("t2", _fresh)));
         _round.SetResult();
-        var first = output.ExpectNext(TimeSpan.FromSeconds(10));
-        var second = output.ExpectNext(TimeSpan.FromSeconds(10));
+        var first = output.ExpectNext();
+        var second = output.ExpectNext();
 
         Assert.Equal(0, first[0].Position.Offset);
         Assert.Equal(RejectReason.None, first[0].Reason);
@@ -90,11 +89,11 @@ public sealed class EnvelopeStageTests : Akka.TestKit.Xunit2.TestKit
             .Via(new EnvelopeStage(check))
             .RunWith(this.SinkProbe<RecordChunk>(), _materializer);
         output.Request(2);
-        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref _rounds) == 1, TimeSpan.FromSeconds(10)), "no catch-up round started");
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref _rounds) == 1, TestDeadline.Wait), "no catch-up round started");
 
         _round.SetException(new InvalidOperationException("registry log unreachable"));
-        var first = output.ExpectNext(TimeSpan.FromSeconds(10));
-        var second = output.ExpectNext(TimeSpan.FromSeconds(10));
+        var first = output.ExpectNext();
+        var second = output.ExpectNext();
 
         Assert.Equal(RejectReason.UnknownCredential, first[0].Reason);
         Assert.Equal(RejectReason.None, second[0].Reason);
@@ -111,7 +110,7 @@ public sealed class EnvelopeStageTests : Akka.TestKit.Xunit2.TestKit
             .Via(new EnvelopeStage(check))
             .RunWith(Sink.Seq<RecordChunk>(), _materializer);
 
-        var result = await chunks.WaitAsync(TimeSpan.FromSeconds(10));
+        var result = await chunks.WaitAsync(TestDeadline.Wait);
         Assert.Equal(RejectReason.UnknownCredential, result[0][0].Reason);
         Assert.Equal(RejectReason.None, result[1][0].Reason);
         Assert.Equal(0, Volatile.Read(ref _rounds));

@@ -14,10 +14,8 @@ namespace Datacake.Streams.UnitTests.Processing;
 
 public sealed class StageTests : Akka.TestKit.Xunit2.TestKit
 {
-    // The first stream of a test process starts an ActorSystem and JITs Akka: past TestKit's 3 s default on a loaded
-    // 2-core machine (seen once in CI). Expectations wait for their condition with this deadline, never longer.
     public StageTests()
-        : base("akka.test.single-expect-default = 10s")
+        : base(TestDeadline.AkkaConfig)
     {
     }
 

@@ -33,7 +33,7 @@ public sealed class DeadLetterFeedTests
         await letters.AppendAsync(LogTopics.DeadLetter, device.ToBytes(), DeadLetterCodec.Encode(letter));
 
         // The read count moves before the letter is indexed: wait for the index.
-        Assert.True(SpinWait.SpinUntil(() => index.Newest(device, 10).Count == 1, TimeSpan.FromSeconds(10)), $"letters read: {feed.LettersRead}, failures: {feed.Failures}");
+        Assert.True(SpinWait.SpinUntil(() => index.Newest(device, 10).Count == 1, TestDeadline.Wait), $"letters read: {feed.LettersRead}, failures: {feed.Failures}");
         Assert.Equal(2, feed.Failures);
         Assert.IsType<OperationCanceledException>(feed.LastError);
         Assert.Equal(["after the failures"], index.Newest(device, 10).Select(l => l.Detail));

@@ -5,7 +5,7 @@ namespace Datacake.Streams.UnitTests.Bench.LoadGen;
 
 public sealed class SequenceSourceTests
 {
-    private static readonly TimeSpan _deadline = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan _deadline = TestDeadline.Wait;
 
     [Fact]
     public async Task Unpaced_claims_hand_out_every_number_once_then_nothing()

@@ -212,7 +212,7 @@ public sealed class RegistryFeedTests : IAsyncDisposable
 
         // The next read fails (the loop may be inside a read now: the failure is waited for, not assumed).
         _log.FailNextConsumes(1, () => new InvalidOperationException("anything else"));
-        Assert.True(SpinWait.SpinUntil(() => feed.Failures == 3, TimeSpan.FromSeconds(5)), $"failures: {feed.Failures}");
+        Assert.True(SpinWait.SpinUntil(() => feed.Failures == 3, TestDeadline.Wait), $"failures: {feed.Failures}");
         var token = AccessToken.New();
         var position = await _publisher.PublishAsync(new TokenUpserted(new TokenGrant { TokenId = "after-failures", Hash = token.Hash }));
         await feed.WaitForAsync(position, Within(TimeSpan.FromSeconds(5)));
@@ -233,7 +233,7 @@ public sealed class RegistryFeedTests : IAsyncDisposable
 
         var unreadable = _log.MakeNextValueUnreadable();
         var revocation = await _publisher.PublishAsync(new TokenRemoved("revoked"));
-        Assert.True(SpinWait.SpinUntil(() => unreadable.Refusals >= 3, TimeSpan.FromSeconds(5)), $"refusals: {unreadable.Refusals}");
+        Assert.True(SpinWait.SpinUntil(() => unreadable.Refusals >= 3, TestDeadline.Wait), $"refusals: {unreadable.Refusals}");
         Assert.Equal(revocation, feed.StuckAt);
         Assert.True(feed.IsRunning);
         Assert.Equal(AuthenticationResult.Ok, feed.View.Authenticate(token.Secret, out _));

@@ -14,7 +14,7 @@ namespace Datacake.Streams.UnitTests.Ingest.Bridge;
 /// </summary>
 public sealed class MqttBridgeBackoffTests
 {
-    private static readonly TimeSpan _deadline = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan _deadline = TestDeadline.Wait;
 
     [Fact]
     public async Task Failed_attempts_wait_a_doubling_delay_on_the_time_provider()
