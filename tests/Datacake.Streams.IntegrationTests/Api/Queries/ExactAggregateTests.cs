@@ -79,7 +79,9 @@ public sealed class ExactAggregateTests
         await RefreshAsync(host, clock);
         (DeviceId device, HttpClient client) = Device(host);
         using HttpClient _ = client;
-        DateTimeOffset at = DateTimeOffset.UtcNow.AddMinutes(-20);
+        // 19-29 minutes ago, a minute into a 10-minute window: the four points (3 s apart at most) share one window
+        // whatever the clock reads (from now - 20 min they straddled a window edge when it fell in their 3 s; CI met it).
+        DateTimeOffset at = QueryTime.FloorTo(DateTimeOffset.UtcNow.AddMinutes(-20), TimeSpan.FromMinutes(10)).AddMinutes(1);
         await host.WriteAsProcessingAsync([.. new[] { 1.0, 2.0, 3.0, 6.0 }.Select((v, i) => (device, at.AddSeconds(i), new[] { ("t", v) }))]);
         DateTimeOffset from = QueryTime.FloorTo(DateTimeOffset.UtcNow.AddHours(-1), TimeSpan.FromMinutes(10));
         string query = $"fields=t&from={QueryApiTests.Ms(from)}&to={QueryApiTests.Ms(DateTimeOffset.UtcNow)}&every=10m&agg=mean";
