@@ -50,5 +50,17 @@ public sealed class RollupMetrics
         }
     }
 
-    private static int Index(StorageTier tier) => tier - StorageTier.M1;
+    /// <summary>The tier's place in <see cref="StorageTiers.Rollups"/>: by the list, not by the enum's numbering.</summary>
+    private static int Index(StorageTier tier)
+    {
+        for (int i = 0; i < StorageTiers.Rollups.Count; i++)
+        {
+            if (StorageTiers.Rollups[i] == tier)
+            {
+                return i;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(tier), tier, "not a rollup tier");
+    }
 }
