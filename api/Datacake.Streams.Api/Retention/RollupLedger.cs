@@ -51,16 +51,17 @@ public sealed class RollupLedger(InfluxClient influx)
 
     /// <summary>
     /// Statement: the marks of the devices <paramref name="deviceFilter"/> selects (all when null) written after
-    /// <paramref name="after"/> and at or before <paramref name="until"/>, one span per device (earliest <c>from</c>,
-    /// latest <c>to</c>).
+    /// <paramref name="after"/> and at or before <paramref name="until"/>, one span per device and day of its late
+    /// points (earliest <c>from</c>, latest <c>to</c>; <see cref="RollupMarks.DayTag"/>).
     /// </summary>
     /// <param name="deviceFilter">An InfluxQL condition on the <c>device</c> tag, built by the query side's one device filter.</param>
     /// <remarks>
     /// Folded by influxd, not read mark by mark: processing writes a mark per late device per write, ~430 a second
     /// in the soak's mix (every HTTP point hours late), 26k a minute. Read one by one they cost every query and every
     /// refresh a parse of all of them (a 4 MiB array of marks in a 30-minute soak's heap, the refresher falling behind
-    /// and its working set growing with the pile). A span per device recomputes, or reads from raw, the windows
-    /// between a device's late points too: never wrong (raw is exact), and a mark lives only until every tier took it.
+    /// and its working set growing with the pile). A span per device and day recomputes, or reads from raw, the
+    /// windows between a device's late points of that day too: never wrong (raw is exact), and a mark lives only until
+    /// every tier took it. Per day, not per device: two points a month apart would otherwise span the month.
     /// </remarks>
     public string MarksStatement(string? deviceFilter, DateTimeOffset? after, DateTimeOffset? until)
     {
@@ -84,7 +85,7 @@ public sealed class RollupLedger(InfluxClient influx)
         string to = InfluxQl.QuoteIdentifier(RollupMarks.ToField);
         return $"SELECT min({from}) AS {from}, max({to}) AS {to} FROM {Source(RetentionPolicyNames.Raw, RollupMarks.Measurement)}"
             + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty)
-            + $" GROUP BY {InfluxQl.QuoteIdentifier(StorageLayout.DeviceTag)}";
+            + $" GROUP BY {InfluxQl.QuoteIdentifier(StorageLayout.DeviceTag)}, {InfluxQl.QuoteIdentifier(RollupMarks.DayTag)}";
     }
 
     /// <summary>The watermarks and the marks of the devices <paramref name="deviceFilter"/> selects, in one request.</summary>

@@ -249,11 +249,12 @@ public sealed partial class RollupRefresher(
         // Windows at or above the watermark are rolled by the tier's own refresh, after the point landed.
         DateTimeOffset rawEdge = RollupWindows.Ceil(now - settings.Raw, tier.Resolution());
         var statements = new List<string>();
-        foreach (LateMark mark in marks)
+        foreach (IGrouping<string, LateMark> device in marks.GroupBy(m => m.Device, StringComparer.Ordinal))
         {
-            foreach ((DateTimeOffset from, DateTimeOffset to) in RollupWindows.Merge([mark], tier.Resolution(), rawEdge, watermark))
+            // A device's marks come one per day its late points fall on: adjacent days join into one statement.
+            foreach ((DateTimeOffset from, DateTimeOffset to) in RollupWindows.Merge(device, tier.Resolution(), rawEdge, watermark))
             {
-                statements.Add(RetentionStatements.Recompute(db, tier, mark.Device, from, to));
+                statements.Add(RetentionStatements.Recompute(db, tier, device.Key, from, to));
             }
         }
 

@@ -7,9 +7,9 @@ namespace Datacake.Streams.Storage;
 /// </summary>
 /// <remarks>
 /// A values write whose records hold a point older than <see cref="MarkAfter"/> carries, in the SAME request (so
-/// that the point never lands without its mark), one line per device of measurement <see cref="Measurement"/>:
-/// <c>dcs_rollup_mark,device=dev_… from=…i,to=…i &lt;now&gt;</c>, the earliest and latest point time of that
-/// device's late records in ns. Marks sit in the raw policy because one InfluxDB write names one retention policy,
+/// that the point never lands without its mark), one line per device and day of measurement <see cref="Measurement"/>:
+/// <c>dcs_rollup_mark,day=…,device=dev_… from=…i,to=…i &lt;now&gt;</c>, the earliest and latest point time of that
+/// device's late points on that UTC day, in ns (<see cref="DayTag"/>). Marks sit in the raw policy because one InfluxDB write names one retention policy,
 /// and raw's retention is exactly how long a mark matters. The rollups read <see cref="StorageLayout.AllDevicesPattern"/>
 /// only, so a mark is never rolled up. The numbers: a point younger than <see cref="MarkAfter"/> when its write
 /// starts, in a write that lasts at most <see cref="WriteAllowance"/> (a longer one re-sends its marks with a fresh
@@ -29,6 +29,24 @@ public static class RollupMarks
     /// written at or before it are recomputed in that tier; a mark is deleted once every tier is past it).
     /// </summary>
     public const string ConsumedMeasurement = "dcs_rollup_consumed";
+
+    /// <summary>
+    /// Tag of a mark: the UTC day (<c>yyyy-MM-dd</c>) its points fall on. A device's late points are marked per day and
+    /// the refresher folds marks per device and day, so that two late points a month apart mark two short spans, not
+    /// the month between them: one point 28 days old and one a minute old made the refresher re-read 28 days of that
+    /// device's raw at every refresh, a cost any tenant could put on the refresher all tenants share. A day bounds what
+    /// one mark can cost to a day of one device's raw, and the tag's values to raw's retention in days per device.
+    /// </summary>
+    public const string DayTag = "day";
+
+    /// <summary>Nanoseconds in a UTC day.</summary>
+    public const long DayNs = 86_400_000_000_000;
+
+    /// <summary>The day number (days since the Unix epoch, floored) of a point at <paramref name="unixNs"/>.</summary>
+    public static long Day(long unixNs) => (unixNs >= 0 ? unixNs : unixNs - DayNs + 1) / DayNs;
+
+    /// <summary>The <see cref="DayTag"/> value of day number <paramref name="day"/>.</summary>
+    public static string DayText(long day) => DateTimeOffset.UnixEpoch.AddDays(day).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Field of a mark: earliest late point time, Unix ns.</summary>
     public const string FromField = "from";

@@ -140,6 +140,7 @@ internal sealed class PartitionStage : GraphStage<FlowShape<RecordChunk, RecordC
             record.MetaCount = _points.MetaCount;
             record.EarliestNs = _points.EarliestNs;
             record.LatestNs = _points.LatestNs;
+            record.DaySpans = _points.DaySpans();
         }
 
         private Verdict CheckTime(long nowNs)

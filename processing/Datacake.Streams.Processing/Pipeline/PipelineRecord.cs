@@ -61,6 +61,9 @@ public sealed class PipelineRecord
     /// <summary>Latest point time of the record, Unix ns (<see cref="long.MinValue"/> without points).</summary>
     public long LatestNs { get; internal set; } = long.MinValue;
 
+    /// <summary>The record's points per UTC day, [earliest, latest] each, when they fall on more than one day (null: one day, <see cref="EarliestNs"/>..<see cref="LatestNs"/>).</summary>
+    public (long From, long To)[]? DaySpans { get; internal set; }
+
     public bool IsRejected => Reason != RejectReason.None;
 
     public bool IsDuplicate => Reason == RejectReason.Duplicate;
@@ -90,6 +93,7 @@ public sealed class PipelineRecord
         MetaCount = 0;
         EarliestNs = long.MaxValue;
         LatestNs = long.MinValue;
+        DaySpans = null;
     }
 
     public void Reject(RejectReason reason, string? detail)

@@ -47,6 +47,17 @@ public sealed class RecordPoints
     private int _nameCount;
     private int _probe;
 
+    // The UTC days the record's points fall on, each with its earliest and latest point, for the rollup marks of a
+    // late record (RollupMarks.DayTag). Points of one record mostly share a day: the last day used is tried first.
+    // 32 slots hold every day of raw's default 30; a record past them widens its last slot (a wider mark, still
+    // covering every point).
+    private const int MaxDays = 32;
+    private readonly long[] _days = new long[MaxDays];
+    private readonly long[] _dayEarliest = new long[MaxDays];
+    private readonly long[] _dayLatest = new long[MaxDays];
+    private int _dayCount;
+    private int _lastDay;
+
     internal RecordPoints(DeviceFieldNames? fieldNames = null)
     {
         _fieldNames = fieldNames;
@@ -102,6 +113,28 @@ public sealed class RecordPoints
         MetaCount = 0;
         EarliestNs = long.MaxValue;
         LatestNs = long.MinValue;
+        _dayCount = 0;
+        _lastDay = 0;
+    }
+
+    /// <summary>
+    /// The record's points per UTC day, [earliest, latest] each, when they fall on more than one day; null when on one
+    /// (then <see cref="EarliestNs"/>..<see cref="LatestNs"/> is the one span). Allocates only for a record across days.
+    /// </summary>
+    internal (long From, long To)[]? DaySpans()
+    {
+        if (_dayCount <= 1)
+        {
+            return null;
+        }
+
+        var spans = new (long From, long To)[_dayCount];
+        for (int i = 0; i < _dayCount; i++)
+        {
+            spans[i] = (_dayEarliest[i], _dayLatest[i]);
+        }
+
+        return spans;
     }
 
     /// <summary>
@@ -222,6 +255,40 @@ public sealed class RecordPoints
     {
         EarliestNs = Math.Min(EarliestNs, timestampNs);
         LatestNs = Math.Max(LatestNs, timestampNs);
+        long day = RollupMarks.Day(timestampNs);
+        if (_dayCount > 0 && _days[_lastDay] == day)
+        {
+            _dayEarliest[_lastDay] = Math.Min(_dayEarliest[_lastDay], timestampNs);
+            _dayLatest[_lastDay] = Math.Max(_dayLatest[_lastDay], timestampNs);
+            return;
+        }
+
+        TimedOnAnotherDay(timestampNs, day);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void TimedOnAnotherDay(long timestampNs, long day)
+    {
+        int slot = Array.IndexOf(_days, day, 0, _dayCount);
+        if (slot < 0)
+        {
+            if (_dayCount == MaxDays)
+            {
+                // Past the slots: the last one widens to cover the point (its mark spans more days than it names).
+                slot = MaxDays - 1;
+            }
+            else
+            {
+                slot = _dayCount++;
+                _days[slot] = day;
+                _dayEarliest[slot] = timestampNs;
+                _dayLatest[slot] = timestampNs;
+            }
+        }
+
+        _dayEarliest[slot] = Math.Min(_dayEarliest[slot], timestampNs);
+        _dayLatest[slot] = Math.Max(_dayLatest[slot], timestampNs);
+        _lastDay = slot;
     }
 }
 

@@ -7,8 +7,9 @@ namespace Datacake.Streams.Processing.Sink;
 
 /// <summary>
 /// The late-window marks of a values write (docs/PROCESSING.md "Rollup marks", <see cref="RollupMarks"/>): for each
-/// device with a record whose earliest point is older than <see cref="RollupMarks.MarkAfter"/>, one line
-/// <c>dcs_rollup_mark,device=… from=…i,to=…i</c> spanning its late records, written in the same request as the points.
+/// device with a record whose earliest point is older than <see cref="RollupMarks.MarkAfter"/>, one line per UTC day
+/// its late records' points fall on, <c>dcs_rollup_mark,day=…,device=… from=…i,to=…i</c> spanning its points of that
+/// day, written in the same request as the points.
 /// </summary>
 /// <remarks>
 /// The check per record is one comparison of the record's earliest point time (tracked anyway for the too_old check)
@@ -46,7 +47,7 @@ public sealed class RollupMarker(TimeProvider time)
         }
 
         // Few devices per batch are late at once (a backlog is one partition's devices): a list beats a dictionary.
-        var late = new List<(DeviceId Device, long From, long To)>();
+        var late = new List<(DeviceId Device, long Day, long From, long To)>();
         foreach (PipelineRecord record in records)
         {
             if (record.EarliestNs >= boundNs || !record.HasEnvelope || record.IsRejected)
@@ -55,14 +56,16 @@ public sealed class RollupMarker(TimeProvider time)
             }
 
             DeviceId device = record.Raw.DeviceId;
-            int at = late.FindIndex(l => l.Device == device);
-            if (at < 0)
+            if (record.DaySpans is { } spans)
             {
-                late.Add((device, record.EarliestNs, record.LatestNs));
+                foreach ((long from, long to) in spans)
+                {
+                    Add(late, device, from, to);
+                }
             }
             else
             {
-                late[at] = (device, Math.Min(late[at].From, record.EarliestNs), Math.Max(late[at].To, record.LatestNs));
+                Add(late, device, record.EarliestNs, record.LatestNs);
             }
         }
 
@@ -71,8 +74,8 @@ public sealed class RollupMarker(TimeProvider time)
             return null;
         }
 
-        var batch = new InfluxPointBatch(late.Count * 96);
-        foreach ((DeviceId device, long from, long to) in late)
+        var batch = new InfluxPointBatch(late.Count * 112);
+        foreach ((DeviceId device, _, long from, long to) in late)
         {
             Append(batch, device, from, to, NextMarkNs(nowNs));
         }
@@ -80,14 +83,34 @@ public sealed class RollupMarker(TimeProvider time)
         return batch;
     }
 
-    /// <summary>Writes one mark line: <paramref name="device"/>'s late points span [<paramref name="fromNs"/>, <paramref name="toNs"/>].</summary>
+    /// <summary>Folds a span of <paramref name="device"/>'s late points into its mark for the day the span begins on.</summary>
+    private static void Add(List<(DeviceId Device, long Day, long From, long To)> late, DeviceId device, long from, long to)
+    {
+        long day = RollupMarks.Day(from);
+        int at = late.FindIndex(l => l.Device == device && l.Day == day);
+        if (at < 0)
+        {
+            late.Add((device, day, from, to));
+        }
+        else
+        {
+            late[at] = (device, day, Math.Min(late[at].From, from), Math.Max(late[at].To, to));
+        }
+    }
+
+    /// <summary>
+    /// Writes one mark line: <paramref name="device"/>'s late points span [<paramref name="fromNs"/>, <paramref name="toNs"/>],
+    /// named by the UTC day of <paramref name="fromNs"/> (<see cref="RollupMarks.DayTag"/>).
+    /// </summary>
     public static void Append(InfluxPointBatch batch, DeviceId device, long fromNs, long toNs, long markNs)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        // A heap id: the writer is a ref struct that may hold what it is given (a mark is rare: late records only).
+        // Heap strings: the writer is a ref struct that may hold what it is given (a mark is rare: late records only).
         var id = device.ToString();
+        var day = RollupMarks.DayText(RollupMarks.Day(fromNs));
         LineProtocolWriter line = batch.BeginPoint();
         line.Measurement(RollupMarks.Measurement);
+        line.Tag(RollupMarks.DayTag, day);
         line.Tag(StorageLayout.DeviceTag, id);
         line.Field(RollupMarks.FromField, fromNs);
         line.Field(RollupMarks.ToField, toNs);

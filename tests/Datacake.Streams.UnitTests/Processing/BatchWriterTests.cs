@@ -73,13 +73,39 @@ public sealed class BatchWriterTests
 
         string body = Assert.Single(handler.Accepted);
         Assert.StartsWith("m,d=a ", body, StringComparison.Ordinal);
-        string mark = Assert.Single(body.Split('\n'), l => l.StartsWith(RollupMarks.Measurement, StringComparison.Ordinal));
-        Assert.Equal($"{RollupMarks.Measurement},device={late} from={nowNs - (8L * 86_400 * 1_000_000_000)}i,to={nowNs - 3_600_000_000_000}i {nowNs}", mark);
+        // One mark per day of the late points (2027-01-07 and 2027-01-15), not one span over the eight days between.
+        Assert.Equal(
+            [
+                $"{RollupMarks.Measurement},day=2027-01-07,device={late} from={nowNs - (8L * 86_400 * 1_000_000_000)}i,to={nowNs - (8L * 86_400 * 1_000_000_000) + 5}i {nowNs}",
+                $"{RollupMarks.Measurement},day=2027-01-15,device={late} from={nowNs - 3_600_000_000_000}i,to={nowNs - 3_600_000_000_000}i {nowNs + 1}",
+            ],
+            body.Split('\n').Where(l => l.StartsWith(RollupMarks.Measurement, StringComparison.Ordinal)));
         Assert.DoesNotContain(fresh.ToString(), body, StringComparison.Ordinal);
 
         handler.Accepted.Clear();
         await writer.WriteAsync(Batch(Timed(Record(3, "d"), fresh, nowNs - 29_000_000_000, nowNs)), CancellationToken.None).WaitAsync(TestDeadline.Wait);
         Assert.DoesNotContain(RollupMarks.Measurement, Assert.Single(handler.Accepted), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_record_with_points_a_month_apart_marks_each_day_not_the_month_between()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var (writer, handler, _) = Writer(time);
+        long nowNs = 1_800_000_000L * 1_000_000_000;
+        long monthAgo = nowNs - (28L * 86_400 * 1_000_000_000);
+        var device = DeviceId.New();
+        var record = Timed(Record(0, "a"), device, monthAgo, nowNs - 60_000_000_000);
+        record.DaySpans = [(monthAgo, monthAgo + 7), (nowNs - 120_000_000_000, nowNs - 60_000_000_000)];
+
+        await writer.WriteAsync(Batch(record), CancellationToken.None).WaitAsync(TestDeadline.Wait);
+
+        Assert.Equal(
+            [
+                $"{RollupMarks.Measurement},day=2026-12-18,device={device} from={monthAgo}i,to={monthAgo + 7}i {nowNs}",
+                $"{RollupMarks.Measurement},day=2027-01-15,device={device} from={nowNs - 120_000_000_000}i,to={nowNs - 60_000_000_000}i {nowNs + 1}",
+            ],
+            Assert.Single(handler.Accepted).Split('\n').Where(l => l.StartsWith(RollupMarks.Measurement, StringComparison.Ordinal)));
     }
 
     private static PipelineRecord Timed(PipelineRecord record, DeviceId device, long earliestNs, long latestNs)

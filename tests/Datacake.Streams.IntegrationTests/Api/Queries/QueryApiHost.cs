@@ -171,9 +171,10 @@ public sealed class QueryApiHost : IAsyncDisposable
         }
 
         DateTimeOffset now = _app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
-        foreach (IGrouping<DeviceId, DateTimeOffset> late in points.Where(p => p.Time < now - RollupMarks.MarkAfter).GroupBy(p => p.Device, p => p.Time))
+        // As processing marks them: one mark per device and UTC day of its late points.
+        foreach (IGrouping<(DeviceId Device, long Day), DateTimeOffset> late in points.Where(p => p.Time < now - RollupMarks.MarkAfter).GroupBy(p => (p.Device, RollupMarks.Day(UnixNs(p.Time))), p => p.Time))
         {
-            RollupMarker.Append(batch, late.Key, UnixNs(late.Min()), UnixNs(late.Max()), UnixNs(now) + Interlocked.Increment(ref s_markSequence));
+            RollupMarker.Append(batch, late.Key.Device, UnixNs(late.Min()), UnixNs(late.Max()), UnixNs(now) + Interlocked.Increment(ref s_markSequence));
         }
 
         await Influx.WriteAsync(batch.Written, "raw");
