@@ -31,10 +31,12 @@ public sealed class ScaledOutDeadLetterTests
         var operatorToken = AccessToken.New().Secret;
         var apiStart = nodes.StartNodeAsync("api", extra: new Dictionary<string, string> { ["DCS_OPERATOR_TOKEN"] = operatorToken });
         var workerStart = nodes.StartNodeAsync("ingest,process");
-        await using var apiNode = await apiStart;
-        await using var worker = await workerStart;
         try
         {
+            // Inside the try: both nodes stop before the database is dropped. influxd 1.6 can hang a DROP DATABASE
+            // that meets a node's running DELETE or SELECT … INTO (the rollup refresher; CI met a 100 s hang).
+            await using var apiNode = await apiStart;
+            await using var worker = await workerStart;
             var api = new ApiClient(apiNode.Http);
             var owner = (await api.ExpectAsync(HttpStatusCode.Created, HttpMethod.Post, "/v1/users", operatorToken, new { email = $"owner-{Guid.NewGuid():N}@example.test" })).Str("token");
             var workspace = (await api.ExpectAsync(HttpStatusCode.OK, HttpMethod.Get, "/v1/me", owner)).Str("homeWorkspaceId");
