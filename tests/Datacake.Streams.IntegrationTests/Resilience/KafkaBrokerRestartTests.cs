@@ -73,13 +73,15 @@ public sealed class KafkaBrokerRestartTests(ITestOutputHelper output)
         var stored = new StoredValues(influx);
         using var nodes = new ScaledOutNodes(influxOptions);
         var operatorToken = AccessToken.New().Secret;
-        await using var node = await nodes.StartNodeAsync("ingest,api,process", waitUntilHealthy: false, extra: new Dictionary<string, string>
-        {
-            ["DCS_OPERATOR_TOKEN"] = operatorToken,
-            ["RecordLog__Kafka__DeliveryTimeout"] = DeliveryTimeout.ToString("c", CultureInfo.InvariantCulture),
-        });
         try
         {
+            // Inside the try: the node stops before the database is dropped (influxd 1.6 can hang a DROP DATABASE
+            // beside the api role's running rollup statements).
+            await using var node = await nodes.StartNodeAsync("ingest,api,process", waitUntilHealthy: false, extra: new Dictionary<string, string>
+            {
+                ["DCS_OPERATOR_TOKEN"] = operatorToken,
+                ["RecordLog__Kafka__DeliveryTimeout"] = DeliveryTimeout.ToString("c", CultureInfo.InvariantCulture),
+            });
             // HostProcess's own 60 s to /healthz is not always enough beside a soak and other builds (load average 60-80).
             await node.WaitUntilAsync("/readyz", HttpStatusCode.OK, ReadyDeadline);
             var senders = await DevicesAsync(new ApiClient(node.Http), operatorToken);
