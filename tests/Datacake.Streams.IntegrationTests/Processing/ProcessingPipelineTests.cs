@@ -173,12 +173,13 @@ public sealed class ProcessingPipelineTests
         await ProcessingHarness.WaitUntilAsync(() => pipeline.Progress.RecordsCommitted >= count, $"{count} records are committed");
         await pipeline.StopAsync();
 
+        // The dead letters first: a record refused on the way is the likeliest reason for a point missing below.
+        Assert.Empty(h.ReadDeadLetters().Select(l => $"{l.Letter.Reason} at {l.Letter.Source}: {l.Letter.Detail}"));
         var series = await h.ValuesOfAsync(device);
         Assert.NotNull(series);
         Assert.Equal(count, series.Values.Count);
         Assert.Equal(Enumerable.Range(0, count).Select(i => (double)i), series.Values.Select((_, row) => series.GetDouble(row, "n")));
         Assert.Equal(0, h.UncommittedRecords(ProcessingHarness.FastOptions.ConsumerGroup));
-        Assert.Empty(h.ReadDeadLetters());
     }
 
     [Fact]
