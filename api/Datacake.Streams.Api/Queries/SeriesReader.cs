@@ -46,9 +46,11 @@ public sealed class SeriesReader(InfluxClient influx, RetentionCatalog catalog, 
         {
             int max = limits.Value.MaxPointsPerSeries;
             (plan, IReadOnlyList<InfluxStatementResult> results) = await RunAsync(request, deviceIds, plan, p => string.Join(";\n", p.Segments.Select(s => SeriesStatement.Build(catalog.Database, s, deviceIds, fields, request.Aggregate, request.Fill, request.GroupByDevice, max + 1))), cancellationToken);
-            foreach (InfluxStatementResult statement in results)
+            for (int i = 0; i < results.Count && i < plan.Segments.Count; i++)
             {
-                foreach (InfluxSeries series in statement.Series)
+                TierSegment segment = plan.Segments[i];
+                bool tierPoints = SeriesStatement.ReadsTierPoints(segment, request.Fill);
+                foreach (InfluxSeries series in results[i].Series)
                 {
                     string key = request.GroupByDevice && series.Tags.TryGetValue("device", out string? device) ? device : string.Empty;
                     if (!perKey.TryGetValue(key, out List<SeriesPoint>? points))
@@ -56,10 +58,26 @@ public sealed class SeriesReader(InfluxClient influx, RetentionCatalog catalog, 
                         perKey[key] = points = [];
                     }
 
-                    AppendPoints(series, fields, points);
+                    if (tierPoints)
+                    {
+                        // The windows are made here: counted before they are (an InfluxQL range may be years of minutes).
+                        if (request.Fill != FillMode.None && points.Count + TierPointWindows.Count(segment.From, segment.To, segment.Every!.Value) > max)
+                        {
+                            throw TooLarge(request, max);
+                        }
+
+                        var stored = new List<SeriesPoint>(series.Values.Count);
+                        AppendPoints(series, fields, stored);
+                        TierPointWindows.AppendFilled(points, stored, segment.From, segment.To, segment.Every!.Value, request.Fill, request.Aggregate ?? Aggregate.Mean, fields);
+                    }
+                    else
+                    {
+                        AppendPoints(series, fields, points);
+                    }
+
                     if (points.Count > max)
                     {
-                        throw new QueryTooLargeException(string.Create(CultureInfo.InvariantCulture, $"more than {max} points per series; give every={Hint(request.To - request.From, max)} (and agg) or a shorter range"));
+                        throw TooLarge(request, max);
                     }
                 }
             }
@@ -90,6 +108,9 @@ public sealed class SeriesReader(InfluxClient influx, RetentionCatalog catalog, 
             request.Aggregate?.Name(),
             answer);
     }
+
+    private static QueryTooLargeException TooLarge(SeriesRequest request, int max) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"more than {max} points per series; give every={Hint(request.To - request.From, max)} (and agg) or a shorter range"));
 
     /// <summary>The plan's statements in one request with its freshness check (<see cref="ExactPlanner.QueryAsync"/>), or over a plan made already.</summary>
     private async Task<(TierPlan Plan, IReadOnlyList<InfluxStatementResult> Results)> RunAsync(

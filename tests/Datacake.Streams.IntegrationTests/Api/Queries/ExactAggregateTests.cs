@@ -132,6 +132,46 @@ public sealed class ExactAggregateTests
     }
 
     [Fact]
+    public async Task Minute_windows_read_from_m1_points_answer_every_fill_as_influxd_groups_raw()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using QueryApiHost host = await QueryApiHost.StartAsync(clock: clock);
+        (DeviceId device, HttpClient client) = Device(host);
+        using HttpClient _ = client;
+
+        // Three hours back (rolled into m1 by the refresh), minutes 1, 2 and 6 of a ten-minute range hold points.
+        DateTimeOffset at = QueryTime.FloorTo(DateTimeOffset.UtcNow.AddHours(-3), TimeSpan.FromMinutes(10));
+        await host.WriteAsProcessingAsync([
+            (device, at.AddSeconds(65), [("t", 1.0)]), (device, at.AddSeconds(80), [("t", 3.5)]),
+            (device, at.AddSeconds(130), [("t", 5.0)]), (device, at.AddSeconds(361), [("t", -8.25)])]);
+        await RefreshAsync(host, clock);
+        DateTimeOffset to = at.AddMinutes(10);
+
+        foreach (string agg in s_aggregates)
+        {
+            foreach (string fill in new[] { "null", "previous", "none" })
+            {
+                SeriesAnswer series = await SeriesAsync(client, device, $"fields=t&from={QueryApiTests.Ms(at)}&to={QueryApiTests.Ms(to)}&every=1m&agg={agg}&fill={fill}");
+                Assert.Equal(["m1"], series.Segments.Select(s => s.Tier));
+                InfluxQueryResult raw = await host.QueryAsync(
+                    $"SELECT {agg}(\"t\") AS \"t\" FROM \"raw\".{InfluxQl.QuoteIdentifier(device.ToString())} WHERE time >= {InfluxDuration.Timestamp(at)} AND time < {InfluxDuration.Timestamp(to)} GROUP BY time(1m) fill({fill})");
+                InfluxSeries expected = Assert.Single(raw.Statements[0].Series);
+                var want = Enumerable.Range(0, expected.Values.Count)
+                    .Select(row => (QueryTime.FromUnixNanoseconds(expected.GetInt64(row, "time")), expected.IsNull(row, "t") ? (double?)null : expected.GetDouble(row, "t")))
+                    .ToList();
+                var got = series.Series[0].Points.Select(p => (p.Time, p.Values["t"].ValueKind == JsonValueKind.Null ? (double?)null : p.Values["t"].GetDouble())).ToList();
+                Assert.True(want.SequenceEqual(got), $"{agg} fill({fill}): influxd over raw {string.Join(", ", want)}; /series {string.Join(", ", got)}");
+
+                string influxQl = $"SELECT {agg}(\"t\") FROM \"measurements\" WHERE \"device_id\" = '{device}' AND time >= {at.ToUnixTimeMilliseconds()}ms AND time < {to.ToUnixTimeMilliseconds()}ms GROUP BY time(1m) fill({fill})";
+                using HttpResponseMessage response = await client.GetAsync($"/query?db=datacake&epoch=ms&q={Uri.EscapeDataString(influxQl)}");
+                JsonElement values = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("results")[0].GetProperty("series")[0].GetProperty("values");
+                var viaQuery = values.EnumerateArray().Select(v => (DateTimeOffset.FromUnixTimeMilliseconds(v[0].GetInt64()), v[1].ValueKind == JsonValueKind.Null ? (double?)null : v[1].GetDouble())).ToList();
+                Assert.True(want.SequenceEqual(viaQuery), $"{agg} fill({fill}): influxd over raw {string.Join(", ", want)}; /query {string.Join(", ", viaQuery)}");
+            }
+        }
+    }
+
+    [Fact]
     [Trait("Reliability", "clock-jump-backwards")]
     public async Task After_the_clock_steps_back_an_hour_points_in_windows_rolled_before_the_step_reach_the_answers_and_the_m1_rollup()
     {
