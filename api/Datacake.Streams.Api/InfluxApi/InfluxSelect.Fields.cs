@@ -99,8 +99,21 @@ public sealed partial class InfluxSelect
         }
 
         /// <summary>The series' tags, as InfluxDB gives them (sorted); null without tag grouping.</summary>
-        public IReadOnlyDictionary<string, string>? TagsOf(ReadableDevice device) =>
-            Tags.Count == 0 ? null : new SortedDictionary<string, string>(Tags.ToDictionary(t => t, t => VirtualSchema.TagValue(device, t), StringComparer.Ordinal), StringComparer.Ordinal);
+        public IReadOnlyDictionary<string, string>? TagsOf(ReadableDevice device)
+        {
+            if (Tags.Count == 0)
+            {
+                return null;
+            }
+
+            var tags = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (string tag in Tags)
+            {
+                tags[tag] = VirtualSchema.TagValue(device, tag);
+            }
+
+            return tags;
+        }
     }
 
     /// <summary>

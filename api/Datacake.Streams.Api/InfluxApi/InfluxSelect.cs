@@ -248,7 +248,7 @@ public sealed partial class InfluxSelect(InfluxClient influx, SeriesReader reade
     {
         SelectStatement statement = select.Statement;
         IEnumerable<SeriesPoint> points = series.Points;
-        if (points.All(p => plain.Fields.All(f => !p.Values.TryGetValue(f, out JsonElement v) || v.ValueKind == JsonValueKind.Null)))
+        if (!HasValue(series.Points, plain.Fields))
         {
             // InfluxDB answers no series at all for a measurement without a point in the range, whatever the fill.
             points = [];
@@ -280,6 +280,24 @@ public sealed partial class InfluxSelect(InfluxClient influx, SeriesReader reade
         }
 
         return new InfluxAnswerSeries(VirtualSchema.Measurement, grouping.TagsOf(device), ["time", .. plain.Columns], rows, times);
+    }
+
+    // Loops, not nested All(): once per device, and last values of 1,000 devices spent ~7% of the host's time in the
+    // closures (a thread-time trace).
+    private static bool HasValue(IReadOnlyList<SeriesPoint> points, IReadOnlyList<string> fields)
+    {
+        for (int p = 0; p < points.Count; p++)
+        {
+            for (int f = 0; f < fields.Count; f++)
+            {
+                if (points[p].Values.TryGetValue(fields[f], out JsonElement value) && value.ValueKind != JsonValueKind.Null)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static int IndexOf(IReadOnlyList<string> columns, string name)

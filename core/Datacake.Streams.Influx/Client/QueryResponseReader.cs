@@ -14,9 +14,11 @@ internal static class QueryResponseReader
         JsonElement root;
         try
         {
-            // An element of its own (not a pooled document): the rows' JsonElements stay valid without a clone, which
-            // was a second pass over the answer (164 KB for last values of 1,000 devices).
-            root = JsonElement.Parse(body);
+            // A document over the body itself, never disposed: the rows' JsonElements stay valid for as long as anyone
+            // holds them (no clone, a second pass over 164 KB for last values of 1,000 devices) and the body is not
+            // copied; the index it rents is left to the collector rather than returned to the pool. JsonElement.Parse
+            // copied both body and index, ~6% of the host's time on a panel query (a thread-time trace).
+            root = JsonDocument.Parse(body.AsMemory()).RootElement;
         }
         catch (JsonException ex)
         {
