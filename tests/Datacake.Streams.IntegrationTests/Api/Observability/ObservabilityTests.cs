@@ -117,7 +117,11 @@ public sealed class ObservabilityTests : IAsyncLifetime
     {
         // The api role refreshes at start: m1 keeping pace is behind by the settle time (90 s) plus the minute being
         // filled, and each tier has taken the marks up to 60 s ago.
-        var metrics = await UntilAsync(ScrapeAsync, text => RollupLag(text, "watermark_lag", "m1") is not null && RollupLag(text, "marks_lag", "h1") is not null);
+        // Each tier refreshes on its own schedule, so each gauge appears when its tier's first refresh ends: wait for all
+        // four (CI once scraped h1's marks gauge before m1's).
+        var metrics = await UntilAsync(
+            ScrapeAsync,
+            text => new[] { "m1", "h1" }.All(tier => RollupLag(text, "watermark_lag", tier) is not null && RollupLag(text, "marks_lag", tier) is not null));
         var m1 = RollupLag(metrics, "watermark_lag", "m1");
         Assert.True(m1 is >= 90 and <= 300, $"m1 watermark lag {m1}:\n{metrics}");
         var h1 = RollupLag(metrics, "watermark_lag", "h1");
