@@ -63,7 +63,9 @@ public sealed class QueryApiHost : IAsyncDisposable
     /// <param name="settings">Configuration overrides, e.g. <c>Retention:M1:RefreshEvery=00:00:01</c>.</param>
     /// <param name="prepare">Runs against the fresh database before the host (and its provisioning) starts.</param>
     /// <param name="clock">The host's time (default the system's): a FakeTimeProvider lets a test move the refresher's "now".</param>
-    public static async Task<QueryApiHost> StartAsync(IDictionary<string, string?>? settings = null, Func<InfluxClient, Task>? prepare = null, TimeProvider? clock = null)
+    /// <param name="influxHandler">What the host's InfluxDB client sends through (default a plain socket handler): a test may hold or count requests.</param>
+    public static async Task<QueryApiHost> StartAsync(
+        IDictionary<string, string?>? settings = null, Func<InfluxClient, Task>? prepare = null, TimeProvider? clock = null, HttpMessageHandler? influxHandler = null)
     {
         ServiceEndpoints endpoints = ServiceEndpoints.Current;
         string database = $"test_{Guid.NewGuid():N}";
@@ -77,7 +79,9 @@ public sealed class QueryApiHost : IAsyncDisposable
             RetryBaseDelay = TimeSpan.FromMilliseconds(10),
             RetryMaxDelay = TimeSpan.FromMilliseconds(50),
         };
-        var influx = new InfluxClient(options);
+        var influx = influxHandler is null
+            ? new InfluxClient(options)
+            : new InfluxClient(new HttpClient(influxHandler) { Timeout = Timeout.InfiniteTimeSpan }, options);
         try
         {
             await influx.PingAsync();
