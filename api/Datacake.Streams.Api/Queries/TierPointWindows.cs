@@ -6,8 +6,8 @@ namespace Datacake.Streams.Api.Queries;
 /// The windows of a segment read as the tier's points (<see cref="SeriesStatement.ReadsTierPoints"/>): every window of
 /// [from, to) aligned to the epoch, as InfluxDB's <c>GROUP BY time</c> makes them, holding the point stored at its start
 /// or, where none is, what the fill asks for: nothing (none), nulls (null; 0 for a count, as influxd answers an empty
-/// window's count), each field's value of the window before (previous; from within the segment only, as influxd fills
-/// within one statement).
+/// window's count, and a field's count a stored point lacks), each field's value of the window before (previous; from
+/// within the segment only, as influxd fills within one statement).
 /// </summary>
 public static class TierPointWindows
 {
@@ -52,7 +52,9 @@ public static class TierPointWindows
             SeriesPoint? point = next < stored.Count && stored[next].Time == window ? stored[next++] : null;
             if (previous is null)
             {
-                into.Add(point ?? new SeriesPoint(window, Empty(fields, empty)));
+                into.Add(point is null ? new SeriesPoint(window, Empty(fields, empty))
+                    : aggregate == Aggregate.Count ? CountedZero(point, fields)
+                    : point);
                 continue;
             }
 
@@ -79,6 +81,22 @@ public static class TierPointWindows
     {
         DateTimeOffset first = QueryTime.FloorTo(from, every);
         return first >= to ? 0 : ((to - first).Ticks + every.Ticks - 1) / every.Ticks;
+    }
+
+    /// <summary>influxd's count under fill(null) is 0 for a field without a value in a window other fields have values in.</summary>
+    private static SeriesPoint CountedZero(SeriesPoint point, IReadOnlyList<string> fields)
+    {
+        Dictionary<string, JsonElement>? values = null;
+        for (int f = 0; f < fields.Count; f++)
+        {
+            if (!point.Values.TryGetValue(fields[f], out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+            {
+                values ??= new Dictionary<string, JsonElement>(point.Values, StringComparer.Ordinal);
+                values[fields[f]] = s_zero;
+            }
+        }
+
+        return values is null ? point : point with { Values = values };
     }
 
     private static Dictionary<string, JsonElement> Empty(IReadOnlyList<string> fields, JsonElement empty)

@@ -139,11 +139,13 @@ public sealed class ExactAggregateTests
         (DeviceId device, HttpClient client) = Device(host);
         using HttpClient _ = client;
 
-        // Three hours back (rolled into m1 by the refresh), minutes 1, 2 and 6 of a ten-minute range hold points.
+        // Three hours back (rolled into m1 by the refresh), minutes 1, 2, 6 and 8 of a ten-minute range hold points; u
+        // only in minutes 2 and 8, so a window has t without u (influxd counts u 0 there under fill(null)).
         DateTimeOffset at = QueryTime.FloorTo(DateTimeOffset.UtcNow.AddHours(-3), TimeSpan.FromMinutes(10));
         await host.WriteAsProcessingAsync([
             (device, at.AddSeconds(65), [("t", 1.0)]), (device, at.AddSeconds(80), [("t", 3.5)]),
-            (device, at.AddSeconds(130), [("t", 5.0)]), (device, at.AddSeconds(361), [("t", -8.25)])]);
+            (device, at.AddSeconds(130), [("t", 5.0), ("u", 2.0)]), (device, at.AddSeconds(361), [("t", -8.25)]),
+            (device, at.AddSeconds(490), [("u", 6.5)])]);
         await RefreshAsync(host, clock);
         DateTimeOffset to = at.AddMinutes(10);
 
@@ -151,21 +153,24 @@ public sealed class ExactAggregateTests
         {
             foreach (string fill in new[] { "null", "previous", "none" })
             {
-                SeriesAnswer series = await SeriesAsync(client, device, $"fields=t&from={QueryApiTests.Ms(at)}&to={QueryApiTests.Ms(to)}&every=1m&agg={agg}&fill={fill}");
+                SeriesAnswer series = await SeriesAsync(client, device, $"fields=t,u&from={QueryApiTests.Ms(at)}&to={QueryApiTests.Ms(to)}&every=1m&agg={agg}&fill={fill}");
                 Assert.Equal(["m1"], series.Segments.Select(s => s.Tier));
                 InfluxQueryResult raw = await host.QueryAsync(
-                    $"SELECT {agg}(\"t\") AS \"t\" FROM \"raw\".{InfluxQl.QuoteIdentifier(device.ToString())} WHERE time >= {InfluxDuration.Timestamp(at)} AND time < {InfluxDuration.Timestamp(to)} GROUP BY time(1m) fill({fill})");
+                    $"SELECT {agg}(\"t\") AS \"t\", {agg}(\"u\") AS \"u\" FROM \"raw\".{InfluxQl.QuoteIdentifier(device.ToString())} WHERE time >= {InfluxDuration.Timestamp(at)} AND time < {InfluxDuration.Timestamp(to)} GROUP BY time(1m) fill({fill})");
                 InfluxSeries expected = Assert.Single(raw.Statements[0].Series);
+                double? Cell(InfluxSeries s, int row, string f) => s.IsNull(row, f) ? null : s.GetDouble(row, f);
                 var want = Enumerable.Range(0, expected.Values.Count)
-                    .Select(row => (QueryTime.FromUnixNanoseconds(expected.GetInt64(row, "time")), expected.IsNull(row, "t") ? (double?)null : expected.GetDouble(row, "t")))
+                    .Select(row => (QueryTime.FromUnixNanoseconds(expected.GetInt64(row, "time")), Cell(expected, row, "t"), Cell(expected, row, "u")))
                     .ToList();
-                var got = series.Series[0].Points.Select(p => (p.Time, p.Values["t"].ValueKind == JsonValueKind.Null ? (double?)null : p.Values["t"].GetDouble())).ToList();
+                double? Value(SeriesPoint p, string f) => p.Values[f].ValueKind == JsonValueKind.Null ? null : p.Values[f].GetDouble();
+                var got = series.Series[0].Points.Select(p => (p.Time, Value(p, "t"), Value(p, "u"))).ToList();
                 Assert.True(want.SequenceEqual(got), $"{agg} fill({fill}): influxd over raw {string.Join(", ", want)}; /series {string.Join(", ", got)}");
 
-                string influxQl = $"SELECT {agg}(\"t\") FROM \"measurements\" WHERE \"device_id\" = '{device}' AND time >= {at.ToUnixTimeMilliseconds()}ms AND time < {to.ToUnixTimeMilliseconds()}ms GROUP BY time(1m) fill({fill})";
+                string influxQl = $"SELECT {agg}(\"t\"), {agg}(\"u\") FROM \"measurements\" WHERE \"device_id\" = '{device}' AND time >= {at.ToUnixTimeMilliseconds()}ms AND time < {to.ToUnixTimeMilliseconds()}ms GROUP BY time(1m) fill({fill})";
                 using HttpResponseMessage response = await client.GetAsync($"/query?db=datacake&epoch=ms&q={Uri.EscapeDataString(influxQl)}");
                 JsonElement values = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("results")[0].GetProperty("series")[0].GetProperty("values");
-                var viaQuery = values.EnumerateArray().Select(v => (DateTimeOffset.FromUnixTimeMilliseconds(v[0].GetInt64()), v[1].ValueKind == JsonValueKind.Null ? (double?)null : v[1].GetDouble())).ToList();
+                double? Json(JsonElement v) => v.ValueKind == JsonValueKind.Null ? null : v.GetDouble();
+                var viaQuery = values.EnumerateArray().Select(v => (DateTimeOffset.FromUnixTimeMilliseconds(v[0].GetInt64()), Json(v[1]), Json(v[2]))).ToList();
                 Assert.True(want.SequenceEqual(viaQuery), $"{agg} fill({fill}): influxd over raw {string.Join(", ", want)}; /query {string.Join(", ", viaQuery)}");
             }
         }

@@ -55,6 +55,20 @@ public sealed class TierPointWindowsTests
     }
 
     [Fact]
+    public void A_field_a_stored_point_lacks_counts_zero_under_fill_null_and_stays_null_under_fill_none()
+    {
+        // influxd over raw: count(a), count(b) in a window with only a's points answers b = 0 with fill(null), null with fill(none).
+        var filled = new List<SeriesPoint>();
+        TierPointWindows.AppendFilled(filled, [Point(0, 2, null)], s_from, s_from.AddMinutes(1), s_minute, FillMode.Null, Aggregate.Count, ["t", "u"]);
+        var none = new List<SeriesPoint>();
+        TierPointWindows.AppendFilled(none, [Point(0, 2, null)], s_from, s_from.AddMinutes(1), s_minute, FillMode.None, Aggregate.Count, ["t", "u"]);
+
+        Assert.Equal([0], Values(filled, "u"));
+        Assert.Equal([2], Values(filled, "t"));
+        Assert.Equal([null], Values(none, "u"));
+    }
+
+    [Fact]
     public void Fill_none_keeps_only_the_stored_points()
     {
         List<SeriesPoint> points = Fill(FillMode.None, s_from, s_from.AddMinutes(5), Point(1, 2), Point(3, 4));
