@@ -159,16 +159,10 @@ check last-api "$devices $devices" "$body"
 time_ours() { curl -sf --max-time 60 -o /dev/null -w '%{time_total}\n' -u "grafana:$token" -G "$host_url/query" --data-urlencode "db=datacake" --data-urlencode "epoch=ms" --data-urlencode "q=$1"; }
 time_direct() { curl -sf --max-time 60 -o /dev/null -w '%{time_total}\n' -XPOST "$influx_url/query" --data-urlencode "db=$database" --data-urlencode "epoch=ms" --data-urlencode "q=$1"; }
 names=(panel-ours panel-raw panel-m1 last-ours last-raw last-list last-api)
-one() { # name → one timed request
-  case $1 in
-    panel-ours) time_ours "$panel_ours" ;;
-    panel-raw) time_direct "$panel_raw" ;;
-    panel-m1) time_direct "$panel_m1" ;;
-    last-ours) time_ours "$last_ours" ;;
-    last-raw) time_direct "$last_raw" ;;
-    last-list) time_direct "$last_list" ;;
-    last-api) time_direct "$last_api" ;;
-  esac
+declare -A statement=([panel-ours]=$panel_ours [panel-raw]=$panel_raw [panel-m1]=$panel_m1 [last-ours]=$last_ours
+  [last-raw]=$last_raw [last-list]=$last_list [last-api]=$last_api)
+one() { # name → one timed request; the -ours names go to our host, the others to influxd
+  if [[ $1 == *-ours ]]; then time_ours "${statement[$1]}"; else time_direct "${statement[$1]}"; fi
 }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((i = 0; i < warmups; i++)); do for n in "${names[@]}"; do one "$n" >/dev/null; done; done
@@ -184,11 +178,6 @@ for ((i = 0; i < requests; i++)); do for n in $(shuf -e "${names[@]}"); do one "
 # connection to each server. Each line of its output: the name, then time_total of that request.
 cfg_quote() { local v=${1//\\/\\\\}; printf '"%s"' "${v//\"/\\\"}"; }
 cfg_entry() { # name → the request's lines in curl's config syntax
-  local q
-  case $1 in
-    panel-ours) q=$panel_ours ;; panel-raw) q=$panel_raw ;; panel-m1) q=$panel_m1 ;; last-ours) q=$last_ours ;;
-    last-raw) q=$last_raw ;; last-list) q=$last_list ;; last-api) q=$last_api ;;
-  esac
   echo "next"
   echo "silent"
   echo "fail"
@@ -205,7 +194,7 @@ cfg_entry() { # name → the request's lines in curl's config syntax
     echo "data-urlencode = $(cfg_quote "db=$database")"
   fi
   echo "data-urlencode = \"epoch=ms\""
-  echo "data-urlencode = $(cfg_quote "q=$q")"
+  echo "data-urlencode = $(cfg_quote "q=${statement[$1]}")"
 }
 {
   for ((i = 0; i < warmups + requests; i++)); do for n in $(shuf -e "${names[@]}"); do cfg_entry "$n"; done; done

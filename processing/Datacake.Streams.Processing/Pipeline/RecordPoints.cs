@@ -281,8 +281,8 @@ public sealed class RecordPoints
             {
                 slot = _dayCount++;
                 _days[slot] = day;
-                _dayEarliest[slot] = timestampNs;
-                _dayLatest[slot] = timestampNs;
+                _dayEarliest[slot] = long.MaxValue;
+                _dayLatest[slot] = long.MinValue;
             }
         }
 
